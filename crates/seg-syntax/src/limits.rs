@@ -1,0 +1,12 @@
+//! Limits against hostile or runaway input. Each limit is checked before the work
+//! it protects, and exceeding one is a coded diagnostic, never a crash or a hang.
+
+/// Largest accepted `.seg` file, in bytes (1 MiB).
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+/// Deepest accepted nesting of brackets, calls and operator chains in one
+/// expression.
+pub const MAX_NESTING: usize = 256;
+/// Most expression nodes in one file.
+pub const MAX_NODES: usize = 100_000;
+/// Most elements in one list literal.
+pub const MAX_LIST_LEN: usize = 10_000;
