@@ -1,0 +1,1140 @@
+//! Typing of expressions: AST expressions to typed IR, with every coercion made
+//! explicit and every error reported (a failed sub-expression yields `None`,
+//! and its parent stays quiet so one mistake gives one message).
+
+use seg_diagnostics::{Code, Diagnostic, Span, did_you_mean};
+use seg_ir::{
+    CmpOp, Const, Expr, ExprKind, Func, ListQuantifier, ParamId, Relative, Schema, SegmentId,
+    StrOp, TimeUnit, Type,
+};
+use seg_syntax::ast;
+use std::collections::HashMap;
+
+/// A declared name other than a field.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Decl {
+    Param(ParamId),
+    Segment(SegmentId),
+    Priority,
+}
+
+/// What names mean while checking expressions.
+pub(crate) struct Scope<'a> {
+    pub schema: &'a Schema,
+    /// Param types and default values, indexed by [`ParamId`].
+    pub params: &'a [(Type, Const)],
+    pub names: &'a HashMap<String, Decl>,
+}
+
+pub(crate) struct ExprChecker<'a, 'd> {
+    pub scope: &'a Scope<'a>,
+    pub diagnostics: &'d mut Vec<Diagnostic>,
+}
+
+fn mk(kind: ExprKind, ty: Type, span: Span) -> Expr {
+    Expr { kind, ty, span }
+}
+
+/// The common type two operands are compared or combined at, if any.
+pub(crate) fn unify(a: Type, b: Type) -> Option<Type> {
+    use Type::*;
+    Some(match (a, b) {
+        _ if a == b => a,
+        (Int, Float) | (Float, Int) => Float,
+        (Int, Decimal) | (Decimal, Int) => Decimal,
+        (Decimal, Float) | (Float, Decimal) => Float,
+        (Date, Timestamp) | (Timestamp, Date) => Timestamp,
+        _ => return None,
+    })
+}
+
+/// `coalesce` is stricter than comparison: decimal with float is a type error,
+/// because the result would silently lose exactness.
+fn unify_strict(a: Type, b: Type) -> Option<Type> {
+    match (a, b) {
+        (Type::Decimal, Type::Float) | (Type::Float, Type::Decimal) => None,
+        _ => unify(a, b),
+    }
+}
+
+/// Converts a constant to `target` (one of the coercions [`unify`] allows).
+fn convert_const(value: &Const, target: Type) -> Option<Const> {
+    Some(match (value, target) {
+        (c, t) if c.ty() == t => c.clone(),
+        (Const::Int(v), Type::Float) => Const::Float(*v as f64),
+        (Const::Int(v), Type::Decimal) => Const::Decimal {
+            unscaled: i128::from(*v),
+            scale: 0,
+        },
+        (Const::Decimal { unscaled, scale }, Type::Float) => {
+            Const::Float(decimal_to_f64(*unscaled, *scale))
+        }
+        (Const::Date(days), Type::Timestamp) => {
+            Const::Timestamp(i64::from(*days) * 86_400_000_000)
+        }
+        _ => return None,
+    })
+}
+
+/// The f64 nearest to an exact decimal: formatting the decimal and parsing it
+/// rounds correctly, which dividing by a power of ten would not.
+pub(crate) fn decimal_to_f64(unscaled: i128, scale: u8) -> f64 {
+    let digits = unscaled.unsigned_abs().to_string();
+    let scale = usize::from(scale);
+    let text = if scale == 0 {
+        digits
+    } else if digits.len() > scale {
+        format!("{}.{}", &digits[..digits.len() - scale], &digits[digits.len() - scale..])
+    } else {
+        format!("0.{}{}", "0".repeat(scale - digits.len()), digits)
+    };
+    let magnitude: f64 = text.parse().unwrap_or(f64::NAN);
+    if unscaled < 0 { -magnitude } else { magnitude }
+}
+
+/// Coerces an expression to `target`: constants are converted in place, other
+/// expressions get an explicit cast.
+pub(crate) fn coerce(expr: Expr, target: Type) -> Expr {
+    if expr.ty == target {
+        return expr;
+    }
+    if let ExprKind::Const(value) = &expr.kind {
+        if let Some(converted) = convert_const(value, target) {
+            return mk(ExprKind::Const(converted), target, expr.span);
+        }
+    }
+    let span = expr.span;
+    mk(ExprKind::Cast(Box::new(expr)), target, span)
+}
+
+pub(crate) fn literal_const(lit: &ast::Literal) -> Const {
+    match lit {
+        ast::Literal::Int { value, .. } => Const::Int(*value),
+        ast::Literal::Decimal {
+            unscaled, scale, ..
+        } => Const::Decimal {
+            unscaled: *unscaled,
+            scale: *scale,
+        },
+        ast::Literal::String(s) => Const::String(s.value.clone()),
+        ast::Literal::Bool(b) => Const::Bool(*b),
+        ast::Literal::Date { days, .. } => Const::Date(*days),
+        ast::Literal::Timestamp { micros, .. } => Const::Timestamp(*micros),
+    }
+}
+
+pub(crate) fn time_unit(unit: ast::TimeUnit) -> TimeUnit {
+    match unit {
+        ast::TimeUnit::Minute => TimeUnit::Minute,
+        ast::TimeUnit::Hour => TimeUnit::Hour,
+        ast::TimeUnit::Day => TimeUnit::Day,
+        ast::TimeUnit::Week => TimeUnit::Week,
+        ast::TimeUnit::Month => TimeUnit::Month,
+        ast::TimeUnit::Year => TimeUnit::Year,
+    }
+}
+
+fn cmp_op(op: ast::CmpOp) -> CmpOp {
+    match op {
+        ast::CmpOp::Eq => CmpOp::Eq,
+        ast::CmpOp::Ne => CmpOp::Ne,
+        ast::CmpOp::Lt => CmpOp::Lt,
+        ast::CmpOp::Le => CmpOp::Le,
+        ast::CmpOp::Gt => CmpOp::Gt,
+        ast::CmpOp::Ge => CmpOp::Ge,
+    }
+}
+
+/// `a`, `an`: "an `int`", "a `string`".
+fn article(ty: Type) -> &'static str {
+    match ty {
+        Type::Int => "an",
+        _ => "a",
+    }
+}
+
+pub(crate) fn describe(ty: Type) -> String {
+    format!("{} `{ty}`", article(ty))
+}
+
+impl ExprChecker<'_, '_> {
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Checks a condition (`where`, `exclude`): it must be a `bool`.
+    pub fn condition(&mut self, expr: &ast::Expr, clause: &str) -> Option<Expr> {
+        let checked = self.check(expr)?;
+        if checked.ty != Type::Bool {
+            self.report(
+                Diagnostic::new(
+                    Code::E0202,
+                    expr.span,
+                    format!("the `{clause}` condition is {}, not a `bool`", describe(checked.ty)),
+                )
+                .with_label(format!("this is {}", describe(checked.ty)))
+                .with_help(condition_help(checked.ty)),
+            );
+            return None;
+        }
+        Some(checked)
+    }
+
+    fn expect_bool(&mut self, expr: &ast::Expr, operator: &str) -> Option<Expr> {
+        let checked = self.check(expr)?;
+        if checked.ty != Type::Bool {
+            self.report(
+                Diagnostic::new(
+                    Code::E0202,
+                    expr.span,
+                    format!("`{operator}` needs conditions, but this is {}", describe(checked.ty)),
+                )
+                .with_label(format!("this is {}", describe(checked.ty)))
+                .with_help(condition_help(checked.ty)),
+            );
+            return None;
+        }
+        Some(checked)
+    }
+
+    fn mismatch(&mut self, span: Span, message: String, label: String, help: &str) {
+        self.report(
+            Diagnostic::new(Code::E0201, span, message)
+                .with_label(label)
+                .with_help(help),
+        );
+    }
+
+    /// Checks any expression.
+    pub fn check(&mut self, expr: &ast::Expr) -> Option<Expr> {
+        let span = expr.span;
+        match &expr.kind {
+            ast::ExprKind::Error => None,
+            ast::ExprKind::Paren(inner) => self.check(inner),
+            ast::ExprKind::Literal(lit) => {
+                let value = literal_const(lit);
+                let ty = value.ty();
+                Some(mk(ExprKind::Const(value), ty, span))
+            }
+            ast::ExprKind::Name(ident) => self.name(ident),
+            ast::ExprKind::Today => Some(mk(ExprKind::Relative(Relative::Today), Type::Date, span)),
+            ast::ExprKind::Now => Some(mk(ExprKind::Relative(Relative::Now), Type::Timestamp, span)),
+            ast::ExprKind::Ago(d) => {
+                let duration = self.duration(d)?;
+                Some(mk(
+                    ExprKind::Ago {
+                        base: Relative::Now,
+                        duration: Box::new(duration),
+                    },
+                    Type::Timestamp,
+                    span,
+                ))
+            }
+            ast::ExprKind::Or(items) | ast::ExprKind::And(items) => {
+                let is_or = matches!(expr.kind, ast::ExprKind::Or(_));
+                let operator = if is_or { "or" } else { "and" };
+                let checked: Vec<Option<Expr>> =
+                    items.iter().map(|i| self.expect_bool(i, operator)).collect();
+                let checked: Vec<Expr> = checked.into_iter().collect::<Option<_>>()?;
+                let kind = if is_or {
+                    ExprKind::Or(checked)
+                } else {
+                    ExprKind::And(checked)
+                };
+                Some(mk(kind, Type::Bool, span))
+            }
+            ast::ExprKind::Not(inner) => {
+                let inner = self.expect_bool(inner, "not")?;
+                Some(mk(ExprKind::Not(Box::new(inner)), Type::Bool, span))
+            }
+            ast::ExprKind::Compare { op, lhs, rhs } => self.compare(*op, lhs, rhs, span),
+            ast::ExprKind::Before { expr: x, bound } => self.before_after(x, bound, true, span),
+            ast::ExprKind::After { expr: x, bound } => self.before_after(x, bound, false, span),
+            ast::ExprKind::Between {
+                expr: x,
+                lo,
+                hi,
+                negated,
+            } => self.between(x, lo, hi, *negated, span),
+            ast::ExprKind::In {
+                expr: x,
+                list,
+                negated,
+            } => self.in_list(x, list, *negated, span),
+            ast::ExprKind::Contains {
+                target,
+                quantifier,
+                value,
+                negated,
+            } => self.contains(target, *quantifier, value, *negated, span),
+            ast::ExprKind::StrPred {
+                op,
+                target,
+                pattern,
+                negated,
+            } => {
+                let op = match op {
+                    ast::StrOp::StartsWith => StrOp::StartsWith,
+                    ast::StrOp::EndsWith => StrOp::EndsWith,
+                    ast::StrOp::Matches => StrOp::Matches,
+                };
+                self.str_pred(op, target, pattern, *negated, span)
+            }
+            ast::ExprKind::IsMissing { expr: x, form } => {
+                let inner = self.check(x)?;
+                Some(mk(
+                    ExprKind::IsMissing {
+                        expr: Box::new(inner),
+                        negated: *form != ast::MissingForm::Missing,
+                    },
+                    Type::Bool,
+                    span,
+                ))
+            }
+            ast::ExprKind::Within { expr: x, duration } => {
+                let inner = self.check(x)?;
+                let duration = self.duration(duration)?;
+                if !inner.ty.is_temporal() {
+                    self.mismatch(
+                        x.span,
+                        format!("`within` needs a date or timestamp, but this is {}", describe(inner.ty)),
+                        format!("this is {}", describe(inner.ty)),
+                        "use `within` on a date or timestamp field, as in `last_purchase_at within 30 days`",
+                    );
+                    return None;
+                }
+                if inner.ty == Type::Date {
+                    self.check_unit_for_date(&duration)?;
+                }
+                Some(mk(
+                    ExprKind::Within {
+                        expr: Box::new(inner),
+                        duration: Box::new(duration),
+                    },
+                    Type::Bool,
+                    span,
+                ))
+            }
+            ast::ExprKind::Arith { op, lhs, rhs } => self.arith(*op, lhs, rhs, span),
+            ast::ExprKind::Neg(inner) => {
+                let inner = self.check(inner)?;
+                if !inner.ty.is_numeric() {
+                    self.mismatch(
+                        span,
+                        format!("`-` needs a number, but this is {}", describe(inner.ty)),
+                        format!("this is {}", describe(inner.ty)),
+                        "only `int`, `float` and `decimal` values can be negated",
+                    );
+                    return None;
+                }
+                // Negating a constant is folded here so that `-5` is the constant -5.
+                if let ExprKind::Const(c) = &inner.kind {
+                    let negated = match c {
+                        Const::Int(v) => v.checked_neg().map(Const::Int),
+                        Const::Float(v) => Some(Const::Float(-v)),
+                        Const::Decimal { unscaled, scale } => unscaled
+                            .checked_neg()
+                            .map(|u| Const::Decimal { unscaled: u, scale: *scale }),
+                        _ => None,
+                    };
+                    if let Some(value) = negated {
+                        return Some(mk(ExprKind::Const(value), inner.ty, span));
+                    }
+                }
+                let ty = inner.ty;
+                Some(mk(ExprKind::Neg(Box::new(inner)), ty, span))
+            }
+            ast::ExprKind::Call { func, args } => self.call(func, args, span),
+            ast::ExprKind::List(_) => {
+                self.mismatch(
+                    span,
+                    "a list cannot stand on its own here".into(),
+                    "list".into(),
+                    "lists go after `in`, `not in` or `contains any/all/none`, as in `country in [\"US\", \"CA\"]`",
+                );
+                None
+            }
+            ast::ExprKind::Duration(d) => {
+                self.mismatch(
+                    d.span,
+                    "a duration cannot stand on its own here".into(),
+                    "duration".into(),
+                    "durations go after `within` or before `ago`, as in `within 30 days` or `30 days ago`",
+                );
+                None
+            }
+        }
+    }
+
+    fn name(&mut self, ident: &ast::Ident) -> Option<Expr> {
+        let span = ident.span;
+        if let Some(id) = self.scope.schema.find(&ident.name) {
+            let ty = self.scope.schema.field(id).ty;
+            return Some(mk(ExprKind::Field(id), ty, span));
+        }
+        match self.scope.names.get(&ident.name) {
+            Some(Decl::Param(id)) => {
+                let ty = self.scope.params[id.0 as usize].0;
+                Some(mk(ExprKind::Param(*id), ty, span))
+            }
+            Some(Decl::Segment(id)) => Some(mk(ExprKind::Segment(*id), Type::Bool, span)),
+            Some(Decl::Priority) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::E0113,
+                        span,
+                        format!("`{}` is a priority group, not a condition", ident.name),
+                    )
+                    .with_label("priority group")
+                    .with_help("a priority group assigns each profile one segment; reference one of its segments instead"),
+                );
+                None
+            }
+            None => {
+                let candidates = self
+                    .scope
+                    .schema
+                    .fields
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .chain(self.scope.names.keys().map(String::as_str));
+                let mut diagnostic = Diagnostic::new(
+                    Code::E0101,
+                    span,
+                    format!("unknown name `{}`", ident.name),
+                )
+                .with_label("not a field, param or segment");
+                diagnostic.help = Some(match did_you_mean(&ident.name, candidates) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => "declare it as a field in the `schema`, a `param` or a `segment`; a text value needs quotes: \"like this\"".to_string(),
+                });
+                self.report(diagnostic);
+                None
+            }
+        }
+    }
+
+    /// A duration expression (`30 days`, `n days` with an int param `n`, or a
+    /// duration param).
+    fn duration(&mut self, d: &ast::DurationOrParam) -> Option<Expr> {
+        match d {
+            ast::DurationOrParam::Duration(d) => {
+                let amount = match &d.amount {
+                    ast::DurationAmount::Literal { value, .. } => {
+                        mk(ExprKind::Const(Const::Int(*value)), Type::Int, d.span)
+                    }
+                    ast::DurationAmount::Param(p) => {
+                        let amount = self.name(p)?;
+                        if !matches!(amount.kind, ExprKind::Param(_)) || amount.ty != Type::Int {
+                            self.mismatch(
+                                p.span,
+                                format!("the count of a duration must be an `int` param, but `{}` is not", p.name),
+                                format!("{} {}", if matches!(amount.kind, ExprKind::Param(_)) { "param of type" } else { "not a param:" }, amount.ty),
+                                "write a number, as in `30 days`, or declare `param window_days = 30`",
+                            );
+                            return None;
+                        }
+                        amount
+                    }
+                };
+                Some(mk(
+                    ExprKind::Duration {
+                        amount: Box::new(amount),
+                        unit: time_unit(d.unit),
+                    },
+                    Type::Duration,
+                    d.span,
+                ))
+            }
+            ast::DurationOrParam::Param(p) => {
+                let value = self.name(p)?;
+                if value.ty != Type::Duration {
+                    self.mismatch(
+                        p.span,
+                        format!("expected a duration, but `{}` is {}", p.name, describe(value.ty)),
+                        format!("this is {}", describe(value.ty)),
+                        "write a duration such as `30 days`, or a param declared as `param window = 30 days`",
+                    );
+                    return None;
+                }
+                Some(value)
+            }
+        }
+    }
+
+    /// The unit of a duration expression, as far as the checker can know it.
+    fn duration_unit(&self, duration: &Expr) -> Option<TimeUnit> {
+        match &duration.kind {
+            ExprKind::Duration { unit, .. } => Some(*unit),
+            ExprKind::Param(id) => match &self.scope.params.get(id.0 as usize)?.1 {
+                Const::Duration(d) => Some(d.unit),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Hours and minutes against a date have no meaning (a date has no time).
+    fn check_unit_for_date(&mut self, duration: &Expr) -> Option<()> {
+        if let Some(unit @ (TimeUnit::Hour | TimeUnit::Minute)) = self.duration_unit(duration) {
+            let unit = if unit == TimeUnit::Hour { "hours" } else { "minutes" };
+            self.report(
+                Diagnostic::new(
+                    Code::E0207,
+                    duration.span,
+                    format!("{unit} are finer than a date can tell"),
+                )
+                .with_label("used against a `date`")
+                .with_help("use days, weeks, months or years with a date, or compare a timestamp field"),
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    /// `N unit ago` means `now - d` against a timestamp and `today - d` against a
+    /// date: once the other side's type is known, retarget it.
+    fn retarget_relative(&mut self, expr: Expr, partner: Type) -> Option<Expr> {
+        if partner != Type::Date {
+            return Some(expr);
+        }
+        match expr.kind {
+            ExprKind::Ago {
+                base: Relative::Now,
+                duration,
+            } => {
+                self.check_unit_for_date(&duration)?;
+                Some(mk(
+                    ExprKind::Ago {
+                        base: Relative::Today,
+                        duration,
+                    },
+                    Type::Date,
+                    expr.span,
+                ))
+            }
+            _ => Some(expr),
+        }
+    }
+
+    /// Unifies operands of a comparison-like operator and coerces them.
+    fn unify_operands(&mut self, operands: Vec<Expr>, what: &str) -> Option<(Vec<Expr>, Type)> {
+        let first = operands.first()?.ty;
+        let mut target = first;
+        for operand in &operands[1..] {
+            match unify(target, operand.ty) {
+                Some(t) => target = t,
+                None => {
+                    let help = mismatch_help(target, operand.ty);
+                    self.mismatch(
+                        operand.span,
+                        format!("cannot {what} {} with {}", describe(first), describe(operand.ty)),
+                        format!("this is {}", describe(operand.ty)),
+                        &help,
+                    );
+                    return None;
+                }
+            }
+        }
+        if matches!(target, Type::ListString | Type::ListInt | Type::Duration) {
+            let help = if target == Type::Duration {
+                "durations go after `within` or before `ago`"
+            } else {
+                "test list membership with `contains`, as in `interests contains \"yoga\"`"
+            };
+            self.mismatch(
+                operands[0].span,
+                format!("cannot {what} {} values", describe(target)),
+                format!("this is {}", describe(target)),
+                help,
+            );
+            return None;
+        }
+        Some((operands.into_iter().map(|o| coerce(o, target)).collect(), target))
+    }
+
+    /// Checks both sides, retargeting `ago` against a date partner.
+    fn pair(&mut self, lhs: &ast::Expr, rhs: &ast::Expr) -> Option<(Expr, Expr)> {
+        let l = self.check(lhs);
+        let r = self.check(rhs);
+        let (l, r) = (l?, r?);
+        let l_ty = l.ty;
+        let l = self.retarget_relative(l, r.ty)?;
+        let r = self.retarget_relative(r, l_ty)?;
+        Some((l, r))
+    }
+
+    fn compare(&mut self, op: ast::CmpOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> Option<Expr> {
+        let (l, r) = self.pair(lhs, rhs)?;
+        if matches!(op, ast::CmpOp::Eq | ast::CmpOp::Ne) {
+            self.check_one_of_pair(&l, &r);
+        }
+        let (mut operands, ty) = self.unify_operands(vec![l, r], "compare")?;
+        if ty == Type::Bool && !matches!(op, ast::CmpOp::Eq | ast::CmpOp::Ne) {
+            self.mismatch(
+                span,
+                format!("`{}` does not order `bool` values", op.as_str()),
+                "comparing `bool` values".into(),
+                "compare `bool` values with `==` or `!=`, or use the condition itself",
+            );
+            return None;
+        }
+        let r = operands.pop()?;
+        let l = operands.pop()?;
+        Some(mk(
+            ExprKind::Compare {
+                op: cmp_op(op),
+                lhs: Box::new(l),
+                rhs: Box::new(r),
+            },
+            Type::Bool,
+            span,
+        ))
+    }
+
+    fn before_after(&mut self, x: &ast::Expr, bound: &ast::Expr, before: bool, span: Span) -> Option<Expr> {
+        let (l, r) = self.pair(x, bound)?;
+        let word = if before { "before" } else { "after" };
+        for side in [&l, &r] {
+            if !side.ty.is_temporal() {
+                self.mismatch(
+                    side.span,
+                    format!("`{word}` compares dates and timestamps, but this is {}", describe(side.ty)),
+                    format!("this is {}", describe(side.ty)),
+                    "write a date (2024-01-31), a timestamp (2024-01-31T10:00:00Z), `N days ago`, `today` or `now`",
+                );
+                return None;
+            }
+        }
+        let (mut operands, _) = self.unify_operands(vec![l, r], "compare")?;
+        let r = operands.pop()?;
+        let l = operands.pop()?;
+        Some(mk(
+            ExprKind::Compare {
+                op: if before { CmpOp::Lt } else { CmpOp::Gt },
+                lhs: Box::new(l),
+                rhs: Box::new(r),
+            },
+            Type::Bool,
+            span,
+        ))
+    }
+
+    fn between(&mut self, x: &ast::Expr, lo: &ast::Expr, hi: &ast::Expr, negated: bool, span: Span) -> Option<Expr> {
+        let (x, lo) = self.pair(x, lo)?;
+        let hi = self.check(hi)?;
+        let hi = self.retarget_relative(hi, x.ty)?;
+        let (mut operands, ty) = self.unify_operands(vec![x, lo, hi], "compare")?;
+        if ty == Type::Bool {
+            self.mismatch(
+                span,
+                "`between` does not order `bool` values".into(),
+                "comparing `bool` values".into(),
+                "compare `bool` values with `==` or `!=`",
+            );
+            return None;
+        }
+        let hi = operands.pop()?;
+        let lo = operands.pop()?;
+        let x = operands.pop()?;
+        Some(mk(
+            ExprKind::Between {
+                expr: Box::new(x),
+                lo: Box::new(lo),
+                hi: Box::new(hi),
+                negated,
+            },
+            Type::Bool,
+            span,
+        ))
+    }
+
+    /// A constant list element: a literal, a negated number or a scalar param.
+    fn list_element(&mut self, element: &ast::Expr) -> Option<Expr> {
+        let checked = self.check(element)?;
+        let constant = matches!(checked.kind, ExprKind::Const(_) | ExprKind::Param(_));
+        if !constant || matches!(checked.ty, Type::ListInt | Type::ListString | Type::Duration) {
+            self.report(
+                Diagnostic::new(Code::E0206, element.span, "list elements must be values")
+                    .with_label("not a single value")
+                    .with_help("write literals such as \"US\" or 42, or names of params holding one value"),
+            );
+            return None;
+        }
+        Some(checked)
+    }
+
+    fn in_list(&mut self, x: &ast::Expr, list: &ast::Expr, negated: bool, span: Span) -> Option<Expr> {
+        let value = self.check(x)?;
+        match &list.kind {
+            ast::ExprKind::List(items) => {
+                let elements: Vec<Option<Expr>> = items.iter().map(|i| self.list_element(i)).collect();
+                let elements: Vec<Expr> = elements.into_iter().collect::<Option<_>>()?;
+                for element in &elements {
+                    self.check_one_of_pair(&value, element);
+                }
+                let mut operands = vec![value];
+                operands.extend(elements);
+                let (mut operands, _) = self.unify_operands(operands, "compare")?;
+                let list = operands.split_off(1);
+                let value = operands.pop()?;
+                Some(mk(
+                    ExprKind::InList {
+                        expr: Box::new(value),
+                        list,
+                        list_param: None,
+                        negated,
+                    },
+                    Type::Bool,
+                    span,
+                ))
+            }
+            _ => {
+                let candidates = self.check(list)?;
+                let element = candidates.ty.element();
+                let is_param = matches!(candidates.kind, ExprKind::Param(_));
+                match element {
+                    Some(element) if is_param && element == value.ty => {
+                        self.check_one_of_param(&value, &candidates);
+                        Some(mk(
+                            ExprKind::InList {
+                                expr: Box::new(value),
+                                list: Vec::new(),
+                                list_param: Some(Box::new(candidates)),
+                                negated,
+                            },
+                            Type::Bool,
+                            span,
+                        ))
+                    }
+                    Some(element) if is_param => {
+                        self.mismatch(
+                            list.span,
+                            format!("cannot look for {} in a list of `{element}`", describe(value.ty)),
+                            format!("this is a `{}`", candidates.ty),
+                            "the list's elements must have the value's type",
+                        );
+                        None
+                    }
+                    Some(_) => {
+                        self.mismatch(
+                            list.span,
+                            "`in` needs a list of values".into(),
+                            format!("this is a `{}` read from each profile", candidates.ty),
+                            "to test a list field, turn it around: `interests contains \"yoga\"`",
+                        );
+                        None
+                    }
+                    None => {
+                        self.mismatch(
+                            list.span,
+                            format!("`in` needs a list, but this is {}", describe(candidates.ty)),
+                            format!("this is {}", describe(candidates.ty)),
+                            "write a list, as in `country in [\"US\", \"CA\"]`, or use `==`",
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// The values after `contains any/all/none`: a list literal or a list param.
+    fn list_values(&mut self, list: &ast::Expr, element: Type, word: &str) -> Option<(Vec<Expr>, Option<Box<Expr>>)> {
+        match &list.kind {
+            ast::ExprKind::List(items) => {
+                let elements: Vec<Option<Expr>> = items.iter().map(|i| self.list_element(i)).collect();
+                let elements: Vec<Expr> = elements.into_iter().collect::<Option<_>>()?;
+                for e in &elements {
+                    if e.ty != element {
+                        self.mismatch(
+                            e.span,
+                            format!("the list holds `{element}` values, but this is {}", describe(e.ty)),
+                            format!("this is {}", describe(e.ty)),
+                            "every value must have the list's element type",
+                        );
+                        return None;
+                    }
+                }
+                Some((elements, None))
+            }
+            _ => {
+                let values = self.check(list)?;
+                if matches!(values.kind, ExprKind::Param(_)) && values.ty.element() == Some(element) {
+                    return Some((Vec::new(), Some(Box::new(values))));
+                }
+                self.mismatch(
+                    list.span,
+                    format!("`contains {word}` needs a list of `{element}` values"),
+                    format!("this is {}", describe(values.ty)),
+                    &format!("write a list, as in `interests contains {word} [\"yoga\", \"running\"]`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn contains(
+        &mut self,
+        target: &ast::Expr,
+        quantifier: ast::Quantifier,
+        value: &ast::Expr,
+        negated: bool,
+        span: Span,
+    ) -> Option<Expr> {
+        let target_checked = self.check(target)?;
+        if target_checked.ty == Type::String {
+            if quantifier != ast::Quantifier::One {
+                self.mismatch(
+                    value.span,
+                    "`contains any`, `all` and `none` apply to lists, not strings".into(),
+                    "the target is a `string`".into(),
+                    "for a string, write one `contains \"text\"` per piece, joined with `or`",
+                );
+                return None;
+            }
+            return self.str_pred_checked(StrOp::Contains, target_checked, value, negated, span);
+        }
+        let Some(element) = target_checked.ty.element() else {
+            self.mismatch(
+                target.span,
+                format!("`contains` needs a string or a list, but this is {}", describe(target_checked.ty)),
+                format!("this is {}", describe(target_checked.ty)),
+                "use `==`, `in` or a comparison for single values",
+            );
+            return None;
+        };
+        let word = match quantifier {
+            ast::Quantifier::One => "",
+            ast::Quantifier::Any => "any",
+            ast::Quantifier::All => "all",
+            ast::Quantifier::None => "none",
+        };
+        let (values, values_param) = if quantifier == ast::Quantifier::One {
+            let needle = self.list_element(value)?;
+            if needle.ty != element {
+                self.mismatch(
+                    value.span,
+                    format!("the list holds `{element}` values, but this is {}", describe(needle.ty)),
+                    format!("this is {}", describe(needle.ty)),
+                    "look for a value of the list's element type",
+                );
+                return None;
+            }
+            (vec![needle], None)
+        } else {
+            self.list_values(value, element, word)?
+        };
+        let (quantifier, wrap_not) = match (quantifier, negated) {
+            (ast::Quantifier::One | ast::Quantifier::Any, false) => (ListQuantifier::Any, false),
+            (ast::Quantifier::One | ast::Quantifier::Any, true) => (ListQuantifier::None, false),
+            (ast::Quantifier::All, n) => (ListQuantifier::All, n),
+            (ast::Quantifier::None, n) => (ListQuantifier::None, n),
+        };
+        let node = mk(
+            ExprKind::ListContains {
+                list: Box::new(target_checked),
+                quantifier,
+                values,
+                values_param,
+            },
+            Type::Bool,
+            span,
+        );
+        Some(if wrap_not {
+            mk(ExprKind::Not(Box::new(node)), Type::Bool, span)
+        } else {
+            node
+        })
+    }
+
+    fn str_pred(&mut self, op: StrOp, target: &ast::Expr, pattern: &ast::Expr, negated: bool, span: Span) -> Option<Expr> {
+        let target_checked = self.check(target)?;
+        if target_checked.ty != Type::String {
+            let word = match op {
+                StrOp::StartsWith => "starts with",
+                StrOp::EndsWith => "ends with",
+                StrOp::Matches => "matches",
+                StrOp::Contains => "contains",
+            };
+            self.mismatch(
+                target.span,
+                format!("`{word}` needs a string, but this is {}", describe(target_checked.ty)),
+                format!("this is {}", describe(target_checked.ty)),
+                "string predicates apply to `string` fields and expressions",
+            );
+            return None;
+        }
+        self.str_pred_checked(op, target_checked, pattern, negated, span)
+    }
+
+    fn str_pred_checked(&mut self, op: StrOp, target: Expr, pattern: &ast::Expr, negated: bool, span: Span) -> Option<Expr> {
+        let pattern_checked = self.check(pattern)?;
+        if pattern_checked.ty != Type::String {
+            self.mismatch(
+                pattern.span,
+                format!("expected a string here, but this is {}", describe(pattern_checked.ty)),
+                format!("this is {}", describe(pattern_checked.ty)),
+                "put text between double quotes: \"like this\"",
+            );
+            return None;
+        }
+        if op == StrOp::Matches {
+            let text = match &pattern_checked.kind {
+                ExprKind::Const(Const::String(s)) => Some(s.clone()),
+                ExprKind::Param(id) => match &self.scope.params.get(id.0 as usize)?.1 {
+                    Const::String(s) => Some(s.clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some(text) = text else {
+                self.report(
+                    Diagnostic::new(Code::E0206, pattern.span, "the pattern of `matches` must be a constant")
+                        .with_label("computed per profile")
+                        .with_help("write the pattern as a string literal or a string param, so it is checked before anything runs"),
+                );
+                return None;
+            };
+            if let Err(error) = regex::Regex::new(&text) {
+                let reason = regex_reason(&error);
+                self.report(
+                    Diagnostic::new(Code::E0204, pattern.span, format!("invalid regular expression: {reason}"))
+                        .with_label("invalid pattern")
+                        .with_help("patterns use Rust regex syntax; escape special characters with `\\\\`, as in \"\\\\.com$\""),
+                );
+                return None;
+            }
+        }
+        Some(mk(
+            ExprKind::StrPred {
+                op,
+                target: Box::new(target),
+                pattern: Box::new(pattern_checked),
+                negated,
+            },
+            Type::Bool,
+            span,
+        ))
+    }
+
+    fn arith(&mut self, op: ast::ArithOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> Option<Expr> {
+        let l = self.check(lhs);
+        let r = self.check(rhs);
+        let (l, r) = (l?, r?);
+        for side in [&l, &r] {
+            if !side.ty.is_numeric() {
+                self.mismatch(
+                    side.span,
+                    format!("`{}` needs numbers, but this is {}", op.as_str(), describe(side.ty)),
+                    format!("this is {}", describe(side.ty)),
+                    "arithmetic applies to `int`, `float` and `decimal` values",
+                );
+                return None;
+            }
+        }
+        let ir_op = match op {
+            ast::ArithOp::Add => seg_ir::ArithOp::Add,
+            ast::ArithOp::Sub => seg_ir::ArithOp::Sub,
+            ast::ArithOp::Mul => seg_ir::ArithOp::Mul,
+            ast::ArithOp::Div => seg_ir::ArithOp::Div,
+            ast::ArithOp::Rem => seg_ir::ArithOp::Rem,
+        };
+        // `/` always divides floats; the others work at the common type.
+        let ty = if ir_op == seg_ir::ArithOp::Div {
+            Type::Float
+        } else {
+            unify(l.ty, r.ty)?
+        };
+        Some(mk(
+            ExprKind::Arith {
+                op: ir_op,
+                lhs: Box::new(coerce(l, ty)),
+                rhs: Box::new(coerce(r, ty)),
+            },
+            ty,
+            span,
+        ))
+    }
+
+    fn call(&mut self, func: &ast::Ident, args: &[ast::Expr], span: Span) -> Option<Expr> {
+        let Some(&(_, f)) = Func::ALL.iter().find(|(name, _)| *name == func.name) else {
+            let mut diagnostic = Diagnostic::new(
+                Code::E0114,
+                func.span,
+                format!("unknown function `{}`", func.name),
+            )
+            .with_label("not a function");
+            let names = Func::ALL.iter().map(|(n, _)| *n);
+            diagnostic.help = Some(match did_you_mean(&func.name, names) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => {
+                    "the functions are lower, upper, length, size, abs, coalesce, days_since, year, month and day".into()
+                }
+            });
+            self.report(diagnostic);
+            return None;
+        };
+        let arity_ok = if f == Func::Coalesce { args.len() >= 2 } else { args.len() == 1 };
+        if !arity_ok {
+            let wanted = if f == Func::Coalesce { "at least 2 arguments" } else { "1 argument" };
+            self.report(
+                Diagnostic::new(
+                    Code::E0205,
+                    span,
+                    format!("`{}` takes {wanted}, but {} were given", func.name, args.len()),
+                )
+                .with_label("wrong number of arguments")
+                .with_help(signature(f)),
+            );
+            return None;
+        }
+        let checked: Vec<Option<Expr>> = args.iter().map(|a| self.check(a)).collect();
+        let checked: Vec<Expr> = checked.into_iter().collect::<Option<_>>()?;
+        let bad_arg = |this: &mut Self, arg: &Expr| {
+            this.mismatch(
+                arg.span,
+                format!("`{}` cannot take {}", func.name, describe(arg.ty)),
+                format!("this is {}", describe(arg.ty)),
+                signature(f),
+            );
+        };
+        let arg_ty = checked[0].ty;
+        let result = match f {
+            Func::Lower | Func::Upper if arg_ty == Type::String => Type::String,
+            Func::Length if arg_ty == Type::String => Type::Int,
+            Func::Size if arg_ty.element().is_some() => Type::Int,
+            Func::Abs if arg_ty.is_numeric() => arg_ty,
+            Func::DaysSince | Func::Year | Func::Month | Func::Day if arg_ty.is_temporal() => Type::Int,
+            Func::Coalesce => {
+                let mut target = arg_ty;
+                for arg in &checked[1..] {
+                    match unify_strict(target, arg.ty) {
+                        Some(t) if !matches!(t, Type::Duration) => target = t,
+                        _ => {
+                            self.mismatch(
+                                arg.span,
+                                format!("`coalesce` cannot mix {} with {}", describe(target), describe(arg.ty)),
+                                format!("this is {}", describe(arg.ty)),
+                                signature(f),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                let args = checked.into_iter().map(|a| coerce(a, target)).collect();
+                return Some(mk(ExprKind::Call { func: f, args }, target, span));
+            }
+            _ => {
+                bad_arg(self, &checked[0]);
+                return None;
+            }
+        };
+        Some(mk(ExprKind::Call { func: f, args: checked }, result, span))
+    }
+
+    /// Reports a string constant compared with a `one of` field when the value
+    /// is not one of the field's values.
+    fn check_one_of_pair(&mut self, a: &Expr, b: &Expr) {
+        for (field, other) in [(a, b), (b, a)] {
+            let ExprKind::Field(id) = field.kind else { continue };
+            let Some(values) = &self.scope.schema.field(id).one_of else { continue };
+            let literal = match &other.kind {
+                ExprKind::Const(Const::String(s)) => s.clone(),
+                ExprKind::Param(pid) => match self.scope.params.get(pid.0 as usize) {
+                    Some((_, Const::String(s))) => s.clone(),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            let name = self.scope.schema.field(id).name.clone();
+            self.check_one_of_value(&name, values, &literal, other.span);
+        }
+    }
+
+    fn check_one_of_param(&mut self, value: &Expr, list: &Expr) {
+        let ExprKind::Field(id) = value.kind else { return };
+        let Some(values) = self.scope.schema.field(id).one_of.clone() else { return };
+        let ExprKind::Param(pid) = list.kind else { return };
+        if let Some((_, Const::ListString(items))) = self.scope.params.get(pid.0 as usize) {
+            let name = self.scope.schema.field(id).name.clone();
+            for item in items.clone() {
+                self.check_one_of_value(&name, &values, &item, list.span);
+            }
+        }
+    }
+
+    pub fn check_one_of_value(&mut self, field: &str, values: &[String], value: &str, span: Span) {
+        if values.iter().any(|v| v == value) {
+            return;
+        }
+        let listed = values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ");
+        let mut diagnostic = Diagnostic::new(
+            Code::E0203,
+            span,
+            format!("\"{value}\" is not one of the values of `{field}`"),
+        )
+        .with_label(format!("`{field}` is one of {listed}"));
+        diagnostic.help = Some(match did_you_mean(value, values.iter().map(String::as_str)) {
+            Some(close) => format!("did you mean \"{close}\"?"),
+            None => format!("use one of {listed}, or add \"{value}\" to the field's `one of` list"),
+        });
+        self.report(diagnostic);
+    }
+}
+
+fn signature(f: Func) -> &'static str {
+    match f {
+        Func::Lower => "`lower(string) -> string`",
+        Func::Upper => "`upper(string) -> string`",
+        Func::Length => "`length(string) -> int` counts characters",
+        Func::Size => "`size(list) -> int` counts list elements",
+        Func::Abs => "`abs(number) -> number` takes an int, float or decimal",
+        Func::Coalesce => {
+            "`coalesce(x, y, ...)` takes values of one type (int mixes with float or decimal)"
+        }
+        Func::DaysSince => "`days_since(date or timestamp) -> int`",
+        Func::Year => "`year(date or timestamp) -> int`",
+        Func::Month => "`month(date or timestamp) -> int`",
+        Func::Day => "`day(date or timestamp) -> int`",
+    }
+}
+
+fn condition_help(ty: Type) -> String {
+    match ty {
+        Type::Int | Type::Float | Type::Decimal => {
+            "compare the number, as in `total_orders > 0`".to_string()
+        }
+        Type::String => "compare the text, as in `country == \"US\"`".to_string(),
+        Type::Date | Type::Timestamp => {
+            "compare the time, as in `last_purchase_at within 30 days`".to_string()
+        }
+        Type::ListString | Type::ListInt => {
+            "test membership, as in `interests contains \"yoga\"`".to_string()
+        }
+        _ => "a condition is a comparison, a `bool` field, or a segment name".to_string(),
+    }
+}
+
+fn mismatch_help(a: Type, b: Type) -> String {
+    use Type::*;
+    match (a, b) {
+        (String, Int | Float | Decimal) | (Int | Float | Decimal, String) => {
+            "numbers and text do not compare; remove the quotes from a number, or compare with text".into()
+        }
+        (String, Date | Timestamp) | (Date | Timestamp, String) => {
+            "write dates without quotes, as in 2024-01-31".into()
+        }
+        (Bool, _) | (_, Bool) => "compare `bool` values with `true` or `false`".into(),
+        _ => "compare values of one type; `int`, `float` and `decimal` mix, and so do `date` and `timestamp`".into(),
+    }
+}
+
+/// The last line of a regex error, which names the problem.
+fn regex_reason(error: &regex::Error) -> String {
+    let text = error.to_string();
+    text.lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map_or_else(|| text.lines().next().unwrap_or("").to_string(), str::to_string)
+}

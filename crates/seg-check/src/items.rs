@@ -1,0 +1,666 @@
+//! Item-level checking: declarations across files, the schema, params,
+//! segments, segment-reference cycles, priority groups, tests and the `pii`
+//! warning.
+
+use crate::expr::{Decl, ExprChecker, Scope, coerce, literal_const, time_unit, unify};
+use seg_diagnostics::{Code, Diagnostic, FileId, Span, did_you_mean};
+use seg_ir::{
+    Const, Duration, Expectation, Field, ParamId, Priority, Program, Schema, Segment, SegmentId,
+    Test, Type, field_refs,
+};
+use seg_syntax::ast::{self, ItemKind};
+use std::collections::HashMap;
+
+const TYPE_NAMES: [&str; 8] = ["int", "float", "decimal", "bool", "string", "date", "timestamp", "list"];
+
+/// Checks every item of every loaded file and builds the program. Errors go to
+/// `diagnostics`; the returned program is meaningful only without errors.
+pub(crate) fn check_items(files: &[(FileId, ast::File)], diagnostics: &mut Vec<Diagnostic>) -> Program {
+    let items: Vec<&ast::Item> = files.iter().flat_map(|(_, f)| f.items.iter()).collect();
+
+    let schema = check_schema(&items, diagnostics);
+
+    // Declarations: params, segments and priority groups share one namespace,
+    // which must not collide with schema fields.
+    let mut names: HashMap<String, Decl> = HashMap::new();
+    let mut first_span: HashMap<String, Span> = HashMap::new();
+    let mut param_items = Vec::new();
+    let mut segment_items = Vec::new();
+    let mut priority_items = Vec::new();
+    for item in &items {
+        let (ident, kind) = match &item.kind {
+            ItemKind::Param(p) => (&p.name, "param"),
+            ItemKind::Segment(s) => (&s.name, "segment"),
+            ItemKind::Priority(p) => (&p.name, "priority group"),
+            _ => continue,
+        };
+        if let Some(field) = schema.find(&ident.name) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E0103,
+                    ident.span,
+                    format!("the {kind} `{}` has the name of a schema field", ident.name),
+                )
+                .with_label("also a field")
+                .with_secondary(schema.field(field).span, "the field is declared here")
+                .with_help(format!("rename the {kind}; a name means one thing in a program")),
+            );
+            continue;
+        }
+        if let Some(previous) = first_span.get(&ident.name) {
+            diagnostics.push(
+                Diagnostic::new(Code::E0102, ident.span, format!("`{}` is defined twice", ident.name))
+                    .with_label("second definition")
+                    .with_secondary(*previous, "first definition")
+                    .with_help("rename one of them; names are shared by params, segments and priority groups across all files of a program"),
+            );
+            continue;
+        }
+        first_span.insert(ident.name.clone(), ident.span);
+        let decl = match &item.kind {
+            ItemKind::Param(p) => {
+                param_items.push(p);
+                Decl::Param(ParamId(index(param_items.len() - 1)))
+            }
+            ItemKind::Segment(s) => {
+                segment_items.push(s);
+                Decl::Segment(SegmentId(index(segment_items.len() - 1)))
+            }
+            ItemKind::Priority(p) => {
+                priority_items.push(p);
+                Decl::Priority
+            }
+            _ => continue,
+        };
+        names.insert(ident.name.clone(), decl);
+    }
+
+    // Params: a literal's type is the param's type.
+    let mut params = Vec::new();
+    let mut param_values = Vec::new();
+    for p in &param_items {
+        let value = param_value(&p.value, diagnostics).unwrap_or(Const::Bool(false));
+        param_values.push((value.ty(), value.clone()));
+        params.push(seg_ir::Param {
+            name: p.name.name.clone(),
+            ty: value.ty(),
+            value,
+            span: p.name.span,
+        });
+    }
+
+    let scope = Scope {
+        schema: &schema,
+        params: &param_values,
+        names: &names,
+    };
+
+    let mut segments = Vec::new();
+    for s in &segment_items {
+        let mut checker = ExprChecker {
+            scope: &scope,
+            diagnostics,
+        };
+        let where_ = checker.condition(&s.where_, "where");
+        let exclude = s.exclude.as_ref().map(|e| checker.condition(e, "exclude"));
+        let placeholder = |span| seg_ir::Expr {
+            kind: seg_ir::ExprKind::Const(Const::Bool(false)),
+            ty: Type::Bool,
+            span,
+        };
+        segments.push(Segment {
+            name: s.name.name.clone(),
+            title: s.title.as_ref().map(|t| t.value.clone()),
+            where_: where_.unwrap_or_else(|| placeholder(s.where_.span)),
+            exclude: exclude.map(|e| e.unwrap_or_else(|| placeholder(s.name.span))),
+            span: s.name.span,
+        });
+    }
+
+    report_cycles(&segments, diagnostics);
+    report_pii(&schema, &segments, diagnostics);
+
+    let mut priorities = Vec::new();
+    for p in &priority_items {
+        let mut entries = Vec::new();
+        for entry in &p.entries {
+            if let Some(id) = segment_named(&names, &schema, entry, "a priority group lists segments", diagnostics) {
+                if entries.contains(&id) {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::E0102,
+                            entry.span,
+                            format!("`{}` is listed twice in priority group `{}`", entry.name, p.name.name),
+                        )
+                        .with_label("listed again")
+                        .with_help("a profile goes to the first listed segment it is in; list each segment once"),
+                    );
+                } else {
+                    entries.push(id);
+                }
+            }
+        }
+        priorities.push(Priority {
+            name: p.name.name.clone(),
+            segments: entries,
+            span: p.name.span,
+        });
+    }
+
+    let mut tests = Vec::new();
+    for item in &items {
+        if let ItemKind::Test(t) = &item.kind {
+            tests.push(check_test(t, item.span, &schema, &scope, &names, diagnostics));
+        }
+    }
+
+    Program {
+        schema,
+        params,
+        segments,
+        priorities,
+        tests,
+    }
+}
+
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+fn check_schema(items: &[&ast::Item], diagnostics: &mut Vec<Diagnostic>) -> Schema {
+    let schemas: Vec<(&ast::Schema, Span)> = items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::Schema(s) => Some((s, i.span)),
+            _ => None,
+        })
+        .collect();
+    let Some(&(schema, schema_span)) = schemas.first() else {
+        let span = items.first().map(|i| i.span).unwrap_or_default();
+        diagnostics.push(
+            Diagnostic::new(Code::E0104, Span { end: span.start, ..span }, "the program has no `schema`")
+                .with_label("no schema declared or used")
+                .with_help("declare the profile's fields in a `schema { ... }` block, or `use` the file that has it"),
+        );
+        return Schema::default();
+    };
+    for &(_, span) in &schemas[1..] {
+        diagnostics.push(
+            Diagnostic::new(Code::E0105, Span { end: span.start + 6, ..span }, "the program has a second `schema`")
+                .with_label("second schema")
+                .with_secondary(Span { end: schema_span.start + 6, ..schema_span }, "first schema")
+                .with_help("a program has one schema: merge the fields into one block, or `use` the file that has it"),
+        );
+    }
+    let mut fields: Vec<Field> = Vec::new();
+    let mut key: Option<Span> = None;
+    for decl in &schema.fields {
+        if let Some(previous) = fields.iter().find(|f| f.name == decl.name.name) {
+            diagnostics.push(
+                Diagnostic::new(Code::E0115, decl.name.span, format!("field `{}` is declared twice", decl.name.name))
+                    .with_label("second declaration")
+                    .with_secondary(previous.span, "first declaration")
+                    .with_help("remove one of the declarations"),
+            );
+            continue;
+        }
+        let Some(ty) = field_type(&decl.ty, diagnostics) else { continue };
+        if let Some(key_span) = decl.key {
+            if let Some(first) = key {
+                diagnostics.push(
+                    Diagnostic::new(Code::E0107, key_span, "a second field is marked `key`")
+                        .with_label("second key")
+                        .with_secondary(first, "first key")
+                        .with_help("`key` marks the one field that identifies a profile"),
+                );
+            } else {
+                key = Some(key_span);
+            }
+        }
+        let one_of = match &decl.one_of {
+            None => None,
+            Some(list) => {
+                if ty != Type::String {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::E0108,
+                            list.span,
+                            format!("`one of` applies to `string` fields, but `{}` is {ty}", decl.name.name),
+                        )
+                        .with_label("`one of` list")
+                        .with_help("remove the list, or use `between` in segments to bound numbers"),
+                    );
+                    None
+                } else {
+                    one_of_values(list, diagnostics)
+                }
+            }
+        };
+        fields.push(Field {
+            name: decl.name.name.clone(),
+            ty,
+            key: decl.key.is_some(),
+            pii: decl.pii.is_some(),
+            one_of,
+            span: decl.name.span,
+        });
+    }
+    Schema { fields }
+}
+
+fn field_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Option<Type> {
+    let name = ty.name.name.as_str();
+    let scalar = |n: &str| match n {
+        "int" => Some(Type::Int),
+        "float" => Some(Type::Float),
+        "decimal" => Some(Type::Decimal),
+        "bool" => Some(Type::Bool),
+        "string" => Some(Type::String),
+        "date" => Some(Type::Date),
+        "timestamp" => Some(Type::Timestamp),
+        _ => None,
+    };
+    let unknown = |span: Span, name: &str, diagnostics: &mut Vec<Diagnostic>| {
+        let mut diagnostic = Diagnostic::new(Code::E0106, span, format!("unknown type `{name}`"))
+            .with_label("not a type");
+        diagnostic.help = Some(match did_you_mean(name, TYPE_NAMES.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => "the types are int, float, decimal, bool, string, date, timestamp, list<string> and list<int>".into(),
+        });
+        diagnostics.push(diagnostic);
+    };
+    match (&ty.arg, name) {
+        (None, "list") => {
+            diagnostics.push(
+                Diagnostic::new(Code::E0106, ty.span, "`list` needs an element type")
+                    .with_label("element type missing")
+                    .with_help("write `list<string>` or `list<int>`"),
+            );
+            None
+        }
+        (Some(arg), "list") => match (arg.arg.is_some(), arg.name.name.as_str()) {
+            (false, "string") => Some(Type::ListString),
+            (false, "int") => Some(Type::ListInt),
+            _ => {
+                diagnostics.push(
+                    Diagnostic::new(Code::E0106, arg.span, "lists hold `string` or `int` elements")
+                        .with_label("unsupported element type")
+                        .with_help("write `list<string>` or `list<int>`"),
+                );
+                None
+            }
+        },
+        (Some(_), _) => {
+            if scalar(name).is_none() {
+                unknown(ty.name.span, name, diagnostics);
+            } else {
+                diagnostics.push(
+                    Diagnostic::new(Code::E0106, ty.span, format!("`{name}` takes no element type"))
+                        .with_label("only `list` has an element type")
+                        .with_help(format!("write `{name}`")),
+                );
+            }
+            None
+        }
+        (None, _) => {
+            let found = scalar(name);
+            if found.is_none() {
+                unknown(ty.name.span, name, diagnostics);
+            }
+            found
+        }
+    }
+}
+
+fn one_of_values(list: &ast::Expr, diagnostics: &mut Vec<Diagnostic>) -> Option<Vec<String>> {
+    let ast::ExprKind::List(items) = &list.kind else { return None };
+    let mut values: Vec<String> = Vec::new();
+    for item in items {
+        match &item.kind {
+            ast::ExprKind::Literal(ast::Literal::String(s)) => {
+                if values.contains(&s.value) {
+                    diagnostics.push(
+                        Diagnostic::new(Code::E0102, item.span, format!("\"{}\" is listed twice", s.value))
+                            .with_label("listed again")
+                            .with_help("list each value once"),
+                    );
+                } else {
+                    values.push(s.value.clone());
+                }
+            }
+            ast::ExprKind::Error => return None,
+            _ => {
+                diagnostics.push(
+                    Diagnostic::new(Code::E0201, item.span, "`one of` lists strings")
+                        .with_label("not a string literal")
+                        .with_help("write the values as strings: one of [\"bronze\", \"silver\"]"),
+                );
+                return None;
+            }
+        }
+    }
+    Some(values)
+}
+
+/// The value of a param or `given` field: a literal, a negative number, a
+/// duration or a list of one type.
+fn param_value(expr: &ast::Expr, diagnostics: &mut Vec<Diagnostic>) -> Option<Const> {
+    match &expr.kind {
+        ast::ExprKind::Literal(lit) => Some(literal_const(lit)),
+        ast::ExprKind::Duration(d) => match &d.amount {
+            ast::DurationAmount::Literal { value, .. } => Some(Const::Duration(Duration {
+                amount: *value,
+                unit: time_unit(d.unit),
+            })),
+            ast::DurationAmount::Param(p) => {
+                diagnostics.push(
+                    Diagnostic::new(Code::E0206, p.span, "a param's duration needs a literal count")
+                        .with_label("a name, not a number")
+                        .with_help("write the count as a number, as in `param window = 30 days`"),
+                );
+                None
+            }
+        },
+        ast::ExprKind::List(items) => {
+            let mut strings = Vec::new();
+            let mut ints = Vec::new();
+            for item in items {
+                match &item.kind {
+                    ast::ExprKind::Literal(ast::Literal::String(s)) => strings.push(s.value.clone()),
+                    ast::ExprKind::Literal(ast::Literal::Int { value, .. }) => ints.push(*value),
+                    ast::ExprKind::Error => return None,
+                    _ => {
+                        diagnostics.push(
+                            Diagnostic::new(Code::E0208, item.span, "lists hold strings or ints")
+                                .with_label("neither a string nor an int")
+                                .with_help("write a list of strings, [\"a\", \"b\"], or of ints, [1, 2]"),
+                        );
+                        return None;
+                    }
+                }
+                if !strings.is_empty() && !ints.is_empty() {
+                    diagnostics.push(
+                        Diagnostic::new(Code::E0208, item.span, "a list mixes strings and ints")
+                            .with_label("different type from the first element")
+                            .with_help("the elements of a list have one type"),
+                    );
+                    return None;
+                }
+            }
+            Some(if ints.is_empty() {
+                Const::ListString(strings)
+            } else {
+                Const::ListInt(ints)
+            })
+        }
+        ast::ExprKind::Error => None,
+        _ => {
+            diagnostics.push(
+                Diagnostic::new(Code::E0206, expr.span, "expected a literal value")
+                    .with_label("not a literal")
+                    .with_help("write a literal such as 1000, 19.99, \"US\", true, 2024-01-31, 30 days or [\"a\", \"b\"]"),
+            );
+            None
+        }
+    }
+}
+
+fn segment_named(
+    names: &HashMap<String, Decl>,
+    schema: &Schema,
+    ident: &ast::Ident,
+    why: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<SegmentId> {
+    match names.get(&ident.name) {
+        Some(Decl::Segment(id)) => Some(*id),
+        Some(_) => {
+            diagnostics.push(
+                Diagnostic::new(Code::E0112, ident.span, format!("`{}` is not a segment", ident.name))
+                    .with_label("a param or priority group")
+                    .with_help(format!("{why}; name a segment here")),
+            );
+            None
+        }
+        None => {
+            let is_field = schema.find(&ident.name).is_some();
+            let segments = names
+                .iter()
+                .filter(|(_, d)| matches!(d, Decl::Segment(_)))
+                .map(|(n, _)| n.as_str());
+            let mut diagnostic = Diagnostic::new(
+                if is_field { Code::E0112 } else { Code::E0101 },
+                ident.span,
+                if is_field {
+                    format!("`{}` is a field, not a segment", ident.name)
+                } else {
+                    format!("unknown segment `{}`", ident.name)
+                },
+            )
+            .with_label("not a segment");
+            diagnostic.help = Some(match did_you_mean(&ident.name, segments) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("{why}; define the segment with `segment {} {{ where ... }}`", ident.name),
+            });
+            diagnostics.push(diagnostic);
+            None
+        }
+    }
+}
+
+/// Reports each cycle of segment references once.
+fn report_cycles(segments: &[Segment], diagnostics: &mut Vec<Diagnostic>) {
+    let edges: Vec<Vec<(SegmentId, Span)>> = segments
+        .iter()
+        .map(|s| {
+            let mut refs = Vec::new();
+            for e in std::iter::once(&s.where_).chain(s.exclude.iter()) {
+                seg_ir::walk(e, &mut |node| {
+                    if let seg_ir::ExprKind::Segment(id) = node.kind {
+                        refs.push((id, node.span));
+                    }
+                });
+            }
+            refs
+        })
+        .collect();
+    // Iterative DFS with colours; a back edge closes a cycle.
+    let n = segments.len();
+    let mut colour = vec![0u8; n];
+    let mut reported = vec![false; n];
+    for root in 0..n {
+        if colour[root] != 0 {
+            continue;
+        }
+        let mut path: Vec<usize> = Vec::new();
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        colour[root] = 1;
+        path.push(root);
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&(target, span)) = edges[node].get(*next) {
+                *next += 1;
+                let t = target.0 as usize;
+                if t >= n {
+                    continue;
+                }
+                match colour[t] {
+                    0 => {
+                        colour[t] = 1;
+                        path.push(t);
+                        stack.push((t, 0));
+                    }
+                    1 => {
+                        let start = path.iter().position(|&p| p == t).unwrap_or(0);
+                        let cycle = &path[start..];
+                        if cycle.iter().any(|&c| reported[c]) {
+                            continue;
+                        }
+                        for &c in cycle {
+                            reported[c] = true;
+                        }
+                        let names: Vec<String> = cycle
+                            .iter()
+                            .chain(std::iter::once(&t))
+                            .map(|&c| format!("`{}`", segments[c].name))
+                            .collect();
+                        let message = if cycle.len() == 1 {
+                            format!("segment `{}` references itself", segments[t].name)
+                        } else {
+                            format!("segments reference each other in a cycle: {}", names.join(" → "))
+                        };
+                        diagnostics.push(
+                            Diagnostic::new(Code::E0109, span, message)
+                                .with_label("this reference closes the cycle")
+                                .with_secondary(segments[t].span, "the segment in the cycle")
+                                .with_help("a segment cannot depend on itself; move the shared condition into a segment of its own"),
+                        );
+                    }
+                    _ => {}
+                }
+            } else {
+                colour[node] = 2;
+                stack.pop();
+                path.pop();
+            }
+        }
+    }
+}
+
+/// Warns once per segment and `pii` field the segment reads.
+fn report_pii(schema: &Schema, segments: &[Segment], diagnostics: &mut Vec<Diagnostic>) {
+    for segment in segments {
+        let mut refs = Vec::new();
+        field_refs(&segment.where_, &mut refs);
+        if let Some(exclude) = &segment.exclude {
+            field_refs(exclude, &mut refs);
+        }
+        let mut seen = Vec::new();
+        for (field, span) in refs {
+            if seen.contains(&field) || !schema.field(field).pii {
+                continue;
+            }
+            seen.push(field);
+            let name = &schema.field(field).name;
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::W0301,
+                    span,
+                    format!("segment `{}` uses the personal data field `{name}`", segment.name),
+                )
+                .with_label("marked `pii` in the schema")
+                .with_secondary(schema.field(field).span, "declared `pii` here")
+                .with_help(format!(
+                    "make sure this use of `{name}` is allowed (consent, policy); if the field is not personal data, remove `pii` from its declaration"
+                )),
+            );
+        }
+    }
+}
+
+fn check_test(
+    test: &ast::Test,
+    span: Span,
+    schema: &Schema,
+    scope: &Scope<'_>,
+    names: &HashMap<String, Decl>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Test {
+    let as_of = test.as_of.as_ref().and_then(|e| match param_value(e, diagnostics)? {
+        Const::Timestamp(t) => Some(t),
+        Const::Date(d) => Some(i64::from(d) * 86_400_000_000),
+        _ => None,
+    });
+    let mut given: Vec<(seg_ir::FieldId, Const)> = Vec::new();
+    let mut given_spans: Vec<Span> = Vec::new();
+    for field in &test.given {
+        let Some(id) = schema.find(&field.name.name) else {
+            let mut diagnostic = Diagnostic::new(
+                Code::E0101,
+                field.name.span,
+                format!("unknown field `{}`", field.name.name),
+            )
+            .with_label("not a schema field");
+            diagnostic.help = Some(
+                match did_you_mean(&field.name.name, schema.fields.iter().map(|f| f.name.as_str())) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => "`given` sets fields declared in the schema".into(),
+                },
+            );
+            diagnostics.push(diagnostic);
+            continue;
+        };
+        if let Some(position) = given.iter().position(|(f, _)| *f == id) {
+            diagnostics.push(
+                Diagnostic::new(Code::E0115, field.name.span, format!("field `{}` is given twice", field.name.name))
+                    .with_label("given again")
+                    .with_secondary(given_spans[position], "first given here")
+                    .with_help("give each field once"),
+            );
+            continue;
+        }
+        let Some(value) = param_value(&field.value, diagnostics) else { continue };
+        let declared = schema.field(id);
+        let value = match given_value(value, declared.ty) {
+            Some(v) => v,
+            None => {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::E0201,
+                        field.value.span,
+                        format!("field `{}` is {}, but the value given is not", declared.name, crate::expr::describe(declared.ty)),
+                    )
+                    .with_label("wrong type for this field")
+                    .with_help(format!("give {} value", crate::expr::describe(declared.ty))),
+                );
+                continue;
+            }
+        };
+        if let (Some(values), Const::String(s)) = (&declared.one_of, &value) {
+            let mut checker = ExprChecker { scope, diagnostics };
+            checker.check_one_of_value(&declared.name, values, s, field.value.span);
+        }
+        given.push((id, value));
+        given_spans.push(field.name.span);
+    }
+    let mut expects = Vec::new();
+    for expect in &test.expects {
+        if let Some(segment) = segment_named(names, schema, &expect.segment, "`expect` names a segment", diagnostics) {
+            expects.push(Expectation {
+                segment,
+                member: !expect.negated,
+                span: expect.span,
+            });
+        }
+    }
+    Test {
+        name: test.name.value.clone(),
+        as_of,
+        given,
+        expects,
+        span,
+    }
+}
+
+/// Converts a `given` literal to the field's type, as a comparison would.
+fn given_value(value: Const, ty: Type) -> Option<Const> {
+    match (&value, ty) {
+        (Const::ListString(items), Type::ListInt) if items.is_empty() => Some(Const::ListInt(Vec::new())),
+        (Const::ListString(_), Type::ListString) | (Const::ListInt(_), Type::ListInt) => Some(value),
+        _ if value.ty() == ty => Some(value),
+        _ => {
+            let target = unify(value.ty(), ty).filter(|t| *t == ty)?;
+            let expr = coerce(
+                seg_ir::Expr {
+                    ty: value.ty(),
+                    kind: seg_ir::ExprKind::Const(value),
+                    span: Span::default(),
+                },
+                target,
+            );
+            match expr.kind {
+                seg_ir::ExprKind::Const(c) => Some(c),
+                _ => None,
+            }
+        }
+    }
+}

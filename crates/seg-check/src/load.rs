@@ -1,0 +1,166 @@
+//! Loading a root file and the files it `use`s, once each, with cycle detection.
+
+use seg_diagnostics::{Code, Diagnostic, FileId, SourceMap, Span};
+use seg_syntax::ast::{File, ItemKind};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Why a file could not be loaded.
+#[derive(Clone, Debug)]
+pub enum LoadError {
+    /// It could not be read (missing, a directory, no permission...).
+    Io(String),
+    /// It is not UTF-8 text.
+    NotUtf8,
+    /// It is larger than the file-size limit; the size in bytes.
+    TooLarge(u64),
+}
+
+/// Where source text comes from. The command line reads files; an embedding
+/// tool may serve them from memory.
+pub trait SourceLoader {
+    /// Reads `path` and returns a key that is equal for two paths naming the same
+    /// file (a canonical path, say) and the file's text.
+    fn load(&self, path: &Path) -> Result<(PathBuf, String), LoadError>;
+}
+
+/// Serves one file from memory and everything else from `inner`.
+pub(crate) struct Overlay<'a> {
+    pub path: PathBuf,
+    pub text: String,
+    pub inner: &'a dyn SourceLoader,
+}
+
+impl SourceLoader for Overlay<'_> {
+    fn load(&self, path: &Path) -> Result<(PathBuf, String), LoadError> {
+        if path == self.path {
+            return Ok((self.path.clone(), self.text.clone()));
+        }
+        self.inner.load(path)
+    }
+}
+
+pub(crate) struct Loaded {
+    pub sources: SourceMap,
+    pub files: Vec<(FileId, File)>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads the root and, depth first, every file it uses.
+pub(crate) fn load_all(root: &Path, loader: &dyn SourceLoader) -> Loaded {
+    let mut state = Loader {
+        loader,
+        sources: SourceMap::new(),
+        files: Vec::new(),
+        diagnostics: Vec::new(),
+        by_key: HashMap::new(),
+        stack: Vec::new(),
+    };
+    match loader.load(root) {
+        Ok((key, text)) => state.add(root, key, text),
+        Err(error) => {
+            // The root itself is unreadable: the command line reports this before
+            // checking, so this path only serves library callers.
+            let file = state.sources.add(root, "");
+            state.diagnostics.push(read_error(root, &error, Span::new(file, 0, 0)));
+        }
+    }
+    Loaded {
+        sources: state.sources,
+        files: state.files,
+        diagnostics: state.diagnostics,
+    }
+}
+
+pub(crate) fn read_error(path: &Path, error: &LoadError, span: Span) -> Diagnostic {
+    match error {
+        LoadError::Io(reason) => Diagnostic::new(
+            Code::E0110,
+            span,
+            format!("cannot read `{}`: {reason}", path.display()),
+        )
+        .with_label("this file cannot be read")
+        .with_help(format!(
+            "paths in `use` are relative to the file that contains them; looked for `{}`",
+            path.display()
+        )),
+        LoadError::NotUtf8 => Diagnostic::new(
+            Code::E0802,
+            span,
+            format!("`{}` is not UTF-8 text", path.display()),
+        )
+        .with_label("this file is not text")
+        .with_help("save the file as UTF-8"),
+        LoadError::TooLarge(size) => Diagnostic::new(
+            Code::E0006,
+            span,
+            format!(
+                "`{}` is {size} bytes, more than the limit of {} bytes (1 MiB)",
+                path.display(),
+                seg_syntax::limits::MAX_FILE_BYTES
+            ),
+        )
+        .with_label("this file is too large")
+        .with_help("split the rules into several files joined with `use`"),
+    }
+}
+
+struct Loader<'a> {
+    loader: &'a dyn SourceLoader,
+    sources: SourceMap,
+    files: Vec<(FileId, File)>,
+    diagnostics: Vec<Diagnostic>,
+    by_key: HashMap<PathBuf, FileId>,
+    /// Files being loaded (for cycle detection), with their display paths.
+    stack: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Loader<'_> {
+    fn add(&mut self, display: &Path, key: PathBuf, text: String) {
+        let id = self.sources.add(display, text.as_str());
+        self.by_key.insert(key.clone(), id);
+        let parsed = seg_syntax::parse(&text, id);
+        self.diagnostics.extend(parsed.diagnostics);
+        let uses: Vec<(String, Span)> = parsed
+            .file
+            .items
+            .iter()
+            .filter_map(|item| match &item.kind {
+                ItemKind::Use(u) => Some((u.path.value.clone(), u.path.span)),
+                _ => None,
+            })
+            .collect();
+        self.files.push((id, parsed.file));
+        self.stack.push((key, display.to_path_buf()));
+        let base = display.parent().map(Path::to_path_buf).unwrap_or_default();
+        for (relative, span) in uses {
+            let target = base.join(&relative);
+            match self.loader.load(&target) {
+                Ok((target_key, text)) => {
+                    if let Some(position) = self.stack.iter().position(|(k, _)| *k == target_key) {
+                        let chain: Vec<String> = self.stack[position..]
+                            .iter()
+                            .map(|(_, d)| format!("`{}`", d.display()))
+                            .chain(std::iter::once(format!("`{}`", target.display())))
+                            .collect();
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                Code::E0111,
+                                span,
+                                format!("files use each other in a cycle: {}", chain.join(" → ")),
+                            )
+                            .with_label("this `use` closes the cycle")
+                            .with_help(
+                                "remove one `use` of the cycle; a file reached twice is loaded once, so shared definitions can live in a third file",
+                            ),
+                        );
+                    } else if !self.by_key.contains_key(&target_key) {
+                        self.add(&target, target_key, text);
+                    }
+                }
+                Err(error) => self.diagnostics.push(read_error(&target, &error, span)),
+            }
+        }
+        self.stack.pop();
+    }
+}

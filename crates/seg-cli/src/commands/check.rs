@@ -1,0 +1,157 @@
+//! `seg check [FILES or DIRS]...`: load, parse and check every program, and
+//! report what is wrong in the chosen format.
+
+use crate::Outcome;
+use crate::files::expand;
+use crate::render::{self, Format};
+use std::collections::HashSet;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Arguments of `seg check`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Rule files, or directories to search for `.seg` files [default: .]
+    paths: Vec<PathBuf>,
+    /// Output format: `human` on stderr, the others on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Exit 1 when there are warnings, not only errors.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Color in human output: auto (when stderr is a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: Color,
+}
+
+/// When to color human output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Color {
+    /// Color when stderr is a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always color.
+    Always,
+    /// Never color.
+    Never,
+}
+
+impl Color {
+    /// Resolves `auto` against the environment.
+    pub fn enabled(self) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+}
+
+/// Runs `seg check`.
+pub fn run(args: &Args) -> Outcome {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let (files, io_errors) = expand(&paths);
+    for error in &io_errors {
+        eprintln!("error[E0801]: {error}");
+    }
+    let checked: Vec<seg::Checked> = files.iter().map(|f| seg::check_file(f)).collect();
+
+    // A file reached from several roots is reported once.
+    let mut seen = HashSet::new();
+    let mut located = Vec::new();
+    let mut per_check = Vec::new();
+    for c in &checked {
+        let mut kept = Vec::new();
+        for l in render::locate(&c.diagnostics, &c.sources) {
+            let d = l.diagnostic;
+            let key = (l.path.clone(), d.span.start, d.span.end, d.code, d.message.clone());
+            if seen.insert(key) {
+                kept.push(d.clone());
+                located.push(l);
+            }
+        }
+        per_check.push((kept, &c.sources));
+    }
+    let errors = located.iter().filter(|l| l.diagnostic.is_error()).count();
+    let warnings = located.len() - errors;
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match args.format {
+        Format::Human => {
+            let color = args.color.enabled();
+            for (diagnostics, sources) in &per_check {
+                eprint!("{}", render::human(diagnostics, sources, color));
+            }
+            let noun = if files.len() == 1 { "file" } else { "files" };
+            if errors + warnings == 0 {
+                eprintln!("checked {} {noun}: no problems found", files.len());
+            } else {
+                eprintln!("checked {} {noun}: {}", files.len(), render::counts(errors, warnings));
+            }
+            Ok(())
+        }
+        Format::Json => {
+            // Each program has its own source map, so each part is located with
+            // its own map and the parts are joined into one document.
+            let mut all = Vec::new();
+            for (diagnostics, sources) in &per_check {
+                let located = render::locate(diagnostics, sources);
+                all.extend(render::json(&located, sources, files.len()).diagnostics);
+            }
+            let report = render::JsonReport {
+                version: 1,
+                files_checked: files.len(),
+                errors,
+                warnings,
+                diagnostics: all,
+            };
+            writeln!(out, "{}", serde_json::to_string_pretty(&report).unwrap_or_default())
+        }
+        Format::Github => {
+            let mut text = String::new();
+            for (diagnostics, sources) in &per_check {
+                text.push_str(&render::github(&render::locate(diagnostics, sources)));
+            }
+            write!(out, "{text}")
+        }
+        Format::Sarif => {
+            let mut results = Vec::new();
+            let mut rules: Vec<serde_json::Value> = Vec::new();
+            let mut base = None;
+            for (diagnostics, sources) in &per_check {
+                let log = render::sarif(&render::locate(diagnostics, sources), sources);
+                let run = &log["runs"][0];
+                if let Some(items) = run["results"].as_array() {
+                    results.extend(items.iter().cloned());
+                }
+                if let Some(items) = run["tool"]["driver"]["rules"].as_array() {
+                    for rule in items {
+                        if !rules.iter().any(|r| r["id"] == rule["id"]) {
+                            rules.push(rule.clone());
+                        }
+                    }
+                }
+                base.get_or_insert(log);
+            }
+            let mut log = base.unwrap_or_else(|| render::sarif(&[], &seg::diagnostics::SourceMap::new()));
+            rules.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+            log["runs"][0]["results"] = serde_json::Value::Array(results);
+            log["runs"][0]["tool"]["driver"]["rules"] = serde_json::Value::Array(rules);
+            writeln!(out, "{}", serde_json::to_string_pretty(&log).unwrap_or_default())
+        }
+    };
+    if written.is_err() {
+        return Outcome::Failure;
+    }
+    if !io_errors.is_empty() {
+        Outcome::Failure
+    } else if errors > 0 || (args.deny_warnings && warnings > 0) {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    }
+}

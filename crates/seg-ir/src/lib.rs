@@ -1,0 +1,691 @@
+//! The schema and the typed intermediate representation (IR) of a checked Seg
+//! program: what the optimizer, the reference evaluator and the JIT consume.
+//!
+//! Invariants the checker guarantees for every [`Program`]:
+//! - every name is resolved: fields to [`FieldId`], params to [`ParamId`],
+//!   segments to [`SegmentId`]; nothing downstream looks a name up;
+//! - every implicit coercion is an explicit [`ExprKind::Cast`], so the two
+//!   operands of a comparison or arithmetic node have the same type;
+//! - constants are already in the type they are used at (an `int` literal
+//!   compared with a `float` field is a `Float` constant);
+//! - regexes compile, dates exist, `one of` values are respected, and segment
+//!   references form no cycle.
+
+use seg_diagnostics::Span;
+use std::fmt;
+
+/// The types of Seg values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Type {
+    /// 64-bit signed integer.
+    Int,
+    /// 64-bit float.
+    Float,
+    /// Exact decimal (any scale at run time).
+    Decimal,
+    /// `true`/`false`.
+    Bool,
+    /// UTF-8 text.
+    String,
+    /// A calendar date (UTC).
+    Date,
+    /// An instant, microseconds since the Unix epoch, UTC.
+    Timestamp,
+    /// `list<string>`.
+    ListString,
+    /// `list<int>`.
+    ListInt,
+    /// A duration (only as a param value).
+    Duration,
+}
+
+impl Type {
+    /// True for `int`, `float` and `decimal`.
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Type::Int | Type::Float | Type::Decimal)
+    }
+
+    /// True for `date` and `timestamp`.
+    pub fn is_temporal(self) -> bool {
+        matches!(self, Type::Date | Type::Timestamp)
+    }
+
+    /// The element type of a list type.
+    pub fn element(self) -> Option<Type> {
+        match self {
+            Type::ListString => Some(Type::String),
+            Type::ListInt => Some(Type::Int),
+            _ => None,
+        }
+    }
+
+    /// The name as written in `.seg` files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Type::Int => "int",
+            Type::Float => "float",
+            Type::Decimal => "decimal",
+            Type::Bool => "bool",
+            Type::String => "string",
+            Type::Date => "date",
+            Type::Timestamp => "timestamp",
+            Type::ListString => "list<string>",
+            Type::ListInt => "list<int>",
+            Type::Duration => "duration",
+        }
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Index of a schema field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct FieldId(pub u32);
+/// Index of a param.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct ParamId(pub u32);
+/// Index of a segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct SegmentId(pub u32);
+
+/// One schema field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// Column name.
+    pub name: String,
+    /// Declared type.
+    pub ty: Type,
+    /// The profile id.
+    pub key: bool,
+    /// Personal data.
+    pub pii: bool,
+    /// The only values a string field takes, when declared.
+    pub one_of: Option<Vec<String>>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// The profile schema.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Schema {
+    /// Fields in declaration order; [`FieldId`] indexes this.
+    pub fields: Vec<Field>,
+}
+
+impl Schema {
+    /// The field with this id.
+    pub fn field(&self, id: FieldId) -> &Field {
+        &self.fields[id.0 as usize]
+    }
+
+    /// Looks a field up by name.
+    pub fn find(&self, name: &str) -> Option<FieldId> {
+        self.fields
+            .iter()
+            .position(|f| f.name == name)
+            .and_then(|i| u32::try_from(i).ok())
+            .map(FieldId)
+    }
+
+    /// The key field, when declared.
+    pub fn key(&self) -> Option<FieldId> {
+        self.fields
+            .iter()
+            .position(|f| f.key)
+            .and_then(|i| u32::try_from(i).ok())
+            .map(FieldId)
+    }
+}
+
+/// Units of a duration, as written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeUnit {
+    /// 60 seconds.
+    Minute,
+    /// 60 minutes.
+    Hour,
+    /// 24 hours against a timestamp; one calendar day against a date.
+    Day,
+    /// 7 days.
+    Week,
+    /// A calendar month, clamped to the month's end.
+    Month,
+    /// A calendar year, clamped to the month's end (Feb 29).
+    Year,
+}
+
+/// A duration: a count of a unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct Duration {
+    /// The count (may be negative through a param).
+    pub amount: i64,
+    /// The unit.
+    pub unit: TimeUnit,
+}
+
+/// A constant value.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Const {
+    /// An `int`.
+    Int(i64),
+    /// A `float`.
+    Float(f64),
+    /// An exact decimal: `unscaled × 10^-scale`.
+    Decimal {
+        /// Unscaled value.
+        unscaled: i128,
+        /// Digits after the point.
+        scale: u8,
+    },
+    /// A `bool`.
+    Bool(bool),
+    /// A `string`.
+    String(String),
+    /// A `date`, days since 1970-01-01.
+    Date(i32),
+    /// A `timestamp`, microseconds since the Unix epoch.
+    Timestamp(i64),
+    /// A list of strings.
+    ListString(Vec<String>),
+    /// A list of ints.
+    ListInt(Vec<i64>),
+    /// A duration.
+    Duration(Duration),
+}
+
+impl Const {
+    /// The type of this constant.
+    pub fn ty(&self) -> Type {
+        match self {
+            Const::Int(_) => Type::Int,
+            Const::Float(_) => Type::Float,
+            Const::Decimal { .. } => Type::Decimal,
+            Const::Bool(_) => Type::Bool,
+            Const::String(_) => Type::String,
+            Const::Date(_) => Type::Date,
+            Const::Timestamp(_) => Type::Timestamp,
+            Const::ListString(_) => Type::ListString,
+            Const::ListInt(_) => Type::ListInt,
+            Const::Duration(_) => Type::Duration,
+        }
+    }
+}
+
+/// Comparison operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CmpOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// Arithmetic operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/` (always float)
+    Div,
+    /// `%` (truncating; sign of the dividend)
+    Rem,
+}
+
+/// String predicates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StrOp {
+    /// Substring.
+    Contains,
+    /// Prefix.
+    StartsWith,
+    /// Suffix.
+    EndsWith,
+    /// Rust regex, unanchored.
+    Matches,
+}
+
+/// List membership quantifiers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListQuantifier {
+    /// The list contains at least one of the values (`contains x` is `Any` of one).
+    Any,
+    /// The list contains every value.
+    All,
+    /// The list contains none of the values.
+    None,
+}
+
+/// Built-in functions, resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Func {
+    /// Unicode lower case.
+    Lower,
+    /// Unicode upper case.
+    Upper,
+    /// Count of Unicode scalar values.
+    Length,
+    /// Number of list elements.
+    Size,
+    /// Absolute value.
+    Abs,
+    /// First present argument.
+    Coalesce,
+    /// Whole days from the argument to `as_of`, floored.
+    DaysSince,
+    /// UTC calendar year.
+    Year,
+    /// UTC calendar month, 1–12.
+    Month,
+    /// UTC day of month, 1–31.
+    Day,
+}
+
+impl Func {
+    /// Every function with its name.
+    pub const ALL: &'static [(&'static str, Func)] = &[
+        ("lower", Func::Lower),
+        ("upper", Func::Upper),
+        ("length", Func::Length),
+        ("size", Func::Size),
+        ("abs", Func::Abs),
+        ("coalesce", Func::Coalesce),
+        ("days_since", Func::DaysSince),
+        ("year", Func::Year),
+        ("month", Func::Month),
+        ("day", Func::Day),
+    ];
+
+    /// The name as written.
+    pub fn name(self) -> &'static str {
+        Func::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("?", |(n, _)| n)
+    }
+}
+
+/// A typed expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    /// What it computes.
+    pub kind: ExprKind,
+    /// Its result type.
+    pub ty: Type,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// The instant-relative values of the language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relative {
+    /// `now`: the `as_of` instant (a timestamp).
+    Now,
+    /// `today`: the UTC date of `as_of` (a date).
+    Today,
+}
+
+/// The kinds of typed expressions.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// A constant.
+    Const(Const),
+    /// A profile field.
+    Field(FieldId),
+    /// A param (inlined by the optimizer; callers may override its value).
+    Param(ParamId),
+    /// Membership of another segment (never missing).
+    Segment(SegmentId),
+    /// `now` or `today`.
+    Relative(Relative),
+    /// A duration built from an amount (an `int` constant or param) and a unit.
+    Duration {
+        /// The count, an `int` expression.
+        amount: Box<Expr>,
+        /// The unit.
+        unit: TimeUnit,
+    },
+    /// `base - duration`, the meaning of `N unit ago` (`base` is `now` or
+    /// `today`, per the type it is compared with).
+    Ago {
+        /// `now` or `today`.
+        base: Relative,
+        /// The duration (a constant or a duration param).
+        duration: Box<Expr>,
+    },
+    /// A coercion the checker made explicit: int→float, int→decimal,
+    /// decimal→float, date→timestamp.
+    Cast(Box<Expr>),
+    /// Kleene negation.
+    Not(Box<Expr>),
+    /// Kleene conjunction of two or more operands.
+    And(Vec<Expr>),
+    /// Kleene disjunction of two or more operands.
+    Or(Vec<Expr>),
+    /// A comparison of two operands of the same type.
+    Compare {
+        /// The operator.
+        op: CmpOp,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+    },
+    /// `x in [..]`: true when `x` equals one of the candidates. An empty list is
+    /// false for a present `x`.
+    InList {
+        /// The value.
+        expr: Box<Expr>,
+        /// The candidates, each of `expr`'s type.
+        list: Vec<Expr>,
+        /// A list param holding the candidates (its element type is `expr`'s),
+        /// when given instead of a list literal.
+        list_param: Option<Box<Expr>>,
+        /// `not in`.
+        negated: bool,
+    },
+    /// `x between lo and hi`, inclusive; all three of one type.
+    Between {
+        /// The value.
+        expr: Box<Expr>,
+        /// Lower bound.
+        lo: Box<Expr>,
+        /// Upper bound.
+        hi: Box<Expr>,
+        /// `not between`.
+        negated: bool,
+    },
+    /// `x is missing` (or, negated, `is present`). Never missing itself.
+    IsMissing {
+        /// The value.
+        expr: Box<Expr>,
+        /// True for `is present` / `is not missing`.
+        negated: bool,
+    },
+    /// A string predicate; `matches` patterns are constant and valid.
+    StrPred {
+        /// The operator.
+        op: StrOp,
+        /// The string.
+        target: Box<Expr>,
+        /// The needle, prefix, suffix or pattern.
+        pattern: Box<Expr>,
+        /// `not ...`.
+        negated: bool,
+    },
+    /// List membership: `l contains v`, `contains any/all/none [..]`.
+    ListContains {
+        /// The list.
+        list: Box<Expr>,
+        /// How the values combine.
+        quantifier: ListQuantifier,
+        /// The values, each of the list's element type.
+        values: Vec<Expr>,
+        /// A list param holding the values, when given instead of literals.
+        values_param: Option<Box<Expr>>,
+    },
+    /// `t within d`: `as_of - d <= t <= as_of` (or `today - d <= t <= today`).
+    Within {
+        /// A date or timestamp.
+        expr: Box<Expr>,
+        /// The duration.
+        duration: Box<Expr>,
+    },
+    /// Arithmetic on operands of the same type (the result type is the node's).
+    Arith {
+        /// The operator.
+        op: ArithOp,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+    },
+    /// Numeric negation.
+    Neg(Box<Expr>),
+    /// A built-in function.
+    Call {
+        /// Which.
+        func: Func,
+        /// Arguments, already cast to what the function takes.
+        args: Vec<Expr>,
+    },
+}
+
+/// A param with its default value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    /// Its name.
+    pub name: String,
+    /// Its type (the default's).
+    pub ty: Type,
+    /// The default value.
+    pub value: Const,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// A checked segment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Segment {
+    /// Its name.
+    pub name: String,
+    /// Its human title.
+    pub title: Option<String>,
+    /// The `where` condition (`bool`).
+    pub where_: Expr,
+    /// The `exclude` condition (`bool`), when given.
+    pub exclude: Option<Expr>,
+    /// The segment's name in its declaration.
+    pub span: Span,
+}
+
+/// A priority group (a waterfall of segments).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Priority {
+    /// Its name.
+    pub name: String,
+    /// The segments, first match wins.
+    pub segments: Vec<SegmentId>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// A checked `test` block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Test {
+    /// Its description.
+    pub name: String,
+    /// The instant of evaluation (microseconds since the epoch), when given.
+    pub as_of: Option<i64>,
+    /// Field values (fields not listed are missing).
+    pub given: Vec<(FieldId, Const)>,
+    /// `expect [not] segment`: the segment and the expected membership.
+    pub expects: Vec<Expectation>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// One `expect` line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expectation {
+    /// The segment.
+    pub segment: SegmentId,
+    /// Expected membership.
+    pub member: bool,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// A checked program.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Program {
+    /// The schema.
+    pub schema: Schema,
+    /// Params; [`ParamId`] indexes this.
+    pub params: Vec<Param>,
+    /// Segments, in order of definition; [`SegmentId`] indexes this. A segment
+    /// may reference later ones; [`Program::evaluation_order`] sorts them.
+    pub segments: Vec<Segment>,
+    /// Priority groups.
+    pub priorities: Vec<Priority>,
+    /// Tests.
+    pub tests: Vec<Test>,
+}
+
+impl Program {
+    /// Looks a segment up by name.
+    pub fn segment_id(&self, name: &str) -> Option<SegmentId> {
+        self.segments
+            .iter()
+            .position(|s| s.name == name)
+            .and_then(|i| u32::try_from(i).ok())
+            .map(SegmentId)
+    }
+
+    /// Looks a param up by name.
+    pub fn param_id(&self, name: &str) -> Option<ParamId> {
+        self.params
+            .iter()
+            .position(|p| p.name == name)
+            .and_then(|i| u32::try_from(i).ok())
+            .map(ParamId)
+    }
+
+    /// Segments ordered so that every segment comes after those it references
+    /// (the checker rejects cycles, so this order exists).
+    pub fn evaluation_order(&self) -> Vec<SegmentId> {
+        let n = self.segments.len();
+        let mut state = vec![0u8; n]; // 0 new, 1 in progress, 2 done
+        let mut order = Vec::with_capacity(n);
+        for root in 0..n {
+            let mut stack = vec![(root, false)];
+            while let Some((index, expanded)) = stack.pop() {
+                if expanded {
+                    state[index] = 2;
+                    order.push(SegmentId(u32::try_from(index).unwrap_or(u32::MAX)));
+                    continue;
+                }
+                if state[index] != 0 {
+                    continue;
+                }
+                state[index] = 1;
+                stack.push((index, true));
+                let segment = &self.segments[index];
+                let mut deps = Vec::new();
+                segment_refs(&segment.where_, &mut deps);
+                if let Some(exclude) = &segment.exclude {
+                    segment_refs(exclude, &mut deps);
+                }
+                for dep in deps.into_iter().rev() {
+                    if state[dep.0 as usize] == 0 {
+                        stack.push((dep.0 as usize, false));
+                    }
+                }
+            }
+        }
+        order
+    }
+}
+
+/// Collects the segments an expression references, in order of appearance.
+pub fn segment_refs(expr: &Expr, out: &mut Vec<SegmentId>) {
+    walk(expr, &mut |e| {
+        if let ExprKind::Segment(id) = e.kind {
+            out.push(id);
+        }
+    });
+}
+
+/// Collects the fields an expression reads.
+pub fn field_refs(expr: &Expr, out: &mut Vec<(FieldId, Span)>) {
+    walk(expr, &mut |e| {
+        if let ExprKind::Field(id) = e.kind {
+            out.push((id, e.span));
+        }
+    });
+}
+
+/// Visits every node of an expression, parents before children.
+pub fn walk(expr: &Expr, visit: &mut dyn FnMut(&Expr)) {
+    visit(expr);
+    match &expr.kind {
+        ExprKind::Const(_)
+        | ExprKind::Field(_)
+        | ExprKind::Param(_)
+        | ExprKind::Segment(_)
+        | ExprKind::Relative(_) => {}
+        ExprKind::Ago { duration, .. } => walk(duration, visit),
+        ExprKind::Duration { amount, .. } => walk(amount, visit),
+        ExprKind::Cast(e) | ExprKind::Not(e) | ExprKind::Neg(e) => walk(e, visit),
+        ExprKind::IsMissing { expr, .. } => walk(expr, visit),
+        ExprKind::And(items) | ExprKind::Or(items) => items.iter().for_each(|e| walk(e, visit)),
+        ExprKind::Compare { lhs, rhs, .. } | ExprKind::Arith { lhs, rhs, .. } => {
+            walk(lhs, visit);
+            walk(rhs, visit);
+        }
+        ExprKind::InList {
+            expr,
+            list,
+            list_param,
+            ..
+        } => {
+            walk(expr, visit);
+            list.iter().for_each(|e| walk(e, visit));
+            if let Some(p) = list_param {
+                walk(p, visit);
+            }
+        }
+        ExprKind::Between { expr, lo, hi, .. } => {
+            walk(expr, visit);
+            walk(lo, visit);
+            walk(hi, visit);
+        }
+        ExprKind::StrPred {
+            target, pattern, ..
+        } => {
+            walk(target, visit);
+            walk(pattern, visit);
+        }
+        ExprKind::ListContains {
+            list,
+            values,
+            values_param,
+            ..
+        } => {
+            walk(list, visit);
+            values.iter().for_each(|e| walk(e, visit));
+            if let Some(p) = values_param {
+                walk(p, visit);
+            }
+        }
+        ExprKind::Within { expr, duration } => {
+            walk(expr, visit);
+            walk(duration, visit);
+        }
+        ExprKind::Call { args, .. } => args.iter().for_each(|e| walk(e, visit)),
+    }
+}
