@@ -69,9 +69,7 @@ fn convert_const(value: &Const, target: Type) -> Option<Const> {
         (Const::Decimal { unscaled, scale }, Type::Float) => {
             Const::Float(decimal_to_f64(*unscaled, *scale))
         }
-        (Const::Date(days), Type::Timestamp) => {
-            Const::Timestamp(i64::from(*days) * 86_400_000_000)
-        }
+        (Const::Date(days), Type::Timestamp) => Const::Timestamp(i64::from(*days) * 86_400_000_000),
         _ => return None,
     })
 }
@@ -84,7 +82,11 @@ pub(crate) fn decimal_to_f64(unscaled: i128, scale: u8) -> f64 {
     let text = if scale == 0 {
         digits
     } else if digits.len() > scale {
-        format!("{}.{}", &digits[..digits.len() - scale], &digits[digits.len() - scale..])
+        format!(
+            "{}.{}",
+            &digits[..digits.len() - scale],
+            &digits[digits.len() - scale..]
+        )
     } else {
         format!("0.{}{}", "0".repeat(scale - digits.len()), digits)
     };
@@ -170,7 +172,10 @@ impl ExprChecker<'_, '_> {
                 Diagnostic::new(
                     Code::E0202,
                     expr.span,
-                    format!("the `{clause}` condition is {}, not a `bool`", describe(checked.ty)),
+                    format!(
+                        "the `{clause}` condition is {}, not a `bool`",
+                        describe(checked.ty)
+                    ),
                 )
                 .with_label(format!("this is {}", describe(checked.ty)))
                 .with_help(condition_help(checked.ty)),
@@ -187,7 +192,10 @@ impl ExprChecker<'_, '_> {
                 Diagnostic::new(
                     Code::E0202,
                     expr.span,
-                    format!("`{operator}` needs conditions, but this is {}", describe(checked.ty)),
+                    format!(
+                        "`{operator}` needs conditions, but this is {}",
+                        describe(checked.ty)
+                    ),
                 )
                 .with_label(format!("this is {}", describe(checked.ty)))
                 .with_help(condition_help(checked.ty)),
@@ -218,7 +226,9 @@ impl ExprChecker<'_, '_> {
             }
             ast::ExprKind::Name(ident) => self.name(ident),
             ast::ExprKind::Today => Some(mk(ExprKind::Relative(Relative::Today), Type::Date, span)),
-            ast::ExprKind::Now => Some(mk(ExprKind::Relative(Relative::Now), Type::Timestamp, span)),
+            ast::ExprKind::Now => {
+                Some(mk(ExprKind::Relative(Relative::Now), Type::Timestamp, span))
+            }
             ast::ExprKind::Ago(d) => {
                 let duration = self.duration(d)?;
                 Some(mk(
@@ -233,8 +243,10 @@ impl ExprChecker<'_, '_> {
             ast::ExprKind::Or(items) | ast::ExprKind::And(items) => {
                 let is_or = matches!(expr.kind, ast::ExprKind::Or(_));
                 let operator = if is_or { "or" } else { "and" };
-                let checked: Vec<Option<Expr>> =
-                    items.iter().map(|i| self.expect_bool(i, operator)).collect();
+                let checked: Vec<Option<Expr>> = items
+                    .iter()
+                    .map(|i| self.expect_bool(i, operator))
+                    .collect();
                 let checked: Vec<Expr> = checked.into_iter().collect::<Option<_>>()?;
                 let kind = if is_or {
                     ExprKind::Or(checked)
@@ -332,9 +344,12 @@ impl ExprChecker<'_, '_> {
                     let negated = match c {
                         Const::Int(v) => v.checked_neg().map(Const::Int),
                         Const::Float(v) => Some(Const::Float(-v)),
-                        Const::Decimal { unscaled, scale } => unscaled
-                            .checked_neg()
-                            .map(|u| Const::Decimal { unscaled: u, scale: *scale }),
+                        Const::Decimal { unscaled, scale } => {
+                            unscaled.checked_neg().map(|u| Const::Decimal {
+                                unscaled: u,
+                                scale: *scale,
+                            })
+                        }
                         _ => None,
                     };
                     if let Some(value) = negated {
@@ -398,12 +413,9 @@ impl ExprChecker<'_, '_> {
                     .iter()
                     .map(|f| f.name.as_str())
                     .chain(self.scope.names.keys().map(String::as_str));
-                let mut diagnostic = Diagnostic::new(
-                    Code::E0101,
-                    span,
-                    format!("unknown name `{}`", ident.name),
-                )
-                .with_label("not a field, param or segment");
+                let mut diagnostic =
+                    Diagnostic::new(Code::E0101, span, format!("unknown name `{}`", ident.name))
+                        .with_label("not a field, param or segment");
                 diagnostic.help = Some(match did_you_mean(&ident.name, candidates) {
                     Some(close) => format!("did you mean `{close}`?"),
                     None => "declare it as a field in the `schema`, a `param` or a `segment`; a text value needs quotes: \"like this\"".to_string(),
@@ -477,7 +489,11 @@ impl ExprChecker<'_, '_> {
     /// Hours and minutes against a date have no meaning (a date has no time).
     fn check_unit_for_date(&mut self, duration: &Expr) -> Option<()> {
         if let Some(unit @ (TimeUnit::Hour | TimeUnit::Minute)) = self.duration_unit(duration) {
-            let unit = if unit == TimeUnit::Hour { "hours" } else { "minutes" };
+            let unit = if unit == TimeUnit::Hour {
+                "hours"
+            } else {
+                "minutes"
+            };
             self.report(
                 Diagnostic::new(
                     Code::E0207,
@@ -485,7 +501,9 @@ impl ExprChecker<'_, '_> {
                     format!("{unit} are finer than a date can tell"),
                 )
                 .with_label("used against a `date`")
-                .with_help("use days, weeks, months or years with a date, or compare a timestamp field"),
+                .with_help(
+                    "use days, weeks, months or years with a date, or compare a timestamp field",
+                ),
             );
             return None;
         }
@@ -528,7 +546,11 @@ impl ExprChecker<'_, '_> {
                     let help = mismatch_help(target, operand.ty);
                     self.mismatch(
                         operand.span,
-                        format!("cannot {what} {} with {}", describe(first), describe(operand.ty)),
+                        format!(
+                            "cannot {what} {} with {}",
+                            describe(first),
+                            describe(operand.ty)
+                        ),
                         format!("this is {}", describe(operand.ty)),
                         &help,
                     );
@@ -550,7 +572,10 @@ impl ExprChecker<'_, '_> {
             );
             return None;
         }
-        Some((operands.into_iter().map(|o| coerce(o, target)).collect(), target))
+        Some((
+            operands.into_iter().map(|o| coerce(o, target)).collect(),
+            target,
+        ))
     }
 
     /// Checks both sides, retargeting `ago` against a date partner.
@@ -564,7 +589,13 @@ impl ExprChecker<'_, '_> {
         Some((l, r))
     }
 
-    fn compare(&mut self, op: ast::CmpOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> Option<Expr> {
+    fn compare(
+        &mut self,
+        op: ast::CmpOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        span: Span,
+    ) -> Option<Expr> {
         let (l, r) = self.pair(lhs, rhs)?;
         if matches!(op, ast::CmpOp::Eq | ast::CmpOp::Ne) {
             self.check_one_of_pair(&l, &r);
@@ -592,7 +623,13 @@ impl ExprChecker<'_, '_> {
         ))
     }
 
-    fn before_after(&mut self, x: &ast::Expr, bound: &ast::Expr, before: bool, span: Span) -> Option<Expr> {
+    fn before_after(
+        &mut self,
+        x: &ast::Expr,
+        bound: &ast::Expr,
+        before: bool,
+        span: Span,
+    ) -> Option<Expr> {
         let (l, r) = self.pair(x, bound)?;
         let word = if before { "before" } else { "after" };
         for side in [&l, &r] {
@@ -620,7 +657,14 @@ impl ExprChecker<'_, '_> {
         ))
     }
 
-    fn between(&mut self, x: &ast::Expr, lo: &ast::Expr, hi: &ast::Expr, negated: bool, span: Span) -> Option<Expr> {
+    fn between(
+        &mut self,
+        x: &ast::Expr,
+        lo: &ast::Expr,
+        hi: &ast::Expr,
+        negated: bool,
+        span: Span,
+    ) -> Option<Expr> {
         let (x, lo) = self.pair(x, lo)?;
         let hi = self.check(hi)?;
         let hi = self.retarget_relative(hi, x.ty)?;
@@ -653,22 +697,36 @@ impl ExprChecker<'_, '_> {
     fn list_element(&mut self, element: &ast::Expr) -> Option<Expr> {
         let checked = self.check(element)?;
         let constant = matches!(checked.kind, ExprKind::Const(_) | ExprKind::Param(_));
-        if !constant || matches!(checked.ty, Type::ListInt | Type::ListString | Type::Duration) {
+        if !constant
+            || matches!(
+                checked.ty,
+                Type::ListInt | Type::ListString | Type::Duration
+            )
+        {
             self.report(
                 Diagnostic::new(Code::E0206, element.span, "list elements must be values")
                     .with_label("not a single value")
-                    .with_help("write literals such as \"US\" or 42, or names of params holding one value"),
+                    .with_help(
+                        "write literals such as \"US\" or 42, or names of params holding one value",
+                    ),
             );
             return None;
         }
         Some(checked)
     }
 
-    fn in_list(&mut self, x: &ast::Expr, list: &ast::Expr, negated: bool, span: Span) -> Option<Expr> {
+    fn in_list(
+        &mut self,
+        x: &ast::Expr,
+        list: &ast::Expr,
+        negated: bool,
+        span: Span,
+    ) -> Option<Expr> {
         let value = self.check(x)?;
         match &list.kind {
             ast::ExprKind::List(items) => {
-                let elements: Vec<Option<Expr>> = items.iter().map(|i| self.list_element(i)).collect();
+                let elements: Vec<Option<Expr>> =
+                    items.iter().map(|i| self.list_element(i)).collect();
                 let elements: Vec<Expr> = elements.into_iter().collect::<Option<_>>()?;
                 for element in &elements {
                     self.check_one_of_pair(&value, element);
@@ -710,7 +768,10 @@ impl ExprChecker<'_, '_> {
                     Some(element) if is_param => {
                         self.mismatch(
                             list.span,
-                            format!("cannot look for {} in a list of `{element}`", describe(value.ty)),
+                            format!(
+                                "cannot look for {} in a list of `{element}`",
+                                describe(value.ty)
+                            ),
                             format!("this is a `{}`", candidates.ty),
                             "the list's elements must have the value's type",
                         );
@@ -740,16 +801,25 @@ impl ExprChecker<'_, '_> {
     }
 
     /// The values after `contains any/all/none`: a list literal or a list param.
-    fn list_values(&mut self, list: &ast::Expr, element: Type, word: &str) -> Option<(Vec<Expr>, Option<Box<Expr>>)> {
+    fn list_values(
+        &mut self,
+        list: &ast::Expr,
+        element: Type,
+        word: &str,
+    ) -> Option<(Vec<Expr>, Option<Box<Expr>>)> {
         match &list.kind {
             ast::ExprKind::List(items) => {
-                let elements: Vec<Option<Expr>> = items.iter().map(|i| self.list_element(i)).collect();
+                let elements: Vec<Option<Expr>> =
+                    items.iter().map(|i| self.list_element(i)).collect();
                 let elements: Vec<Expr> = elements.into_iter().collect::<Option<_>>()?;
                 for e in &elements {
                     if e.ty != element {
                         self.mismatch(
                             e.span,
-                            format!("the list holds `{element}` values, but this is {}", describe(e.ty)),
+                            format!(
+                                "the list holds `{element}` values, but this is {}",
+                                describe(e.ty)
+                            ),
                             format!("this is {}", describe(e.ty)),
                             "every value must have the list's element type",
                         );
@@ -760,14 +830,17 @@ impl ExprChecker<'_, '_> {
             }
             _ => {
                 let values = self.check(list)?;
-                if matches!(values.kind, ExprKind::Param(_)) && values.ty.element() == Some(element) {
+                if matches!(values.kind, ExprKind::Param(_)) && values.ty.element() == Some(element)
+                {
                     return Some((Vec::new(), Some(Box::new(values))));
                 }
                 self.mismatch(
                     list.span,
                     format!("`contains {word}` needs a list of `{element}` values"),
                     format!("this is {}", describe(values.ty)),
-                    &format!("write a list, as in `interests contains {word} [\"yoga\", \"running\"]`"),
+                    &format!(
+                        "write a list, as in `interests contains {word} [\"yoga\", \"running\"]`"
+                    ),
                 );
                 None
             }
@@ -798,7 +871,10 @@ impl ExprChecker<'_, '_> {
         let Some(element) = target_checked.ty.element() else {
             self.mismatch(
                 target.span,
-                format!("`contains` needs a string or a list, but this is {}", describe(target_checked.ty)),
+                format!(
+                    "`contains` needs a string or a list, but this is {}",
+                    describe(target_checked.ty)
+                ),
                 format!("this is {}", describe(target_checked.ty)),
                 "use `==`, `in` or a comparison for single values",
             );
@@ -815,7 +891,10 @@ impl ExprChecker<'_, '_> {
             if needle.ty != element {
                 self.mismatch(
                     value.span,
-                    format!("the list holds `{element}` values, but this is {}", describe(needle.ty)),
+                    format!(
+                        "the list holds `{element}` values, but this is {}",
+                        describe(needle.ty)
+                    ),
                     format!("this is {}", describe(needle.ty)),
                     "look for a value of the list's element type",
                 );
@@ -848,7 +927,14 @@ impl ExprChecker<'_, '_> {
         })
     }
 
-    fn str_pred(&mut self, op: StrOp, target: &ast::Expr, pattern: &ast::Expr, negated: bool, span: Span) -> Option<Expr> {
+    fn str_pred(
+        &mut self,
+        op: StrOp,
+        target: &ast::Expr,
+        pattern: &ast::Expr,
+        negated: bool,
+        span: Span,
+    ) -> Option<Expr> {
         let target_checked = self.check(target)?;
         if target_checked.ty != Type::String {
             let word = match op {
@@ -859,7 +945,10 @@ impl ExprChecker<'_, '_> {
             };
             self.mismatch(
                 target.span,
-                format!("`{word}` needs a string, but this is {}", describe(target_checked.ty)),
+                format!(
+                    "`{word}` needs a string, but this is {}",
+                    describe(target_checked.ty)
+                ),
                 format!("this is {}", describe(target_checked.ty)),
                 "string predicates apply to `string` fields and expressions",
             );
@@ -868,12 +957,22 @@ impl ExprChecker<'_, '_> {
         self.str_pred_checked(op, target_checked, pattern, negated, span)
     }
 
-    fn str_pred_checked(&mut self, op: StrOp, target: Expr, pattern: &ast::Expr, negated: bool, span: Span) -> Option<Expr> {
+    fn str_pred_checked(
+        &mut self,
+        op: StrOp,
+        target: Expr,
+        pattern: &ast::Expr,
+        negated: bool,
+        span: Span,
+    ) -> Option<Expr> {
         let pattern_checked = self.check(pattern)?;
         if pattern_checked.ty != Type::String {
             self.mismatch(
                 pattern.span,
-                format!("expected a string here, but this is {}", describe(pattern_checked.ty)),
+                format!(
+                    "expected a string here, but this is {}",
+                    describe(pattern_checked.ty)
+                ),
                 format!("this is {}", describe(pattern_checked.ty)),
                 "put text between double quotes: \"like this\"",
             );
@@ -918,7 +1017,13 @@ impl ExprChecker<'_, '_> {
         ))
     }
 
-    fn arith(&mut self, op: ast::ArithOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> Option<Expr> {
+    fn arith(
+        &mut self,
+        op: ast::ArithOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        span: Span,
+    ) -> Option<Expr> {
         let l = self.check(lhs);
         let r = self.check(rhs);
         let (l, r) = (l?, r?);
@@ -926,7 +1031,11 @@ impl ExprChecker<'_, '_> {
             if !side.ty.is_numeric() {
                 self.mismatch(
                     side.span,
-                    format!("`{}` needs numbers, but this is {}", op.as_str(), describe(side.ty)),
+                    format!(
+                        "`{}` needs numbers, but this is {}",
+                        op.as_str(),
+                        describe(side.ty)
+                    ),
                     format!("this is {}", describe(side.ty)),
                     "arithmetic applies to `int`, `float` and `decimal` values",
                 );
@@ -975,14 +1084,26 @@ impl ExprChecker<'_, '_> {
             self.report(diagnostic);
             return None;
         };
-        let arity_ok = if f == Func::Coalesce { args.len() >= 2 } else { args.len() == 1 };
+        let arity_ok = if f == Func::Coalesce {
+            args.len() >= 2
+        } else {
+            args.len() == 1
+        };
         if !arity_ok {
-            let wanted = if f == Func::Coalesce { "at least 2 arguments" } else { "1 argument" };
+            let wanted = if f == Func::Coalesce {
+                "at least 2 arguments"
+            } else {
+                "1 argument"
+            };
             self.report(
                 Diagnostic::new(
                     Code::E0205,
                     span,
-                    format!("`{}` takes {wanted}, but {} were given", func.name, args.len()),
+                    format!(
+                        "`{}` takes {wanted}, but {} were given",
+                        func.name,
+                        args.len()
+                    ),
                 )
                 .with_label("wrong number of arguments")
                 .with_help(signature(f)),
@@ -1005,7 +1126,9 @@ impl ExprChecker<'_, '_> {
             Func::Length if arg_ty == Type::String => Type::Int,
             Func::Size if arg_ty.element().is_some() => Type::Int,
             Func::Abs if arg_ty.is_numeric() => arg_ty,
-            Func::DaysSince | Func::Year | Func::Month | Func::Day if arg_ty.is_temporal() => Type::Int,
+            Func::DaysSince | Func::Year | Func::Month | Func::Day if arg_ty.is_temporal() => {
+                Type::Int
+            }
             Func::Coalesce => {
                 let mut target = arg_ty;
                 for arg in &checked[1..] {
@@ -1014,7 +1137,11 @@ impl ExprChecker<'_, '_> {
                         _ => {
                             self.mismatch(
                                 arg.span,
-                                format!("`coalesce` cannot mix {} with {}", describe(target), describe(arg.ty)),
+                                format!(
+                                    "`coalesce` cannot mix {} with {}",
+                                    describe(target),
+                                    describe(arg.ty)
+                                ),
                                 format!("this is {}", describe(arg.ty)),
                                 signature(f),
                             );
@@ -1030,15 +1157,26 @@ impl ExprChecker<'_, '_> {
                 return None;
             }
         };
-        Some(mk(ExprKind::Call { func: f, args: checked }, result, span))
+        Some(mk(
+            ExprKind::Call {
+                func: f,
+                args: checked,
+            },
+            result,
+            span,
+        ))
     }
 
     /// Reports a string constant compared with a `one of` field when the value
     /// is not one of the field's values.
     fn check_one_of_pair(&mut self, a: &Expr, b: &Expr) {
         for (field, other) in [(a, b), (b, a)] {
-            let ExprKind::Field(id) = field.kind else { continue };
-            let Some(values) = &self.scope.schema.field(id).one_of else { continue };
+            let ExprKind::Field(id) = field.kind else {
+                continue;
+            };
+            let Some(values) = &self.scope.schema.field(id).one_of else {
+                continue;
+            };
             let literal = match &other.kind {
                 ExprKind::Const(Const::String(s)) => s.clone(),
                 ExprKind::Param(pid) => match self.scope.params.get(pid.0 as usize) {
@@ -1053,9 +1191,15 @@ impl ExprChecker<'_, '_> {
     }
 
     fn check_one_of_param(&mut self, value: &Expr, list: &Expr) {
-        let ExprKind::Field(id) = value.kind else { return };
-        let Some(values) = self.scope.schema.field(id).one_of.clone() else { return };
-        let ExprKind::Param(pid) = list.kind else { return };
+        let ExprKind::Field(id) = value.kind else {
+            return;
+        };
+        let Some(values) = self.scope.schema.field(id).one_of.clone() else {
+            return;
+        };
+        let ExprKind::Param(pid) = list.kind else {
+            return;
+        };
         if let Some((_, Const::ListString(items))) = self.scope.params.get(pid.0 as usize) {
             let name = self.scope.schema.field(id).name.clone();
             for item in items.clone() {
@@ -1068,17 +1212,25 @@ impl ExprChecker<'_, '_> {
         if values.iter().any(|v| v == value) {
             return;
         }
-        let listed = values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ");
+        let listed = values
+            .iter()
+            .map(|v| format!("\"{v}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut diagnostic = Diagnostic::new(
             Code::E0203,
             span,
             format!("\"{value}\" is not one of the values of `{field}`"),
         )
         .with_label(format!("`{field}` is one of {listed}"));
-        diagnostic.help = Some(match did_you_mean(value, values.iter().map(String::as_str)) {
-            Some(close) => format!("did you mean \"{close}\"?"),
-            None => format!("use one of {listed}, or add \"{value}\" to the field's `one of` list"),
-        });
+        diagnostic.help = Some(
+            match did_you_mean(value, values.iter().map(String::as_str)) {
+                Some(close) => format!("did you mean \"{close}\"?"),
+                None => {
+                    format!("use one of {listed}, or add \"{value}\" to the field's `one of` list")
+                }
+            },
+        );
         self.report(diagnostic);
     }
 }
@@ -1136,5 +1288,8 @@ fn regex_reason(error: &regex::Error) -> String {
     text.lines()
         .rev()
         .find_map(|l| l.trim().strip_prefix("error: "))
-        .map_or_else(|| text.lines().next().unwrap_or("").to_string(), str::to_string)
+        .map_or_else(
+            || text.lines().next().unwrap_or("").to_string(),
+            str::to_string,
+        )
 }

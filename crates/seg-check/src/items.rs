@@ -11,11 +11,23 @@ use seg_ir::{
 use seg_syntax::ast::{self, ItemKind};
 use std::collections::HashMap;
 
-const TYPE_NAMES: [&str; 8] = ["int", "float", "decimal", "bool", "string", "date", "timestamp", "list"];
+const TYPE_NAMES: [&str; 8] = [
+    "int",
+    "float",
+    "decimal",
+    "bool",
+    "string",
+    "date",
+    "timestamp",
+    "list",
+];
 
 /// Checks every item of every loaded file and builds the program. Errors go to
 /// `diagnostics`; the returned program is meaningful only without errors.
-pub(crate) fn check_items(files: &[(FileId, ast::File)], diagnostics: &mut Vec<Diagnostic>) -> Program {
+pub(crate) fn check_items(
+    files: &[(FileId, ast::File)],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Program {
     let items: Vec<&ast::Item> = files.iter().flat_map(|(_, f)| f.items.iter()).collect();
 
     let schema = check_schema(&items, diagnostics);
@@ -43,7 +55,9 @@ pub(crate) fn check_items(files: &[(FileId, ast::File)], diagnostics: &mut Vec<D
                 )
                 .with_label("also a field")
                 .with_secondary(schema.field(field).span, "the field is declared here")
-                .with_help(format!("rename the {kind}; a name means one thing in a program")),
+                .with_help(format!(
+                    "rename the {kind}; a name means one thing in a program"
+                )),
             );
             continue;
         }
@@ -124,7 +138,13 @@ pub(crate) fn check_items(files: &[(FileId, ast::File)], diagnostics: &mut Vec<D
     for p in &priority_items {
         let mut entries = Vec::new();
         for entry in &p.entries {
-            if let Some(id) = segment_named(&names, &schema, entry, "a priority group lists segments", diagnostics) {
+            if let Some(id) = segment_named(
+                &names,
+                &schema,
+                entry,
+                "a priority group lists segments",
+                diagnostics,
+            ) {
                 if entries.contains(&id) {
                     diagnostics.push(
                         Diagnostic::new(
@@ -150,7 +170,14 @@ pub(crate) fn check_items(files: &[(FileId, ast::File)], diagnostics: &mut Vec<D
     let mut tests = Vec::new();
     for item in &items {
         if let ItemKind::Test(t) = &item.kind {
-            tests.push(check_test(t, item.span, &schema, &scope, &names, diagnostics));
+            tests.push(check_test(
+                t,
+                item.span,
+                &schema,
+                &scope,
+                &names,
+                diagnostics,
+            ));
         }
     }
 
@@ -197,14 +224,20 @@ fn check_schema(items: &[&ast::Item], diagnostics: &mut Vec<Diagnostic>) -> Sche
     for decl in &schema.fields {
         if let Some(previous) = fields.iter().find(|f| f.name == decl.name.name) {
             diagnostics.push(
-                Diagnostic::new(Code::E0115, decl.name.span, format!("field `{}` is declared twice", decl.name.name))
-                    .with_label("second declaration")
-                    .with_secondary(previous.span, "first declaration")
-                    .with_help("remove one of the declarations"),
+                Diagnostic::new(
+                    Code::E0115,
+                    decl.name.span,
+                    format!("field `{}` is declared twice", decl.name.name),
+                )
+                .with_label("second declaration")
+                .with_secondary(previous.span, "first declaration")
+                .with_help("remove one of the declarations"),
             );
             continue;
         }
-        let Some(ty) = field_type(&decl.ty, diagnostics) else { continue };
+        let Some(ty) = field_type(&decl.ty, diagnostics) else {
+            continue;
+        };
         if let Some(key_span) = decl.key {
             if let Some(first) = key {
                 diagnostics.push(
@@ -225,10 +258,15 @@ fn check_schema(items: &[&ast::Item], diagnostics: &mut Vec<Diagnostic>) -> Sche
                         Diagnostic::new(
                             Code::E0108,
                             list.span,
-                            format!("`one of` applies to `string` fields, but `{}` is {ty}", decl.name.name),
+                            format!(
+                                "`one of` applies to `string` fields, but `{}` is {ty}",
+                                decl.name.name
+                            ),
                         )
                         .with_label("`one of` list")
-                        .with_help("remove the list, or use `between` in segments to bound numbers"),
+                        .with_help(
+                            "remove the list, or use `between` in segments to bound numbers",
+                        ),
                     );
                     None
                 } else {
@@ -283,9 +321,13 @@ fn field_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Option<T
             (false, "int") => Some(Type::ListInt),
             _ => {
                 diagnostics.push(
-                    Diagnostic::new(Code::E0106, arg.span, "lists hold `string` or `int` elements")
-                        .with_label("unsupported element type")
-                        .with_help("write `list<string>` or `list<int>`"),
+                    Diagnostic::new(
+                        Code::E0106,
+                        arg.span,
+                        "lists hold `string` or `int` elements",
+                    )
+                    .with_label("unsupported element type")
+                    .with_help("write `list<string>` or `list<int>`"),
                 );
                 None
             }
@@ -295,9 +337,13 @@ fn field_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Option<T
                 unknown(ty.name.span, name, diagnostics);
             } else {
                 diagnostics.push(
-                    Diagnostic::new(Code::E0106, ty.span, format!("`{name}` takes no element type"))
-                        .with_label("only `list` has an element type")
-                        .with_help(format!("write `{name}`")),
+                    Diagnostic::new(
+                        Code::E0106,
+                        ty.span,
+                        format!("`{name}` takes no element type"),
+                    )
+                    .with_label("only `list` has an element type")
+                    .with_help(format!("write `{name}`")),
                 );
             }
             None
@@ -313,16 +359,22 @@ fn field_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Option<T
 }
 
 fn one_of_values(list: &ast::Expr, diagnostics: &mut Vec<Diagnostic>) -> Option<Vec<String>> {
-    let ast::ExprKind::List(items) = &list.kind else { return None };
+    let ast::ExprKind::List(items) = &list.kind else {
+        return None;
+    };
     let mut values: Vec<String> = Vec::new();
     for item in items {
         match &item.kind {
             ast::ExprKind::Literal(ast::Literal::String(s)) => {
                 if values.contains(&s.value) {
                     diagnostics.push(
-                        Diagnostic::new(Code::E0102, item.span, format!("\"{}\" is listed twice", s.value))
-                            .with_label("listed again")
-                            .with_help("list each value once"),
+                        Diagnostic::new(
+                            Code::E0102,
+                            item.span,
+                            format!("\"{}\" is listed twice", s.value),
+                        )
+                        .with_label("listed again")
+                        .with_help("list each value once"),
                     );
                 } else {
                     values.push(s.value.clone());
@@ -354,9 +406,13 @@ fn param_value(expr: &ast::Expr, diagnostics: &mut Vec<Diagnostic>) -> Option<Co
             })),
             ast::DurationAmount::Param(p) => {
                 diagnostics.push(
-                    Diagnostic::new(Code::E0206, p.span, "a param's duration needs a literal count")
-                        .with_label("a name, not a number")
-                        .with_help("write the count as a number, as in `param window = 30 days`"),
+                    Diagnostic::new(
+                        Code::E0206,
+                        p.span,
+                        "a param's duration needs a literal count",
+                    )
+                    .with_label("a name, not a number")
+                    .with_help("write the count as a number, as in `param window = 30 days`"),
                 );
                 None
             }
@@ -366,14 +422,18 @@ fn param_value(expr: &ast::Expr, diagnostics: &mut Vec<Diagnostic>) -> Option<Co
             let mut ints = Vec::new();
             for item in items {
                 match &item.kind {
-                    ast::ExprKind::Literal(ast::Literal::String(s)) => strings.push(s.value.clone()),
+                    ast::ExprKind::Literal(ast::Literal::String(s)) => {
+                        strings.push(s.value.clone())
+                    }
                     ast::ExprKind::Literal(ast::Literal::Int { value, .. }) => ints.push(*value),
                     ast::ExprKind::Error => return None,
                     _ => {
                         diagnostics.push(
                             Diagnostic::new(Code::E0208, item.span, "lists hold strings or ints")
                                 .with_label("neither a string nor an int")
-                                .with_help("write a list of strings, [\"a\", \"b\"], or of ints, [1, 2]"),
+                                .with_help(
+                                    "write a list of strings, [\"a\", \"b\"], or of ints, [1, 2]",
+                                ),
                         );
                         return None;
                     }
@@ -416,9 +476,13 @@ fn segment_named(
         Some(Decl::Segment(id)) => Some(*id),
         Some(_) => {
             diagnostics.push(
-                Diagnostic::new(Code::E0112, ident.span, format!("`{}` is not a segment", ident.name))
-                    .with_label("a param or priority group")
-                    .with_help(format!("{why}; name a segment here")),
+                Diagnostic::new(
+                    Code::E0112,
+                    ident.span,
+                    format!("`{}` is not a segment", ident.name),
+                )
+                .with_label("a param or priority group")
+                .with_help(format!("{why}; name a segment here")),
             );
             None
         }
@@ -440,7 +504,10 @@ fn segment_named(
             .with_label("not a segment");
             diagnostic.help = Some(match did_you_mean(&ident.name, segments) {
                 Some(close) => format!("did you mean `{close}`?"),
-                None => format!("{why}; define the segment with `segment {} {{ where ... }}`", ident.name),
+                None => format!(
+                    "{why}; define the segment with `segment {} {{ where ... }}`",
+                    ident.name
+                ),
             });
             diagnostics.push(diagnostic);
             None
@@ -506,7 +573,10 @@ fn report_cycles(segments: &[Segment], diagnostics: &mut Vec<Diagnostic>) {
                         let message = if cycle.len() == 1 {
                             format!("segment `{}` references itself", segments[t].name)
                         } else {
-                            format!("segments reference each other in a cycle: {}", names.join(" → "))
+                            format!(
+                                "segments reference each other in a cycle: {}",
+                                names.join(" → ")
+                            )
                         };
                         diagnostics.push(
                             Diagnostic::new(Code::E0109, span, message)
@@ -565,11 +635,14 @@ fn check_test(
     names: &HashMap<String, Decl>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Test {
-    let as_of = test.as_of.as_ref().and_then(|e| match param_value(e, diagnostics)? {
-        Const::Timestamp(t) => Some(t),
-        Const::Date(d) => Some(i64::from(d) * 86_400_000_000),
-        _ => None,
-    });
+    let as_of = test
+        .as_of
+        .as_ref()
+        .and_then(|e| match param_value(e, diagnostics)? {
+            Const::Timestamp(t) => Some(t),
+            Const::Date(d) => Some(i64::from(d) * 86_400_000_000),
+            _ => None,
+        });
     let mut given: Vec<(seg_ir::FieldId, Const)> = Vec::new();
     let mut given_spans: Vec<Span> = Vec::new();
     for field in &test.given {
@@ -581,7 +654,10 @@ fn check_test(
             )
             .with_label("not a schema field");
             diagnostic.help = Some(
-                match did_you_mean(&field.name.name, schema.fields.iter().map(|f| f.name.as_str())) {
+                match did_you_mean(
+                    &field.name.name,
+                    schema.fields.iter().map(|f| f.name.as_str()),
+                ) {
                     Some(close) => format!("did you mean `{close}`?"),
                     None => "`given` sets fields declared in the schema".into(),
                 },
@@ -591,14 +667,20 @@ fn check_test(
         };
         if let Some(position) = given.iter().position(|(f, _)| *f == id) {
             diagnostics.push(
-                Diagnostic::new(Code::E0115, field.name.span, format!("field `{}` is given twice", field.name.name))
-                    .with_label("given again")
-                    .with_secondary(given_spans[position], "first given here")
-                    .with_help("give each field once"),
+                Diagnostic::new(
+                    Code::E0115,
+                    field.name.span,
+                    format!("field `{}` is given twice", field.name.name),
+                )
+                .with_label("given again")
+                .with_secondary(given_spans[position], "first given here")
+                .with_help("give each field once"),
             );
             continue;
         }
-        let Some(value) = param_value(&field.value, diagnostics) else { continue };
+        let Some(value) = param_value(&field.value, diagnostics) else {
+            continue;
+        };
         let declared = schema.field(id);
         let value = match given_value(value, declared.ty) {
             Some(v) => v,
@@ -607,7 +689,11 @@ fn check_test(
                     Diagnostic::new(
                         Code::E0201,
                         field.value.span,
-                        format!("field `{}` is {}, but the value given is not", declared.name, crate::expr::describe(declared.ty)),
+                        format!(
+                            "field `{}` is {}, but the value given is not",
+                            declared.name,
+                            crate::expr::describe(declared.ty)
+                        ),
                     )
                     .with_label("wrong type for this field")
                     .with_help(format!("give {} value", crate::expr::describe(declared.ty))),
@@ -624,7 +710,13 @@ fn check_test(
     }
     let mut expects = Vec::new();
     for expect in &test.expects {
-        if let Some(segment) = segment_named(names, schema, &expect.segment, "`expect` names a segment", diagnostics) {
+        if let Some(segment) = segment_named(
+            names,
+            schema,
+            &expect.segment,
+            "`expect` names a segment",
+            diagnostics,
+        ) {
             expects.push(Expectation {
                 segment,
                 member: !expect.negated,
@@ -644,8 +736,12 @@ fn check_test(
 /// Converts a `given` literal to the field's type, as a comparison would.
 fn given_value(value: Const, ty: Type) -> Option<Const> {
     match (&value, ty) {
-        (Const::ListString(items), Type::ListInt) if items.is_empty() => Some(Const::ListInt(Vec::new())),
-        (Const::ListString(_), Type::ListString) | (Const::ListInt(_), Type::ListInt) => Some(value),
+        (Const::ListString(items), Type::ListInt) if items.is_empty() => {
+            Some(Const::ListInt(Vec::new()))
+        }
+        (Const::ListString(_), Type::ListString) | (Const::ListInt(_), Type::ListInt) => {
+            Some(value)
+        }
         _ if value.ty() == ty => Some(value),
         _ => {
             let target = unify(value.ty(), ty).filter(|t| *t == ty)?;

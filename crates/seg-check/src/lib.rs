@@ -49,7 +49,7 @@ impl Checked {
 pub fn check_program(root: &Path, loader: &dyn SourceLoader) -> Checked {
     // Checking recurses over expression trees whose depth the parser caps;
     // the extra stack makes that safe on small thread stacks too.
-    stacker::maybe_grow(256 * 1024, 16 * 1024 * 1024, || {
+    stacker::maybe_grow(4 * 1024 * 1024, 32 * 1024 * 1024, || {
         let loaded = load::load_all(root, loader);
         let mut diagnostics = loaded.diagnostics;
         let program = items::check_items(&loaded.files, &mut diagnostics);

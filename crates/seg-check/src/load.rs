@@ -62,7 +62,9 @@ pub(crate) fn load_all(root: &Path, loader: &dyn SourceLoader) -> Loaded {
             // The root itself is unreadable: the command line reports this before
             // checking, so this path only serves library callers.
             let file = state.sources.add(root, "");
-            state.diagnostics.push(read_error(root, &error, Span::new(file, 0, 0)));
+            state
+                .diagnostics
+                .push(read_error(root, &error, Span::new(file, 0, 0)));
         }
     }
     Loaded {

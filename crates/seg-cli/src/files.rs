@@ -19,7 +19,11 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
                 }
             }
             Ok(_) => files.push(path.clone()),
-            Err(e) => errors.push(format!("cannot read `{}`: {}", path.display(), seg::io_reason(&e))),
+            Err(e) => errors.push(format!(
+                "cannot read `{}`: {}",
+                path.display(),
+                seg::io_reason(&e)
+            )),
         }
     }
     let mut seen = std::collections::HashSet::new();
@@ -31,7 +35,11 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            errors.push(format!("cannot read `{}`: {}", dir.display(), seg::io_reason(&e)));
+            errors.push(format!(
+                "cannot read `{}`: {}",
+                dir.display(),
+                seg::io_reason(&e)
+            ));
             return;
         }
     };

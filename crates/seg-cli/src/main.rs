@@ -1,15 +1,7 @@
-//! The `seg` command line. Only this crate prints or touches files; the
-//! libraries return values and diagnostics.
-//!
-//! Exit codes are stable: 0 clean, 1 findings (errors, warnings under
-//! `--deny-warnings`, files that `fmt --check` would change), 2 usage or I/O
-//! error.
-
-mod commands;
-mod files;
-mod render;
+//! The `seg` binary: argument parsing and exit codes around `seg_cli`.
 
 use clap::{Parser, Subcommand};
+use seg_cli::{Outcome, commands};
 use std::process::ExitCode;
 
 /// Seg: check, format and run customer-segment rules.
@@ -26,16 +18,6 @@ enum Command {
     Check(commands::check::Args),
     /// Rewrite rule files in the canonical layout.
     Fmt(commands::fmt::Args),
-}
-
-/// What a command reports back to `main`.
-pub enum Outcome {
-    /// Nothing to report.
-    Clean,
-    /// Errors, denied warnings, files to format.
-    Findings,
-    /// Bad usage or an I/O failure.
-    Failure,
 }
 
 fn main() -> ExitCode {

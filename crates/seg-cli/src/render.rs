@@ -90,7 +90,9 @@ impl miette::Diagnostic for Report {
         })
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)
@@ -110,7 +112,9 @@ pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> St
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
     let mut out = String::new();
     for d in diagnostics {
-        let Some(file) = sources.get(d.span.file) else { continue };
+        let Some(file) = sources.get(d.span.file) else {
+            continue;
+        };
         let text = file.text.to_string();
         let clamp = |offset: u32| (offset as usize).min(text.len());
         let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
@@ -127,7 +131,10 @@ pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> St
                     (start, end - start),
                 ));
             } else if let Some((path, at)) = position_in(sources, secondary.span) {
-                notes.push(format!("{}: {path}:{}:{}", secondary.message, at.line, at.column));
+                notes.push(format!(
+                    "{}: {path}:{}:{}",
+                    secondary.message, at.line, at.column
+                ));
             }
         }
         let mut help = d.help.clone();
@@ -149,7 +156,12 @@ pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> St
         };
         if handler.render_report(&mut out, &report).is_err() {
             // Rendering into a String cannot fail; fall back to one line anyway.
-            out.push_str(&format!("{}[{}]: {}\n", severity_word(d.severity()), d.code, d.message));
+            out.push_str(&format!(
+                "{}[{}]: {}\n",
+                severity_word(d.severity()),
+                d.code,
+                d.message
+            ));
         }
         out.push('\n');
     }
@@ -206,37 +218,41 @@ struct JsonRelated<'a> {
 }
 
 /// Builds the JSON report.
-pub fn json<'a>(located: &[Located<'a>], sources: &SourceMap, files_checked: usize) -> JsonReport<'a> {
+pub fn json<'a>(
+    located: &[Located<'a>],
+    sources: &SourceMap,
+    files_checked: usize,
+) -> JsonReport<'a> {
     let diagnostics: Vec<JsonDiagnostic<'a>> = located
         .iter()
         .map(|l| {
             let d: &'a Diagnostic = l.diagnostic;
             JsonDiagnostic {
-            code: d.code.as_str(),
-            severity: d.severity(),
-            message: &d.message,
-            file: l.path.clone(),
-            line: l.start.line,
-            column: l.start.column,
-            end_line: l.end.line,
-            end_column: l.end.column,
-            start_byte: d.span.start,
-            end_byte: d.span.end,
-            label: &d.label,
-            help: d.help.as_deref(),
-            related: d
-                .secondary
-                .iter()
-                .filter_map(|s| {
-                    let (file, at) = position_in(sources, s.span)?;
-                    Some(JsonRelated {
-                        message: &s.message,
-                        file,
-                        line: at.line,
-                        column: at.column,
+                code: d.code.as_str(),
+                severity: d.severity(),
+                message: &d.message,
+                file: l.path.clone(),
+                line: l.start.line,
+                column: l.start.column,
+                end_line: l.end.line,
+                end_column: l.end.column,
+                start_byte: d.span.start,
+                end_byte: d.span.end,
+                label: &d.label,
+                help: d.help.as_deref(),
+                related: d
+                    .secondary
+                    .iter()
+                    .filter_map(|s| {
+                        let (file, at) = position_in(sources, s.span)?;
+                        Some(JsonRelated {
+                            message: &s.message,
+                            file,
+                            line: at.line,
+                            column: at.column,
+                        })
                     })
-                })
-                .collect(),
+                    .collect(),
             }
         })
         .collect();
@@ -251,7 +267,9 @@ pub fn json<'a>(located: &[Located<'a>], sources: &SourceMap, files_checked: usi
 
 /// Escapes the data part of a GitHub workflow command.
 fn github_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a property value of a GitHub workflow command.
@@ -301,7 +319,8 @@ fn uri(path: &str) -> String {
 /// A SARIF 2.1.0 log with one run.
 pub fn sarif(located: &[Located<'_>], sources: &SourceMap) -> serde_json::Value {
     use serde_json::json;
-    let mut codes: Vec<seg::diagnostics::Code> = located.iter().map(|l| l.diagnostic.code).collect();
+    let mut codes: Vec<seg::diagnostics::Code> =
+        located.iter().map(|l| l.diagnostic.code).collect();
     codes.sort();
     codes.dedup();
     let rules: Vec<serde_json::Value> = codes
@@ -395,5 +414,9 @@ pub fn counts(errors: usize, warnings: usize) -> String {
             format!("{n} {word}s")
         }
     };
-    format!("{} and {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "{} and {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }

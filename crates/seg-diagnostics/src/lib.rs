@@ -130,7 +130,10 @@ mod tests {
             Some("lifetime_value")
         );
         assert_eq!(did_you_mean("Age", fields.iter().copied()), Some("age"));
-        assert_eq!(did_you_mean("cuntry", fields.iter().copied()), Some("country"));
+        assert_eq!(
+            did_you_mean("cuntry", fields.iter().copied()),
+            Some("country")
+        );
         assert_eq!(did_you_mean("zzzzzz", fields.iter().copied()), None);
     }
 }

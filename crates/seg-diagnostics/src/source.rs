@@ -95,8 +95,14 @@ impl LineIndex {
         let Some(&start) = self.line_starts.get(index) else {
             return "";
         };
-        let end = self.line_starts.get(index + 1).copied().unwrap_or(text.len());
-        text[start..end].trim_end_matches('\n').trim_end_matches('\r')
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(text.len());
+        text[start..end]
+            .trim_end_matches('\n')
+            .trim_end_matches('\r')
     }
 }
 

@@ -556,7 +556,12 @@ fn dump_item(out: &mut String, item: &Item) {
         ItemKind::Schema(schema) => {
             out.push_str("schema\n");
             for field in &schema.fields {
-                let _ = write!(out, "  field {} : {}", field.name.name, dump_type(&field.ty));
+                let _ = write!(
+                    out,
+                    "  field {} : {}",
+                    field.name.name,
+                    dump_type(&field.ty)
+                );
                 if field.key.is_some() {
                     out.push_str(" key");
                 }
@@ -655,7 +660,12 @@ pub fn dump_expr(expr: &Expr) -> String {
             negated,
         } => {
             let op = if *negated { "not-between" } else { "between" };
-            format!("({op} {} {} {})", dump_expr(expr), dump_expr(lo), dump_expr(hi))
+            format!(
+                "({op} {} {} {})",
+                dump_expr(expr),
+                dump_expr(lo),
+                dump_expr(hi)
+            )
         }
         ExprKind::Contains {
             target,
@@ -670,7 +680,11 @@ pub fn dump_expr(expr: &Expr) -> String {
                 Quantifier::All => "-all",
                 Quantifier::None => "-none",
             };
-            format!("({not}contains{q} {} {})", dump_expr(target), dump_expr(value))
+            format!(
+                "({not}contains{q} {} {})",
+                dump_expr(target),
+                dump_expr(value)
+            )
         }
         ExprKind::StrPred {
             op,

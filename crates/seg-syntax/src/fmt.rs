@@ -50,6 +50,13 @@ fn range(span: seg_diagnostics::Span) -> (usize, usize) {
 /// canonical layout. `text` is the source the file was parsed from; it is used
 /// to place comments and blank lines.
 pub fn format_file(file: &File, text: &str) -> String {
+    // Printing recurses over expressions as deep as the parser accepts.
+    stacker::maybe_grow(1024 * 1024, 16 * 1024 * 1024, || {
+        format_file_inner(file, text)
+    })
+}
+
+fn format_file_inner(file: &File, text: &str) -> String {
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count();
     let has_blank_between = |from: usize, to: usize| -> bool {
         let (from, to) = (from.min(text.len()), to.min(text.len()));
@@ -122,7 +129,9 @@ pub fn format_file(file: &File, text: &str) -> String {
         }
         let mut lines = render_item(item, &inside);
         // Comments on the item's last source line, after it, trail the last line.
-        while let Some(c) = comments.next_if(|c| line_of(c.span.start as usize) == line_of(end.saturating_sub(1))) {
+        while let Some(c) =
+            comments.next_if(|c| line_of(c.span.start as usize) == line_of(end.saturating_sub(1)))
+        {
             inside.push(c);
         }
         place_comments(&mut lines, &inside, &line_of);
@@ -157,7 +166,11 @@ pub fn format_file(file: &File, text: &str) -> String {
         last_end = Some(c.span.end as usize);
     }
     // Trailing whitespace inside comments is not ours to keep.
-    let mut cleaned: String = out.lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+    let mut cleaned: String = out
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n");
     cleaned.push('\n');
     if cleaned.trim().is_empty() {
         cleaned.clear();
@@ -171,22 +184,38 @@ fn push_indent(out: &mut String, levels: usize) {
     }
 }
 
-/// Attaches comments that lie inside an item to its lines.
+/// Attaches comments that lie inside an item to its lines:
+/// 1. a comment inside a line's source range trails that line (the line is
+///    printed whole, so the comment moves to its end);
+/// 2. otherwise a comment on the source line where a line's range ends trails
+///    that line;
+/// 3. otherwise it goes on its own line before the first line that follows it.
+///
+/// A line takes one trailing comment; a second one goes on its own line before
+/// the next line, so two comments are never merged into one.
 fn place_comments(lines: &mut [Line], comments: &[&Comment], line_of: &dyn Fn(usize) -> usize) {
     for comment in comments {
         let at = comment.span.start as usize;
         let comment_line = line_of(at);
-        // Trailing: the last line whose anchor ends on the comment's line, before it.
-        let trailing_on = lines.iter().rposition(|l| {
-            l.anchor
-                .is_some_and(|(_, end)| end <= at && line_of(end.saturating_sub(1)) == comment_line)
-        });
-        if let Some(index) = trailing_on {
-            lines[index].trailing.push(comment.text.clone());
+        let containing = lines
+            .iter()
+            .rposition(|l| l.anchor.is_some_and(|(start, end)| start <= at && at < end));
+        let ending_here = || {
+            lines.iter().rposition(|l| {
+                l.anchor.is_some_and(|(_, end)| {
+                    end <= at && line_of(end.saturating_sub(1)) == comment_line
+                })
+            })
+        };
+        if let Some(index) = containing.or_else(ending_here) {
+            if lines[index].trailing.is_empty() {
+                lines[index].trailing.push(comment.text.clone());
+            } else {
+                let next = (index + 1).min(lines.len() - 1);
+                lines[next].leading.push(comment.text.clone());
+            }
             continue;
         }
-        // Leading: the first line whose anchor starts after the comment, else the
-        // closing line.
         let index = lines
             .iter()
             .position(|l| l.anchor.is_some_and(|(start, _)| start > at))
@@ -236,7 +265,8 @@ fn render_item(item: &Item, comments: &[&Comment]) -> Vec<Line> {
             let header_end = segment
                 .title
                 .as_ref()
-                .map_or(segment.name.span.end, |t| t.span.end) as usize;
+                .map_or(segment.name.span.end, |t| t.span.end)
+                as usize;
             let mut lines = vec![Line::new(0, header, Some((span.0, header_end)))];
             clause(&mut lines, "where", &segment.where_, comments);
             if let Some(exclude) = &segment.exclude {
@@ -264,7 +294,11 @@ fn render_item(item: &Item, comments: &[&Comment]) -> Vec<Line> {
                 Some((span.0, test.name.span.end as usize)),
             )];
             if let Some(as_of) = &test.as_of {
-                lines.push(Line::new(1, format!("as_of {}", expr(as_of)), Some(range(as_of.span))));
+                lines.push(Line::new(
+                    1,
+                    format!("as_of {}", expr(as_of)),
+                    Some(range(as_of.span)),
+                ));
             }
             let fields: Vec<String> = test
                 .given
@@ -275,7 +309,9 @@ fn render_item(item: &Item, comments: &[&Comment]) -> Vec<Line> {
             let given = range(test.given_span);
             if fields.is_empty() {
                 lines.push(Line::new(1, "given {}".into(), Some(given)));
-            } else if one_line.len() + 2 <= MAX_WIDTH && !has_comment_inside(comments, test.given_span) {
+            } else if one_line.len() + 2 <= MAX_WIDTH
+                && !has_comment_inside(comments, test.given_span)
+            {
                 lines.push(Line::new(1, one_line, Some(given)));
             } else {
                 lines.push(Line::new(1, "given {".into(), Some((given.0, given.0 + 1))));
@@ -316,10 +352,18 @@ fn clause(lines: &mut Vec<Line>, keyword: &str, condition: &Expr, comments: &[&C
         ExprKind::Or(ops) => Some(("or", ops)),
         _ => None,
     };
+    // Comments before the last operand force one operand per line (they stay
+    // before it once placed, so the next run decides the same); comments in the
+    // last operand trail its line and force nothing.
+    let comment_before_last = |ops: &[Expr]| {
+        ops.last().is_some_and(|last| {
+            comments
+                .iter()
+                .any(|c| c.span.start > condition.span.start && c.span.start < last.span.start)
+        })
+    };
     match operands {
-        Some((joiner, ops))
-            if flat.len() + 2 > MAX_WIDTH || has_comment_inside(comments, condition.span) =>
-        {
+        Some((joiner, ops)) if flat.len() + 2 > MAX_WIDTH || comment_before_last(ops) => {
             for (i, op) in ops.iter().enumerate() {
                 let (op_start, op_end) = range(op.span);
                 if i == 0 {
@@ -329,7 +373,11 @@ fn clause(lines: &mut Vec<Line>, keyword: &str, condition: &Expr, comments: &[&C
                         Some((start.min(op_start), op_end)),
                     ));
                 } else {
-                    lines.push(Line::new(2, format!("{joiner} {}", expr(op)), Some((op_start, op_end))));
+                    lines.push(Line::new(
+                        2,
+                        format!("{joiner} {}", expr(op)),
+                        Some((op_start, op_end)),
+                    ));
                 }
             }
         }
@@ -380,7 +428,9 @@ pub(crate) fn expr(e: &Expr) -> String {
         ExprKind::Or(items) => join(items, " or "),
         ExprKind::And(items) => join(items, " and "),
         ExprKind::Not(inner) => format!("not {}", expr(inner)),
-        ExprKind::Compare { op, lhs, rhs } => format!("{} {} {}", expr(lhs), op.as_str(), expr(rhs)),
+        ExprKind::Compare { op, lhs, rhs } => {
+            format!("{} {} {}", expr(lhs), op.as_str(), expr(rhs))
+        }
         ExprKind::In {
             expr: x,
             list,
@@ -391,7 +441,13 @@ pub(crate) fn expr(e: &Expr) -> String {
             lo,
             hi,
             negated,
-        } => format!("{} {}between {} and {}", expr(x), not(*negated), expr(lo), expr(hi)),
+        } => format!(
+            "{} {}between {} and {}",
+            expr(x),
+            not(*negated),
+            expr(lo),
+            expr(hi)
+        ),
         ExprKind::Contains {
             target,
             quantifier,
@@ -404,14 +460,25 @@ pub(crate) fn expr(e: &Expr) -> String {
                 Quantifier::All => "all ",
                 Quantifier::None => "none ",
             };
-            format!("{} {}contains {q}{}", expr(target), not(*negated), expr(value))
+            format!(
+                "{} {}contains {q}{}",
+                expr(target),
+                not(*negated),
+                expr(value)
+            )
         }
         ExprKind::StrPred {
             op,
             target,
             pattern,
             negated,
-        } => format!("{} {}{} {}", expr(target), not(*negated), op.as_str(), expr(pattern)),
+        } => format!(
+            "{} {}{} {}",
+            expr(target),
+            not(*negated),
+            op.as_str(),
+            expr(pattern)
+        ),
         ExprKind::IsMissing { expr: x, form } => {
             let what = match form {
                 MissingForm::Missing => "missing",

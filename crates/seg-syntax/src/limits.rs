@@ -3,9 +3,13 @@
 
 /// Largest accepted `.seg` file, in bytes (1 MiB).
 pub const MAX_FILE_BYTES: usize = 1 << 20;
-/// Deepest accepted nesting of brackets, calls and operator chains in one
-/// expression.
+/// Deepest accepted nesting of brackets (parentheses, lists, call arguments).
 pub const MAX_NESTING: usize = 256;
+/// Deepest accepted expression tree, counting every level (brackets, `not`
+/// and `-` chains, arithmetic chains). It keeps recursion over the tree
+/// bounded; any program within [`MAX_NESTING`] brackets of ordinary
+/// expressions stays well under it.
+pub const MAX_TREE_DEPTH: usize = 2 * MAX_NESTING + 64;
 /// Most expression nodes in one file.
 pub const MAX_NODES: usize = 100_000;
 /// Most elements in one list literal.

@@ -3,7 +3,7 @@
 //! enforcing the size limits.
 
 use crate::ast::*;
-use crate::limits::{MAX_FILE_BYTES, MAX_LIST_LEN, MAX_NESTING, MAX_NODES};
+use crate::limits::{MAX_FILE_BYTES, MAX_LIST_LEN, MAX_NODES, MAX_TREE_DEPTH};
 use crate::prescan::prescan;
 use pest::Parser as _;
 use pest::error::{ErrorVariant, InputLocation};
@@ -13,6 +13,10 @@ use seg_diagnostics::{Code, Diagnostic, FileId, Span};
 #[derive(pest_derive::Parser)]
 #[grammar = "../../grammar/seg.pest"]
 struct SegParser;
+
+/// The parser's own stack, generous for [`crate::limits::MAX_NESTING`] levels
+/// of brackets (the limit tests parse at the limit on small test-thread stacks).
+const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// The result of parsing one file: as much AST as could be recovered, and every
 /// diagnostic found on the way. The AST is only trustworthy when there are no
@@ -53,9 +57,11 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
             ],
         };
     }
-    // Recursion depth is capped by the pre-scan, but debug builds and small thread
-    // stacks still deserve headroom: grow the stack on demand.
-    stacker::maybe_grow(256 * 1024, 16 * 1024 * 1024, || parse_inner(text, file))
+    // The pre-scan caps recursion depth, but a PEG parser spends several frames
+    // per bracket level, so the parse always runs on a stack of its own, sized
+    // for the deepest accepted input whatever thread calls it. The memory is
+    // reserved, not committed: only the pages used are paid for.
+    stacker::grow(PARSER_STACK_BYTES, || parse_inner(text, file))
 }
 
 fn parse_inner(text: &str, file: FileId) -> Parsed {
@@ -209,7 +215,8 @@ fn token_at(text: &str, offset: usize) -> (String, usize) {
         rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(rest.len())
     } else if "=!<>&|".contains(first) {
-        rest.find(|c: char| !"=!<>&|".contains(c)).unwrap_or(rest.len())
+        rest.find(|c: char| !"=!<>&|".contains(c))
+            .unwrap_or(rest.len())
     } else {
         first.len_utf8()
     };
@@ -233,7 +240,9 @@ fn hint_for(token: &str, expected: &[&str]) -> Option<String> {
     let bare = token.trim_matches('`');
     let expects = |what: &str| expected.iter().any(|e| e.contains(what));
     match bare {
-        "=" => return Some("to compare, write `==`; a param is set with `param NAME = VALUE`".into()),
+        "=" => {
+            return Some("to compare, write `==`; a param is set with `param NAME = VALUE`".into());
+        }
         "&&" | "&" => return Some("write `and` to combine conditions".into()),
         "||" | "|" => return Some("write `or` to combine conditions".into()),
         "!" => return Some("write `not` to negate a condition".into()),
@@ -295,9 +304,8 @@ fn syntax_error(
         format!("unexpected {token}"),
     )
     .with_label(label);
-    diagnostic.help = hint_for(&token, &expected).or_else(|| {
-        Some("check the line against the language guide (docs/language.md)".into())
-    });
+    diagnostic.help = hint_for(&token, &expected)
+        .or_else(|| Some("check the line against the language guide (docs/language.md)".into()));
     diagnostic
 }
 
@@ -410,10 +418,14 @@ impl<'t> Builder<'t> {
                         Rule::name => name = Some(self.ident(part, base)),
                         Rule::string_lit => title = Some(self.string(part, base)),
                         Rule::where_clause => {
-                            where_ = Some(self.top_expr(part.into_inner().filter(not_keyword).next()?, base))
+                            where_ = Some(
+                                self.top_expr(part.into_inner().filter(not_keyword).next()?, base),
+                            )
                         }
                         Rule::exclude_clause => {
-                            exclude = Some(self.top_expr(part.into_inner().filter(not_keyword).next()?, base))
+                            exclude = Some(
+                                self.top_expr(part.into_inner().filter(not_keyword).next()?, base),
+                            )
                         }
                         _ => {}
                     }
@@ -510,7 +522,8 @@ impl<'t> Builder<'t> {
                         let span = self.span(&field, base);
                         let mut f = field.into_inner().filter(not_keyword);
                         let name = self.ident(f.next()?, base);
-                        let value = self.value(f.next()?.into_inner().filter(not_keyword).next()?, base);
+                        let value =
+                            self.value(f.next()?.into_inner().filter(not_keyword).next()?, base);
                         test.given.push(GivenField { name, value, span });
                     }
                 }
@@ -654,7 +667,7 @@ impl<'t> Builder<'t> {
             Diagnostic::new(
                 Code::E0003,
                 span,
-                format!("expression is nested more than {MAX_NESTING} levels deep"),
+                format!("expression is nested more than {MAX_TREE_DEPTH} levels deep"),
             )
             .with_label("too deep")
             .with_help("split the condition into smaller segments and reference them by name"),
@@ -673,7 +686,7 @@ impl<'t> Builder<'t> {
     fn expr_checked(&mut self, pair: Pair<'_, Rule>, base: usize) -> Expr {
         let span = self.span(&pair, base);
         let (expr, depth) = self.expr(pair, base);
-        if depth > MAX_NESTING {
+        if depth > MAX_TREE_DEPTH {
             return self.too_deep(span);
         }
         expr
@@ -710,7 +723,13 @@ impl<'t> Builder<'t> {
                     operands.push(e);
                 }
                 if operands.len() == 1 {
-                    return (operands.pop().unwrap_or_else(|| Expr { kind: ExprKind::Error, span }), depth);
+                    return (
+                        operands.pop().unwrap_or_else(|| Expr {
+                            kind: ExprKind::Error,
+                            span,
+                        }),
+                        depth,
+                    );
                 }
                 let kind = if is_or {
                     ExprKind::Or(operands)
@@ -733,7 +752,7 @@ impl<'t> Builder<'t> {
                     return (self.mk(ExprKind::Error, span), 1);
                 };
                 let (mut e, mut depth) = self.expr(inner, base);
-                if depth + nots.len() > MAX_NESTING {
+                if depth + nots.len() > MAX_TREE_DEPTH {
                     return (self.too_deep(span), 1);
                 }
                 for start in nots.into_iter().rev() {
@@ -760,7 +779,7 @@ impl<'t> Builder<'t> {
                     };
                     let (rhs, d) = self.expr(rhs, base);
                     depth = depth.max(d) + 1;
-                    if depth > MAX_NESTING {
+                    if depth > MAX_TREE_DEPTH {
                         return (self.too_deep(span), 1);
                     }
                     let s = acc.span.to(rhs.span);
@@ -789,7 +808,7 @@ impl<'t> Builder<'t> {
                     return (self.mk(ExprKind::Error, span), 1);
                 };
                 let (mut e, mut depth) = self.expr(atom, base);
-                if depth + negs.len() > MAX_NESTING {
+                if depth + negs.len() > MAX_TREE_DEPTH {
                     return (self.too_deep(span), 1);
                 }
                 for start in negs.into_iter().rev() {
@@ -891,7 +910,11 @@ impl<'t> Builder<'t> {
             Rule::int_lit => {
                 let digits: String = raw.chars().filter(|c| *c != '_').collect();
                 // Parse with the sign so that the most negative integer fits.
-                let signed = if negative { format!("-{digits}") } else { digits };
+                let signed = if negative {
+                    format!("-{digits}")
+                } else {
+                    digits
+                };
                 match signed.parse::<i64>() {
                     Ok(value) => Literal::Int {
                         value,
@@ -952,7 +975,9 @@ impl<'t> Builder<'t> {
                     };
                     let message = match problem {
                         TimestampProblem::NoOffset => "timestamp has no UTC offset".to_string(),
-                        TimestampProblem::TooPrecise => "timestamp is more precise than a microsecond".to_string(),
+                        TimestampProblem::TooPrecise => {
+                            "timestamp is more precise than a microsecond".to_string()
+                        }
                         TimestampProblem::Invalid => format!("`{raw}` is not a valid timestamp"),
                     };
                     self.error(
@@ -964,11 +989,17 @@ impl<'t> Builder<'t> {
                 }
             },
             _ => {
-                self.error(Diagnostic::new(
-                    Code::E0901,
-                    span,
-                    format!("internal error: unexpected rule {:?} in an expression", pair.as_rule()),
-                ).with_help("please report this, with the file, at the Seg issue tracker"));
+                self.error(
+                    Diagnostic::new(
+                        Code::E0901,
+                        span,
+                        format!(
+                            "internal error: unexpected rule {:?} in an expression",
+                            pair.as_rule()
+                        ),
+                    )
+                    .with_help("please report this, with the file, at the Seg issue tracker"),
+                );
                 return ExprKind::Error;
             }
         };
@@ -1008,7 +1039,10 @@ impl<'t> Builder<'t> {
                 raw: "0".into(),
             },
         };
-        let unit_raw = inner.next().map(|p| p.as_str().to_string()).unwrap_or_default();
+        let unit_raw = inner
+            .next()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
         let unit = match unit_raw.trim_end_matches('s') {
             "minute" => TimeUnit::Minute,
             "hour" => TimeUnit::Hour,
@@ -1082,7 +1116,9 @@ impl<'t> Builder<'t> {
                 }
             }
             Rule::is_tail => {
-                let what = parts.next().and_then(|p| p.into_inner().filter(not_keyword).next());
+                let what = parts
+                    .next()
+                    .and_then(|p| p.into_inner().filter(not_keyword).next());
                 let form = match what.map(|p| p.as_rule()) {
                     Some(Rule::is_present) => MissingForm::Present,
                     Some(Rule::is_not_missing) => MissingForm::NotMissing,
@@ -1243,7 +1279,8 @@ fn parse_timestamp(raw: &str) -> Result<i64, TimestampProblem> {
             return Err(TimestampProblem::TooPrecise);
         }
     }
-    let parsed = chrono::DateTime::parse_from_rfc3339(raw).map_err(|_| TimestampProblem::Invalid)?;
+    let parsed =
+        chrono::DateTime::parse_from_rfc3339(raw).map_err(|_| TimestampProblem::Invalid)?;
     Ok(parsed.timestamp_micros())
 }
 
@@ -1264,9 +1301,15 @@ mod tests {
         assert_eq!(parse_date("1970-01-02"), Some(1));
         assert_eq!(parse_date("2024-02-29"), Some(19782));
         assert_eq!(parse_date("2023-02-29"), None);
-        assert_eq!(parse_timestamp("1970-01-01T00:00:01Z").ok(), Some(1_000_000));
+        assert_eq!(
+            parse_timestamp("1970-01-01T00:00:01Z").ok(),
+            Some(1_000_000)
+        );
         assert_eq!(parse_timestamp("1970-01-01T01:00:00+01:00").ok(), Some(0));
-        assert!(matches!(parse_timestamp("1970-01-01T00:00:00"), Err(TimestampProblem::NoOffset)));
+        assert!(matches!(
+            parse_timestamp("1970-01-01T00:00:00"),
+            Err(TimestampProblem::NoOffset)
+        ));
         assert!(matches!(
             parse_timestamp("1970-01-01T00:00:00.1234567Z"),
             Err(TimestampProblem::TooPrecise)

@@ -118,7 +118,9 @@ pub(crate) fn prescan(text: &str, file: FileId) -> PreScan {
                             format!("brackets are nested more than {MAX_NESTING} levels deep"),
                         )
                         .with_label(format!("level {depth} opens here"))
-                        .with_help("split the condition into smaller segments and reference them by name"),
+                        .with_help(
+                            "split the condition into smaller segments and reference them by name",
+                        ),
                     );
                 }
             }
@@ -137,9 +139,13 @@ pub(crate) fn prescan(text: &str, file: FileId) -> PreScan {
             }
             '\'' => {
                 diagnostics.push(
-                    Diagnostic::new(Code::E0002, Span::new(file, i, i + 1), "single quotes are not allowed")
-                        .with_label("single quote")
-                        .with_help("write strings between double quotes: \"like this\""),
+                    Diagnostic::new(
+                        Code::E0002,
+                        Span::new(file, i, i + 1),
+                        "single quotes are not allowed",
+                    )
+                    .with_label("single quote")
+                    .with_help("write strings between double quotes: \"like this\""),
                 );
             }
             c if c.is_ascii_graphic() || c == ' ' || c == '\t' || c == '\r' => {}

@@ -15,7 +15,10 @@
 //! memory (its `use`s are still read from disk, relative to the path given);
 //! [`seg_check::check_program`] takes any [`SourceLoader`].
 
-pub use seg_check::{Checked, LoadError, SourceLoader, check_program, load_error_diagnostic as check_program_load_error};
+pub use seg_check::{
+    Checked, LoadError, SourceLoader, check_program,
+    load_error_diagnostic as check_program_load_error,
+};
 pub use seg_diagnostics as diagnostics;
 pub use seg_ir as ir;
 pub use seg_syntax as syntax;

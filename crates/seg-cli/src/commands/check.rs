@@ -41,7 +41,9 @@ impl Color {
         match self {
             Color::Always => true,
             Color::Never => false,
-            Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            Color::Auto => {
+                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
         }
     }
 }
@@ -57,7 +59,23 @@ pub fn run(args: &Args) -> Outcome {
     for error in &io_errors {
         eprintln!("error[E0801]: {error}");
     }
-    let checked: Vec<seg::Checked> = files.iter().map(|f| seg::check_file(f)).collect();
+    // A root file that cannot be read is an I/O failure (exit 2); one past the
+    // size limit is a finding about the program (E0006, exit 1).
+    let mut unreadable = false;
+    let mut checked: Vec<seg::Checked> = Vec::new();
+    for file in &files {
+        match seg::read_source(file) {
+            Err(seg::LoadError::Io(reason)) => {
+                eprintln!("error[E0801]: cannot read `{}`: {reason}", file.display());
+                unreadable = true;
+            }
+            Err(seg::LoadError::NotUtf8) => {
+                eprintln!("error[E0802]: `{}` is not UTF-8 text", file.display());
+                unreadable = true;
+            }
+            Ok(_) | Err(seg::LoadError::TooLarge(_)) => checked.push(seg::check_file(file)),
+        }
+    }
 
     // A file reached from several roots is reported once.
     let mut seen = HashSet::new();
@@ -67,7 +85,13 @@ pub fn run(args: &Args) -> Outcome {
         let mut kept = Vec::new();
         for l in render::locate(&c.diagnostics, &c.sources) {
             let d = l.diagnostic;
-            let key = (l.path.clone(), d.span.start, d.span.end, d.code, d.message.clone());
+            let key = (
+                l.path.clone(),
+                d.span.start,
+                d.span.end,
+                d.code,
+                d.message.clone(),
+            );
             if seen.insert(key) {
                 kept.push(d.clone());
                 located.push(l);
@@ -90,7 +114,11 @@ pub fn run(args: &Args) -> Outcome {
             if errors + warnings == 0 {
                 eprintln!("checked {} {noun}: no problems found", files.len());
             } else {
-                eprintln!("checked {} {noun}: {}", files.len(), render::counts(errors, warnings));
+                eprintln!(
+                    "checked {} {noun}: {}",
+                    files.len(),
+                    render::counts(errors, warnings)
+                );
             }
             Ok(())
         }
@@ -109,7 +137,11 @@ pub fn run(args: &Args) -> Outcome {
                 warnings,
                 diagnostics: all,
             };
-            writeln!(out, "{}", serde_json::to_string_pretty(&report).unwrap_or_default())
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            )
         }
         Format::Github => {
             let mut text = String::new();
@@ -137,17 +169,22 @@ pub fn run(args: &Args) -> Outcome {
                 }
                 base.get_or_insert(log);
             }
-            let mut log = base.unwrap_or_else(|| render::sarif(&[], &seg::diagnostics::SourceMap::new()));
+            let mut log =
+                base.unwrap_or_else(|| render::sarif(&[], &seg::diagnostics::SourceMap::new()));
             rules.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
             log["runs"][0]["results"] = serde_json::Value::Array(results);
             log["runs"][0]["tool"]["driver"]["rules"] = serde_json::Value::Array(rules);
-            writeln!(out, "{}", serde_json::to_string_pretty(&log).unwrap_or_default())
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&log).unwrap_or_default()
+            )
         }
     };
     if written.is_err() {
         return Outcome::Failure;
     }
-    if !io_errors.is_empty() {
+    if !io_errors.is_empty() || unreadable {
         Outcome::Failure
     } else if errors > 0 || (args.deny_warnings && warnings > 0) {
         Outcome::Findings

@@ -108,10 +108,18 @@ pub fn run(args: &Args) -> Outcome {
     let noun = |n: usize| if n == 1 { "file" } else { "files" };
     if args.check {
         if changed > 0 {
-            eprintln!("{changed} of {} {} would be reformatted", files.len(), noun(files.len()));
+            eprintln!(
+                "{changed} of {} {} would be reformatted",
+                files.len(),
+                noun(files.len())
+            );
         }
     } else {
-        eprintln!("formatted {changed} of {} {}", files.len(), noun(files.len()));
+        eprintln!(
+            "formatted {changed} of {} {}",
+            files.len(),
+            noun(files.len())
+        );
     }
     if failure {
         Outcome::Failure
@@ -126,7 +134,10 @@ fn run_stdin(check: bool, color: bool) -> Outcome {
     let mut bytes = Vec::new();
     let limit = seg::syntax::limits::MAX_FILE_BYTES as u64;
     if let Err(e) = std::io::stdin().take(limit + 1).read_to_end(&mut bytes) {
-        eprintln!("error[E0801]: cannot read standard input: {}", seg::io_reason(&e));
+        eprintln!(
+            "error[E0801]: cannot read standard input: {}",
+            seg::io_reason(&e)
+        );
         return Outcome::Failure;
     }
     let Ok(text) = String::from_utf8(bytes) else {
@@ -148,7 +159,11 @@ fn run_stdin(check: bool, color: bool) -> Outcome {
                 return Outcome::Clean;
             }
             let mut out = std::io::stdout().lock();
-            if out.write_all(formatted.as_bytes()).and_then(|()| out.flush()).is_err() {
+            if out
+                .write_all(formatted.as_bytes())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
                 return Outcome::Failure;
             }
             Outcome::Clean

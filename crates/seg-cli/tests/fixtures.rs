@@ -1,0 +1,160 @@
+//! Fixture tests: every `.seg` file under `tests/fixtures/{parse,check,fmt}` is
+//! run through its stage and its output snapshotted with insta.
+//!
+//! Parse and check fixtures carry a line `# expect: E0101 W0301` (or
+//! `# expect: clean`) naming the codes the file must produce, so a fixture
+//! fails when a diagnostic appears or disappears, not only when its text changes.
+
+use seg::diagnostics::{Code, FileId, SourceMap};
+use seg_cli::render;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The codes named on the fixture's `# expect:` line.
+fn expected_codes(text: &str, path: &Path) -> BTreeSet<String> {
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# expect:"))
+        .unwrap_or_else(|| panic!("{} has no `# expect:` line", path.display()));
+    line.split([' ', ','])
+        .filter(|w| !w.is_empty() && *w != "clean")
+        .map(str::to_string)
+        .collect()
+}
+
+fn codes_of(diagnostics: &[seg::diagnostics::Diagnostic]) -> BTreeSet<String> {
+    diagnostics.iter().map(|d| d.code.to_string()).collect()
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Fixture paths relative to the repository root, so snapshots do not depend on
+/// where the repository is checked out.
+fn relative(path: &Path) -> PathBuf {
+    path.strip_prefix(repo_root()).unwrap_or(path).to_path_buf()
+}
+
+fn in_repo_root<T>(f: impl FnOnce() -> T) -> T {
+    // Tests in this binary run on several threads; all of them that need the
+    // repository root as the working directory set the same one.
+    std::env::set_current_dir(repo_root()).unwrap();
+    f()
+}
+
+#[test]
+fn parse_fixtures() {
+    insta::glob!("../../../tests/fixtures/parse", "*.seg", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut sources = SourceMap::new();
+        let file = sources.add(relative(path), text.as_str());
+        let parsed = seg::syntax::parse(&text, file);
+        assert_eq!(
+            codes_of(&parsed.diagnostics),
+            expected_codes(&text, path),
+            "{}",
+            path.display()
+        );
+        let report = format!(
+            "{}\n{}",
+            seg::syntax::ast::dump(&parsed.file),
+            render::human(&parsed.diagnostics, &sources, false)
+        );
+        insta::assert_snapshot!(report);
+    });
+}
+
+#[test]
+fn check_fixtures() {
+    in_repo_root(|| {
+        insta::glob!("../../../tests/fixtures/check", "*.seg", |path| {
+            let text = std::fs::read_to_string(path).unwrap();
+            let checked = seg::check_file(&relative(path));
+            assert_eq!(
+                codes_of(&checked.diagnostics),
+                expected_codes(&text, path),
+                "{}",
+                path.display()
+            );
+            insta::assert_snapshot!(render::human(&checked.diagnostics, &checked.sources, false));
+        });
+    });
+}
+
+#[test]
+fn fmt_fixtures() {
+    insta::glob!("../../../tests/fixtures/fmt", "*.seg", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let parsed = seg::syntax::parse(&text, FileId(0));
+        assert!(
+            !parsed.has_errors(),
+            "{}: {:?}",
+            path.display(),
+            parsed.diagnostics
+        );
+        let once = seg::syntax::format_file(&parsed.file, &text);
+        let reparsed = seg::syntax::parse(&once, FileId(0));
+        assert!(
+            !reparsed.has_errors(),
+            "formatted text does not parse:\n{once}"
+        );
+        assert_eq!(
+            seg::syntax::ast::dump(&reparsed.file),
+            seg::syntax::ast::dump(&parsed.file),
+            "formatting changed the meaning"
+        );
+        assert_eq!(
+            reparsed.file.comments.len(),
+            parsed.file.comments.len(),
+            "a comment was lost"
+        );
+        let twice = seg::syntax::format_file(&reparsed.file, &once);
+        assert_eq!(once, twice, "formatting is not idempotent");
+        insta::assert_snapshot!(once);
+    });
+}
+
+/// Every code has a section in docs/diagnostics.md and is produced by at least
+/// one parse or check fixture, or by a named test for the few codes only the
+/// command line or the file system can produce.
+#[test]
+fn every_code_is_documented_and_has_a_fixture() {
+    let root = repo_root();
+    let docs = std::fs::read_to_string(root.join("docs/diagnostics.md")).unwrap();
+    let mut covered = BTreeSet::new();
+    for dir in ["tests/fixtures/parse", "tests/fixtures/check"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "seg") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                covered.extend(expected_codes(&text, &path));
+            }
+        }
+    }
+    // Codes that cannot come from one fixture file, with the test that covers them.
+    let elsewhere = [
+        ("E0006", "limits::file_size_limit"),
+        ("E0007", "limits::node_limit"),
+        ("E0008", "limits::list_length_limit"),
+        ("E0801", "cli::missing_path_is_an_io_error"),
+        ("E0802", "cli::non_utf8_file_is_reported"),
+        ("E0901", "internal errors have no trigger by design"),
+    ];
+    let mut problems = Vec::new();
+    for code in Code::ALL {
+        let code = code.as_str();
+        if !docs.contains(&format!("## {code}")) {
+            problems.push(format!(
+                "{code} has no `## {code}` section in docs/diagnostics.md"
+            ));
+        }
+        if !covered.contains(code) && !elsewhere.iter().any(|(c, _)| *c == code) {
+            problems.push(format!("{code} has no fixture"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
