@@ -100,10 +100,10 @@ pub(crate) fn coerce(expr: Expr, target: Type) -> Expr {
     if expr.ty == target {
         return expr;
     }
-    if let ExprKind::Const(value) = &expr.kind {
-        if let Some(converted) = convert_const(value, target) {
-            return mk(ExprKind::Const(converted), target, expr.span);
-        }
+    if let ExprKind::Const(value) = &expr.kind
+        && let Some(converted) = convert_const(value, target)
+    {
+        return mk(ExprKind::Const(converted), target, expr.span);
     }
     let span = expr.span;
     mk(ExprKind::Cast(Box::new(expr)), target, span)

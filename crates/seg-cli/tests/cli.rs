@@ -1,6 +1,9 @@
 //! The `seg` binary as a user and a CI pipeline run it: exit codes, output
 //! formats, `fmt` rewriting and checking, and hostile input.
 
+// Tests fail by panicking; unwrapping is how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -5,6 +5,9 @@
 //! `# expect: clean`) naming the codes the file must produce, so a fixture
 //! fails when a diagnostic appears or disappears, not only when its text changes.
 
+// Tests fail by panicking; unwrapping is how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use seg::diagnostics::{Code, FileId, SourceMap};
 use seg_cli::render;
 use std::collections::BTreeSet;

@@ -7,6 +7,9 @@
 //! and comments between tokens, so the formatter sees layouts people write.
 //! `PROPTEST_CASES` raises the case count for a longer local run.
 
+// Tests fail by panicking; unwrapping is how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use seg::diagnostics::FileId;
 

@@ -85,15 +85,15 @@ fn format_file_inner(file: &File, text: &str) -> String {
             leading.push(c);
         }
         // A comment that sits on the previous item's last line stays there.
-        if let (Some((_, prev_end)), Some(first)) = (previous, leading.first()) {
-            if line_of(first.span.start as usize) == line_of(prev_end.saturating_sub(1)) {
-                // Previous item's output ends with "\n"; append before it.
-                out.pop();
-                out.push_str("  #");
-                out.push_str(&first.text);
-                out.push('\n');
-                leading.remove(0);
-            }
+        if let (Some((_, prev_end)), Some(first)) = (previous, leading.first())
+            && line_of(first.span.start as usize) == line_of(prev_end.saturating_sub(1))
+        {
+            // Previous item's output ends with "\n"; append before it.
+            out.pop();
+            out.push_str("  #");
+            out.push_str(&first.text);
+            out.push('\n');
+            leading.remove(0);
         }
         if let Some((prev_kind, prev_end)) = previous {
             let tight = matches!(
@@ -107,20 +107,20 @@ fn format_file_inner(file: &File, text: &str) -> String {
         }
         let mut group_end: Option<usize> = None;
         for c in &leading {
-            if let Some(prev) = group_end {
-                if has_blank_between(prev, c.span.start as usize) {
-                    out.push('\n');
-                }
+            if let Some(prev) = group_end
+                && has_blank_between(prev, c.span.start as usize)
+            {
+                out.push('\n');
             }
             out.push('#');
             out.push_str(&c.text);
             out.push('\n');
             group_end = Some(c.span.end as usize);
         }
-        if let Some(prev) = group_end {
-            if has_blank_between(prev, start) {
-                out.push('\n');
-            }
+        if let Some(prev) = group_end
+            && has_blank_between(prev, start)
+        {
+            out.push('\n');
         }
 
         let mut inside: Vec<&Comment> = Vec::new();

@@ -396,7 +396,7 @@ impl<'t> Builder<'t> {
         let kind = match pair.as_rule() {
             Rule::schema => ItemKind::Schema(self.schema(pair, base)),
             Rule::use_item => {
-                let lit = pair.into_inner().filter(not_keyword).next()?;
+                let lit = pair.into_inner().find(not_keyword)?;
                 ItemKind::Use(Use {
                     path: self.string(lit, base),
                 })
@@ -404,7 +404,7 @@ impl<'t> Builder<'t> {
             Rule::param_item => {
                 let mut inner = pair.into_inner().filter(not_keyword);
                 let name = self.ident(inner.next()?, base);
-                let value_pair = inner.next()?.into_inner().filter(not_keyword).next()?;
+                let value_pair = inner.next()?.into_inner().find(not_keyword)?;
                 let value = self.value(value_pair, base);
                 ItemKind::Param(Param { name, value })
             }
@@ -418,14 +418,11 @@ impl<'t> Builder<'t> {
                         Rule::name => name = Some(self.ident(part, base)),
                         Rule::string_lit => title = Some(self.string(part, base)),
                         Rule::where_clause => {
-                            where_ = Some(
-                                self.top_expr(part.into_inner().filter(not_keyword).next()?, base),
-                            )
+                            where_ = Some(self.top_expr(part.into_inner().find(not_keyword)?, base))
                         }
                         Rule::exclude_clause => {
-                            exclude = Some(
-                                self.top_expr(part.into_inner().filter(not_keyword).next()?, base),
-                            )
+                            exclude =
+                                Some(self.top_expr(part.into_inner().find(not_keyword)?, base))
                         }
                         _ => {}
                     }
@@ -473,7 +470,7 @@ impl<'t> Builder<'t> {
                     Rule::kw_key => decl.key = Some(attr_span),
                     Rule::kw_pii => decl.pii = Some(attr_span),
                     Rule::one_of => {
-                        if let Some(list) = attr.into_inner().filter(not_keyword).next() {
+                        if let Some(list) = attr.into_inner().find(not_keyword) {
                             decl.one_of = Some(self.expr_checked(list, base));
                         }
                     }
@@ -513,7 +510,7 @@ impl<'t> Builder<'t> {
         for part in inner {
             match part.as_rule() {
                 Rule::as_of_clause => {
-                    let lit = part.into_inner().filter(not_keyword).next()?;
+                    let lit = part.into_inner().find(not_keyword)?;
                     test.as_of = Some(self.value(lit, base));
                 }
                 Rule::given_clause => {
@@ -522,8 +519,7 @@ impl<'t> Builder<'t> {
                         let span = self.span(&field, base);
                         let mut f = field.into_inner().filter(not_keyword);
                         let name = self.ident(f.next()?, base);
-                        let value =
-                            self.value(f.next()?.into_inner().filter(not_keyword).next()?, base);
+                        let value = self.value(f.next()?.into_inner().find(not_keyword)?, base);
                         test.given.push(GivenField { name, value, span });
                     }
                 }
@@ -708,7 +704,7 @@ impl<'t> Builder<'t> {
         let span = self.span(&pair, base);
         match pair.as_rule() {
             Rule::expr => {
-                let Some(inner) = pair.into_inner().filter(not_keyword).next() else {
+                let Some(inner) = pair.into_inner().find(not_keyword) else {
                     return (self.mk(ExprKind::Error, span), 1);
                 };
                 self.expr(inner, base)
@@ -724,7 +720,7 @@ impl<'t> Builder<'t> {
                 }
                 if operands.len() == 1 {
                     return (
-                        operands.pop().unwrap_or_else(|| Expr {
+                        operands.pop().unwrap_or(Expr {
                             kind: ExprKind::Error,
                             span,
                         }),
@@ -819,7 +815,7 @@ impl<'t> Builder<'t> {
                 (e, depth)
             }
             Rule::paren => {
-                let Some(inner) = pair.into_inner().filter(not_keyword).next() else {
+                let Some(inner) = pair.into_inner().find(not_keyword) else {
                     return (self.mk(ExprKind::Error, span), 1);
                 };
                 let (e, d) = self.expr(inner, base);
@@ -853,7 +849,7 @@ impl<'t> Builder<'t> {
                 (self.mk(ExprKind::List(items), span), depth + 1)
             }
             Rule::ago => {
-                let d = match pair.into_inner().filter(not_keyword).next() {
+                let d = match pair.into_inner().find(not_keyword) {
                     Some(p) => self.duration_or_param(p, base),
                     None => return (self.mk(ExprKind::Error, span), 1),
                 };
@@ -885,7 +881,7 @@ impl<'t> Builder<'t> {
                 (self.mk(ExprKind::Duration(d), span), 1)
             }
             Rule::neg_literal => {
-                let Some(inner) = pair.into_inner().filter(not_keyword).next() else {
+                let Some(inner) = pair.into_inner().find(not_keyword) else {
                     return (self.mk(ExprKind::Error, span), 1);
                 };
                 // A negative literal is one value, so `-9_223_372_036_854_775_808` fits.
@@ -1116,9 +1112,7 @@ impl<'t> Builder<'t> {
                 }
             }
             Rule::is_tail => {
-                let what = parts
-                    .next()
-                    .and_then(|p| p.into_inner().filter(not_keyword).next());
+                let what = parts.next().and_then(|p| p.into_inner().find(not_keyword));
                 let form = match what.map(|p| p.as_rule()) {
                     Some(Rule::is_present) => MissingForm::Present,
                     Some(Rule::is_not_missing) => MissingForm::NotMissing,
