@@ -30,7 +30,8 @@ macro_rules! codes {
         /// A stable diagnostic code: a letter (`E` error, `W` warning) and four digits.
         /// The first two digits group codes by stage: `00` syntax and limits,
         /// `01` names and schema, `02` types and values, `03` findings,
-        /// `08` files and input, `09` internal errors.
+        /// `04` data binding and run options, `08` files and input,
+        /// `09` internal errors.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[allow(missing_docs)]
         pub enum Code { $($name,)* }
@@ -99,6 +100,14 @@ codes! {
     E0209 => Error, "value out of range";
     // Findings.
     W0301 => Warning, "personal data used in a segment";
+    // Data binding and run options.
+    E0401 => Error, "column missing from the data";
+    E0402 => Error, "column type does not fit the schema";
+    E0403 => Error, "data cannot be read";
+    E0404 => Error, "invalid `--param` value";
+    E0405 => Error, "unknown `--param` name";
+    E0406 => Error, "invalid `--as-of` instant";
+    E0407 => Error, "unknown segment requested";
     // Files and input.
     E0801 => Error, "cannot read file";
     E0802 => Error, "file is not UTF-8 text";

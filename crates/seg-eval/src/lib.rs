@@ -1,0 +1,325 @@
+//! The reference evaluator: the semantic oracle of Seg.
+//!
+//! It evaluates a checked [`seg_ir::Program`] over Arrow record batches,
+//! column at a time, and returns one non-null membership [`BooleanArray`] per
+//! segment and one string array per priority group. Semantics follow
+//! LANGUAGE.md §4–§6 and `docs/semantics.md`: SQL three-valued logic, NaN as
+//! missing, exact decimals, overflow and division by zero as missing, calendar
+//! steps clamped to the month's end. The JIT must agree with it bit for bit.
+//!
+//! ```no_run
+//! # fn demo(program: &seg_ir::Program, batch: &arrow::record_batch::RecordBatch) {
+//! let evaluator = seg_eval::Evaluator::new(program, &[], 1_795_478_400_000_000);
+//! let bound = evaluator.bind(batch.schema().as_ref()).expect("columns fit the schema");
+//! let result = evaluator.evaluate(&bound, batch).expect("no internal error");
+//! println!("{} members", result.segments[0].true_count());
+//! # }
+//! ```
+
+mod column;
+mod eval;
+pub mod num;
+
+pub use column::{Col, accepted_types, accepts};
+
+use arrow::array::{BooleanArray, StringArray};
+use arrow::datatypes::Schema as ArrowSchema;
+use arrow::record_batch::RecordBatch;
+use seg_diagnostics::{Code, Diagnostic};
+use seg_ir::{Const, FieldId, ParamId, Program, SegmentId};
+use std::collections::HashMap;
+
+/// Which batch column serves each schema field, checked before any row is
+/// evaluated.
+#[derive(Clone, Debug)]
+pub struct Binding {
+    columns: Vec<Option<usize>>,
+}
+
+impl Binding {
+    /// The batch column index of a field, when bound.
+    pub fn column(&self, field: FieldId) -> Option<usize> {
+        self.columns.get(field.0 as usize).copied().flatten()
+    }
+}
+
+/// The result of evaluating one batch.
+#[derive(Clone, Debug)]
+pub struct Membership {
+    /// One non-null array per evaluated segment, in [`Evaluator::segments`] order.
+    pub segments: Vec<BooleanArray>,
+    /// One array per priority group, in [`Evaluator::priorities`] order: the
+    /// name of the first listed segment each profile is in, or null.
+    pub priorities: Vec<StringArray>,
+}
+
+/// Evaluates one program with fixed param values and `as_of`.
+#[derive(Clone, Debug)]
+pub struct Evaluator<'p> {
+    program: &'p Program,
+    params: Vec<Const>,
+    as_of: i64,
+    /// Segments to report, in order.
+    segments: Vec<SegmentId>,
+    /// Priority groups to report (indexes into `program.priorities`).
+    priorities: Vec<usize>,
+    /// Every segment that must be computed, dependencies first.
+    order: Vec<SegmentId>,
+}
+
+impl<'p> Evaluator<'p> {
+    /// An evaluator of every segment and priority group of `program`, at the
+    /// instant `as_of` (microseconds since the epoch), with params overridden.
+    pub fn new(program: &'p Program, overrides: &[(ParamId, Const)], as_of: i64) -> Self {
+        let mut params: Vec<Const> = program.params.iter().map(|p| p.value.clone()).collect();
+        for (id, value) in overrides {
+            if let Some(slot) = params.get_mut(id.0 as usize) {
+                *slot = value.clone();
+            }
+        }
+        let all: Vec<SegmentId> = (0..program.segments.len())
+            .map(|i| SegmentId(u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        let mut evaluator = Evaluator {
+            program,
+            params,
+            as_of,
+            segments: all,
+            priorities: (0..program.priorities.len()).collect(),
+            order: Vec::new(),
+        };
+        evaluator.order = evaluator.needed_order();
+        evaluator
+    }
+
+    /// Restricts the output to these segments and priority groups (their
+    /// dependencies are still computed).
+    pub fn select(mut self, segments: Vec<SegmentId>, priorities: Vec<usize>) -> Self {
+        self.segments = segments;
+        self.priorities = priorities;
+        self.order = self.needed_order();
+        self
+    }
+
+    /// The segments reported, in output order.
+    pub fn segments(&self) -> &[SegmentId] {
+        &self.segments
+    }
+
+    /// The priority groups reported (indexes into the program's priorities).
+    pub fn priorities(&self) -> &[usize] {
+        &self.priorities
+    }
+
+    /// The instant of evaluation.
+    pub fn as_of(&self) -> i64 {
+        self.as_of
+    }
+
+    fn needed_order(&self) -> Vec<SegmentId> {
+        let mut needed = vec![false; self.program.segments.len()];
+        let mut stack: Vec<SegmentId> = self.segments.clone();
+        for &p in &self.priorities {
+            if let Some(group) = self.program.priorities.get(p) {
+                stack.extend(group.segments.iter().copied());
+            }
+        }
+        while let Some(id) = stack.pop() {
+            let Some(flag) = needed.get_mut(id.0 as usize) else {
+                continue;
+            };
+            if *flag {
+                continue;
+            }
+            *flag = true;
+            let segment = &self.program.segments[id.0 as usize];
+            let mut refs = Vec::new();
+            seg_ir::segment_refs(&segment.where_, &mut refs);
+            if let Some(exclude) = &segment.exclude {
+                seg_ir::segment_refs(exclude, &mut refs);
+            }
+            stack.extend(refs);
+        }
+        self.program
+            .evaluation_order()
+            .into_iter()
+            .filter(|id| needed[id.0 as usize])
+            .collect()
+    }
+
+    /// The fields the selected segments read (plus the key, when declared), in
+    /// schema order: what a reader must load.
+    pub fn required_fields(&self) -> Vec<FieldId> {
+        let mut used = vec![false; self.program.schema.fields.len()];
+        for id in &self.order {
+            let segment = &self.program.segments[id.0 as usize];
+            let mut refs = Vec::new();
+            seg_ir::field_refs(&segment.where_, &mut refs);
+            if let Some(exclude) = &segment.exclude {
+                seg_ir::field_refs(exclude, &mut refs);
+            }
+            for (field, _) in refs {
+                used[field.0 as usize] = true;
+            }
+        }
+        if let Some(key) = self.program.schema.key() {
+            used[key.0 as usize] = true;
+        }
+        used.iter()
+            .enumerate()
+            .filter(|(_, u)| **u)
+            .map(|(i, _)| FieldId(u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect()
+    }
+
+    /// Binds the required fields to the columns of `schema`: a missing column
+    /// (E0401) or one whose type cannot serve the field's type (E0402) is an
+    /// error naming the column and both types, located at the field's
+    /// declaration.
+    pub fn bind(&self, schema: &ArrowSchema) -> Result<Binding, Vec<Diagnostic>> {
+        let mut columns = vec![None; self.program.schema.fields.len()];
+        let mut errors = Vec::new();
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        for id in self.required_fields() {
+            let field = self.program.schema.field(id);
+            match schema.index_of(&field.name) {
+                Ok(index) => {
+                    let found = schema.field(index).data_type();
+                    if accepts(field.ty, found) {
+                        columns[id.0 as usize] = Some(index);
+                    } else {
+                        errors.push(
+                            Diagnostic::new(
+                                Code::E0402,
+                                field.span,
+                                format!(
+                                    "column `{}` is {found} in the data, which cannot serve `{}`",
+                                    field.name, field.ty
+                                ),
+                            )
+                            .with_label(format!("declared `{}` here", field.ty))
+                            .with_help(format!(
+                                "a `{}` field reads {}; change the declared type or convert the column",
+                                field.ty,
+                                accepted_types(field.ty)
+                            )),
+                        );
+                    }
+                }
+                Err(_) => {
+                    let mut diagnostic = Diagnostic::new(
+                        Code::E0401,
+                        field.span,
+                        format!("column `{}` is not in the data", field.name),
+                    )
+                    .with_label("declared here, used by the rules");
+                    diagnostic.help = Some(
+                        match seg_diagnostics::did_you_mean(&field.name, names.iter().copied()) {
+                            Some(close) => format!(
+                                "the data has a column `{close}`: rename the field, or the column"
+                            ),
+                            None => format!("the data's columns are: {}", names.join(", ")),
+                        },
+                    );
+                    errors.push(diagnostic);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(Binding { columns })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Evaluates one batch. Errors are internal (a broken invariant), reported
+    /// as E0901.
+    pub fn evaluate(
+        &self,
+        binding: &Binding,
+        batch: &RecordBatch,
+    ) -> Result<Membership, Diagnostic> {
+        let rows = batch.num_rows();
+        let mut memberships: Vec<Option<Vec<bool>>> = vec![None; self.program.segments.len()];
+        let mut regexes = HashMap::new();
+        for &id in &self.order {
+            let segment = &self.program.segments[id.0 as usize];
+            let mut frame = eval::Frame {
+                batch,
+                columns: &binding.columns,
+                schema: &self.program.schema,
+                params: &self.params,
+                as_of: self.as_of,
+                today: num::date_of(self.as_of),
+                rows,
+                memberships: &memberships,
+                regexes: std::mem::take(&mut regexes),
+            };
+            let result = (|| -> Result<Vec<bool>, eval::Internal> {
+                let Col::Bool(where_) = frame.eval(&segment.where_)? else {
+                    return Err(eval::Internal("`where` is not a bool column".into()));
+                };
+                let exclude = match &segment.exclude {
+                    Some(e) => match frame.eval(e)? {
+                        Col::Bool(v) => Some(v),
+                        _ => return Err(eval::Internal("`exclude` is not a bool column".into())),
+                    },
+                    None => None,
+                };
+                // A member: `where` is true and `exclude` is not true.
+                Ok((0..rows)
+                    .map(|i| {
+                        where_[i] == Some(true)
+                            && exclude.as_ref().is_none_or(|x| x[i] != Some(true))
+                    })
+                    .collect())
+            })();
+            regexes = std::mem::take(&mut frame.regexes);
+            match result {
+                Ok(m) => memberships[id.0 as usize] = Some(m),
+                Err(eval::Internal(what)) => {
+                    return Err(Diagnostic::new(
+                        Code::E0901,
+                        segment.span,
+                        format!("internal error while evaluating segment `{}`: {what}", segment.name),
+                    )
+                    .with_help("please report this, with the rules and the data's schema, at the Seg issue tracker"));
+                }
+            }
+        }
+        let segments = self
+            .segments
+            .iter()
+            .map(|id| {
+                let m = memberships[id.0 as usize].as_deref().unwrap_or(&[]);
+                BooleanArray::from(m.to_vec())
+            })
+            .collect();
+        let priorities = self
+            .priorities
+            .iter()
+            .filter_map(|&p| self.program.priorities.get(p))
+            .map(|group| {
+                let names: Vec<Option<&str>> = (0..rows)
+                    .map(|i| {
+                        group.segments.iter().find_map(|id| {
+                            let member = memberships[id.0 as usize].as_ref().is_some_and(|m| m[i]);
+                            member.then(|| self.program.segments[id.0 as usize].name.as_str())
+                        })
+                    })
+                    .collect();
+                StringArray::from(names)
+            })
+            .collect();
+        Ok(Membership {
+            segments,
+            priorities,
+        })
+    }
+}
+
+/// The evaluator's view of one column, for tests and tools: the values of an
+/// Arrow array read as a schema type (`None` when the type does not fit).
+pub fn read_column(ty: seg_ir::Type, array: &arrow::array::ArrayRef) -> Option<Col<'_>> {
+    column::read(ty, array)
+}

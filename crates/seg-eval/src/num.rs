@@ -1,0 +1,210 @@
+//! Exact decimal and calendar arithmetic shared by the evaluator (and, later,
+//! by constant folding), so both agree to the bit.
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta};
+use seg_ir::{Duration, TimeUnit};
+use std::cmp::Ordering;
+
+/// Microseconds in a day.
+pub const DAY_MICROS: i64 = 86_400_000_000;
+
+/// `value × 10^by`, or `None` on overflow.
+pub fn rescale_up(value: i128, by: u32) -> Option<i128> {
+    10i128.checked_pow(by).and_then(|p| value.checked_mul(p))
+}
+
+/// Compares two decimals `a × 10^-sa` and `b × 10^-sb` exactly, whatever the
+/// scales. When bringing one to the other's scale overflows, its magnitude is
+/// larger than anything the other can hold, so its sign decides.
+pub fn cmp_decimal(a: i128, sa: u32, b: i128, sb: u32) -> Ordering {
+    match sa.cmp(&sb) {
+        Ordering::Equal => a.cmp(&b),
+        Ordering::Less => match rescale_up(a, sb - sa) {
+            Some(a) => a.cmp(&b),
+            None => 0.cmp(&a).reverse(),
+        },
+        Ordering::Greater => match rescale_up(b, sa - sb) {
+            Some(b) => a.cmp(&b),
+            None => 0.cmp(&b),
+        },
+    }
+}
+
+/// Brings two decimals to a common scale for `+ - %`; `None` on overflow.
+pub fn align(a: i128, sa: u32, b: i128, sb: u32) -> Option<(i128, i128, u32)> {
+    let scale = sa.max(sb);
+    Some((
+        rescale_up(a, scale - sa)?,
+        rescale_up(b, scale - sb)?,
+        scale,
+    ))
+}
+
+/// The f64 nearest to `unscaled × 10^-scale`, correctly rounded (formatting the
+/// exact decimal and parsing it rounds once; dividing would round twice).
+pub fn decimal_to_f64(unscaled: i128, scale: u32) -> f64 {
+    let digits = unscaled.unsigned_abs().to_string();
+    let scale = scale as usize;
+    let text = if scale == 0 {
+        digits
+    } else if digits.len() > scale {
+        format!(
+            "{}.{}",
+            &digits[..digits.len() - scale],
+            &digits[digits.len() - scale..]
+        )
+    } else {
+        format!("0.{}{}", "0".repeat(scale - digits.len()), digits)
+    };
+    let magnitude: f64 = text.parse().unwrap_or(f64::NAN);
+    if unscaled < 0 { -magnitude } else { magnitude }
+}
+
+/// The UTC date of an instant, as days since the epoch.
+pub fn date_of(micros: i64) -> i32 {
+    i32::try_from(micros.div_euclid(DAY_MICROS)).unwrap_or(if micros < 0 {
+        i32::MIN
+    } else {
+        i32::MAX
+    })
+}
+
+fn naive_date(days: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(TimeDelta::try_days(i64::from(days))?)
+}
+
+fn days_from(date: NaiveDate) -> Option<i32> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    i32::try_from(date.signed_duration_since(epoch).num_days()).ok()
+}
+
+fn months_of(d: &Duration) -> Option<i64> {
+    match d.unit {
+        TimeUnit::Month => Some(d.amount),
+        TimeUnit::Year => d.amount.checked_mul(12),
+        _ => None,
+    }
+}
+
+fn shift_months_date(date: NaiveDate, months: i64) -> Option<NaiveDate> {
+    // chrono clamps to the month's last day: Mar 31 - 1 month = Feb 28/29.
+    let m = Months::new(u32::try_from(months.unsigned_abs()).ok()?);
+    if months >= 0 {
+        date.checked_sub_months(m)
+    } else {
+        date.checked_add_months(m)
+    }
+}
+
+/// `instant - d`: fixed lengths for minutes to weeks (a day is 24 hours),
+/// calendar steps clamped to the month's end for months and years. `None` when
+/// the result leaves the representable range.
+pub fn timestamp_minus(micros: i64, d: &Duration) -> Option<i64> {
+    let fixed = match d.unit {
+        TimeUnit::Minute => Some(60_000_000i64),
+        TimeUnit::Hour => Some(3_600_000_000),
+        TimeUnit::Day => Some(DAY_MICROS),
+        TimeUnit::Week => Some(7 * DAY_MICROS),
+        TimeUnit::Month | TimeUnit::Year => None,
+    };
+    match fixed {
+        Some(unit) => micros.checked_sub(d.amount.checked_mul(unit)?),
+        None => {
+            let months = months_of(d)?;
+            let instant = DateTime::from_timestamp_micros(micros)?.naive_utc();
+            let shifted = shift_months_date(instant.date(), months)?.and_time(instant.time());
+            Some(shifted.and_utc().timestamp_micros())
+        }
+    }
+}
+
+/// `date - d` in calendar terms (days, weeks, months, years). Hours and
+/// minutes never reach here: the checker rejects them against dates.
+pub fn date_minus(days: i32, d: &Duration) -> Option<i32> {
+    let date = naive_date(days)?;
+    let shifted = match d.unit {
+        TimeUnit::Day => date.checked_sub_signed(TimeDelta::try_days(d.amount)?)?,
+        TimeUnit::Week => {
+            date.checked_sub_signed(TimeDelta::try_days(d.amount.checked_mul(7)?)?)?
+        }
+        TimeUnit::Month | TimeUnit::Year => shift_months_date(date, months_of(d)?)?,
+        TimeUnit::Hour | TimeUnit::Minute => return None,
+    };
+    days_from(shifted)
+}
+
+/// Year, month and day of a date.
+pub fn ymd(days: i32) -> Option<(i32, u32, u32)> {
+    let date = naive_date(days)?;
+    Some((date.year(), date.month(), date.day()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(amount: i64, unit: TimeUnit) -> Duration {
+        Duration { amount, unit }
+    }
+
+    fn date(y: i32, m: u32, day: u32) -> i32 {
+        days_from(NaiveDate::from_ymd_opt(y, m, day).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn decimals_compare_exactly_across_scales() {
+        assert_eq!(cmp_decimal(1999, 2, 19990, 3), Ordering::Equal);
+        assert_eq!(cmp_decimal(1, 0, 9, 1), Ordering::Greater);
+        assert_eq!(cmp_decimal(-1, 0, -9, 1), Ordering::Less);
+        // Rescaling i128::MAX overflows: sign decides.
+        assert_eq!(cmp_decimal(i128::MAX, 0, 1, 5), Ordering::Greater);
+        assert_eq!(cmp_decimal(i128::MIN + 1, 0, 1, 5), Ordering::Less);
+        assert_eq!(cmp_decimal(1, 5, i128::MAX, 0), Ordering::Less);
+    }
+
+    #[test]
+    fn decimal_to_float_is_correctly_rounded() {
+        assert_eq!(decimal_to_f64(1, 1), 0.1);
+        assert_eq!(decimal_to_f64(-1999, 2), -19.99);
+        assert_eq!(decimal_to_f64(5, 0), 5.0);
+        assert_eq!(decimal_to_f64(123, 5), 0.00123);
+    }
+
+    #[test]
+    fn month_steps_clamp_to_month_end() {
+        let mar31 = date(2024, 3, 31);
+        assert_eq!(
+            date_minus(mar31, &d(1, TimeUnit::Month)),
+            Some(date(2024, 2, 29))
+        );
+        assert_eq!(
+            date_minus(date(2023, 3, 31), &d(1, TimeUnit::Month)),
+            Some(date(2023, 2, 28))
+        );
+        assert_eq!(
+            date_minus(date(2024, 2, 29), &d(1, TimeUnit::Year)),
+            Some(date(2023, 2, 28))
+        );
+        assert_eq!(
+            date_minus(date(2024, 1, 31), &d(-1, TimeUnit::Month)),
+            Some(date(2024, 2, 29))
+        );
+        let ts = i64::from(mar31) * DAY_MICROS + 3_600_000_000;
+        assert_eq!(
+            timestamp_minus(ts, &d(1, TimeUnit::Month)),
+            Some(i64::from(date(2024, 2, 29)) * DAY_MICROS + 3_600_000_000)
+        );
+        assert_eq!(
+            timestamp_minus(ts, &d(2, TimeUnit::Day)),
+            Some(ts - 2 * DAY_MICROS)
+        );
+        assert_eq!(timestamp_minus(0, &d(i64::MAX, TimeUnit::Day)), None);
+    }
+
+    #[test]
+    fn dates_of_instants_floor() {
+        assert_eq!(date_of(-1), -1);
+        assert_eq!(date_of(0), 0);
+        assert_eq!(date_of(DAY_MICROS - 1), 0);
+    }
+}
