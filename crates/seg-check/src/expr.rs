@@ -21,6 +21,11 @@ pub(crate) enum Decl {
 /// What names mean while checking expressions.
 pub(crate) struct Scope<'a> {
     pub schema: &'a Schema,
+    /// Names that were declared but could not be checked (a field with an
+    /// invalid type): uses are not reported again.
+    pub poisoned: &'a [String],
+    /// The segment being checked, which "did you mean" never suggests.
+    pub current: Option<&'a str>,
     /// Param types and default values, indexed by [`ParamId`].
     pub params: &'a [(Type, Const)],
     pub names: &'a HashMap<String, Decl>,
@@ -405,20 +410,30 @@ impl ExprChecker<'_, '_> {
                 );
                 None
             }
+            None if self.scope.poisoned.contains(&ident.name) => None,
             None => {
+                let current = self.scope.current;
                 let candidates = self
                     .scope
                     .schema
                     .fields
                     .iter()
                     .map(|f| f.name.as_str())
-                    .chain(self.scope.names.keys().map(String::as_str));
+                    .chain(self.scope.names.keys().map(String::as_str))
+                    .filter(|n| Some(*n) != current);
+                let looks_like_a_value = ident.name.chars().next().is_some_and(char::is_uppercase);
                 let mut diagnostic =
                     Diagnostic::new(Code::E0101, span, format!("unknown name `{}`", ident.name))
                         .with_label("not a field, param or segment");
                 diagnostic.help = Some(match did_you_mean(&ident.name, candidates) {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None => "declare it as a field in the `schema`, a `param` or a `segment`; a text value needs quotes: \"like this\"".to_string(),
+                    Some(close) if close.to_lowercase() == ident.name.to_lowercase() || !looks_like_a_value => {
+                        format!("did you mean `{close}`?")
+                    }
+                    _ if looks_like_a_value => format!(
+                        "text values need quotes: \"{}\"; otherwise declare `{}` as a field, a `param` or a `segment`",
+                        ident.name, ident.name
+                    ),
+                    _ => "declare it as a field in the `schema`, a `param` or a `segment`; a text value needs quotes: \"like this\"".to_string(),
                 });
                 self.report(diagnostic);
                 None
@@ -566,7 +581,7 @@ impl ExprChecker<'_, '_> {
             };
             self.mismatch(
                 operands[0].span,
-                format!("cannot {what} {} values", describe(target)),
+                format!("cannot {what} `{target}` values"),
                 format!("this is {}", describe(target)),
                 help,
             );
@@ -1278,6 +1293,9 @@ fn mismatch_help(a: Type, b: Type) -> String {
             "write dates without quotes, as in 2024-01-31".into()
         }
         (Bool, _) | (_, Bool) => "compare `bool` values with `true` or `false`".into(),
+        (ListString | ListInt, _) | (_, ListString | ListInt) => {
+            "test list membership with `contains`, as in `interests contains \"yoga\"`".into()
+        }
         _ => "compare values of one type; `int`, `float` and `decimal` mix, and so do `date` and `timestamp`".into(),
     }
 }

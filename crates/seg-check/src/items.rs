@@ -30,7 +30,7 @@ pub(crate) fn check_items(
 ) -> Program {
     let items: Vec<&ast::Item> = files.iter().flat_map(|(_, f)| f.items.iter()).collect();
 
-    let schema = check_schema(&items, diagnostics);
+    let (schema, poisoned) = check_schema(&items, diagnostics);
 
     // Declarations: params, segments and priority groups share one namespace,
     // which must not collide with schema fields.
@@ -105,14 +105,20 @@ pub(crate) fn check_items(
 
     let scope = Scope {
         schema: &schema,
+        poisoned: &poisoned,
+        current: None,
         params: &param_values,
         names: &names,
     };
 
     let mut segments = Vec::new();
     for s in &segment_items {
+        let segment_scope = Scope {
+            current: Some(s.name.name.as_str()),
+            ..scope
+        };
         let mut checker = ExprChecker {
-            scope: &scope,
+            scope: &segment_scope,
             diagnostics,
         };
         let where_ = checker.condition(&s.where_, "where");
@@ -194,7 +200,9 @@ fn index(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
 
-fn check_schema(items: &[&ast::Item], diagnostics: &mut Vec<Diagnostic>) -> Schema {
+/// The schema, and the names of fields that could not be typed (their uses are
+/// not reported a second time).
+fn check_schema(items: &[&ast::Item], diagnostics: &mut Vec<Diagnostic>) -> (Schema, Vec<String>) {
     let schemas: Vec<(&ast::Schema, Span)> = items
         .iter()
         .filter_map(|i| match &i.kind {
@@ -209,8 +217,9 @@ fn check_schema(items: &[&ast::Item], diagnostics: &mut Vec<Diagnostic>) -> Sche
                 .with_label("no schema declared or used")
                 .with_help("declare the profile's fields in a `schema { ... }` block, or `use` the file that has it"),
         );
-        return Schema::default();
+        return (Schema::default(), Vec::new());
     };
+    let mut poisoned = Vec::new();
     for &(_, span) in &schemas[1..] {
         diagnostics.push(
             Diagnostic::new(Code::E0105, Span { end: span.start + 6, ..span }, "the program has a second `schema`")
@@ -236,6 +245,7 @@ fn check_schema(items: &[&ast::Item], diagnostics: &mut Vec<Diagnostic>) -> Sche
             continue;
         }
         let Some(ty) = field_type(&decl.ty, diagnostics) else {
+            poisoned.push(decl.name.name.clone());
             continue;
         };
         if let Some(key_span) = decl.key {
@@ -283,7 +293,7 @@ fn check_schema(items: &[&ast::Item], diagnostics: &mut Vec<Diagnostic>) -> Sche
             span: decl.name.span,
         });
     }
-    Schema { fields }
+    (Schema { fields }, poisoned)
 }
 
 fn field_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Option<Type> {

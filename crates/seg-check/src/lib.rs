@@ -22,7 +22,7 @@ pub fn load_error_diagnostic(
     load::read_error(path, error, span)
 }
 
-use seg_diagnostics::{Diagnostic, SourceMap};
+use seg_diagnostics::{Code, Diagnostic, SourceMap};
 use std::path::Path;
 
 /// The outcome of checking one program.
@@ -52,7 +52,24 @@ pub fn check_program(root: &Path, loader: &dyn SourceLoader) -> Checked {
     stacker::maybe_grow(4 * 1024 * 1024, 32 * 1024 * 1024, || {
         let loaded = load::load_all(root, loader);
         let mut diagnostics = loaded.diagnostics;
-        let program = items::check_items(&loaded.files, &mut diagnostics);
+        if loaded.root_failed {
+            // Nothing to check; "no schema" and the like would only mislead.
+            return finish(
+                seg_ir::Program::default(),
+                diagnostics,
+                loaded.sources,
+                loaded.files,
+            );
+        }
+        let mut found = Vec::new();
+        let program = items::check_items(&loaded.files, &mut found);
+        // After a syntax error or a file that failed to load, names defined in
+        // the broken item or file are unknown to the checker: reporting them as
+        // unknown would blame the wrong line.
+        let syntax_errors = diagnostics.iter().any(|d| d.is_error());
+        diagnostics.extend(found.into_iter().filter(|d| {
+            !(syntax_errors && matches!(d.code, Code::E0101 | Code::E0104 | Code::E0112))
+        }));
         finish(program, diagnostics, loaded.sources, loaded.files)
     })
 }

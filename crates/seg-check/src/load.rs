@@ -41,6 +41,8 @@ impl SourceLoader for Overlay<'_> {
 }
 
 pub(crate) struct Loaded {
+    /// The root file itself could not be loaded.
+    pub root_failed: bool,
     pub sources: SourceMap,
     pub files: Vec<(FileId, File)>,
     pub diagnostics: Vec<Diagnostic>,
@@ -56,9 +58,11 @@ pub(crate) fn load_all(root: &Path, loader: &dyn SourceLoader) -> Loaded {
         by_key: HashMap::new(),
         stack: Vec::new(),
     };
+    let mut root_failed = false;
     match loader.load(root) {
         Ok((key, text)) => state.add(root, key, text),
         Err(error) => {
+            root_failed = true;
             // The root itself is unreadable: the command line reports this before
             // checking, so this path only serves library callers.
             let file = state.sources.add(root, "");
@@ -68,6 +72,7 @@ pub(crate) fn load_all(root: &Path, loader: &dyn SourceLoader) -> Loaded {
         }
     }
     Loaded {
+        root_failed,
         sources: state.sources,
         files: state.files,
         diagnostics: state.diagnostics,
@@ -136,7 +141,7 @@ impl Loader<'_> {
         self.stack.push((key, display.to_path_buf()));
         let base = display.parent().map(Path::to_path_buf).unwrap_or_default();
         for (relative, span) in uses {
-            let target = base.join(&relative);
+            let target = normalize(&base.join(&relative));
             match self.loader.load(&target) {
                 Ok((target_key, text)) => {
                     if let Some(position) = self.stack.iter().position(|(k, _)| *k == target_key) {
@@ -165,4 +170,27 @@ impl Loader<'_> {
         }
         self.stack.pop();
     }
+}
+
+/// Removes `.` and resolves `..` against the path's own components, so paths
+/// shown to the user read `dir/schema.seg`, not `dir/sub/../schema.seg`.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last_is_normal =
+                    matches!(out.components().next_back(), Some(Component::Normal(_)));
+                if last_is_normal {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }

@@ -60,6 +60,41 @@ fn position_in(sources: &SourceMap, span: seg::diagnostics::Span) -> Option<(Str
     Some((display_path(&file.path), file.line_col(span.start as usize)))
 }
 
+/// A file's text for miette, reporting columns in Unicode scalar values like
+/// every other output format (miette's own `str` source counts bytes).
+#[derive(Debug)]
+struct CharColumnSource {
+    name: String,
+    text: String,
+}
+
+impl miette::SourceCode for CharColumnSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        let offset = inner.span().offset().min(self.text.len());
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let column = self
+            .text
+            .get(line_start..offset)
+            .map_or(0, |s| s.chars().count());
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
 /// A miette report for one diagnostic.
 #[derive(Debug)]
 struct Report {
@@ -67,7 +102,7 @@ struct Report {
     message: String,
     severity: Severity,
     help: Option<String>,
-    source: miette::NamedSource<String>,
+    source: CharColumnSource,
     labels: Vec<miette::LabeledSpan>,
 }
 
@@ -151,7 +186,10 @@ pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> St
             message: d.message.clone(),
             severity: d.severity(),
             help,
-            source: miette::NamedSource::new(display_path(&file.path), text),
+            source: CharColumnSource {
+                name: display_path(&file.path),
+                text,
+            },
             labels,
         };
         if handler.render_report(&mut out, &report).is_err() {
@@ -189,6 +227,17 @@ pub struct JsonReport<'a> {
     pub warnings: usize,
     /// The diagnostics in file and position order.
     pub diagnostics: Vec<JsonDiagnostic<'a>>,
+    /// Paths that could not be read at all (counted in `errors`).
+    pub failures: Vec<JsonFailure>,
+}
+
+/// A path that could not be checked (missing, unreadable, not UTF-8).
+#[derive(Serialize)]
+pub struct JsonFailure {
+    /// `E0801` or `E0802`.
+    pub code: &'static str,
+    /// What went wrong, naming the path.
+    pub message: String,
 }
 
 /// One diagnostic in the JSON format.
@@ -262,6 +311,7 @@ pub fn json<'a>(
         errors: located.iter().filter(|l| l.diagnostic.is_error()).count(),
         warnings: located.iter().filter(|l| !l.diagnostic.is_error()).count(),
         diagnostics,
+        failures: Vec::new(),
     }
 }
 

@@ -72,6 +72,7 @@ codes! {
     E0009 => Error, "comparisons cannot be chained";
     E0010 => Error, "invalid date or timestamp";
     E0011 => Error, "invalid number";
+    E0012 => Error, "unterminated backticked name";
     // Names, items and schema.
     E0101 => Error, "unknown name";
     E0102 => Error, "name defined twice";
@@ -97,7 +98,6 @@ codes! {
     E0206 => Error, "not a constant";
     E0207 => Error, "time unit too fine for a date";
     E0208 => Error, "list elements of different types";
-    E0209 => Error, "value out of range";
     // Findings.
     W0301 => Warning, "personal data used in a segment";
     // Data binding and run options.

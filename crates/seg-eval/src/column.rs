@@ -146,10 +146,8 @@ pub fn read(ty: Type, array: &ArrayRef) -> Option<Col<'_>> {
         }),
         Type::Timestamp => Col::Timestamp(read_timestamps(array)?),
         Type::ListString => Col::ListStr(match array.data_type() {
-            DataType::List(_) => read_lists(array.as_list::<i32>(), |a| read_strings_owned_by(a))?,
-            DataType::LargeList(_) => {
-                read_lists(array.as_list::<i64>(), |a| read_strings_owned_by(a))?
-            }
+            DataType::List(_) => read_lists(array.as_list::<i32>(), read_strings_owned_by)?,
+            DataType::LargeList(_) => read_lists(array.as_list::<i64>(), read_strings_owned_by)?,
             _ => return None,
         }),
         Type::ListInt => Col::ListInt(match array.data_type() {

@@ -199,7 +199,7 @@ impl<'p> Evaluator<'p> {
                             )
                             .with_label(format!("declared `{}` here", field.ty))
                             .with_help(format!(
-                                "a `{}` field reads {}; change the declared type or convert the column",
+                                "a field declared `{}` reads {}; change the declared type or convert the column",
                                 field.ty,
                                 accepted_types(field.ty)
                             )),

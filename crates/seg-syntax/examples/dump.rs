@@ -18,6 +18,9 @@ fn main() {
     let lines = seg_diagnostics::LineIndex::new(&text);
     for d in &parsed.diagnostics {
         let at = lines.line_col(&text, d.span.start as usize);
-        println!("{}:{}: {} {} ({})", at.line, at.column, d.code, d.message, d.label);
+        println!(
+            "{}:{}: {} {} ({})",
+            at.line, at.column, d.code, d.message, d.label
+        );
     }
 }

@@ -136,8 +136,14 @@ fn format_file_inner(file: &File, text: &str) -> String {
         }
         place_comments(&mut lines, &inside, &line_of);
         for line in &lines {
+            // Comments before a closing brace belong inside its block.
+            let comment_indent = if line.text == "}" {
+                line.indent + 1
+            } else {
+                line.indent.max(1)
+            };
             for comment in &line.leading {
-                push_indent(&mut out, line.indent.max(1));
+                push_indent(&mut out, comment_indent);
                 out.push('#');
                 out.push_str(comment);
                 out.push('\n');
@@ -229,6 +235,9 @@ fn place_comments(lines: &mut [Line], comments: &[&Comment], line_of: &dyn Fn(us
 fn render_item(item: &Item, comments: &[&Comment]) -> Vec<Line> {
     let span = range(item.span);
     let head = Some((span.0, span.0 + 1));
+    // The closing brace stands for itself, so comments before it stay before
+    // it and a comment after it stays on its line.
+    let closing = Some((span.1.saturating_sub(1), span.1));
     match &item.kind {
         ItemKind::Use(u) => vec![Line::new(0, format!("use {}", u.path.raw), Some(span))],
         ItemKind::Param(p) => vec![Line::new(
@@ -252,7 +261,7 @@ fn render_item(item: &Item, comments: &[&Comment]) -> Vec<Line> {
                 }
                 lines.push(Line::new(1, text, Some(range(field.span))));
             }
-            lines.push(Line::new(0, "}".into(), None));
+            lines.push(Line::new(0, "}".into(), closing));
             lines
         }
         ItemKind::Segment(segment) => {
@@ -272,7 +281,7 @@ fn render_item(item: &Item, comments: &[&Comment]) -> Vec<Line> {
             if let Some(exclude) = &segment.exclude {
                 clause(&mut lines, "exclude", exclude, comments);
             }
-            lines.push(Line::new(0, "}".into(), None));
+            lines.push(Line::new(0, "}".into(), closing));
             lines
         }
         ItemKind::Priority(priority) => {
@@ -284,7 +293,7 @@ fn render_item(item: &Item, comments: &[&Comment]) -> Vec<Line> {
             for entry in &priority.entries {
                 lines.push(Line::new(1, ident(entry), Some(range(entry.span))));
             }
-            lines.push(Line::new(0, "}".into(), None));
+            lines.push(Line::new(0, "}".into(), closing));
             lines
         }
         ItemKind::Test(test) => {
@@ -318,7 +327,11 @@ fn render_item(item: &Item, comments: &[&Comment]) -> Vec<Line> {
                 for (g, text) in test.given.iter().zip(fields) {
                     lines.push(Line::new(2, format!("{text},"), Some(range(g.span))));
                 }
-                lines.push(Line::new(1, "}".into(), None));
+                lines.push(Line::new(
+                    1,
+                    "}".into(),
+                    Some((given.1.saturating_sub(1), given.1)),
+                ));
             }
             for e in &test.expects {
                 let not = if e.negated { "not " } else { "" };
@@ -328,7 +341,7 @@ fn render_item(item: &Item, comments: &[&Comment]) -> Vec<Line> {
                     Some(range(e.span)),
                 ));
             }
-            lines.push(Line::new(0, "}".into(), None));
+            lines.push(Line::new(0, "}".into(), closing));
             lines
         }
     }

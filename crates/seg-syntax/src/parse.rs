@@ -66,6 +66,12 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
 
 fn parse_inner(text: &str, file: FileId) -> Parsed {
     let scan = prescan(text, file);
+    // Offsets of lexical errors: a chunk holding one is not parsed.
+    let lexical: Vec<usize> = scan
+        .diagnostics
+        .iter()
+        .map(|d| d.span.start as usize)
+        .collect();
     let mut diagnostics = scan.diagnostics;
     let comment_ranges = scan
         .comments
@@ -87,10 +93,10 @@ fn parse_inner(text: &str, file: FileId) -> Parsed {
         let (start, end) = (window[0], window[1]);
         // A chunk with a lexical error is not handed to the grammar: the lexical
         // error is the better message, and the chunk may be too deep to parse.
-        if diagnostics.iter().any(|d| {
-            let offset = d.span.start as usize;
-            offset >= start && offset < end
-        }) {
+        if lexical
+            .iter()
+            .any(|&offset| offset >= start && offset < end)
+        {
             continue;
         }
         let chunk = &text[start..end];
@@ -108,7 +114,7 @@ fn parse_inner(text: &str, file: FileId) -> Parsed {
                     }
                 }
             }
-            Err(error) => diagnostics.push(syntax_error(&error, text, start, file)),
+            Err(error) => diagnostics.push(syntax_error(&error, text, start, end, file)),
         }
     }
     diagnostics.append(&mut builder.diagnostics);
@@ -236,9 +242,12 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// A help line for common slips, keyed on the unexpected token.
-fn hint_for(token: &str, expected: &[&str]) -> Option<String> {
+fn hint_for(token: &str, expected: &[&str], after_less_than: bool) -> Option<String> {
     let bare = token.trim_matches('`');
     let expects = |what: &str| expected.iter().any(|e| e.contains(what));
+    if after_less_than && bare.starts_with('>') {
+        return Some("write `!=` for \"not equal\"".into());
+    }
     match bare {
         "=" => {
             return Some("to compare, write `==`; a param is set with `param NAME = VALUE`".into());
@@ -271,6 +280,7 @@ fn syntax_error(
     error: &pest::error::Error<Rule>,
     text: &str,
     chunk_start: usize,
+    chunk_end: usize,
     file: FileId,
 ) -> Diagnostic {
     let offset = chunk_start
@@ -279,6 +289,37 @@ fn syntax_error(
             InputLocation::Span((s, _)) => s,
         };
     let offset = offset.min(text.len());
+    // The grammar ran out of this item before it was complete: the next
+    // item's keyword is not the problem, the end of this one is.
+    if offset >= chunk_end && chunk_end < text.len() {
+        let last = text[chunk_start..chunk_end].trim_end().len() + chunk_start;
+        let line_end = last.max(chunk_start + 1).min(text.len());
+        let item_start = chunk_start
+            + (text[chunk_start..chunk_end].len()
+                - text[chunk_start..chunk_end].trim_start().len());
+        let keyword_len = text[item_start..]
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .unwrap_or(0);
+        let next = &text[chunk_end..];
+        let next_word = next
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .next()
+            .unwrap_or("");
+        return Diagnostic::new(
+            Code::E0001,
+            Span::new(file, item_start, item_start + keyword_len),
+            format!(
+                "this `{}` is not complete before the next `{next_word}`",
+                &text[item_start..item_start + keyword_len]
+            ),
+        )
+        .with_label("this item is not closed")
+        .with_secondary(
+            Span::new(file, line_end.saturating_sub(1), line_end),
+            "it ends here",
+        )
+        .with_help("is a `}` or a value missing? every item ends before the next one starts");
+    }
     let (token, len) = token_at(text, offset);
     let mut expected: Vec<&str> = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => {
@@ -291,7 +332,7 @@ fn syntax_error(
     // After a complete value almost anything may follow; "a duration" only
     // confuses there (it comes from `N days`), so keep it for when it is alone.
     if expected.len() > 1 {
-        expected.retain(|e| !e.starts_with("a duration"));
+        expected.retain(|e| !e.starts_with("a duration") && *e != "`ago`");
     }
     let label = match expected.as_slice() {
         [] => "not expected here".to_string(),
@@ -304,7 +345,8 @@ fn syntax_error(
         format!("unexpected {token}"),
     )
     .with_label(label);
-    diagnostic.help = hint_for(&token, &expected)
+    let after_less_than = text[..offset].ends_with('<');
+    diagnostic.help = hint_for(&token, &expected, after_less_than)
         .or_else(|| Some("check the line against the language guide (docs/language.md)".into()));
     diagnostic
 }
@@ -620,6 +662,10 @@ impl<'t> Builder<'t> {
                     }
                 }
                 other => {
+                    // Keep the text as written so that no second error (a regex
+                    // built from the damaged string, say) follows this one.
+                    out.push('\\');
+                    out.push(other);
                     let end = i + 1 + other.len_utf8();
                     self.error(
                         Diagnostic::new(
@@ -803,7 +849,24 @@ impl<'t> Builder<'t> {
                 let Some(atom) = atom else {
                     return (self.mk(ExprKind::Error, span), 1);
                 };
-                let (mut e, mut depth) = self.expr(atom, base);
+                if negs.len() > MAX_TREE_DEPTH {
+                    return (self.too_deep(span), 1);
+                }
+                // `-` directly before a number is part of the literal, so that
+                // -9_223_372_036_854_775_808 is an int like any other.
+                let numeric = matches!(atom.as_rule(), Rule::int_lit | Rule::decimal_lit);
+                let (mut e, mut depth) = match negs.pop() {
+                    Some(minus) if numeric => {
+                        let end = base + atom.as_span().end();
+                        let kind = self.literal(atom, base, true);
+                        (self.mk(kind, Span::new(self.file, minus, end)), 1)
+                    }
+                    Some(minus) => {
+                        negs.push(minus);
+                        self.expr(atom, base)
+                    }
+                    None => self.expr(atom, base),
+                };
                 if depth + negs.len() > MAX_TREE_DEPTH {
                     return (self.too_deep(span), 1);
                 }
@@ -835,13 +898,17 @@ impl<'t> Builder<'t> {
                     items.push(e);
                 }
                 if too_long {
+                    let opening = Span {
+                        end: span.start + 1,
+                        ..span
+                    };
                     self.error(
                         Diagnostic::new(
                             Code::E0008,
-                            span,
+                            opening,
                             format!("list has more than {MAX_LIST_LEN} elements"),
                         )
-                        .with_label("this list")
+                        .with_label("this list is too long")
                         .with_help("split it into several lists joined with `or`"),
                     );
                     return (self.mk(ExprKind::Error, span), 1);

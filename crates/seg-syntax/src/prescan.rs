@@ -96,15 +96,28 @@ pub(crate) fn prescan(text: &str, file: FileId) -> PreScan {
                 }
             }
             '`' => {
-                // A backticked name; an unclosed one is left to the grammar.
+                let mut closed = false;
                 while let Some(&(_, d)) = chars.peek() {
-                    if d == '\n' {
+                    if d == '\n' || d == '\r' {
                         break;
                     }
                     chars.next();
                     if d == '`' {
+                        closed = true;
                         break;
                     }
+                }
+                if !closed {
+                    let end = text[i..].find(['\n', '\r']).map_or(text.len(), |n| i + n);
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::E0012,
+                            Span::new(file, i, end),
+                            "backticked name is not closed",
+                        )
+                        .with_label("this name has no closing backtick on its line")
+                        .with_help("close the name with a backtick: `First Name`"),
+                    );
                 }
             }
             '(' | '[' => {

@@ -56,22 +56,23 @@ pub fn run(args: &Args) -> Outcome {
         args.paths.clone()
     };
     let (files, io_errors) = expand(&paths);
-    for error in &io_errors {
-        eprintln!("error[E0801]: {error}");
-    }
+    // Paths that could not be read, as (code, message): reported, counted as
+    // errors, and the reason for exit 2.
+    let mut failures: Vec<(&'static str, String)> =
+        io_errors.iter().map(|e| ("E0801", e.clone())).collect();
     // A root file that cannot be read is an I/O failure (exit 2); one past the
     // size limit is a finding about the program (E0006, exit 1).
-    let mut unreadable = false;
     let mut checked: Vec<seg::Checked> = Vec::new();
     for file in &files {
         match seg::read_source(file) {
             Err(seg::LoadError::Io(reason)) => {
-                eprintln!("error[E0801]: cannot read `{}`: {reason}", file.display());
-                unreadable = true;
+                failures.push((
+                    "E0801",
+                    format!("cannot read `{}`: {reason}", file.display()),
+                ));
             }
             Err(seg::LoadError::NotUtf8) => {
-                eprintln!("error[E0802]: `{}` is not UTF-8 text", file.display());
-                unreadable = true;
+                failures.push(("E0802", format!("`{}` is not UTF-8 text", file.display())));
             }
             Ok(_) | Err(seg::LoadError::TooLarge(_)) => checked.push(seg::check_file(file)),
         }
@@ -99,8 +100,9 @@ pub fn run(args: &Args) -> Outcome {
         }
         per_check.push((kept, &c.sources));
     }
-    let errors = located.iter().filter(|l| l.diagnostic.is_error()).count();
-    let warnings = located.len() - errors;
+    let errors = located.iter().filter(|l| l.diagnostic.is_error()).count() + failures.len();
+    let warnings = located.len() + failures.len() - errors;
+    let checked_files = checked.len();
 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -110,13 +112,20 @@ pub fn run(args: &Args) -> Outcome {
             for (diagnostics, sources) in &per_check {
                 eprint!("{}", render::human(diagnostics, sources, color));
             }
-            let noun = if files.len() == 1 { "file" } else { "files" };
+            for (code, message) in &failures {
+                eprintln!("error[{code}]: {message}");
+            }
+            let noun = if checked_files == 1 { "file" } else { "files" };
+            let unread = if failures.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} could not be read)", failures.len())
+            };
             if errors + warnings == 0 {
-                eprintln!("checked {} {noun}: no problems found", files.len());
+                eprintln!("checked {checked_files} {noun}: no problems found");
             } else {
                 eprintln!(
-                    "checked {} {noun}: {}",
-                    files.len(),
+                    "checked {checked_files} {noun}{unread}: {}",
                     render::counts(errors, warnings)
                 );
             }
@@ -132,10 +141,17 @@ pub fn run(args: &Args) -> Outcome {
             }
             let report = render::JsonReport {
                 version: 1,
-                files_checked: files.len(),
+                files_checked: checked_files,
                 errors,
                 warnings,
                 diagnostics: all,
+                failures: failures
+                    .iter()
+                    .map(|(code, message)| render::JsonFailure {
+                        code,
+                        message: message.clone(),
+                    })
+                    .collect(),
             };
             writeln!(
                 out,
@@ -145,6 +161,12 @@ pub fn run(args: &Args) -> Outcome {
         }
         Format::Github => {
             let mut text = String::new();
+            for (code, message) in &failures {
+                text.push_str(&format!(
+                    "::error title=seg {code}::{}\n",
+                    message.replace('%', "%25")
+                ));
+            }
             for (diagnostics, sources) in &per_check {
                 text.push_str(&render::github(&render::locate(diagnostics, sources)));
             }
@@ -173,6 +195,18 @@ pub fn run(args: &Args) -> Outcome {
                 base.unwrap_or_else(|| render::sarif(&[], &seg::diagnostics::SourceMap::new()));
             rules.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
             log["runs"][0]["results"] = serde_json::Value::Array(results);
+            if !failures.is_empty() {
+                let notifications: Vec<serde_json::Value> = failures
+                    .iter()
+                    .map(|(code, message)| {
+                        serde_json::json!({ "level": "error", "message": { "text": message }, "descriptor": { "id": code } })
+                    })
+                    .collect();
+                log["runs"][0]["invocations"] = serde_json::json!([{
+                    "executionSuccessful": false,
+                    "toolExecutionNotifications": notifications,
+                }]);
+            }
             log["runs"][0]["tool"]["driver"]["rules"] = serde_json::Value::Array(rules);
             writeln!(
                 out,
@@ -184,7 +218,7 @@ pub fn run(args: &Args) -> Outcome {
     if written.is_err() {
         return Outcome::Failure;
     }
-    if !io_errors.is_empty() || unreadable {
+    if !failures.is_empty() {
         Outcome::Failure
     } else if errors > 0 || (args.deny_warnings && warnings > 0) {
         Outcome::Findings
