@@ -406,7 +406,7 @@ fn one_of_values(list: &ast::Expr, diagnostics: &mut Vec<Diagnostic>) -> Option<
 
 /// The value of a param or `given` field: a literal, a negative number, a
 /// duration or a list of one type.
-fn param_value(expr: &ast::Expr, diagnostics: &mut Vec<Diagnostic>) -> Option<Const> {
+pub(crate) fn param_value(expr: &ast::Expr, diagnostics: &mut Vec<Diagnostic>) -> Option<Const> {
     match &expr.kind {
         ast::ExprKind::Literal(lit) => Some(literal_const(lit)),
         ast::ExprKind::Duration(d) => match &d.amount {
@@ -744,7 +744,7 @@ fn check_test(
 }
 
 /// Converts a `given` literal to the field's type, as a comparison would.
-fn given_value(value: Const, ty: Type) -> Option<Const> {
+pub(crate) fn given_value(value: Const, ty: Type) -> Option<Const> {
     match (&value, ty) {
         (Const::ListString(items), Type::ListInt) if items.is_empty() => {
             Some(Const::ListInt(Vec::new()))

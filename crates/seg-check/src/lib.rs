@@ -101,3 +101,145 @@ fn finish(
         files,
     }
 }
+
+/// A `--param NAME=VALUE` override that cannot be applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamError {
+    /// `E0404` (bad value) or `E0405` (unknown name).
+    pub code: Code,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+/// Parses a `NAME=VALUE` override of a param of `program`. VALUE is a Seg
+/// literal of the param's type (`home="GB"`, `since=2025-01-01`,
+/// `window=30 days`, `tiers=["gold","platinum"]`); for a string param, a value
+/// that does not start with a double quote is taken as the string itself
+/// (`home=GB`). Numbers widen as in comparisons (an int for a float param).
+pub fn parse_param_override(
+    program: &seg_ir::Program,
+    assignment: &str,
+) -> Result<(seg_ir::ParamId, seg_ir::Const), ParamError> {
+    let Some((name, value)) = assignment.split_once('=') else {
+        return Err(ParamError {
+            code: Code::E0404,
+            message: format!("`{assignment}` is not of the form NAME=VALUE"),
+            help: "write the param's name, `=`, and a value, as in `--param vip_threshold=2000`"
+                .into(),
+        });
+    };
+    let (name, value) = (name.trim(), value.trim());
+    let Some(id) = program.param_id(name) else {
+        let names = program.params.iter().map(|p| p.name.as_str());
+        let help = match seg_diagnostics::did_you_mean(name, names) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None if program.params.is_empty() => "the rules declare no params".to_string(),
+            None => format!(
+                "the rules declare: {}",
+                program
+                    .params
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        return Err(ParamError {
+            code: Code::E0405,
+            message: format!("there is no param `{name}`"),
+            help,
+        });
+    };
+    let param = &program.params[id.0 as usize];
+    if param.ty == seg_ir::Type::String && !value.starts_with('"') {
+        return Ok((id, seg_ir::Const::String(value.to_string())));
+    }
+    let example = match param.ty {
+        seg_ir::Type::Int => "1000",
+        seg_ir::Type::Float => "0.5",
+        seg_ir::Type::Decimal => "19.99",
+        seg_ir::Type::Bool => "true",
+        seg_ir::Type::String => "GB",
+        seg_ir::Type::Date => "2025-01-01",
+        seg_ir::Type::Timestamp => "2025-01-01T00:00:00Z",
+        seg_ir::Type::Duration => "\"30 days\"",
+        seg_ir::Type::ListString => "'[\"gold\", \"platinum\"]'",
+        seg_ir::Type::ListInt => "'[1, 2]'",
+    };
+    let bad = |found: Option<String>| ParamError {
+        code: Code::E0404,
+        message: match found {
+            Some(found) => format!(
+                "param `{name}` is {}, but `{value}` is {found}",
+                expr::describe(param.ty)
+            ),
+            None => format!(
+                "param `{name}` is {}, but `{value}` is not a literal",
+                expr::describe(param.ty)
+            ),
+        },
+        help: format!(
+            "write a `{}` literal, as in `--param {name}={example}`",
+            param.ty
+        ),
+    };
+    let source = format!("param override = {value}\n");
+    let parsed = seg_syntax::parse(&source, seg_diagnostics::FileId(0));
+    if parsed.has_errors() {
+        return Err(bad(None));
+    }
+    let Some(seg_syntax::ast::ItemKind::Param(p)) = parsed.file.items.first().map(|i| &i.kind)
+    else {
+        return Err(bad(None));
+    };
+    let mut diagnostics = Vec::new();
+    let Some(literal) = items::param_value(&p.value, &mut diagnostics) else {
+        return Err(bad(None));
+    };
+    let found = literal.ty();
+    match (param.ty, literal) {
+        (seg_ir::Type::Duration, seg_ir::Const::Duration(d)) => {
+            let too_fine = matches!(d.unit, seg_ir::TimeUnit::Hour | seg_ir::TimeUnit::Minute);
+            if too_fine && used_against_a_date(program, id) {
+                return Err(ParamError {
+                    code: Code::E0404,
+                    message: format!(
+                        "param `{name}` is used against a date, which hours and minutes cannot step"
+                    ),
+                    help: "give days, weeks, months or years, as in `--param window=2 days`".into(),
+                });
+            }
+            Ok((id, seg_ir::Const::Duration(d)))
+        }
+        (ty, literal) => items::given_value(literal, ty)
+            .map(|v| (id, v))
+            .ok_or_else(|| bad(Some(expr::describe(found)))),
+    }
+}
+
+/// True when a duration param is applied to a date somewhere (`d within p`,
+/// `p ago` compared with a date).
+fn used_against_a_date(program: &seg_ir::Program, id: seg_ir::ParamId) -> bool {
+    use seg_ir::{ExprKind, Relative, Type};
+    let is_param = |e: &seg_ir::Expr| matches!(e.kind, ExprKind::Param(p) if p == id);
+    let mut found = false;
+    for segment in &program.segments {
+        for condition in std::iter::once(&segment.where_).chain(segment.exclude.iter()) {
+            seg_ir::walk(condition, &mut |e| match &e.kind {
+                ExprKind::Within { expr, duration }
+                    if expr.ty == Type::Date && is_param(duration) =>
+                {
+                    found = true
+                }
+                ExprKind::Ago {
+                    base: Relative::Today,
+                    duration,
+                } if is_param(duration) => found = true,
+                _ => {}
+            });
+        }
+    }
+    found
+}

@@ -7,6 +7,7 @@
 //! error.
 
 pub mod commands;
+pub mod data;
 pub mod files;
 pub mod render;
 

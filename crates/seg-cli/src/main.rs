@@ -18,6 +18,12 @@ enum Command {
     Check(commands::check::Args),
     /// Rewrite rule files in the canonical layout.
     Fmt(commands::fmt::Args),
+    /// Evaluate the segments over profile data and report their sizes.
+    Run(commands::run::Args),
+    /// Run the `test` blocks of rule files.
+    Test(commands::test::Args),
+    /// Work with schemas: `seg schema infer DATA` prints one for a data file.
+    Schema(commands::schema::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +43,9 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Fmt(args) => commands::fmt::run(&args),
+        Command::Run(args) => commands::run::run(&args),
+        Command::Test(args) => commands::test::run(&args),
+        Command::Schema(args) => commands::schema::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

@@ -43,6 +43,9 @@ impl Binding {
     }
 }
 
+/// A segment's `where` results and, when it has one, its `exclude` results.
+pub type Conditions = (Vec<Option<bool>>, Option<Vec<Option<bool>>>);
+
 /// The result of evaluating one batch.
 #[derive(Clone, Debug)]
 pub struct Membership {
@@ -177,9 +180,20 @@ impl<'p> Evaluator<'p> {
     /// error naming the column and both types, located at the field's
     /// declaration.
     pub fn bind(&self, schema: &ArrowSchema) -> Result<Binding, Vec<Diagnostic>> {
+        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        self.bind_among(schema, &names)
+    }
+
+    /// Like [`Evaluator::bind`] for a reader that loads only some columns:
+    /// `available` lists every column of the file, for "did you mean" help.
+    pub fn bind_among(
+        &self,
+        schema: &ArrowSchema,
+        available: &[String],
+    ) -> Result<Binding, Vec<Diagnostic>> {
         let mut columns = vec![None; self.program.schema.fields.len()];
         let mut errors = Vec::new();
-        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        let names: Vec<&str> = available.iter().map(String::as_str).collect();
         for id in self.required_fields() {
             let field = self.program.schema.field(id);
             match schema.index_of(&field.name) {
@@ -232,6 +246,85 @@ impl<'p> Evaluator<'p> {
         }
     }
 
+    /// Computes the memberships of every segment the selection needs.
+    fn memberships(
+        &self,
+        binding: &Binding,
+        batch: &RecordBatch,
+    ) -> Result<Vec<Option<Vec<bool>>>, Diagnostic> {
+        let rows = batch.num_rows();
+        let mut memberships: Vec<Option<Vec<bool>>> = vec![None; self.program.segments.len()];
+        let mut regexes = HashMap::new();
+        for &id in &self.order {
+            let (where_, exclude) =
+                self.conditions_with(binding, batch, id, &memberships, &mut regexes)?;
+            // A member: `where` is true and `exclude` is not true.
+            let member = (0..rows)
+                .map(|i| {
+                    where_[i] == Some(true) && exclude.as_ref().is_none_or(|x| x[i] != Some(true))
+                })
+                .collect();
+            memberships[id.0 as usize] = Some(member);
+        }
+        Ok(memberships)
+    }
+
+    fn conditions_with(
+        &self,
+        binding: &Binding,
+        batch: &RecordBatch,
+        id: SegmentId,
+        memberships: &[Option<Vec<bool>>],
+        regexes: &mut HashMap<String, regex::Regex>,
+    ) -> Result<Conditions, Diagnostic> {
+        let segment = &self.program.segments[id.0 as usize];
+        let mut frame = eval::Frame {
+            batch,
+            columns: &binding.columns,
+            schema: &self.program.schema,
+            params: &self.params,
+            as_of: self.as_of,
+            today: num::date_of(self.as_of),
+            rows: batch.num_rows(),
+            memberships,
+            regexes: std::mem::take(regexes),
+        };
+        let result = (|| -> Result<Conditions, eval::Internal> {
+            let Col::Bool(where_) = frame.eval(&segment.where_)? else {
+                return Err(eval::Internal("`where` is not a bool column".into()));
+            };
+            let exclude = match &segment.exclude {
+                Some(e) => match frame.eval(e)? {
+                    Col::Bool(v) => Some(v),
+                    _ => return Err(eval::Internal("`exclude` is not a bool column".into())),
+                },
+                None => None,
+            };
+            Ok((where_, exclude))
+        })();
+        *regexes = std::mem::take(&mut frame.regexes);
+        result.map_err(|eval::Internal(what)| {
+            Diagnostic::new(
+                Code::E0901,
+                segment.span,
+                format!("internal error while evaluating segment `{}`: {what}", segment.name),
+            )
+            .with_help("please report this, with the rules and the data's schema, at the Seg issue tracker")
+        })
+    }
+
+    /// The three-valued results of a segment's `where` and `exclude` on each
+    /// row (`None` is unknown), for explaining a membership.
+    pub fn conditions(
+        &self,
+        binding: &Binding,
+        batch: &RecordBatch,
+        id: SegmentId,
+    ) -> Result<Conditions, Diagnostic> {
+        let memberships = self.memberships(binding, batch)?;
+        self.conditions_with(binding, batch, id, &memberships, &mut HashMap::new())
+    }
+
     /// Evaluates one batch. Errors are internal (a broken invariant), reported
     /// as E0901.
     pub fn evaluate(
@@ -240,53 +333,7 @@ impl<'p> Evaluator<'p> {
         batch: &RecordBatch,
     ) -> Result<Membership, Diagnostic> {
         let rows = batch.num_rows();
-        let mut memberships: Vec<Option<Vec<bool>>> = vec![None; self.program.segments.len()];
-        let mut regexes = HashMap::new();
-        for &id in &self.order {
-            let segment = &self.program.segments[id.0 as usize];
-            let mut frame = eval::Frame {
-                batch,
-                columns: &binding.columns,
-                schema: &self.program.schema,
-                params: &self.params,
-                as_of: self.as_of,
-                today: num::date_of(self.as_of),
-                rows,
-                memberships: &memberships,
-                regexes: std::mem::take(&mut regexes),
-            };
-            let result = (|| -> Result<Vec<bool>, eval::Internal> {
-                let Col::Bool(where_) = frame.eval(&segment.where_)? else {
-                    return Err(eval::Internal("`where` is not a bool column".into()));
-                };
-                let exclude = match &segment.exclude {
-                    Some(e) => match frame.eval(e)? {
-                        Col::Bool(v) => Some(v),
-                        _ => return Err(eval::Internal("`exclude` is not a bool column".into())),
-                    },
-                    None => None,
-                };
-                // A member: `where` is true and `exclude` is not true.
-                Ok((0..rows)
-                    .map(|i| {
-                        where_[i] == Some(true)
-                            && exclude.as_ref().is_none_or(|x| x[i] != Some(true))
-                    })
-                    .collect())
-            })();
-            regexes = std::mem::take(&mut frame.regexes);
-            match result {
-                Ok(m) => memberships[id.0 as usize] = Some(m),
-                Err(eval::Internal(what)) => {
-                    return Err(Diagnostic::new(
-                        Code::E0901,
-                        segment.span,
-                        format!("internal error while evaluating segment `{}`: {what}", segment.name),
-                    )
-                    .with_help("please report this, with the rules and the data's schema, at the Seg issue tracker"));
-                }
-            }
-        }
+        let memberships = self.memberships(binding, batch)?;
         let segments = self
             .segments
             .iter()
@@ -322,4 +369,83 @@ impl<'p> Evaluator<'p> {
 /// Arrow array read as a schema type (`None` when the type does not fit).
 pub fn read_column(ty: seg_ir::Type, array: &arrow::array::ArrayRef) -> Option<Col<'_>> {
     column::read(ty, array)
+}
+
+/// A batch of one profile: every schema field, with the given values and the
+/// rest missing (the profile of a `test` block). Given values must already
+/// have their field's type, as the checker guarantees for `given`.
+pub fn profile_batch(
+    schema: &seg_ir::Schema,
+    given: &[(FieldId, Const)],
+) -> Result<RecordBatch, arrow::error::ArrowError> {
+    use arrow::array::*;
+    use arrow::datatypes::Field;
+    use std::sync::Arc;
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for (index, field) in schema.fields.iter().enumerate() {
+        let value = given
+            .iter()
+            .find(|(id, _)| id.0 as usize == index)
+            .map(|(_, v)| v);
+        let array: ArrayRef = match (field.ty, value) {
+            (seg_ir::Type::Int, v) => Arc::new(Int64Array::from(vec![match v {
+                Some(Const::Int(x)) => Some(*x),
+                _ => None,
+            }])),
+            (seg_ir::Type::Float, v) => Arc::new(Float64Array::from(vec![match v {
+                Some(Const::Float(x)) => Some(*x),
+                _ => None,
+            }])),
+            (seg_ir::Type::Decimal, v) => {
+                let (unscaled, scale) = match v {
+                    Some(Const::Decimal { unscaled, scale }) => (Some(*unscaled), *scale),
+                    _ => (None, 0),
+                };
+                let scale = i8::try_from(scale).unwrap_or(38);
+                Arc::new(Decimal128Array::from(vec![unscaled]).with_precision_and_scale(38, scale)?)
+            }
+            (seg_ir::Type::Bool, v) => Arc::new(BooleanArray::from(vec![match v {
+                Some(Const::Bool(x)) => Some(*x),
+                _ => None,
+            }])),
+            (seg_ir::Type::String, v) => Arc::new(StringArray::from(vec![match v {
+                Some(Const::String(x)) => Some(x.as_str()),
+                _ => None,
+            }])),
+            (seg_ir::Type::Date, v) => Arc::new(Date32Array::from(vec![match v {
+                Some(Const::Date(x)) => Some(*x),
+                _ => None,
+            }])),
+            (seg_ir::Type::Timestamp, v) => Arc::new(
+                TimestampMicrosecondArray::from(vec![match v {
+                    Some(Const::Timestamp(x)) => Some(*x),
+                    _ => None,
+                }])
+                .with_timezone("+00:00"),
+            ),
+            (seg_ir::Type::ListString, v) => {
+                let mut builder = ListBuilder::new(StringBuilder::new());
+                match v {
+                    Some(Const::ListString(items)) => builder.append_value(items.iter().map(Some)),
+                    _ => builder.append_null(),
+                }
+                Arc::new(builder.finish())
+            }
+            (seg_ir::Type::ListInt, v) => {
+                let mut builder = ListBuilder::new(Int64Builder::new());
+                match v {
+                    Some(Const::ListInt(items)) => {
+                        builder.append_value(items.iter().map(|x| Some(*x)))
+                    }
+                    _ => builder.append_null(),
+                }
+                Arc::new(builder.finish())
+            }
+            (seg_ir::Type::Duration, _) => Arc::new(NullArray::new(1)),
+        };
+        fields.push(Field::new(&field.name, array.data_type().clone(), true));
+        columns.push(array);
+    }
+    RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), columns)
 }

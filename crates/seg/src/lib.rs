@@ -15,6 +15,7 @@
 //! memory (its `use`s are still read from disk, relative to the path given);
 //! [`seg_check::check_program`] takes any [`SourceLoader`].
 
+pub use seg_check as check;
 pub use seg_check::{
     Checked, LoadError, SourceLoader, check_program,
     load_error_diagnostic as check_program_load_error,

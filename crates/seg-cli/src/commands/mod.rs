@@ -2,3 +2,6 @@
 
 pub mod check;
 pub mod fmt;
+pub mod run;
+pub mod schema;
+pub mod test;
