@@ -72,31 +72,11 @@ fn convert_const(value: &Const, target: Type) -> Option<Const> {
             scale: 0,
         },
         (Const::Decimal { unscaled, scale }, Type::Float) => {
-            Const::Float(decimal_to_f64(*unscaled, *scale))
+            Const::Float(seg_ir::decimal_to_f64(*unscaled, u32::from(*scale)))
         }
         (Const::Date(days), Type::Timestamp) => Const::Timestamp(i64::from(*days) * 86_400_000_000),
         _ => return None,
     })
-}
-
-/// The f64 nearest to an exact decimal: formatting the decimal and parsing it
-/// rounds correctly, which dividing by a power of ten would not.
-pub(crate) fn decimal_to_f64(unscaled: i128, scale: u8) -> f64 {
-    let digits = unscaled.unsigned_abs().to_string();
-    let scale = usize::from(scale);
-    let text = if scale == 0 {
-        digits
-    } else if digits.len() > scale {
-        format!(
-            "{}.{}",
-            &digits[..digits.len() - scale],
-            &digits[digits.len() - scale..]
-        )
-    } else {
-        format!("0.{}{}", "0".repeat(scale - digits.len()), digits)
-    };
-    let magnitude: f64 = text.parse().unwrap_or(f64::NAN);
-    if unscaled < 0 { -magnitude } else { magnitude }
 }
 
 /// Coerces an expression to `target`: constants are converted in place, other
@@ -171,39 +151,32 @@ impl ExprChecker<'_, '_> {
 
     /// Checks a condition (`where`, `exclude`): it must be a `bool`.
     pub fn condition(&mut self, expr: &ast::Expr, clause: &str) -> Option<Expr> {
-        let checked = self.check(expr)?;
-        if checked.ty != Type::Bool {
-            self.report(
-                Diagnostic::new(
-                    Code::E0202,
-                    expr.span,
-                    format!(
-                        "the `{clause}` condition is {}, not a `bool`",
-                        describe(checked.ty)
-                    ),
-                )
-                .with_label(format!("this is {}", describe(checked.ty)))
-                .with_help(condition_help(checked.ty)),
-            );
-            return None;
-        }
-        Some(checked)
+        self.require_bool(expr, |ty| {
+            format!("the `{clause}` condition is {}, not a `bool`", describe(ty))
+        })
     }
 
     fn expect_bool(&mut self, expr: &ast::Expr, operator: &str) -> Option<Expr> {
+        self.require_bool(expr, |ty| {
+            format!(
+                "`{operator}` needs conditions, but this is {}",
+                describe(ty)
+            )
+        })
+    }
+
+    /// Checks `expr` and reports E0202 with `message` when it is not a `bool`.
+    fn require_bool(
+        &mut self,
+        expr: &ast::Expr,
+        message: impl FnOnce(Type) -> String,
+    ) -> Option<Expr> {
         let checked = self.check(expr)?;
         if checked.ty != Type::Bool {
             self.report(
-                Diagnostic::new(
-                    Code::E0202,
-                    expr.span,
-                    format!(
-                        "`{operator}` needs conditions, but this is {}",
-                        describe(checked.ty)
-                    ),
-                )
-                .with_label(format!("this is {}", describe(checked.ty)))
-                .with_help(condition_help(checked.ty)),
+                Diagnostic::new(Code::E0202, expr.span, message(checked.ty))
+                    .with_label(format!("this is {}", describe(checked.ty)))
+                    .with_help(condition_help(checked.ty)),
             );
             return None;
         }

@@ -5,14 +5,16 @@
 // Tests fail by panicking; unwrapping is how they say so.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use arrow::array::{
     ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int64Array, ListBuilder,
     StringArray, StringBuilder, StringDictionaryBuilder, TimestampMicrosecondArray,
 };
 use arrow::datatypes::{Field, Int32Type, Schema};
 use arrow::record_batch::RecordBatch;
+use common::{code, seg, stderr};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::Arc;
 
 const RULES: &str = r#"schema {
@@ -241,23 +243,6 @@ const EXPECTED: [(&str, u64); 5] = [
     ("local_gold", 3),
     ("recent_joiners", 4),
 ];
-
-fn seg(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_seg"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("killed by a signal")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -786,13 +771,28 @@ fn bundled_data_summary_snapshot() {
     insta::assert_json_snapshot!(summary);
     // The human table, from the same run at one thread.
     let out = seg(
-        &["run", "examples/lifecycle.seg", "--data", "examples/profiles.parquet", "--as-of", AS_OF, "--threads", "1"],
+        &[
+            "run",
+            "examples/lifecycle.seg",
+            "--data",
+            "examples/profiles.parquet",
+            "--as-of",
+            AS_OF,
+            "--threads",
+            "1",
+        ],
         &root,
     );
     let table = stderr(&out);
     let table: String = table
         .lines()
-        .map(|l| if l.contains(" profiles from ") { "[totals line]" } else { l })
+        .map(|l| {
+            if l.contains(" profiles from ") {
+                "[totals line]"
+            } else {
+                l
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n");
     insta::assert_snapshot!(table);

@@ -40,25 +40,7 @@ pub fn align(a: i128, sa: u32, b: i128, sb: u32) -> Option<(i128, i128, u32)> {
     ))
 }
 
-/// The f64 nearest to `unscaled × 10^-scale`, correctly rounded (formatting the
-/// exact decimal and parsing it rounds once; dividing would round twice).
-pub fn decimal_to_f64(unscaled: i128, scale: u32) -> f64 {
-    let digits = unscaled.unsigned_abs().to_string();
-    let scale = scale as usize;
-    let text = if scale == 0 {
-        digits
-    } else if digits.len() > scale {
-        format!(
-            "{}.{}",
-            &digits[..digits.len() - scale],
-            &digits[digits.len() - scale..]
-        )
-    } else {
-        format!("0.{}{}", "0".repeat(scale - digits.len()), digits)
-    };
-    let magnitude: f64 = text.parse().unwrap_or(f64::NAN);
-    if unscaled < 0 { -magnitude } else { magnitude }
-}
+pub use seg_ir::decimal_to_f64;
 
 /// The UTC date of an instant, as days since the epoch.
 pub fn date_of(micros: i64) -> i32 {

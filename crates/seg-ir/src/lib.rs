@@ -218,6 +218,28 @@ impl Const {
     }
 }
 
+/// The f64 nearest to the decimal `unscaled × 10^-scale`, correctly rounded:
+/// formatting the exact decimal and parsing it rounds once, where dividing by a
+/// power of ten would round twice. The checker (for constants) and the
+/// evaluator (for columns) both convert through this one function.
+pub fn decimal_to_f64(unscaled: i128, scale: u32) -> f64 {
+    let digits = unscaled.unsigned_abs().to_string();
+    let scale = scale as usize;
+    let text = if scale == 0 {
+        digits
+    } else if digits.len() > scale {
+        format!(
+            "{}.{}",
+            &digits[..digits.len() - scale],
+            &digits[digits.len() - scale..]
+        )
+    } else {
+        format!("0.{}{}", "0".repeat(scale - digits.len()), digits)
+    };
+    let magnitude: f64 = text.parse().unwrap_or(f64::NAN);
+    if unscaled < 0 { -magnitude } else { magnitude }
+}
+
 /// Comparison operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

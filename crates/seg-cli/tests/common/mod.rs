@@ -1,0 +1,39 @@
+//! Helpers shared by the command-line tests: run the `seg` binary as a user would.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Runs `seg ARGS` in `dir`, without color.
+pub fn seg(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// The exit status (never a signal: a panic would be exit 101, a crash a signal).
+pub fn code(output: &Output) -> i32 {
+    output.status.code().expect("killed by a signal")
+}
+
+/// Bytes as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The standard error of a run, as text.
+pub fn stderr(output: &Output) -> String {
+    text(&output.stderr)
+}
