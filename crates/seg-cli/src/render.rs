@@ -157,8 +157,16 @@ pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> St
             (clamp(d.span.start), clamp(d.span.end) - clamp(d.span.start)),
         )];
         let mut notes = Vec::new();
+        let primary_line = file.line_col(d.span.start as usize).line;
         for secondary in &d.secondary {
-            if secondary.span.file == d.span.file {
+            // miette heads a report with its first label's position, so a label
+            // on an earlier line (or far from the primary) becomes a located
+            // note: the line in the header must be the primary's.
+            let secondary_line = file.line_col(secondary.span.start as usize).line;
+            let inline = secondary.span.file == d.span.file
+                && (secondary_line == primary_line
+                    || (secondary.span.start > d.span.start && secondary_line <= primary_line + 3));
+            if inline {
                 let start = clamp(secondary.span.start);
                 let end = clamp(secondary.span.end);
                 labels.push(miette::LabeledSpan::new_with_span(
