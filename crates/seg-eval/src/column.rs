@@ -247,6 +247,12 @@ fn read_strings(array: &ArrayRef) -> Option<Vec<Option<Cow<'_, str>>>> {
         DataType::Utf8View => array.as_string_view().iter().map(borrowed).collect(),
         DataType::Dictionary(_, _) => {
             let dictionary = array.as_any_dictionary_opt()?;
+            // A dictionary without values can only hold null keys (Arrow
+            // validates keys on construction), and Arrow's `normalized_keys`
+            // panics on it: every row is missing.
+            if dictionary.values().is_empty() {
+                return Some(vec![None; array.len()]);
+            }
             let values = read_strings(dictionary.values())?;
             let keys = dictionary.normalized_keys();
             (0..array.len())

@@ -184,6 +184,19 @@ fn dictionary_null_keys_and_null_values_are_missing() {
     );
 }
 
+#[test]
+fn an_all_null_dictionary_without_values_reads_as_missing() {
+    // What a dictionary builder produces when every row is null.
+    let mut builder = arrow::array::StringDictionaryBuilder::<Int32Type>::new();
+    builder.append_null();
+    builder.append_null();
+    let dictionary: ArrayRef = Arc::new(builder.finish());
+    assert_eq!(
+        read_column(Type::String, &dictionary),
+        Some(strs(&[None, None]))
+    );
+}
+
 /// 100 rows with a null every third row, for slicing.
 fn sample_arrays() -> Vec<(Type, ArrayRef)> {
     let n = 100i64;
