@@ -30,7 +30,8 @@ pub(crate) fn check_items(
 ) -> Program {
     let items: Vec<&ast::Item> = files.iter().flat_map(|(_, f)| f.items.iter()).collect();
 
-    let (schema, poisoned) = check_schema(&items, diagnostics);
+    let root = files.first().map(|(id, _)| *id);
+    let (schema, poisoned) = check_schema(&items, root, diagnostics);
 
     // Declarations: params, segments and priority groups share one namespace,
     // which must not collide with schema fields.
@@ -202,14 +203,23 @@ fn index(i: usize) -> u32 {
 
 /// The schema, and the names of fields that could not be typed (their uses are
 /// not reported a second time).
-fn check_schema(items: &[&ast::Item], diagnostics: &mut Vec<Diagnostic>) -> (Schema, Vec<String>) {
-    let schemas: Vec<(&ast::Schema, Span)> = items
+///
+/// With several schemas, one from a used file is kept and the others are
+/// reported: the extra one is usually the schema added to the file being
+/// checked, which is where the fix belongs.
+fn check_schema(
+    items: &[&ast::Item],
+    root: Option<FileId>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Schema, Vec<String>) {
+    let mut schemas: Vec<(&ast::Schema, Span)> = items
         .iter()
         .filter_map(|i| match &i.kind {
             ItemKind::Schema(s) => Some((s, i.span)),
             _ => None,
         })
         .collect();
+    schemas.sort_by_key(|(_, span)| Some(span.file) == root);
     let Some(&(schema, schema_span)) = schemas.first() else {
         let span = items.first().map(|i| i.span).unwrap_or_default();
         diagnostics.push(
