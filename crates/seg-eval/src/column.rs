@@ -300,3 +300,37 @@ fn read_lists<O: OffsetSizeTrait, T>(
     out.reverse();
     Some(out)
 }
+
+/// The first row of a column as a constant (`None` when it is missing).
+pub fn first_value(col: &Col<'_>) -> Option<seg_ir::Const> {
+    use seg_ir::Const;
+    match col {
+        Col::Bool(v) => v.first().copied().flatten().map(Const::Bool),
+        Col::Int(v) => v.first().copied().flatten().map(Const::Int),
+        Col::Float(v) => v.first().copied().flatten().map(Const::Float),
+        Col::Decimal(v, scale) => v.first().copied().flatten().map(|unscaled| Const::Decimal {
+            unscaled,
+            scale: u8::try_from(*scale).unwrap_or(u8::MAX),
+        }),
+        Col::Str(v) => v
+            .first()
+            .and_then(|x| x.as_ref())
+            .map(|s| Const::String(s.to_string())),
+        Col::Date(v) => v.first().copied().flatten().map(Const::Date),
+        Col::Timestamp(v) => v.first().copied().flatten().map(Const::Timestamp),
+        Col::ListStr(v) => v.first().and_then(|x| x.as_ref()).and_then(|items| {
+            items
+                .iter()
+                .map(|s| s.as_ref().map(|s| s.to_string()))
+                .collect::<Option<Vec<_>>>()
+                .map(Const::ListString)
+        }),
+        Col::ListInt(v) => v.first().and_then(|x| x.as_ref()).and_then(|items| {
+            items
+                .iter()
+                .copied()
+                .collect::<Option<Vec<_>>>()
+                .map(Const::ListInt)
+        }),
+    }
+}

@@ -449,3 +449,56 @@ pub fn profile_batch(
     }
     RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), columns)
 }
+
+/// Evaluates an expression that reads no field and no segment (a constant
+/// subexpression) exactly as a batch evaluation would, for the optimizer and
+/// the JIT to fold with: folding through the evaluator cannot disagree with
+/// execution. Returns `Ok(None)` for a missing value (for a `bool`, unknown)
+/// and `Err` when the expression reads a field or a segment, or is a bare
+/// duration.
+pub fn fold_constant(
+    program: &Program,
+    params: &[Const],
+    as_of: i64,
+    expr: &seg_ir::Expr,
+) -> Result<Option<Const>, String> {
+    let mut reads_row = false;
+    seg_ir::walk(expr, &mut |e| {
+        if matches!(
+            e.kind,
+            seg_ir::ExprKind::Field(_) | seg_ir::ExprKind::Segment(_)
+        ) {
+            reads_row = true;
+        }
+    });
+    if reads_row {
+        return Err("the expression reads a field or a segment".into());
+    }
+    if expr.ty == seg_ir::Type::Duration {
+        return Err("a duration is not a value".into());
+    }
+    let batch = RecordBatch::try_new_with_options(
+        std::sync::Arc::new(ArrowSchema::empty()),
+        vec![],
+        &arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(1)),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut frame = eval::Frame {
+        batch: &batch,
+        columns: &[],
+        schema: &program.schema,
+        params,
+        as_of,
+        today: num::date_of(as_of),
+        rows: 1,
+        memberships: &[],
+        regexes: HashMap::new(),
+    };
+    let column = frame.eval(expr).map_err(|eval::Internal(what)| what)?;
+    if let Col::Decimal(_, scale) = &column
+        && u8::try_from(*scale).is_err()
+    {
+        return Err(format!("a decimal of scale {scale} has no constant form"));
+    }
+    Ok(column::first_value(&column))
+}
