@@ -145,9 +145,10 @@ fn docs_examples_match_the_compiler() {
         }
         let (_, output) = run(case.path(), &example_files, &words);
         examples += 1;
+        let mut blessed = None;
         if !shortened && text[os..oe] != output {
             if bless {
-                text.replace_range(os..oe, &output);
+                blessed = Some(output.clone());
             } else {
                 problems.push(format!(
                     "{heading}: the page shows\n{}\nbut seg prints\n{output}",
@@ -166,6 +167,10 @@ fn docs_examples_match_the_compiler() {
                     ));
                 }
             }
+        }
+        // Rewriting the output last keeps the offsets above valid.
+        if let Some(output) = blessed {
+            text.replace_range(os..oe, &output);
         }
         cursor = prints_at + PRINTS.len();
     }

@@ -88,6 +88,44 @@ fn check_fixtures() {
     });
 }
 
+/// Optimizer fixtures: the findings, then `seg explain` at a fixed instant
+/// (checked and optimized conditions, every rewrite).
+#[test]
+fn opt_fixtures() {
+    in_repo_root(|| {
+        insta::glob!("../../../tests/fixtures/opt", "*.seg", |path| {
+            let text = std::fs::read_to_string(path).unwrap();
+            let checked = seg::check_file(&relative(path));
+            assert_eq!(
+                codes_of(&checked.diagnostics),
+                expected_codes(&text, path),
+                "{}",
+                path.display()
+            );
+            let program = checked.program.as_ref().unwrap();
+            let as_of = 1_795_478_400_000_000; // 2026-11-24T00:00:00Z
+            let optimized = seg::opt::optimize(
+                program,
+                &seg::opt::Options {
+                    params: Some(seg::opt::param_values(program, &[])),
+                    as_of: Some(as_of),
+                    share: true,
+                },
+            );
+            let all: Vec<seg::ir::SegmentId> = (0..optimized.program.segments.len())
+                .map(|i| seg::ir::SegmentId(i as u32))
+                .collect();
+            let findings: Vec<&seg::diagnostics::Diagnostic> = checked.diagnostics.iter().collect();
+            let report = format!(
+                "{}\n{}",
+                render::human(&checked.diagnostics, &checked.sources, false),
+                seg_cli::commands::explain::text(program, &optimized, &all, Some(as_of), &findings)
+            );
+            insta::assert_snapshot!(report);
+        });
+    });
+}
+
 #[test]
 fn fmt_fixtures() {
     insta::glob!("../../../tests/fixtures/fmt", "*.seg", |path| {
@@ -129,7 +167,11 @@ fn every_code_is_documented_and_has_a_fixture() {
     let root = repo_root();
     let docs = std::fs::read_to_string(root.join("docs/diagnostics.md")).unwrap();
     let mut covered = BTreeSet::new();
-    for dir in ["tests/fixtures/parse", "tests/fixtures/check"] {
+    for dir in [
+        "tests/fixtures/parse",
+        "tests/fixtures/check",
+        "tests/fixtures/opt",
+    ] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "seg") {

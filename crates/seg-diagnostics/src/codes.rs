@@ -100,6 +100,12 @@ codes! {
     E0208 => Error, "list elements of different types";
     // Findings.
     W0301 => Warning, "personal data used in a segment";
+    W0302 => Warning, "segment can never match";
+    W0303 => Warning, "condition true for every present value";
+    W0304 => Warning, "redundant condition";
+    W0305 => Warning, "`exclude` removes every profile";
+    W0306 => Warning, "priority entry never assigned";
+    W0307 => Warning, "param never used";
     // Data binding and run options.
     E0401 => Error, "column missing from the data";
     E0402 => Error, "column type does not fit the schema";

@@ -11,6 +11,9 @@
 //! - regexes compile, dates exist, `one of` values are respected, and segment
 //!   references form no cycle.
 
+mod render;
+
+pub use render::{const_text, expr_text};
 use seg_diagnostics::Span;
 use std::fmt;
 

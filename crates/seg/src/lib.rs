@@ -17,11 +17,11 @@
 
 pub use seg_check as check;
 pub use seg_check::{
-    Checked, LoadError, SourceLoader, check_program,
-    load_error_diagnostic as check_program_load_error,
+    Checked, LoadError, SourceLoader, load_error_diagnostic as check_program_load_error,
 };
 pub use seg_diagnostics as diagnostics;
 pub use seg_ir as ir;
+pub use seg_opt as opt;
 pub use seg_syntax as syntax;
 
 use std::io::Read;
@@ -89,5 +89,29 @@ pub fn check_file(path: &Path) -> Checked {
 
 /// Checks program text held in memory, as if it were the file at `path`.
 pub fn check_source(path: &Path, text: &str) -> Checked {
-    seg_check::check_source(path, text, &FsLoader)
+    with_findings(seg_check::check_source(path, text, &FsLoader))
+}
+
+/// Loads, parses and checks the program rooted at `root` through any loader,
+/// then adds the optimizer's findings (W03xx) when it checks.
+pub fn check_program(root: &Path, loader: &dyn SourceLoader) -> Checked {
+    with_findings(seg_check::check_program(root, loader))
+}
+
+/// Adds the static findings of a program that checked (segments that can
+/// never match, redundant conditions, ...), keeping diagnostics in file and
+/// position order.
+fn with_findings(mut checked: Checked) -> Checked {
+    if let Some(program) = &checked.program {
+        // The optimizer recurses over expression trees as deep as the parser
+        // allows; the extra stack keeps that safe on small thread stacks.
+        let found = stacker::maybe_grow(4 * 1024 * 1024, 32 * 1024 * 1024, || {
+            seg_opt::findings(program)
+        });
+        checked.diagnostics.extend(found);
+        checked
+            .diagnostics
+            .sort_by_key(|d| (d.span.file, d.span.start, d.code));
+    }
+    checked
 }

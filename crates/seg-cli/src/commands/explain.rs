@@ -1,0 +1,402 @@
+//! `seg explain RULES.seg [--segment NAME]`: the checked IR, the optimized IR
+//! and the trace of rewrites, so a marketer (or a reviewer) sees what the
+//! compiler made of each segment and why.
+
+use crate::Outcome;
+use crate::commands::run::{fail, parse_as_of, parse_overrides, read_rules, select};
+use crate::data::DataError;
+use crate::render;
+use seg::ir::{Program, SegmentId, expr_text};
+use seg::opt::{Optimized, Options};
+use std::fmt::Write;
+use std::path::PathBuf;
+
+/// Arguments of `seg explain`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The rules to explain.
+    pub rules: PathBuf,
+    /// Only these segments (comma-separated names); hidden shared segments
+    /// they use are shown too.
+    #[arg(long, value_delimiter = ',')]
+    pub segment: Vec<String>,
+    /// Fold relative time (`now`, `today`, `ago`, `within`) for this instant,
+    /// as `seg run --as-of` would; without it, relative time stays symbolic.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Override a param: NAME=VALUE (repeatable), as `seg run --param`.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ExplainFormat,
+    /// Also print the JIT's Cranelift IR and what, if anything, runs outside
+    /// native code (and why).
+    #[arg(long)]
+    pub clif: bool,
+    /// Compile for this data file's column types (with `--clif`); without it,
+    /// for the canonical Arrow type of each schema type.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
+
+/// Output formats of `seg explain`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    /// Readable text.
+    Text,
+    /// One JSON document (see docs/language.md, "Explaining a program").
+    Json,
+}
+
+/// The segments to show: the requested ones and every segment they depend
+/// on, in evaluation order (hidden shared segments included).
+fn shown(optimized: &Optimized, requested: &[SegmentId]) -> Vec<SegmentId> {
+    let program = &optimized.program;
+    let mut wanted = vec![false; program.segments.len()];
+    let mut stack: Vec<SegmentId> = requested.to_vec();
+    while let Some(id) = stack.pop() {
+        let Some(flag) = wanted.get_mut(id.0 as usize) else {
+            continue;
+        };
+        if *flag {
+            continue;
+        }
+        *flag = true;
+        let segment = &program.segments[id.0 as usize];
+        seg::ir::segment_refs(&segment.where_, &mut stack);
+        if let Some(exclude) = &segment.exclude {
+            seg::ir::segment_refs(exclude, &mut stack);
+        }
+    }
+    (0..program.segments.len())
+        .filter(|&i| wanted[i])
+        .map(|i| SegmentId(u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect()
+}
+
+/// Runs `seg explain`.
+pub fn run(args: &Args) -> Outcome {
+    let color = crate::commands::check::Color::Auto.enabled();
+    let checked = match read_rules(&args.rules) {
+        Ok(checked) => checked,
+        Err(e) => return fail(e),
+    };
+    let Some(program) = checked.program.as_ref().filter(|_| !checked.has_errors()) else {
+        eprint!(
+            "{}",
+            render::human(&checked.diagnostics, &checked.sources, color)
+        );
+        eprintln!("the rules have errors; nothing to explain");
+        return Outcome::Findings;
+    };
+    let as_of = match args.as_of.as_deref().map(parse_as_of).transpose() {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let overrides = match parse_overrides(program, &args.params) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let requested = if args.segment.is_empty() {
+        (0..program.segments.len())
+            .map(|i| SegmentId(u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect()
+    } else {
+        match select(program, &args.segment) {
+            Ok((segments, priorities)) => {
+                let mut all = segments;
+                for p in priorities {
+                    all.extend(program.priorities[p].segments.iter().copied());
+                }
+                all
+            }
+            Err(e) => return fail(e),
+        }
+    };
+    let options = Options {
+        params: Some(seg::opt::param_values(program, &overrides)),
+        as_of,
+        share: true,
+    };
+    let optimized = seg::opt::optimize(program, &options);
+    let segments = shown(&optimized, &requested);
+    let findings: Vec<&seg::diagnostics::Diagnostic> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| !d.is_error())
+        .collect();
+    let jit = if args.clif {
+        match compile_jit(args, program, &optimized, &overrides, as_of, &requested) {
+            Ok(jit) => Some(jit),
+            Err(outcome) => return outcome,
+        }
+    } else {
+        None
+    };
+    match args.format {
+        ExplainFormat::Text => print!("{}", text(program, &optimized, &segments, as_of, &findings)),
+        ExplainFormat::Json => {
+            let mut value = json(program, &optimized, &segments, as_of, &findings);
+            if let Some(jit) = &jit {
+                value["jit"] = serde_json::json!({
+                    "compile_seconds": jit.compile_time().as_secs_f64(),
+                    "fallbacks": jit.fallbacks().iter().map(|f| serde_json::json!({
+                        "segment": f.segment_name,
+                        "reason": f.reason,
+                    })).collect::<Vec<_>>(),
+                    "clif": jit.clif(),
+                });
+            }
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+    }
+    if let (Some(jit), ExplainFormat::Text) = (&jit, args.format) {
+        println!(
+            "jit: compiled in {:.2} ms",
+            jit.compile_time().as_secs_f64() * 1e3
+        );
+        if jit.fallbacks().is_empty() {
+            println!("jit: every condition runs as native code");
+        } else {
+            for f in jit.fallbacks() {
+                println!(
+                    "jit: in segment `{}`, evaluated per batch by the reference evaluator: {}",
+                    f.segment_name, f.reason
+                );
+            }
+        }
+        println!("\n{}", jit.clif());
+    }
+    Outcome::Clean
+}
+
+/// Compiles the optimized program as `seg run` would, for `--clif`.
+fn compile_jit(
+    args: &Args,
+    program: &Program,
+    optimized: &Optimized,
+    overrides: &[(seg::ir::ParamId, seg::ir::Const)],
+    as_of: Option<i64>,
+    requested: &[SegmentId],
+) -> Result<seg_jit::JitProgram, Outcome> {
+    let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().timestamp_micros());
+    let executed = &optimized.program;
+    let evaluator =
+        seg_eval::Evaluator::new(executed, overrides, as_of).select(requested.to_vec(), Vec::new());
+    let schema = match &args.data {
+        Some(path) => {
+            let Some(format) = crate::data::DataFormat::from_path(path) else {
+                return Err(fail(DataError {
+                    code: "E0403",
+                    message: format!(
+                        "cannot tell the format of `{}` from its extension",
+                        path.display()
+                    ),
+                    help: Some("use a .parquet, .csv, .jsonl or .arrow file".into()),
+                }));
+            };
+            let fields = evaluator.required_fields();
+            match crate::data::open(path, format, program, &fields, 1024, None) {
+                Ok(input) => input.schema,
+                Err(e) => return Err(fail(e)),
+            }
+        }
+        None => match seg_eval::profile_batch(&program.schema, &[]) {
+            Ok(batch) => batch.schema(),
+            Err(e) => {
+                return Err(fail(DataError {
+                    code: "E0901",
+                    message: format!("cannot build the canonical schema: {e}"),
+                    help: None,
+                }));
+            }
+        },
+    };
+    let binding = match evaluator.bind(&schema) {
+        Ok(b) => b,
+        Err(diagnostics) => {
+            for d in diagnostics {
+                eprintln!("error[{}]: {}", d.code, d.message);
+            }
+            return Err(Outcome::Failure);
+        }
+    };
+    seg_jit::JitProgram::compile(
+        executed,
+        overrides,
+        as_of,
+        requested.to_vec(),
+        Vec::new(),
+        &schema,
+        &binding,
+        &seg_jit::JitOptions::default(),
+    )
+    .map_err(|d| {
+        eprintln!("error[{}]: {}", d.code, d.message);
+        Outcome::Failure
+    })
+}
+
+/// The readable form: one block per segment.
+pub fn text(
+    program: &Program,
+    optimized: &Optimized,
+    segments: &[SegmentId],
+    as_of: Option<i64>,
+    findings: &[&seg::diagnostics::Diagnostic],
+) -> String {
+    let mut out = String::new();
+    match as_of {
+        Some(t) => {
+            let _ = writeln!(
+                out,
+                "as_of {} (relative time folded)",
+                crate::commands::run::format_instant(t)
+            );
+        }
+        None => {
+            out.push_str("as_of not given (relative time kept symbolic; pass --as-of to fold it)\n")
+        }
+    }
+    let _ = writeln!(
+        out,
+        "optimizer: {} rewrites in {} passes\n",
+        optimized.trace.len(),
+        optimized.passes
+    );
+    let optimized_program = &optimized.program;
+    for id in segments {
+        let index = id.0 as usize;
+        let after = &optimized_program.segments[index];
+        let hidden = index >= program.segments.len();
+        if hidden {
+            let _ = writeln!(
+                out,
+                "segment `{}` (hidden: a condition shared by several segments, computed once)",
+                after.name
+            );
+        } else {
+            let before = &program.segments[index];
+            let _ = writeln!(
+                out,
+                "segment {}{}",
+                before.name,
+                before
+                    .title
+                    .as_ref()
+                    .map(|t| format!(" \"{t}\""))
+                    .unwrap_or_default()
+            );
+            let _ = writeln!(
+                out,
+                "  checked:    where {}",
+                expr_text(program, &before.where_)
+            );
+            if let Some(exclude) = &before.exclude {
+                let _ = writeln!(out, "              exclude {}", expr_text(program, exclude));
+            }
+        }
+        let _ = writeln!(
+            out,
+            "  optimized:  where {}",
+            expr_text(optimized_program, &after.where_)
+        );
+        if let Some(exclude) = &after.exclude {
+            let _ = writeln!(
+                out,
+                "              exclude {}",
+                expr_text(optimized_program, exclude)
+            );
+        }
+        let rewrites: Vec<&seg::opt::Rewrite> = optimized
+            .trace
+            .iter()
+            .filter(|r| r.segment == after.name)
+            .collect();
+        if rewrites.is_empty() {
+            out.push_str("  rewrites:   none\n");
+        } else {
+            out.push_str("  rewrites:\n");
+            for r in rewrites {
+                let _ = writeln!(out, "    {}: {}", r.rule.name(), r.before);
+                let _ = writeln!(out, "      => {}", r.after);
+                let _ = writeln!(out, "      ({})", r.rule.why());
+            }
+        }
+        if !hidden {
+            for d in findings.iter().filter(|d| belongs(program, index, d)) {
+                let _ = writeln!(out, "  finding:    warning[{}] {}", d.code, d.message);
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Does a finding lie within this segment's declaration (between its name and
+/// the next segment's, in the same file)?
+fn belongs(program: &Program, index: usize, d: &seg::diagnostics::Diagnostic) -> bool {
+    let span = program.segments[index].span;
+    let start = span.start;
+    if d.span.file != span.file || d.span.start < start {
+        return false;
+    }
+    let end = program
+        .segments
+        .iter()
+        .filter(|s| s.span.file == d.span.file && s.span.start > start)
+        .map(|s| s.span.start)
+        .min()
+        .unwrap_or(u32::MAX);
+    d.span.start < end
+}
+
+/// The JSON form.
+pub fn json(
+    program: &Program,
+    optimized: &Optimized,
+    segments: &[SegmentId],
+    as_of: Option<i64>,
+    findings: &[&seg::diagnostics::Diagnostic],
+) -> serde_json::Value {
+    let optimized_program = &optimized.program;
+    let entries: Vec<serde_json::Value> = segments
+        .iter()
+        .map(|id| {
+            let index = id.0 as usize;
+            let after = &optimized_program.segments[index];
+            let original = program.segments.get(index);
+            serde_json::json!({
+                "name": after.name,
+                "hidden": original.is_none(),
+                "checked": original.map(|s| serde_json::json!({
+                    "where": expr_text(program, &s.where_),
+                    "exclude": s.exclude.as_ref().map(|x| expr_text(program, x)),
+                })),
+                "optimized": {
+                    "where": expr_text(optimized_program, &after.where_),
+                    "exclude": after.exclude.as_ref().map(|x| expr_text(optimized_program, x)),
+                },
+                "rewrites": optimized.trace.iter().filter(|r| r.segment == after.name).map(|r| serde_json::json!({
+                    "rule": r.rule.name(),
+                    "before": r.before,
+                    "after": r.after,
+                    "why": r.rule.why(),
+                })).collect::<Vec<_>>(),
+                "findings": original.map(|_| findings.iter().filter(|d| belongs(program, index, d)).map(|d| serde_json::json!({
+                    "code": d.code.as_str(),
+                    "message": d.message,
+                })).collect::<Vec<_>>()),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "as_of": as_of.map(crate::commands::run::format_instant),
+        "passes": optimized.passes,
+        "segments": entries,
+    })
+}

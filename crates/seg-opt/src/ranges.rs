@@ -1,0 +1,461 @@
+//! Per-term range reasoning: the constraints a conjunction (or disjunction)
+//! places on one term (a field, or any other value expression), merged into
+//! the fewest predicates that mean the same.
+//!
+//! Every predicate handled here is *strict* in its term: it is unknown when
+//! the term is missing and the constant is present. So for a missing term the
+//! original and the merged predicates are both unknown, and only present
+//! values need reasoning about, where they are totally ordered (NaN is
+//! missing in Seg, so floats are too).
+
+use seg_ir::{CmpOp, Const, Expr, ExprKind, Type};
+use std::cmp::Ordering;
+
+/// Orders two constants of one type; `None` for unordered types or a mix.
+pub(crate) fn cmp_const(a: &Const, b: &Const) -> Option<Ordering> {
+    match (a, b) {
+        (Const::Int(x), Const::Int(y)) => Some(x.cmp(y)),
+        (Const::Float(x), Const::Float(y)) => x.partial_cmp(y),
+        (
+            Const::Decimal {
+                unscaled: x,
+                scale: sx,
+            },
+            Const::Decimal {
+                unscaled: y,
+                scale: sy,
+            },
+        ) => Some(seg_eval::num::cmp_decimal(
+            *x,
+            u32::from(*sx),
+            *y,
+            u32::from(*sy),
+        )),
+        (Const::String(x), Const::String(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
+        (Const::Date(x), Const::Date(y)) => Some(x.cmp(y)),
+        (Const::Timestamp(x), Const::Timestamp(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+fn same(a: &Const, b: &Const) -> bool {
+    cmp_const(a, b) == Some(Ordering::Equal)
+}
+
+/// True for types whose values are totally ordered with no gaps worth
+/// closing (floats, decimals, strings, timestamps) or with unit steps (ints,
+/// dates).
+pub(crate) fn orderable(ty: Type) -> bool {
+    matches!(
+        ty,
+        Type::Int | Type::Float | Type::Decimal | Type::String | Type::Date | Type::Timestamp
+    )
+}
+
+/// The next value of a discrete type, when it has one.
+fn successor(c: &Const) -> Option<Option<Const>> {
+    match c {
+        Const::Int(v) => Some(v.checked_add(1).map(Const::Int)),
+        Const::Date(v) => Some(v.checked_add(1).map(Const::Date)),
+        _ => None,
+    }
+}
+
+fn predecessor(c: &Const) -> Option<Option<Const>> {
+    match c {
+        Const::Int(v) => Some(v.checked_sub(1).map(Const::Int)),
+        Const::Date(v) => Some(v.checked_sub(1).map(Const::Date)),
+        _ => None,
+    }
+}
+
+/// One constraint on a term.
+#[derive(Clone, Debug)]
+pub(crate) enum Constraint {
+    /// `term > c` (exclusive) or `term >= c`.
+    Lower(Const, bool),
+    /// `term < c` (exclusive) or `term <= c`.
+    Upper(Const, bool),
+    /// `term between lo and hi`.
+    Range(Const, Const),
+    /// `term == c`.
+    Equal(Const),
+    /// `term != c`.
+    NotEqual(Const),
+    /// `term in [..]`.
+    In(Vec<Const>),
+}
+
+/// Reads a predicate as a constraint on a term: `(term, constraint)`.
+pub(crate) fn constraint_of(e: &Expr) -> Option<(&Expr, Constraint)> {
+    match &e.kind {
+        ExprKind::Compare { op, lhs, rhs } => {
+            let ExprKind::Const(c) = &rhs.kind else {
+                return None;
+            };
+            if matches!(lhs.kind, ExprKind::Const(_)) || !orderable(lhs.ty) {
+                return None;
+            }
+            if matches!(c, Const::Float(f) if f.is_nan()) {
+                return None;
+            }
+            let c = c.clone();
+            Some((
+                lhs,
+                match op {
+                    CmpOp::Eq => Constraint::Equal(c),
+                    CmpOp::Ne => Constraint::NotEqual(c),
+                    CmpOp::Lt => Constraint::Upper(c, false),
+                    CmpOp::Le => Constraint::Upper(c, true),
+                    CmpOp::Gt => Constraint::Lower(c, false),
+                    CmpOp::Ge => Constraint::Lower(c, true),
+                },
+            ))
+        }
+        ExprKind::Between {
+            expr,
+            lo,
+            hi,
+            negated: false,
+        } => match (&lo.kind, &hi.kind) {
+            (ExprKind::Const(lo), ExprKind::Const(hi))
+                if orderable(expr.ty) && !matches!(expr.kind, ExprKind::Const(_)) =>
+            {
+                Some((expr, Constraint::Range(lo.clone(), hi.clone())))
+            }
+            _ => None,
+        },
+        ExprKind::InList {
+            expr,
+            list,
+            list_param: None,
+            negated: false,
+        } if orderable(expr.ty) && !matches!(expr.kind, ExprKind::Const(_)) => {
+            let mut values = Vec::with_capacity(list.len());
+            for item in list {
+                match &item.kind {
+                    ExprKind::Const(c) => values.push(c.clone()),
+                    _ => return None,
+                }
+            }
+            Some((expr, Constraint::In(values)))
+        }
+        _ => None,
+    }
+}
+
+/// A bound in normal form: for discrete types, exclusive bounds become
+/// inclusive ones (`x > 3` is `x >= 4`), so that comparing bounds is exact.
+#[derive(Clone, Debug)]
+struct Bound {
+    value: Const,
+    inclusive: bool,
+    origin: usize,
+}
+
+/// `None` when the bound excludes everything (`x > i64::MAX`).
+fn lower_bound(value: &Const, inclusive: bool, origin: usize) -> Option<Bound> {
+    if !inclusive && let Some(next) = successor(value) {
+        return next.map(|value| Bound {
+            value,
+            inclusive: true,
+            origin,
+        });
+    }
+    Some(Bound {
+        value: value.clone(),
+        inclusive,
+        origin,
+    })
+}
+
+fn upper_bound(value: &Const, inclusive: bool, origin: usize) -> Option<Bound> {
+    if !inclusive && let Some(previous) = predecessor(value) {
+        return previous.map(|value| Bound {
+            value,
+            inclusive: true,
+            origin,
+        });
+    }
+    Some(Bound {
+        value: value.clone(),
+        inclusive,
+        origin,
+    })
+}
+
+/// Is `a` a strictly tighter lower bound than `b`? (Ties keep the first.)
+fn tighter_lower(a: &Bound, b: &Bound) -> bool {
+    match cmp_const(&a.value, &b.value) {
+        Some(Ordering::Greater) => true,
+        Some(Ordering::Equal) => !a.inclusive && b.inclusive,
+        _ => false,
+    }
+}
+
+fn tighter_upper(a: &Bound, b: &Bound) -> bool {
+    match cmp_const(&a.value, &b.value) {
+        Some(Ordering::Less) => true,
+        Some(Ordering::Equal) => !a.inclusive && b.inclusive,
+        _ => false,
+    }
+}
+
+fn above(value: &Const, lower: &Bound) -> bool {
+    match cmp_const(value, &lower.value) {
+        Some(Ordering::Greater) => true,
+        Some(Ordering::Equal) => lower.inclusive,
+        _ => false,
+    }
+}
+
+fn below(value: &Const, upper: &Bound) -> bool {
+    match cmp_const(value, &upper.value) {
+        Some(Ordering::Less) => true,
+        Some(Ordering::Equal) => upper.inclusive,
+        _ => false,
+    }
+}
+
+/// What a conjunction of constraints on one term comes to.
+#[derive(Debug)]
+pub(crate) enum Merged {
+    /// No present value satisfies them all.
+    Empty,
+    /// Satisfied by the values `in` the list (deduplicated).
+    Points(Vec<Const>),
+    /// Satisfied between the bounds (kept by the index of the constraint
+    /// they came from), except the listed values.
+    Interval {
+        lower: Option<(usize, Const, bool)>,
+        upper: Option<(usize, Const, bool)>,
+        excluded: Vec<Const>,
+    },
+}
+
+/// The result of merging, and which of the constraints added nothing.
+#[derive(Debug)]
+pub(crate) struct Conjunction {
+    pub merged: Merged,
+    pub redundant: Vec<usize>,
+}
+
+/// Merges constraints that must all hold.
+pub(crate) fn conjunction(constraints: &[Constraint]) -> Conjunction {
+    let mut lowers = Vec::new();
+    let mut uppers = Vec::new();
+    let mut points: Option<Vec<Const>> = None;
+    let mut point_origins = Vec::new();
+    let mut excluded: Vec<(usize, Const)> = Vec::new();
+    let mut empty = false;
+    for (index, constraint) in constraints.iter().enumerate() {
+        let mut bound = |lower: Option<Option<Bound>>, upper: Option<Option<Bound>>| {
+            match lower {
+                Some(Some(b)) => lowers.push(b),
+                Some(None) => empty = true,
+                None => {}
+            }
+            match upper {
+                Some(Some(b)) => uppers.push(b),
+                Some(None) => empty = true,
+                None => {}
+            }
+        };
+        match constraint {
+            Constraint::Lower(c, inclusive) => bound(Some(lower_bound(c, *inclusive, index)), None),
+            Constraint::Upper(c, inclusive) => bound(None, Some(upper_bound(c, *inclusive, index))),
+            Constraint::Range(lo, hi) => bound(
+                Some(lower_bound(lo, true, index)),
+                Some(upper_bound(hi, true, index)),
+            ),
+            Constraint::Equal(c) => {
+                point_origins.push(index);
+                points = Some(intersect(points, std::slice::from_ref(c)));
+            }
+            Constraint::In(values) => {
+                point_origins.push(index);
+                points = Some(intersect(points, values));
+            }
+            Constraint::NotEqual(c) => excluded.push((index, c.clone())),
+        }
+    }
+    if empty {
+        return Conjunction {
+            merged: Merged::Empty,
+            redundant: Vec::new(),
+        };
+    }
+    let lower = lowers.iter().fold(None::<&Bound>, |best, b| match best {
+        Some(best) if !tighter_lower(b, best) => Some(best),
+        _ => Some(b),
+    });
+    let upper = uppers.iter().fold(None::<&Bound>, |best, b| match best {
+        Some(best) if !tighter_upper(b, best) => Some(best),
+        _ => Some(b),
+    });
+    let inside = |v: &Const| lower.is_none_or(|l| above(v, l)) && upper.is_none_or(|u| below(v, u));
+    let mut redundant = Vec::new();
+    if let Some(points) = points {
+        let kept: Vec<Const> = points
+            .into_iter()
+            .filter(|v| inside(v) && !excluded.iter().any(|(_, x)| same(v, x)))
+            .collect();
+        if kept.is_empty() {
+            return Conjunction {
+                merged: Merged::Empty,
+                redundant,
+            };
+        }
+        // A bound or exclusion that removed no listed value added nothing.
+        for b in lowers.iter().chain(&uppers) {
+            if !redundant.contains(&b.origin) && !point_origins.contains(&b.origin) {
+                redundant.push(b.origin);
+            }
+        }
+        for (origin, _) in &excluded {
+            redundant.push(*origin);
+        }
+        return Conjunction {
+            merged: Merged::Points(kept),
+            redundant,
+        };
+    }
+    if let (Some(l), Some(u)) = (lower, upper) {
+        match cmp_const(&l.value, &u.value) {
+            Some(Ordering::Greater) => {
+                return Conjunction {
+                    merged: Merged::Empty,
+                    redundant,
+                };
+            }
+            Some(Ordering::Equal) => {
+                if !(l.inclusive && u.inclusive) || excluded.iter().any(|(_, x)| same(x, &l.value))
+                {
+                    return Conjunction {
+                        merged: Merged::Empty,
+                        redundant,
+                    };
+                }
+                for b in lowers.iter().chain(&uppers) {
+                    if b.origin != l.origin
+                        && b.origin != u.origin
+                        && !redundant.contains(&b.origin)
+                    {
+                        redundant.push(b.origin);
+                    }
+                }
+                return Conjunction {
+                    merged: Merged::Points(vec![l.value.clone()]),
+                    redundant,
+                };
+            }
+            _ => {}
+        }
+    }
+    for b in lowers.iter().chain(&uppers) {
+        let used = lower.is_some_and(|l| l.origin == b.origin)
+            || upper.is_some_and(|u| u.origin == b.origin);
+        if !used && !redundant.contains(&b.origin) {
+            redundant.push(b.origin);
+        }
+    }
+    let mut kept_excluded: Vec<Const> = Vec::new();
+    for (origin, value) in &excluded {
+        if !inside(value) || kept_excluded.iter().any(|x| same(x, value)) {
+            redundant.push(*origin);
+        } else {
+            kept_excluded.push(value.clone());
+        }
+    }
+    let original = |b: &Bound| match &constraints[b.origin] {
+        Constraint::Lower(c, inclusive) | Constraint::Upper(c, inclusive) => {
+            (b.origin, c.clone(), *inclusive)
+        }
+        _ => (b.origin, b.value.clone(), b.inclusive),
+    };
+    Conjunction {
+        merged: Merged::Interval {
+            lower: lower.map(original),
+            upper: upper.map(original),
+            excluded: kept_excluded,
+        },
+        redundant,
+    }
+}
+
+fn intersect(current: Option<Vec<Const>>, values: &[Const]) -> Vec<Const> {
+    let mut out: Vec<Const> = Vec::new();
+    let candidates: Vec<Const> = match current {
+        Some(current) => current
+            .into_iter()
+            .filter(|v| values.iter().any(|w| same(v, w)))
+            .collect(),
+        None => values.to_vec(),
+    };
+    for v in candidates {
+        if !out.iter().any(|w| same(&v, w)) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// Values listed once each, in first-seen order.
+pub(crate) fn dedup(values: &[Const]) -> Vec<Const> {
+    intersect(None, values)
+}
+
+/// Do constraints joined by `or` cover every present value of the term?
+pub(crate) fn covers_everything(constraints: &[Constraint]) -> bool {
+    let mut lowers = Vec::new();
+    let mut uppers = Vec::new();
+    let mut points = Vec::new();
+    let mut excluded = Vec::new();
+    for c in constraints {
+        match c {
+            Constraint::Lower(v, inclusive) => lowers.push((v, *inclusive)),
+            Constraint::Upper(v, inclusive) => uppers.push((v, *inclusive)),
+            Constraint::Range(..) => {}
+            Constraint::Equal(v) => points.push(v),
+            Constraint::In(values) => points.extend(values.iter()),
+            Constraint::NotEqual(v) => excluded.push(v),
+        }
+    }
+    let holds = |v: &Const| {
+        points.iter().any(|p| same(p, v))
+            || lowers.iter().any(|(l, inc)| match cmp_const(v, l) {
+                Some(Ordering::Greater) => true,
+                Some(Ordering::Equal) => *inc,
+                _ => false,
+            })
+            || uppers.iter().any(|(u, inc)| match cmp_const(v, u) {
+                Some(Ordering::Less) => true,
+                Some(Ordering::Equal) => *inc,
+                _ => false,
+            })
+    };
+    // `x != a or x != b` (a ≠ b), and `x != a or <something holding at a>`.
+    for (i, a) in excluded.iter().enumerate() {
+        if excluded[i + 1..].iter().any(|b| !same(a, b)) || holds(a) {
+            return true;
+        }
+    }
+    // `x >= a or x <= b` with b at or above a (or just below, for ints and dates).
+    for (l, l_inclusive) in &lowers {
+        for (u, u_inclusive) in &uppers {
+            match cmp_const(u, l) {
+                Some(Ordering::Greater) => return true,
+                Some(Ordering::Equal) if *l_inclusive || *u_inclusive => return true,
+                _ => {}
+            }
+            if *l_inclusive
+                && *u_inclusive
+                && let Some(Some(next)) = successor(u)
+                && same(&next, l)
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
