@@ -1,0 +1,508 @@
+//! Batch preparation: the slot table the kernel reads, filled from one record
+//! batch. Everything here works on whole batches (never one call per row from
+//! the kernel): validity bitmaps are re-based to 64-row words (Arrow's bit
+//! offsets of sliced arrays are resolved here), dictionary predicates are
+//! evaluated once over the dictionary values, and leaves the kernel does not
+//! compute are turned into (true, false) bitmaps.
+//!
+//! The kernel trusts this module: every pointer it stores must be valid for
+//! the reads the kernel makes for a batch of `rows` rows, namely values of
+//! rows `0..rows`, words `0..nwords` of word buffers, and entries
+//! `0..=len` of a dictionary table. The checks that make this so are
+//! marked "bounds" below.
+
+use crate::plan::{Derive, Input, LeafEval, ListKey, Plan, Read};
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::buffer::NullBuffer;
+use arrow::datatypes::DataType;
+use arrow::record_batch::RecordBatch;
+use arrow::util::bit_chunk_iterator::BitChunks;
+use seg_eval::{Col, num};
+use seg_ir::{Const, ListQuantifier, ParamId, SegmentId, Type};
+use std::collections::HashSet;
+
+/// Buffers the slot table points into; they live as long as the call.
+#[derive(Default)]
+pub(crate) struct Prepared {
+    pub slots: Vec<u64>,
+    words: Vec<Vec<u64>>,
+    bytes: Vec<Vec<u8>>,
+    ints: Vec<Vec<i64>>,
+    floats: Vec<Vec<f64>>,
+}
+
+/// What a batch preparation needs from the compiled program.
+pub(crate) struct Context<'a> {
+    pub plan: &'a Plan,
+    pub overrides: &'a [(ParamId, Const)],
+    pub as_of: i64,
+}
+
+impl Prepared {
+    fn push_words(&mut self, words: Vec<u64>) -> u64 {
+        let ptr = words.as_ptr() as u64;
+        self.words.push(words);
+        ptr
+    }
+}
+
+/// Rows packed 64 to a word, zero-padded to `nwords` words.
+fn pack_bits(bits: &[u8], offset: usize, len: usize, nwords: usize) -> Vec<u64> {
+    let mut words: Vec<u64> = BitChunks::new(bits, offset, len).iter_padded().collect();
+    // bounds: exactly `nwords` words.
+    words.resize(nwords, 0);
+    words
+}
+
+fn validity(nulls: Option<&NullBuffer>, len: usize, nwords: usize) -> Vec<u64> {
+    match nulls {
+        Some(n) => {
+            let b = n.inner();
+            pack_bits(b.values(), b.offset(), len.min(b.len()), nwords)
+        }
+        None => {
+            let mut words = vec![u64::MAX; nwords];
+            if let Some(last) = words.last_mut()
+                && !len.is_multiple_of(64)
+            {
+                *last = (1u64 << (len % 64)) - 1;
+            }
+            words
+        }
+    }
+}
+
+/// Three-valued results packed into (true, false) words.
+fn pack_truth(values: impl Iterator<Item = Option<bool>>, nwords: usize) -> (Vec<u64>, Vec<u64>) {
+    let mut t = vec![0u64; nwords];
+    let mut f = vec![0u64; nwords];
+    for (i, v) in values.enumerate() {
+        let (w, bit) = (i / 64, 1u64 << (i % 64));
+        match (v, t.get_mut(w), f.get_mut(w)) {
+            (Some(true), Some(tw), _) => *tw |= bit,
+            (Some(false), _, Some(fw)) => *fw |= bit,
+            _ => {}
+        }
+    }
+    (t, f)
+}
+
+fn internal(what: impl Into<String>) -> String {
+    what.into()
+}
+
+/// The address of row 0 of a primitive array's values, checked to cover
+/// `len` values of `width` bytes.
+fn values_ptr(array: &dyn Array, width: usize) -> Result<u64, String> {
+    let data = array.to_data();
+    let buffer = data
+        .buffers()
+        .first()
+        .ok_or_else(|| internal("a primitive array without a values buffer"))?;
+    let start = data.offset().checked_mul(width).ok_or("offset overflow")?;
+    let end = (data.offset() + data.len())
+        .checked_mul(width)
+        .ok_or("length overflow")?;
+    // bounds: the buffer holds every value the kernel reads.
+    if buffer.len() < end || data.len() < array.len() {
+        return Err(internal("a values buffer shorter than its array"));
+    }
+    Ok(buffer.as_ptr() as u64 + start as u64)
+}
+
+/// Calls `f` with every string of a plain string array (Utf8, LargeUtf8,
+/// Utf8View), in order.
+fn each_str(array: &ArrayRef, mut f: impl FnMut(Option<&str>)) -> Result<(), String> {
+    match array.data_type() {
+        DataType::Utf8 => array.as_string::<i32>().iter().for_each(f),
+        DataType::LargeUtf8 => array.as_string::<i64>().iter().for_each(f),
+        DataType::Utf8View => array.as_string_view().iter().for_each(f),
+        _ => match seg_eval::read_column(Type::String, array) {
+            Some(Col::Str(values)) => values.iter().for_each(|s| f(s.as_deref())),
+            _ => return Err(internal("a string column of an unexpected type")),
+        },
+    }
+    Ok(())
+}
+
+/// Runs a reference leaf (a segment of the synthetic program) over a batch.
+fn reference(
+    ctx: &Context<'_>,
+    seg: SegmentId,
+    batch: &RecordBatch,
+) -> Result<Vec<Option<bool>>, String> {
+    let evaluator = seg_eval::Evaluator::new(&ctx.plan.synthetic, ctx.overrides, ctx.as_of)
+        .select(vec![seg], vec![]);
+    let binding = evaluator
+        .bind(batch.schema().as_ref())
+        .map_err(|e| e.first().map(|d| d.message.clone()).unwrap_or_default())?;
+    let (where_, _) = evaluator
+        .conditions(&binding, batch, seg)
+        .map_err(|d| d.message)?;
+    Ok(where_)
+}
+
+fn list_truth(
+    col: Col<'_>,
+    quantifier: ListQuantifier,
+    keys: &[ListKey],
+) -> Result<Vec<Option<bool>>, String> {
+    let rows: Vec<Option<HashSet<ListKey>>> = match col {
+        Col::ListStr(rows) => rows
+            .into_iter()
+            .map(|r| {
+                r.map(|items| {
+                    items
+                        .into_iter()
+                        .flatten()
+                        .map(|s| ListKey::Str(s.into_owned()))
+                        .collect()
+                })
+            })
+            .collect(),
+        Col::ListInt(rows) => rows
+            .into_iter()
+            .map(|r| r.map(|items| items.into_iter().flatten().map(ListKey::Int).collect()))
+            .collect(),
+        _ => return Err(internal("`contains` on a column that is not a list")),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            // Missing elements were dropped: they never match.
+            r.map(|present| match quantifier {
+                ListQuantifier::Any => keys.iter().any(|k| present.contains(k)),
+                ListQuantifier::All => keys.iter().all(|k| present.contains(k)),
+                ListQuantifier::None => !keys.iter().any(|k| present.contains(k)),
+            })
+        })
+        .collect())
+}
+
+/// List membership in one pass over the list's elements: each element is
+/// mapped once to the bit of the wanted value it equals, and each row ORs its
+/// elements' bits. `None` when there are more than 64 distinct wanted values
+/// (the general helper then runs).
+fn list_truth_fast(
+    array: &ArrayRef,
+    quantifier: ListQuantifier,
+    keys: &[ListKey],
+) -> Result<Option<Vec<Option<bool>>>, String> {
+    let mut distinct: Vec<&ListKey> = Vec::new();
+    for k in keys {
+        if !distinct.contains(&k) {
+            distinct.push(k);
+        }
+    }
+    if distinct.len() > 64 {
+        return Ok(None);
+    }
+    let full = if distinct.len() == 64 {
+        u64::MAX
+    } else {
+        (1u64 << distinct.len()) - 1
+    };
+    match array.data_type() {
+        DataType::List(_) => list_rows(array.as_list::<i32>(), &distinct, full, quantifier),
+        DataType::LargeList(_) => list_rows(array.as_list::<i64>(), &distinct, full, quantifier),
+        _ => Err(internal("a list column of another type")),
+    }
+}
+
+fn list_rows<O: arrow::array::OffsetSizeTrait>(
+    list: &arrow::array::GenericListArray<O>,
+    distinct: &[&ListKey],
+    full: u64,
+    quantifier: ListQuantifier,
+) -> Result<Option<Vec<Option<bool>>>, String> {
+    let offsets = list.value_offsets();
+    let (Some(first), Some(last)) = (offsets.first(), offsets.last()) else {
+        return Err(internal("a list without offsets"));
+    };
+    let (first, last) = (first.as_usize(), last.as_usize());
+    let child = list.values().slice(first, last - first);
+    let mut bits: Vec<u64> = Vec::with_capacity(child.len());
+    let bit_of = |k: &ListKey| {
+        distinct
+            .iter()
+            .position(|d| *d == k)
+            .map_or(0, |i| 1u64 << i)
+    };
+    if seg_eval::accepts(Type::String, child.data_type()) {
+        // A handful of wanted strings: comparing lengths, then bytes, beats
+        // hashing every element (a profile showed SipHash at 45 % of Q12).
+        let strings: Vec<(&[u8], u64)> = distinct
+            .iter()
+            .filter_map(|k| match k {
+                ListKey::Str(s) => Some((s.as_bytes(), bit_of(k))),
+                ListKey::Int(_) => None,
+            })
+            .collect();
+        each_str(&child, |s| {
+            bits.push(s.map_or(0, |s| {
+                let s = s.as_bytes();
+                strings
+                    .iter()
+                    .filter(|(w, _)| w.len() == s.len() && *w == s)
+                    .fold(0, |acc, (_, bit)| acc | bit)
+            }))
+        })?;
+    } else {
+        let Some(Col::Int(values)) = seg_eval::read_column(Type::Int, &child) else {
+            return Ok(None);
+        };
+        bits.extend(
+            values
+                .into_iter()
+                .map(|v| v.map_or(0, |v| bit_of(&ListKey::Int(v)))),
+        );
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for i in 0..list.len() {
+        if list.is_null(i) {
+            out.push(None);
+            continue;
+        }
+        let (a, b) = (
+            offsets[i].as_usize() - first,
+            offsets[i + 1].as_usize() - first,
+        );
+        let seen = bits
+            .get(a..b)
+            .ok_or_else(|| internal("list offsets out of range"))?
+            .iter()
+            .fold(0u64, |acc, x| acc | x);
+        out.push(Some(match quantifier {
+            ListQuantifier::Any => seen != 0,
+            ListQuantifier::All => seen & full == full,
+            ListQuantifier::None => seen == 0,
+        }));
+    }
+    Ok(Some(out))
+}
+
+fn list_col(array: &ArrayRef) -> Option<Col<'_>> {
+    seg_eval::read_column(Type::ListString, array)
+        .or_else(|| seg_eval::read_column(Type::ListInt, array))
+}
+
+fn truth_byte(v: Option<bool>) -> u8 {
+    match v {
+        Some(true) => 1,
+        Some(false) => 2,
+        None => 0,
+    }
+}
+
+/// Fills the slot table for `batch`.
+pub(crate) fn prepare(ctx: &Context<'_>, batch: &RecordBatch) -> Result<Prepared, String> {
+    let rows = batch.num_rows();
+    let nwords = rows.div_ceil(64);
+    let mut p = Prepared::default();
+    let column = |col: usize| -> Result<&ArrayRef, String> {
+        let array = batch
+            .columns()
+            .get(col)
+            .ok_or_else(|| internal("a bound column is not in the batch"))?;
+        // bounds: every column has the batch's row count.
+        if array.len() != rows {
+            return Err(internal("a column's length differs from the batch's"));
+        }
+        Ok(array)
+    };
+    for input in &ctx.plan.inputs {
+        match input {
+            Input::Prim { col, read } => {
+                let array = column(*col)?;
+                let ptr = values_ptr(array.as_ref(), usize::from(read.width()))?;
+                if *read == Read::Dec && !matches!(array.data_type(), DataType::Decimal128(..)) {
+                    return Err(internal("a decimal column of another type"));
+                }
+                let valid = validity(array.nulls(), rows, nwords);
+                let valid = p.push_words(valid);
+                p.slots.extend([ptr, valid]);
+            }
+            Input::Bool { col } => {
+                let array = column(*col)?;
+                let bools = array
+                    .as_boolean_opt()
+                    .ok_or_else(|| internal("a bool column of another type"))?;
+                let v = bools.values();
+                let values = pack_bits(v.values(), v.offset(), rows, nwords);
+                let values = p.push_words(values);
+                let valid = p.push_words(validity(bools.nulls(), rows, nwords));
+                p.slots.extend([values, valid]);
+            }
+            Input::Dict {
+                col,
+                key_bytes,
+                leaf,
+                ..
+            } => {
+                let array = column(*col)?;
+                let dictionary = array
+                    .as_any_dictionary_opt()
+                    .ok_or_else(|| internal("a dictionary column of another type"))?;
+                let keys = dictionary.keys();
+                let ptr = values_ptr(keys, usize::from(*key_bytes))?;
+                let valid = p.push_words(validity(keys.nulls(), rows, nwords));
+                let values = dictionary.values();
+                let mut table: Vec<u8> = Vec::with_capacity(values.len() + 1);
+                match leaf {
+                    LeafEval::Str(f) => {
+                        each_str(values, |s| table.push(truth_byte(f.apply(s))))?;
+                        table.push(truth_byte(f.apply(None)));
+                    }
+                    LeafEval::Reference(seg) => {
+                        let name = batch.schema().field(*col).name().clone();
+                        let null = arrow::array::new_null_array(values.data_type(), 1);
+                        let with_null = arrow::compute::concat(&[values.as_ref(), null.as_ref()])
+                            .map_err(|e| e.to_string())?;
+                        let mini = RecordBatch::try_new(
+                            std::sync::Arc::new(arrow::datatypes::Schema::new(vec![
+                                arrow::datatypes::Field::new(
+                                    name,
+                                    with_null.data_type().clone(),
+                                    true,
+                                ),
+                            ])),
+                            vec![with_null],
+                        )
+                        .map_err(|e| e.to_string())?;
+                        table.extend(reference(ctx, *seg, &mini)?.into_iter().map(truth_byte));
+                    }
+                    LeafEval::List(..) => return Err(internal("a list leaf over a dictionary")),
+                }
+                // bounds: the table holds `len + 1` entries, the last for
+                // missing strings; the kernel clamps keys to `len`.
+                if table.len() != values.len() + 1 {
+                    return Err(internal("a dictionary table of the wrong length"));
+                }
+                let table_ptr = table.as_ptr() as u64;
+                p.bytes.push(table);
+                p.slots.extend([ptr, valid, table_ptr, values.len() as u64]);
+            }
+            Input::Words { col, leaf } => {
+                let truth = match (leaf, col) {
+                    (LeafEval::Str(f), Some(col)) => {
+                        let mut out = Vec::with_capacity(rows);
+                        each_str(column(*col)?, |s| out.push(f.apply(s)))?;
+                        out
+                    }
+                    (LeafEval::List(q, keys), Some(col)) => {
+                        let array = column(*col)?;
+                        match list_truth_fast(array, *q, keys)? {
+                            Some(truth) => truth,
+                            None => {
+                                let col = list_col(array)
+                                    .ok_or_else(|| internal("a list column of another type"))?;
+                                list_truth(col, *q, keys)?
+                            }
+                        }
+                    }
+                    (LeafEval::Reference(seg), _) => reference(ctx, *seg, batch)?,
+                    _ => return Err(internal("a batch-level leaf without its column")),
+                };
+                if truth.len() != rows {
+                    return Err(internal("a batch-level leaf of the wrong length"));
+                }
+                let (t, f) = pack_truth(truth.into_iter(), nwords);
+                let t = p.push_words(t);
+                let f = p.push_words(f);
+                p.slots.extend([t, f]);
+            }
+            Input::Nulls { col } => {
+                let array = column(*col)?;
+                let valid = p.push_words(validity(array.logical_nulls().as_ref(), rows, nwords));
+                p.slots.extend([valid, valid]);
+            }
+            Input::Derived { col, derive } => {
+                let array = column(*col)?;
+                let (ptr, present) = derived(array, *derive, &mut p)?;
+                let (valid, _) = pack_truth(present.into_iter().map(Some), nwords);
+                let valid = p.push_words(valid);
+                p.slots.extend([ptr, valid]);
+            }
+        }
+    }
+    Ok(p)
+}
+
+/// Computes a derived column; returns its values pointer and presence.
+fn derived(array: &ArrayRef, derive: Derive, p: &mut Prepared) -> Result<(u64, Vec<bool>), String> {
+    let rows = array.len();
+    let bad = || internal("a derived column of an unexpected type");
+    let ints: Vec<Option<i64>> = match derive {
+        Derive::DecimalToFloat => {
+            let Some(Col::Decimal(values, scale)) = seg_eval::read_column(Type::Decimal, array)
+            else {
+                return Err(bad());
+            };
+            let present: Vec<bool> = values.iter().map(Option::is_some).collect();
+            let floats: Vec<f64> = values
+                .iter()
+                .map(|v| v.map_or(0.0, |v| num::decimal_to_f64(v, scale)))
+                .collect();
+            // bounds: one value per row.
+            if floats.len() != rows {
+                return Err(bad());
+            }
+            let ptr = floats.as_ptr() as u64;
+            p.floats.push(floats);
+            return Ok((ptr, present));
+        }
+        Derive::Length => match seg_eval::read_column(Type::String, array) {
+            Some(Col::Str(v)) => v
+                .iter()
+                .map(|s| {
+                    s.as_ref()
+                        .and_then(|s| i64::try_from(s.chars().count()).ok())
+                })
+                .collect(),
+            _ => return Err(bad()),
+        },
+        Derive::Size => match list_col(array) {
+            Some(Col::ListStr(v)) => v
+                .iter()
+                .map(|l| l.as_ref().and_then(|l| i64::try_from(l.len()).ok()))
+                .collect(),
+            Some(Col::ListInt(v)) => v
+                .iter()
+                .map(|l| l.as_ref().and_then(|l| i64::try_from(l.len()).ok()))
+                .collect(),
+            _ => return Err(bad()),
+        },
+        Derive::Year | Derive::Month | Derive::Day => {
+            let days: Vec<Option<i32>> = match array.data_type() {
+                DataType::Date32 | DataType::Date64 => {
+                    match seg_eval::read_column(Type::Date, array) {
+                        Some(Col::Date(v)) => v,
+                        _ => return Err(bad()),
+                    }
+                }
+                _ => match seg_eval::read_column(Type::Timestamp, array) {
+                    Some(Col::Timestamp(v)) => v.into_iter().map(|t| t.map(num::date_of)).collect(),
+                    _ => return Err(bad()),
+                },
+            };
+            days.into_iter()
+                .map(|d| {
+                    let (y, m, day) = num::ymd(d?)?;
+                    Some(match derive {
+                        Derive::Year => i64::from(y),
+                        Derive::Month => i64::from(m),
+                        _ => i64::from(day),
+                    })
+                })
+                .collect()
+        }
+    };
+    if ints.len() != rows {
+        return Err(bad());
+    }
+    let present = ints.iter().map(Option::is_some).collect();
+    let values: Vec<i64> = ints.into_iter().map(|v| v.unwrap_or(0)).collect();
+    let ptr = values.as_ptr() as u64;
+    p.ints.push(values);
+    Ok((ptr, present))
+}

@@ -1,0 +1,1151 @@
+//! Code generation: one Cranelift function per program that loops over the
+//! 64-row words of a batch and, for each word, computes every needed segment
+//! in evaluation order.
+//!
+//! The kernel's signature is `fn(slots: *const u64, rows: u64, out: *mut u64)`.
+//! `slots` holds, per input, the pointers (and the table length of a
+//! dictionary) prepared by `crate::batch`; `out` holds one membership word per
+//! segment and word, segment-major. Boolean subexpressions are pairs of
+//! masks (rows definitely true, rows definitely false); predicates over values
+//! run a loop over the word's rows with no call out of the kernel.
+
+use crate::plan::{BNode, Input, Plan, Read, RowPred, VNode, VTy};
+use arrow::datatypes::TimeUnit as ArrowTimeUnit;
+use cranelift::codegen::ir::BlockArg;
+use cranelift::prelude::*;
+use seg_ir::{ArithOp, CmpOp, SegmentId};
+use std::collections::HashMap;
+
+/// Microseconds in a day.
+const DAY: i64 = 86_400_000_000;
+
+/// Vector lanes of a SIMD leaf.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lane {
+    F64,
+    I64,
+    I32,
+}
+
+/// A constant of a SIMD leaf.
+#[derive(Clone, Copy, Debug)]
+enum K {
+    F(f64),
+    I(i64),
+}
+
+/// A leaf that compares one column with constants: `x <op> k`, or `x >= lo
+/// and x <= hi` (maybe negated), where a present `x` decides every test.
+struct Simd {
+    input: usize,
+    lane: Lane,
+    tests: Vec<(CmpOp, K)>,
+    negated: bool,
+}
+
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
+}
+
+fn float_cc(op: CmpOp) -> FloatCC {
+    match op {
+        CmpOp::Eq => FloatCC::Equal,
+        CmpOp::Ne => FloatCC::NotEqual,
+        CmpOp::Lt => FloatCC::LessThan,
+        CmpOp::Le => FloatCC::LessThanOrEqual,
+        CmpOp::Gt => FloatCC::GreaterThan,
+        CmpOp::Ge => FloatCC::GreaterThanOrEqual,
+    }
+}
+
+fn int_cc(op: CmpOp) -> IntCC {
+    match op {
+        CmpOp::Eq => IntCC::Equal,
+        CmpOp::Ne => IntCC::NotEqual,
+        CmpOp::Lt => IntCC::SignedLessThan,
+        CmpOp::Le => IntCC::SignedLessThanOrEqual,
+        CmpOp::Gt => IntCC::SignedGreaterThan,
+        CmpOp::Ge => IntCC::SignedGreaterThanOrEqual,
+    }
+}
+
+/// Recognises the leaves the vector loop handles.
+fn simd_shape(pred: &RowPred) -> Option<Simd> {
+    let (x, tests, negated) = match pred {
+        RowPred::Cmp(op, a, b) => match (a, b) {
+            (VNode::Col { .. }, k) => (a, vec![(*op, k)], false),
+            (k, VNode::Col { .. }) => (b, vec![(flip(*op), k)], false),
+            _ => return None,
+        },
+        RowPred::Between(x, lo, hi, negated) => {
+            (x, vec![(CmpOp::Ge, lo), (CmpOp::Le, hi)], *negated)
+        }
+        _ => return None,
+    };
+    let VNode::Col { input, read } = x else {
+        return None;
+    };
+    let lane = match read {
+        Read::F64 => Lane::F64,
+        Read::Int { bytes: 8, .. } | Read::Ts(ArrowTimeUnit::Microsecond) => Lane::I64,
+        Read::Int {
+            bytes: 4,
+            signed: true,
+        }
+        | Read::Date32 => Lane::I32,
+        _ => return None,
+    };
+    let mut out = Vec::new();
+    for (op, k) in tests {
+        let k = match (lane, k) {
+            (Lane::F64, VNode::F64(v)) => K::F(*v),
+            (Lane::I64, VNode::I64(v)) => K::I(*v),
+            // 32-bit lanes compare exactly only with a 32-bit constant.
+            (Lane::I32, VNode::I64(v)) if i32::try_from(*v).is_ok() => K::I(*v),
+            _ => return None,
+        };
+        out.push((op, k));
+    }
+    Some(Simd {
+        input: *input,
+        lane,
+        tests: out,
+        negated,
+    })
+}
+
+fn flags() -> MemFlagsData {
+    // Every address the kernel loads from is in bounds (see `crate::batch`),
+    // but not necessarily aligned for the wider types of sliced arrays.
+    MemFlagsData::new().with_notrap()
+}
+
+/// What the generator needs besides the plan.
+pub(crate) struct Layout {
+    /// First slot of each input.
+    pub slot_base: Vec<usize>,
+    /// Position of each computed segment in the output.
+    pub seg_pos: HashMap<SegmentId, usize>,
+}
+
+pub(crate) struct Gen<'a, 'b> {
+    pub b: FunctionBuilder<'b>,
+    plan: &'a Plan,
+    layout: &'a Layout,
+    slots: Value,
+    out: Value,
+    nwords: Value,
+    w: Value,
+    base: Value,
+    cnt: Value,
+    tail: Value,
+}
+
+type Env = HashMap<usize, (Value, Value)>;
+
+/// Emits the kernel into `func`.
+pub(crate) fn emit(
+    func: &mut codegen::ir::Function,
+    fbc: &mut FunctionBuilderContext,
+    plan: &Plan,
+    layout: &Layout,
+    config: codegen::isa::TargetFrontendConfig,
+) -> Result<(), String> {
+    let mut b = FunctionBuilder::new(func, fbc);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let [slots, nrows, out] = params.as_slice() else {
+        return Err("kernel signature".into());
+    };
+    let (slots, nrows, out) = (*slots, *nrows, *out);
+    let plus = b.ins().iadd_imm_s(nrows, 63);
+    let nwords = b.ins().ushr_imm_s(plus, 6);
+    let header = b.create_block();
+    b.append_block_param(header, types::I64);
+    let body = b.create_block();
+    let exit = b.create_block();
+    let zero = b.ins().iconst(types::I64, 0);
+    b.ins().jump(header, &[BlockArg::Value(zero)]);
+
+    b.switch_to_block(header);
+    let w = b.block_params(header)[0];
+    let more = b.ins().icmp(IntCC::UnsignedLessThan, w, nwords);
+    b.ins().brif(more, body, &[], exit, &[]);
+
+    b.switch_to_block(body);
+    let base = b.ins().ishl_imm_s(w, 6);
+    let left = b.ins().isub(nrows, base);
+    let sixty_four = b.ins().iconst(types::I64, 64);
+    let full = b
+        .ins()
+        .icmp(IntCC::UnsignedGreaterThanOrEqual, left, sixty_four);
+    let cnt = b.ins().select(full, sixty_four, left);
+    // (1 << cnt) - 1, or all ones for a full word (a shift by 64 wraps).
+    let one = b.ins().iconst(types::I64, 1);
+    let shifted = b.ins().ishl(one, cnt);
+    let partial = b.ins().iadd_imm_s(shifted, -1);
+    let ones = b.ins().iconst(types::I64, -1);
+    let tail = b.ins().select(full, ones, partial);
+
+    let mut g = Gen {
+        b,
+        plan,
+        layout,
+        slots,
+        out,
+        nwords,
+        w,
+        base,
+        cnt,
+        tail,
+    };
+    for seg in &plan.segments {
+        let (wt, _) = g.boolean(&seg.where_)?;
+        let member = match &seg.exclude {
+            Some(x) => {
+                let (xt, _) = g.boolean(x)?;
+                g.b.ins().band_not(wt, xt)
+            }
+            None => wt,
+        };
+        let member = g.b.ins().band(member, g.tail);
+        let addr = g.seg_addr(seg.id)?;
+        g.b.ins().store(flags(), member, addr, 0);
+    }
+    let next = g.b.ins().iadd_imm_s(g.w, 1);
+    g.b.ins().jump(header, &[BlockArg::Value(next)]);
+
+    g.b.switch_to_block(exit);
+    g.b.ins().return_(&[]);
+    g.b.seal_all_blocks();
+    g.b.finalize(config);
+    Ok(())
+}
+
+impl Gen<'_, '_> {
+    fn slot(&mut self, index: usize) -> Value {
+        let offset = i32::try_from(index * 8).unwrap_or(i32::MAX);
+        self.b.ins().load(types::I64, flags(), self.slots, offset)
+    }
+
+    fn input_slot(&mut self, input: usize, k: usize) -> Result<Value, String> {
+        let base = *self
+            .layout
+            .slot_base
+            .get(input)
+            .ok_or("input without slots")?;
+        Ok(self.slot(base + k))
+    }
+
+    /// The word `w` of a buffer of u64 words.
+    fn word_of(&mut self, ptr: Value) -> Value {
+        let offset = self.b.ins().ishl_imm_s(self.w, 3);
+        let addr = self.b.ins().iadd(ptr, offset);
+        self.b.ins().load(types::I64, flags(), addr, 0)
+    }
+
+    fn seg_addr(&mut self, id: SegmentId) -> Result<Value, String> {
+        let pos = *self
+            .layout
+            .seg_pos
+            .get(&id)
+            .ok_or("a segment referenced before it is computed")?;
+        let pos = i64::try_from(pos).map_err(|e| e.to_string())?;
+        let row_of_seg = self.b.ins().imul_imm_s(self.nwords, pos);
+        let index = self.b.ins().iadd(row_of_seg, self.w);
+        let offset = self.b.ins().ishl_imm_s(index, 3);
+        Ok(self.b.ins().iadd(self.out, offset))
+    }
+
+    fn all(&mut self, on: bool) -> Value {
+        self.b.ins().iconst(types::I64, if on { -1 } else { 0 })
+    }
+
+    /// Emits a boolean node: (true mask, false mask) of the current word.
+    fn boolean(&mut self, node: &BNode) -> Result<(Value, Value), String> {
+        Ok(match node {
+            BNode::Const(t, f) => (self.all(*t), self.all(*f)),
+            BNode::Seg(id) => {
+                let addr = self.seg_addr(*id)?;
+                let m = self.b.ins().load(types::I64, flags(), addr, 0);
+                let not = self.b.ins().bnot(m);
+                (m, not)
+            }
+            BNode::BoolCol(input) => {
+                let vp = self.input_slot(*input, 0)?;
+                let np = self.input_slot(*input, 1)?;
+                let v = self.word_of(vp);
+                let valid = self.word_of(np);
+                let t = self.b.ins().band(v, valid);
+                let f = self.b.ins().band_not(valid, v);
+                (t, f)
+            }
+            BNode::Words(input) => {
+                let tp = self.input_slot(*input, 0)?;
+                let fp = self.input_slot(*input, 1)?;
+                (self.word_of(tp), self.word_of(fp))
+            }
+            BNode::Valid(input, negated) => {
+                let np = self.input_slot(*input, 0)?;
+                let valid = self.word_of(np);
+                let missing = self.b.ins().bnot(valid);
+                if *negated {
+                    (valid, missing)
+                } else {
+                    (missing, valid)
+                }
+            }
+            BNode::Not(x) => {
+                let (t, f) = self.boolean(x)?;
+                (f, t)
+            }
+            BNode::And(items) => self.junction(items, true)?,
+            BNode::Or(items) => self.junction(items, false)?,
+            BNode::Cmp(op, a, b) => {
+                let (at, af) = self.boolean(a)?;
+                let (bt, bf) = self.boolean(b)?;
+                let ins = self.b.ins();
+                let ak = ins.bor(at, af);
+                let bk = self.b.ins().bor(bt, bf);
+                let known = self.b.ins().band(ak, bk);
+                // Booleans order false < true.
+                let x = match op {
+                    CmpOp::Eq => {
+                        let tt = self.b.ins().band(at, bt);
+                        let ff = self.b.ins().band(af, bf);
+                        self.b.ins().bor(tt, ff)
+                    }
+                    CmpOp::Ne => {
+                        let tf = self.b.ins().band(at, bf);
+                        let ft = self.b.ins().band(af, bt);
+                        self.b.ins().bor(tf, ft)
+                    }
+                    CmpOp::Lt => self.b.ins().band(af, bt),
+                    CmpOp::Le => self.b.ins().bor(af, bt),
+                    CmpOp::Gt => self.b.ins().band(at, bf),
+                    CmpOp::Ge => self.b.ins().bor(at, bf),
+                };
+                let t = self.b.ins().band(known, x);
+                let f = self.b.ins().band_not(known, x);
+                (t, f)
+            }
+            BNode::IsMissing(x, negated) => {
+                let (t, f) = self.boolean(x)?;
+                let known = self.b.ins().bor(t, f);
+                let missing = self.b.ins().bnot(known);
+                if *negated {
+                    (known, missing)
+                } else {
+                    (missing, known)
+                }
+            }
+            BNode::Coalesce(items) => {
+                let mut acc: Option<(Value, Value)> = None;
+                for item in items {
+                    let (t2, f2) = self.boolean(item)?;
+                    acc = Some(match acc {
+                        None => (t2, f2),
+                        Some((t, f)) => {
+                            let known = self.b.ins().bor(t, f);
+                            let t3 = self.b.ins().band_not(t2, known);
+                            let f3 = self.b.ins().band_not(f2, known);
+                            (self.b.ins().bor(t, t3), self.b.ins().bor(f, f3))
+                        }
+                    });
+                }
+                acc.unwrap_or((self.all(false), self.all(false)))
+            }
+            BNode::InList(x, has_true, has_false, negated) => {
+                let (t, f) = self.boolean(x)?;
+                let zero = self.all(false);
+                let a = if *has_true { t } else { zero };
+                let c = if *has_false { f } else { zero };
+                let hit = self.b.ins().bor(a, c);
+                let known = self.b.ins().bor(t, f);
+                let miss = self.b.ins().band_not(known, hit);
+                if *negated { (miss, hit) } else { (hit, miss) }
+            }
+            BNode::Rows(pred) => self.rows(pred)?,
+            BNode::Table(input) => self.table(*input)?,
+        })
+    }
+
+    /// Kleene `and` (`is_and`) or `or` of several operands, skipping the
+    /// remaining costly operands once every row of the word is decided.
+    fn junction(&mut self, items: &[BNode], is_and: bool) -> Result<(Value, Value), String> {
+        let Some((first, rest)) = items.split_first() else {
+            return Ok((self.all(is_and), self.all(!is_and)));
+        };
+        let merge = self.b.create_block();
+        self.b.append_block_param(merge, types::I64);
+        self.b.append_block_param(merge, types::I64);
+        let (mut t, mut f) = self.boolean(first)?;
+        for item in rest {
+            if item.costly() {
+                let decider = if is_and { f } else { t };
+                let covered = self.b.ins().band(decider, self.tail);
+                let decided = self.b.ins().icmp(IntCC::Equal, covered, self.tail);
+                let next = self.b.create_block();
+                self.b.ins().brif(
+                    decided,
+                    merge,
+                    &[BlockArg::Value(t), BlockArg::Value(f)],
+                    next,
+                    &[],
+                );
+                self.b.switch_to_block(next);
+            }
+            let (t2, f2) = self.boolean(item)?;
+            if is_and {
+                t = self.b.ins().band(t, t2);
+                f = self.b.ins().bor(f, f2);
+            } else {
+                t = self.b.ins().bor(t, t2);
+                f = self.b.ins().band(f, f2);
+            }
+        }
+        self.b
+            .ins()
+            .jump(merge, &[BlockArg::Value(t), BlockArg::Value(f)]);
+        self.b.switch_to_block(merge);
+        let p = self.b.block_params(merge);
+        Ok((p[0], p[1]))
+    }
+
+    /// A loop over the rows of the word; `per_row(gen, row, bit)` yields the
+    /// row's (true, false) flags as i8 0/1.
+    fn row_loop(
+        &mut self,
+        mut per_row: impl FnMut(&mut Self, Value, Value) -> Result<(Value, Value), String>,
+    ) -> Result<(Value, Value), String> {
+        let lp = self.b.create_block();
+        for _ in 0..3 {
+            self.b.append_block_param(lp, types::I64);
+        }
+        let done = self.b.create_block();
+        self.b.append_block_param(done, types::I64);
+        self.b.append_block_param(done, types::I64);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.ins().jump(
+            lp,
+            &[
+                BlockArg::Value(zero),
+                BlockArg::Value(zero),
+                BlockArg::Value(zero),
+            ],
+        );
+        self.b.switch_to_block(lp);
+        let p = self.b.block_params(lp).to_vec();
+        let (r, tm, fm) = (p[0], p[1], p[2]);
+        let row = self.b.ins().iadd(self.base, r);
+        let (t, f) = per_row(self, row, r)?;
+        let t = self.b.ins().uextend(types::I64, t);
+        let f = self.b.ins().uextend(types::I64, f);
+        let t = self.b.ins().ishl(t, r);
+        let f = self.b.ins().ishl(f, r);
+        let tm = self.b.ins().bor(tm, t);
+        let fm = self.b.ins().bor(fm, f);
+        let r1 = self.b.ins().iadd_imm_s(r, 1);
+        let again = self.b.ins().icmp(IntCC::UnsignedLessThan, r1, self.cnt);
+        self.b.ins().brif(
+            again,
+            lp,
+            &[
+                BlockArg::Value(r1),
+                BlockArg::Value(tm),
+                BlockArg::Value(fm),
+            ],
+            done,
+            &[BlockArg::Value(tm), BlockArg::Value(fm)],
+        );
+        self.b.switch_to_block(done);
+        let p = self.b.block_params(done);
+        Ok((p[0], p[1]))
+    }
+
+    /// A dictionary gather: each row's key picks a byte of the per-batch table
+    /// (bit 0 true, bit 1 false); null and out-of-range keys pick the last
+    /// entry, which holds the leaf's result for a missing string.
+    fn table(&mut self, input: usize) -> Result<(Value, Value), String> {
+        let Some(Input::Dict {
+            key_bytes,
+            key_signed,
+            ..
+        }) = self.plan.inputs.get(input)
+        else {
+            return Err("a table over an input that is not a dictionary".into());
+        };
+        let (key_bytes, key_signed) = (*key_bytes, *key_signed);
+        let keys = self.input_slot(input, 0)?;
+        let validity_ptr = self.input_slot(input, 1)?;
+        let valid = self.word_of(validity_ptr);
+        let table = self.input_slot(input, 2)?;
+        let len = self.input_slot(input, 3)?;
+        self.row_loop(|g, row, r| {
+            let key = g.load_int(keys, row, key_bytes, key_signed);
+            let bit = g.bit(valid, r);
+            let bit = g.b.ins().uextend(types::I64, bit);
+            let in_range = g.b.ins().icmp(IntCC::UnsignedLessThan, key, len);
+            let in_range = g.b.ins().uextend(types::I64, in_range);
+            let usable = g.b.ins().band(bit, in_range);
+            let index = g.b.ins().select(usable, key, len);
+            let addr = g.b.ins().iadd(table, index);
+            let byte = g.b.ins().load(types::I8, flags(), addr, 0);
+            let t = g.b.ins().band_imm_s(byte, 1);
+            let f = g.b.ins().ushr_imm_s(byte, 1);
+            let f = g.b.ins().band_imm_s(f, 1);
+            Ok((t, f))
+        })
+    }
+
+    /// Bit `r` of a word as an i8 0/1.
+    fn bit(&mut self, word: Value, r: Value) -> Value {
+        let s = self.b.ins().ushr(word, r);
+        let s = self.b.ins().band_imm_s(s, 1);
+        self.b.ins().ireduce(types::I8, s)
+    }
+
+    fn load_int(&mut self, ptr: Value, row: Value, bytes: u8, signed: bool) -> Value {
+        let ty = match bytes {
+            1 => types::I8,
+            2 => types::I16,
+            4 => types::I32,
+            _ => types::I64,
+        };
+        let offset = self.b.ins().imul_imm_s(row, i64::from(bytes));
+        let addr = self.b.ins().iadd(ptr, offset);
+        let v = self.b.ins().load(ty, flags(), addr, 0);
+        match (bytes, signed) {
+            (8, _) => v,
+            (_, true) => self.b.ins().sextend(types::I64, v),
+            (_, false) => self.b.ins().uextend(types::I64, v),
+        }
+    }
+
+    fn rows(&mut self, pred: &RowPred) -> Result<(Value, Value), String> {
+        // Load each input's values pointer and validity word once per word.
+        let mut env: Env = HashMap::new();
+        for input in pred.inputs() {
+            let ptr = self.input_slot(input, 0)?;
+            let np = self.input_slot(input, 1)?;
+            let valid = self.word_of(np);
+            env.insert(input, (ptr, valid));
+        }
+        if let Some(shape) = simd_shape(pred) {
+            return self.simd(pred, &shape, &env);
+        }
+        self.row_loop(|g, row, r| g.pred(pred, row, r, &env))
+    }
+
+    /// A column-against-constants leaf, 128 bits at a time: full words run a
+    /// vector loop (2 × f64/i64 or 4 × i32 per step, the lane masks gathered
+    /// with `vhigh_bits`); the last, partial word runs the scalar row loop.
+    fn simd(&mut self, pred: &RowPred, shape: &Simd, env: &Env) -> Result<(Value, Value), String> {
+        let (ptr, valid) = *env.get(&shape.input).ok_or("input not loaded")?;
+        let (vty, lanes, bytes) = match shape.lane {
+            Lane::F64 => (types::F64X2, 2i64, 8i64),
+            Lane::I64 => (types::I64X2, 2, 8),
+            Lane::I32 => (types::I32X4, 4, 4),
+        };
+        let full = self.b.ins().icmp_imm_s(IntCC::Equal, self.cnt, 64);
+        let vector = self.b.create_block();
+        let scalar = self.b.create_block();
+        let merge = self.b.create_block();
+        self.b.append_block_param(merge, types::I64);
+        self.b.append_block_param(merge, types::I64);
+        self.b.ins().brif(full, vector, &[], scalar, &[]);
+
+        self.b.switch_to_block(vector);
+        let offset = self.b.ins().imul_imm_s(self.base, bytes);
+        let rows_ptr = self.b.ins().iadd(ptr, offset);
+        let mut splats = Vec::new();
+        for (_, k) in &shape.tests {
+            let scalar_k = match (shape.lane, k) {
+                (Lane::F64, K::F(x)) => self.b.ins().f64const(*x),
+                (Lane::I64, K::I(x)) => self.b.ins().iconst(types::I64, *x),
+                (Lane::I32, K::I(x)) => self.b.ins().iconst(types::I32, *x),
+                _ => return Err("a vector constant of the wrong kind".into()),
+            };
+            splats.push(self.b.ins().splat(vty, scalar_k));
+        }
+        let lp = self.b.create_block();
+        for _ in 0..3 {
+            self.b.append_block_param(lp, types::I64);
+        }
+        let done = self.b.create_block();
+        self.b.append_block_param(done, types::I64);
+        self.b.append_block_param(done, types::I64);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.ins().jump(
+            lp,
+            &[
+                BlockArg::Value(zero),
+                BlockArg::Value(zero),
+                BlockArg::Value(zero),
+            ],
+        );
+        self.b.switch_to_block(lp);
+        let p = self.b.block_params(lp).to_vec();
+        let (j, hits, present) = (p[0], p[1], p[2]);
+        let step = self.b.ins().imul_imm_s(j, lanes * bytes);
+        let addr = self.b.ins().iadd(rows_ptr, step);
+        let v = self.b.ins().load(vty, flags(), addr, 0);
+        let mut lane_hits: Option<Value> = None;
+        for ((op, _), k) in shape.tests.iter().zip(&splats) {
+            let c = if shape.lane == Lane::F64 {
+                self.b.ins().fcmp(float_cc(*op), v, *k)
+            } else {
+                self.b.ins().icmp(int_cc(*op), v, *k)
+            };
+            lane_hits = Some(match lane_hits {
+                None => c,
+                Some(prev) => self.b.ins().band(prev, c),
+            });
+        }
+        let lane_hits = lane_hits.ok_or("a vector leaf without a test")?;
+        let shift = self.b.ins().imul_imm_s(j, lanes);
+        let bits = self.b.ins().vhigh_bits(types::I64, lane_hits);
+        let bits = self.b.ins().ishl(bits, shift);
+        let hits = self.b.ins().bor(hits, bits);
+        let present = if shape.lane == Lane::F64 {
+            // NaN lanes are missing.
+            let ordered = self.b.ins().fcmp(FloatCC::Ordered, v, v);
+            let bits = self.b.ins().vhigh_bits(types::I64, ordered);
+            let bits = self.b.ins().ishl(bits, shift);
+            self.b.ins().bor(present, bits)
+        } else {
+            present
+        };
+        let j1 = self.b.ins().iadd_imm_s(j, 1);
+        let again = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedLessThan, j1, 64 / lanes);
+        self.b.ins().brif(
+            again,
+            lp,
+            &[
+                BlockArg::Value(j1),
+                BlockArg::Value(hits),
+                BlockArg::Value(present),
+            ],
+            done,
+            &[BlockArg::Value(hits), BlockArg::Value(present)],
+        );
+        self.b.switch_to_block(done);
+        let p = self.b.block_params(done).to_vec();
+        let (hits, present) = (p[0], p[1]);
+        let known = if shape.lane == Lane::F64 {
+            self.b.ins().band(valid, present)
+        } else {
+            valid
+        };
+        let t = self.b.ins().band(known, hits);
+        let f = self.b.ins().band_not(known, hits);
+        let (t, f) = if shape.negated { (f, t) } else { (t, f) };
+        self.b
+            .ins()
+            .jump(merge, &[BlockArg::Value(t), BlockArg::Value(f)]);
+
+        self.b.switch_to_block(scalar);
+        let (t, f) = self.row_loop(|g, row, r| g.pred(pred, row, r, env))?;
+        self.b
+            .ins()
+            .jump(merge, &[BlockArg::Value(t), BlockArg::Value(f)]);
+        self.b.switch_to_block(merge);
+        let p = self.b.block_params(merge);
+        Ok((p[0], p[1]))
+    }
+
+    fn not8(&mut self, x: Value) -> Value {
+        self.b.ins().bxor_imm_s(x, 1)
+    }
+
+    fn pred(
+        &mut self,
+        pred: &RowPred,
+        row: Value,
+        r: Value,
+        env: &Env,
+    ) -> Result<(Value, Value), String> {
+        Ok(match pred {
+            RowPred::Cmp(op, a, b) => {
+                let (va, pa) = self.val(a, row, r, env)?;
+                let (vb, pb) = self.val(b, row, r, env)?;
+                let c = self.cmp(*op, a.ty(), va, vb);
+                let p = self.b.ins().band(pa, pb);
+                let t = self.b.ins().band(p, c);
+                let nc = self.not8(c);
+                let f = self.b.ins().band(p, nc);
+                (t, f)
+            }
+            RowPred::Between(x, lo, hi, negated) => {
+                let (vx, px) = self.val(x, row, r, env)?;
+                let (vl, pl) = self.val(lo, row, r, env)?;
+                let (vh, ph) = self.val(hi, row, r, env)?;
+                let ty = x.ty();
+                let a = self.cmp(CmpOp::Ge, ty, vx, vl);
+                let c = self.cmp(CmpOp::Le, ty, vx, vh);
+                let ak = self.b.ins().band(px, pl);
+                let ck = self.b.ins().band(px, ph);
+                let both = self.b.ins().band(a, c);
+                let known = self.b.ins().band(ak, ck);
+                let t = self.b.ins().band(known, both);
+                let na = self.not8(a);
+                let nc = self.not8(c);
+                let fa = self.b.ins().band(ak, na);
+                let fc = self.b.ins().band(ck, nc);
+                let f = self.b.ins().bor(fa, fc);
+                if *negated { (f, t) } else { (t, f) }
+            }
+            RowPred::InList(x, candidates, negated) => {
+                let (vx, px) = self.val(x, row, r, env)?;
+                let mut hit = self.b.ins().iconst(types::I8, 0);
+                for c in candidates {
+                    let (vc, _) = self.val(c, row, r, env)?;
+                    let eq = self.cmp(CmpOp::Eq, x.ty(), vx, vc);
+                    hit = self.b.ins().bor(hit, eq);
+                }
+                if *negated {
+                    hit = self.not8(hit);
+                }
+                let t = self.b.ins().band(px, hit);
+                let nh = self.not8(hit);
+                let f = self.b.ins().band(px, nh);
+                (t, f)
+            }
+            RowPred::IsMissing(x, negated) => {
+                let (_, p) = self.val(x, row, r, env)?;
+                let missing = self.not8(p);
+                if *negated { (p, missing) } else { (missing, p) }
+            }
+            RowPred::DecScaled(op, l, k, h) => {
+                let (vl, pl) = self.val(l, row, r, env)?;
+                let (vh, ph) = self.val(h, row, r, env)?;
+                let p = self.b.ins().band(pl, ph);
+                let zero = self.i128_const(0);
+                let (ok, scaled) = match 10i128.checked_pow(*k) {
+                    Some(f) => {
+                        let lo = self.i128_const(i128::MIN / f);
+                        let hi = self.i128_const(i128::MAX / f);
+                        let above = self.b.ins().icmp(IntCC::SignedGreaterThanOrEqual, vl, lo);
+                        let below = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, vl, hi);
+                        let fv = self.i128_const(f);
+                        (self.b.ins().band(above, below), self.b.ins().imul(vl, fv))
+                    }
+                    None => (self.b.ins().icmp(IntCC::Equal, vl, zero), zero),
+                };
+                let exact = self.b.ins().icmp(int_cc(*op), scaled, vh);
+                let by_sign = self.b.ins().icmp(int_cc(*op), vl, zero);
+                let c = self.b.ins().select(ok, exact, by_sign);
+                let t = self.b.ins().band(p, c);
+                let nc = self.not8(c);
+                let f = self.b.ins().band(p, nc);
+                (t, f)
+            }
+            RowPred::PresentIs(x, value) => {
+                let (_, p) = self.val(x, row, r, env)?;
+                let zero = self.b.ins().iconst(types::I8, 0);
+                if *value { (p, zero) } else { (zero, p) }
+            }
+        })
+    }
+
+    fn cmp(&mut self, op: CmpOp, ty: VTy, a: Value, b: Value) -> Value {
+        match ty {
+            VTy::F64 => {
+                let cc = match op {
+                    CmpOp::Eq => FloatCC::Equal,
+                    CmpOp::Ne => FloatCC::NotEqual,
+                    CmpOp::Lt => FloatCC::LessThan,
+                    CmpOp::Le => FloatCC::LessThanOrEqual,
+                    CmpOp::Gt => FloatCC::GreaterThan,
+                    CmpOp::Ge => FloatCC::GreaterThanOrEqual,
+                };
+                self.b.ins().fcmp(cc, a, b)
+            }
+            VTy::I64 | VTy::Dec(_) => {
+                let cc = match op {
+                    CmpOp::Eq => IntCC::Equal,
+                    CmpOp::Ne => IntCC::NotEqual,
+                    CmpOp::Lt => IntCC::SignedLessThan,
+                    CmpOp::Le => IntCC::SignedLessThanOrEqual,
+                    CmpOp::Gt => IntCC::SignedGreaterThan,
+                    CmpOp::Ge => IntCC::SignedGreaterThanOrEqual,
+                };
+                self.b.ins().icmp(cc, a, b)
+            }
+        }
+    }
+
+    fn i128_const(&mut self, v: i128) -> Value {
+        let lo = self.b.ins().iconst(types::I64, v as i64);
+        let hi = self.b.ins().iconst(types::I64, (v >> 64) as i64);
+        self.b.ins().iconcat(lo, hi)
+    }
+
+    /// `i128::checked_mul` without a call: the product of the magnitudes in
+    /// 64-bit limbs, then the sign. Returns the product and an i8 flag that is
+    /// 1 when it did not overflow.
+    fn checked_mul_i128(&mut self, x: Value, y: Value) -> (Value, Value) {
+        let zero = self.i128_const(0);
+        let x_negative = self.b.ins().icmp(IntCC::SignedLessThan, x, zero);
+        let y_negative = self.b.ins().icmp(IntCC::SignedLessThan, y, zero);
+        let nx = self.b.ins().ineg(x);
+        let ny = self.b.ins().ineg(y);
+        // |i128::MIN| wraps to itself, which read unsigned is 2^127: right.
+        let ax = self.b.ins().select(x_negative, nx, x);
+        let ay = self.b.ins().select(y_negative, ny, y);
+        let (xl, xh) = self.b.ins().isplit(ax);
+        let (yl, yh) = self.b.ins().isplit(ay);
+        // Both high limbs set: the product is at least 2^128.
+        let xh_set = self.b.ins().icmp_imm_s(IntCC::NotEqual, xh, 0);
+        let yh_set = self.b.ins().icmp_imm_s(IntCC::NotEqual, yh, 0);
+        let both_high = self.b.ins().band(xh_set, yh_set);
+        // The cross terms (at most one is non-zero otherwise) must fit in 64
+        // bits, and adding them to the high half of the low product must not
+        // carry.
+        let cross_a = self.b.ins().imul(xh, yl);
+        let cross_a_hi = self.b.ins().umulhi(xh, yl);
+        let cross_b = self.b.ins().imul(xl, yh);
+        let cross_b_hi = self.b.ins().umulhi(xl, yh);
+        let cross_hi = self.b.ins().bor(cross_a_hi, cross_b_hi);
+        let cross_too_big = self.b.ins().icmp_imm_s(IntCC::NotEqual, cross_hi, 0);
+        let cross = self.b.ins().iadd(cross_a, cross_b);
+        let low = self.b.ins().imul(xl, yl);
+        let low_hi = self.b.ins().umulhi(xl, yl);
+        let (high, carry) = self.b.ins().uadd_overflow(low_hi, cross);
+        let magnitude = self.b.ins().iconcat(low, high);
+        let negative = self.b.ins().bxor(x_negative, y_negative);
+        // A negative product may reach -2^127; a positive one 2^127 - 1.
+        let max_positive = self.i128_const(i128::MAX);
+        let max_negative = self.i128_const(i128::MIN);
+        let limit = self.b.ins().select(negative, max_negative, max_positive);
+        let within = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, magnitude, limit);
+        let bad = self.b.ins().bor(both_high, cross_too_big);
+        let bad = self.b.ins().bor(bad, carry);
+        let good = self.not8(bad);
+        let ok = self.b.ins().band(good, within);
+        let negated = self.b.ins().ineg(magnitude);
+        let value = self.b.ins().select(negative, negated, magnitude);
+        (value, ok)
+    }
+
+    fn one8(&mut self) -> Value {
+        self.b.ins().iconst(types::I8, 1)
+    }
+
+    /// `lo <= v <= hi` as an i8.
+    fn in_range(&mut self, v: Value, lo: i64, hi: i64) -> Value {
+        let a = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, v, lo);
+        let c = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, v, hi);
+        self.b.ins().band(a, c)
+    }
+
+    /// `v.div_euclid(k)` for a positive constant `k`.
+    fn floor_div(&mut self, v: Value, k: i64) -> Value {
+        let kv = self.b.ins().iconst(types::I64, k);
+        let q = self.b.ins().sdiv(v, kv);
+        let back = self.b.ins().imul(q, kv);
+        let r = self.b.ins().isub(v, back);
+        let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
+        let negative = self.b.ins().uextend(types::I64, negative);
+        self.b.ins().isub(q, negative)
+    }
+
+    fn not_nan(&mut self, v: Value) -> Value {
+        self.b.ins().fcmp(FloatCC::Ordered, v, v)
+    }
+
+    /// Emits a value for one row: (value, present as i8 0/1).
+    fn val(
+        &mut self,
+        v: &VNode,
+        row: Value,
+        r: Value,
+        env: &Env,
+    ) -> Result<(Value, Value), String> {
+        Ok(match v {
+            VNode::Missing(ty) => {
+                let value = match ty {
+                    VTy::F64 => self.b.ins().f64const(0.0),
+                    VTy::I64 => self.b.ins().iconst(types::I64, 0),
+                    VTy::Dec(_) => {
+                        let z = self.b.ins().iconst(types::I64, 0);
+                        self.b.ins().iconcat(z, z)
+                    }
+                };
+                (value, self.b.ins().iconst(types::I8, 0))
+            }
+            VNode::I64(c) => (self.b.ins().iconst(types::I64, *c), self.one8()),
+            VNode::F64(c) => (self.b.ins().f64const(*c), self.one8()),
+            VNode::Dec(u, _) => (self.i128_const(*u), self.one8()),
+            VNode::Col { input, read } => {
+                let (ptr, valid) = *env.get(input).ok_or("input not loaded")?;
+                let mut p = self.bit(valid, r);
+                let value = match read {
+                    Read::Int { bytes, signed } => self.load_int(ptr, row, *bytes, *signed),
+                    Read::IntAsFloat { bytes, signed } => {
+                        let i = self.load_int(ptr, row, *bytes, *signed);
+                        if *bytes == 8 && !*signed {
+                            self.b.ins().fcvt_from_uint(types::F64, i)
+                        } else {
+                            self.b.ins().fcvt_from_sint(types::F64, i)
+                        }
+                    }
+                    Read::F32 | Read::F64 => {
+                        let (ty, width) = if *read == Read::F32 {
+                            (types::F32, 4)
+                        } else {
+                            (types::F64, 8)
+                        };
+                        let offset = self.b.ins().imul_imm_s(row, width);
+                        let addr = self.b.ins().iadd(ptr, offset);
+                        let x = self.b.ins().load(ty, flags(), addr, 0);
+                        let x = if *read == Read::F32 {
+                            self.b.ins().fpromote(types::F64, x)
+                        } else {
+                            x
+                        };
+                        // NaN is missing.
+                        let ok = self.not_nan(x);
+                        p = self.b.ins().band(p, ok);
+                        x
+                    }
+                    Read::Dec => {
+                        let offset = self.b.ins().imul_imm_s(row, 16);
+                        let addr = self.b.ins().iadd(ptr, offset);
+                        self.b.ins().load(types::I128, flags(), addr, 0)
+                    }
+                    Read::Date32 => self.load_int(ptr, row, 4, true),
+                    Read::Date64 => {
+                        let ms = self.load_int(ptr, row, 8, true);
+                        let days = self.floor_div(ms, 86_400_000);
+                        let ok = self.in_range(days, i64::from(i32::MIN), i64::from(i32::MAX));
+                        p = self.b.ins().band(p, ok);
+                        days
+                    }
+                    Read::Ts(unit) => {
+                        let x = self.load_int(ptr, row, 8, true);
+                        let scale = match unit {
+                            ArrowTimeUnit::Second => 1_000_000,
+                            ArrowTimeUnit::Millisecond => 1_000,
+                            ArrowTimeUnit::Microsecond => 1,
+                            ArrowTimeUnit::Nanosecond => 0,
+                        };
+                        match scale {
+                            0 => self.floor_div(x, 1_000),
+                            1 => x,
+                            k => {
+                                // `checked_mul`: out of range is missing.
+                                let ok = self.in_range(x, i64::MIN / k, i64::MAX / k);
+                                p = self.b.ins().band(p, ok);
+                                self.b.ins().imul_imm_s(x, k)
+                            }
+                        }
+                    }
+                };
+                (value, p)
+            }
+            VNode::Derived { input, float } => {
+                let (ptr, valid) = *env.get(input).ok_or("input not loaded")?;
+                let p = self.bit(valid, r);
+                let offset = self.b.ins().ishl_imm_s(row, 3);
+                let addr = self.b.ins().iadd(ptr, offset);
+                let ty = if *float { types::F64 } else { types::I64 };
+                (self.b.ins().load(ty, flags(), addr, 0), p)
+            }
+            VNode::IntArith(op, a, b) => {
+                let (x, pa) = self.val(a, row, r, env)?;
+                let (y, pb) = self.val(b, row, r, env)?;
+                let p = self.b.ins().band(pa, pb);
+                let (value, ok) = match op {
+                    ArithOp::Add | ArithOp::Sub | ArithOp::Mul => {
+                        let (value, overflow) = match op {
+                            ArithOp::Add => self.b.ins().sadd_overflow(x, y),
+                            ArithOp::Sub => self.b.ins().ssub_overflow(x, y),
+                            _ => self.b.ins().smul_overflow(x, y),
+                        };
+                        (value, self.not8(overflow))
+                    }
+                    _ => {
+                        // `checked_rem`: `% 0` and `MIN % -1` are missing; a
+                        // divisor of 1 stands in for them so nothing traps
+                        // (x % -1 is 0, as x % 1).
+                        let zero = self.b.ins().icmp_imm_s(IntCC::Equal, y, 0);
+                        let minus_one = self.b.ins().icmp_imm_s(IntCC::Equal, y, -1);
+                        let unsafe_divisor = self.b.ins().bor(zero, minus_one);
+                        let one = self.b.ins().iconst(types::I64, 1);
+                        let divisor = self.b.ins().select(unsafe_divisor, one, y);
+                        let value = self.b.ins().srem(x, divisor);
+                        let min = self.b.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
+                        let overflow = self.b.ins().band(min, minus_one);
+                        let bad = self.b.ins().bor(zero, overflow);
+                        (value, self.not8(bad))
+                    }
+                };
+                (value, self.b.ins().band(p, ok))
+            }
+            VNode::FloatArith(op, a, b) => {
+                let (x, pa) = self.val(a, row, r, env)?;
+                let (y, pb) = self.val(b, row, r, env)?;
+                let mut p = self.b.ins().band(pa, pb);
+                let value = match op {
+                    ArithOp::Add => self.b.ins().fadd(x, y),
+                    ArithOp::Sub => self.b.ins().fsub(x, y),
+                    ArithOp::Mul => self.b.ins().fmul(x, y),
+                    _ => {
+                        let zero = self.b.ins().f64const(0.0);
+                        let nonzero = self.b.ins().fcmp(FloatCC::NotEqual, y, zero);
+                        p = self.b.ins().band(p, nonzero);
+                        self.b.ins().fdiv(x, y)
+                    }
+                };
+                let ok = self.not_nan(value);
+                (value, self.b.ins().band(p, ok))
+            }
+            VNode::IntNeg(a) | VNode::IntAbs(a) => {
+                let (x, p) = self.val(a, row, r, env)?;
+                let value = if matches!(v, VNode::IntNeg(_)) {
+                    self.b.ins().ineg(x)
+                } else {
+                    self.b.ins().iabs(x)
+                };
+                let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, x, i64::MIN);
+                (value, self.b.ins().band(p, ok))
+            }
+            VNode::FloatNeg(a) => {
+                let (x, p) = self.val(a, row, r, env)?;
+                (self.b.ins().fneg(x), p)
+            }
+            VNode::FloatAbs(a) => {
+                let (x, p) = self.val(a, row, r, env)?;
+                (self.b.ins().fabs(x), p)
+            }
+            VNode::Coalesce(_, items) => {
+                let mut values = Vec::new();
+                for item in items {
+                    values.push(self.val(item, row, r, env)?);
+                }
+                let Some(&(mut value, mut p)) = values.last() else {
+                    return Err("`coalesce` without arguments".into());
+                };
+                for &(vi, pi) in values.iter().rev().skip(1) {
+                    value = self.b.ins().select(pi, vi, value);
+                    p = self.b.ins().bor(pi, p);
+                }
+                (value, p)
+            }
+            VNode::IntToFloat(a) => {
+                let (x, p) = self.val(a, row, r, env)?;
+                (self.b.ins().fcvt_from_sint(types::F64, x), p)
+            }
+            VNode::DecRescale(a, by) | VNode::DecUnscale(a, by) => {
+                let (x, p) = self.val(a, row, r, env)?;
+                match 10i128.checked_pow(*by) {
+                    Some(k) => {
+                        // `checked_mul` by a positive constant: in range iff
+                        // MIN / k <= x <= MAX / k (truncating division).
+                        let lo = self.i128_const(i128::MIN / k);
+                        let hi = self.i128_const(i128::MAX / k);
+                        let above = self.b.ins().icmp(IntCC::SignedGreaterThanOrEqual, x, lo);
+                        let below = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, x, hi);
+                        let ok = self.b.ins().band(above, below);
+                        let kv = self.i128_const(k);
+                        let value = self.b.ins().imul(x, kv);
+                        (value, self.b.ins().band(p, ok))
+                    }
+                    // Only zero survives a factor beyond 128 bits.
+                    None => {
+                        let zero = self.i128_const(0);
+                        let ok = self.b.ins().icmp(IntCC::Equal, x, zero);
+                        (zero, self.b.ins().band(p, ok))
+                    }
+                }
+            }
+            VNode::DecArith(op, a, b) => {
+                let (x, pa) = self.val(a, row, r, env)?;
+                let (y, pb) = self.val(b, row, r, env)?;
+                let p = self.b.ins().band(pa, pb);
+                // Two's complement overflow: for `+` the operands share a sign
+                // the result lacks; for `-` they differ and the result's sign
+                // differs from the minuend's.
+                let (value, overflow_bits) = if *op == ArithOp::Sub {
+                    let value = self.b.ins().isub(x, y);
+                    let xy = self.b.ins().bxor(x, y);
+                    let xv = self.b.ins().bxor(x, value);
+                    (value, self.b.ins().band(xy, xv))
+                } else {
+                    let value = self.b.ins().iadd(x, y);
+                    let xv = self.b.ins().bxor(x, value);
+                    let yv = self.b.ins().bxor(y, value);
+                    (value, self.b.ins().band(xv, yv))
+                };
+                let zero = self.i128_const(0);
+                let ok = self
+                    .b
+                    .ins()
+                    .icmp(IntCC::SignedGreaterThanOrEqual, overflow_bits, zero);
+                (value, self.b.ins().band(p, ok))
+            }
+            VNode::DecMul(a, b) => {
+                let (x, pa) = self.val(a, row, r, env)?;
+                let (y, pb) = self.val(b, row, r, env)?;
+                let p = self.b.ins().band(pa, pb);
+                let (value, ok) = self.checked_mul_i128(x, y);
+                (value, self.b.ins().band(p, ok))
+            }
+            VNode::DecNeg(a) | VNode::DecAbs(a) => {
+                let (x, p) = self.val(a, row, r, env)?;
+                let negated = self.b.ins().ineg(x);
+                let value = if matches!(v, VNode::DecNeg(_)) {
+                    negated
+                } else {
+                    let zero = self.i128_const(0);
+                    let negative = self.b.ins().icmp(IntCC::SignedLessThan, x, zero);
+                    self.b.ins().select(negative, negated, x)
+                };
+                let min = self.i128_const(i128::MIN);
+                let ok = self.b.ins().icmp(IntCC::NotEqual, x, min);
+                (value, self.b.ins().band(p, ok))
+            }
+            VNode::IntToDec(a) => {
+                let (x, p) = self.val(a, row, r, env)?;
+                (self.b.ins().sextend(types::I128, x), p)
+            }
+            VNode::DateToTs(a) => {
+                let (x, p) = self.val(a, row, r, env)?;
+                let ok = self.in_range(x, i64::MIN / DAY, i64::MAX / DAY);
+                let value = self.b.ins().imul_imm_s(x, DAY);
+                (value, self.b.ins().band(p, ok))
+            }
+            VNode::DaysSinceTs(as_of, a) => {
+                let (x, p) = self.val(a, row, r, env)?;
+                let now = self.b.ins().iconst(types::I64, *as_of);
+                let (d, overflow) = self.b.ins().ssub_overflow(now, x);
+                let ok = self.not8(overflow);
+                let value = self.floor_div(d, DAY);
+                (value, self.b.ins().band(p, ok))
+            }
+            VNode::DaysSinceDate(today, a) => {
+                let (x, p) = self.val(a, row, r, env)?;
+                let today = self.b.ins().iconst(types::I64, *today);
+                (self.b.ins().isub(today, x), p)
+            }
+        })
+    }
+}

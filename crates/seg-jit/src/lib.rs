@@ -1,0 +1,430 @@
+//! The Cranelift JIT of Seg: compiles a checked [`seg_ir::Program`] for one
+//! Arrow schema into a native kernel that computes every selected segment's
+//! membership over a record batch, and agrees bit for bit with the reference
+//! evaluator ([`seg_eval::Evaluator`]).
+//!
+//! The kernel is one function that loops over the batch 64 rows at a time and
+//! computes, for each word, every needed segment in evaluation order, so all
+//! segments share one pass. Boolean subexpressions are pairs of 64-bit masks
+//! (rows definitely true, rows definitely false; unknown is neither), which
+//! makes Kleene logic a handful of bitwise operations. Predicates over
+//! numbers, dates, timestamps and decimals run as loops over the raw Arrow
+//! buffers inside the kernel. String predicates over dictionary columns are
+//! evaluated once per batch over the dictionary values and gathered by key in
+//! the kernel; other string and list predicates are computed per batch by
+//! dedicated helpers. Whatever has no native or dedicated form runs in the
+//! reference evaluator at batch level and is listed in
+//! [`JitProgram::fallbacks`].
+//!
+//! What runs where:
+//!
+//! | construct | how |
+//! |---|---|
+//! | `and`/`or`/`not`, segment references, bool columns, `==`/`in`/`is missing`/`coalesce` of bools | word-level mask logic, short-circuited per word |
+//! | compare, `between`, `in`, `is missing`, `within`/`before`/`after` over ints (every width), floats (Float32/64, ints, UInt64), dates (Date32/64), timestamps (every unit), decimals of any scales (negative ones included) | native row loop; SIMD (f64x2, i64x2, i32x4) for a column against constants on full words |
+//! | int `+ - * %`, `-`, `abs` (overflow missing); float `+ - * /` (NaN, ÷0 missing); decimal `+ - *`, `-`, `abs`, `coalesce` (exact, overflow missing); `coalesce` of numbers and instants; `days_since` | native |
+//! | string predicates (`== < in contains starts ends matches is missing`, through `lower`/`upper`/`coalesce` with constants) over a dictionary column | evaluated once per batch over the dictionary values (any single-column string predicate, via the reference evaluator when no helper fits), gathered by key natively |
+//! | the same over Utf8/LargeUtf8/Utf8View | batch-level helper into bitmaps |
+//! | `contains any/all/none` over List/LargeList of strings or ints; `is missing` of strings and lists | batch-level helper / validity bitmap |
+//! | `length`, `size`, `year`/`month`/`day` of a field; decimal to float | batch-level helper into a derived column read natively |
+//! | anything else (decimal and float `%`, comparisons of two string expressions, `length` of an expression over a plain string, list predicates over expressions, ...) | the reference evaluator on the whole batch, listed in [`JitProgram::fallbacks`] |
+//!
+//! ```no_run
+//! # fn demo(program: &seg_ir::Program, batch: &arrow::record_batch::RecordBatch) {
+//! let evaluator = seg_eval::Evaluator::new(program, &[], 0);
+//! let binding = evaluator.bind(batch.schema().as_ref()).expect("columns fit");
+//! let segments = evaluator.segments().to_vec();
+//! let priorities = evaluator.priorities().to_vec();
+//! let jit = seg_jit::JitProgram::compile(
+//!     program, &[], 0, segments, priorities,
+//!     batch.schema().as_ref(), &binding, &seg_jit::JitOptions::default(),
+//! ).expect("compiles");
+//! let membership = jit.evaluate(batch).expect("no internal error");
+//! # }
+//! ```
+
+mod batch;
+mod codegen;
+mod plan;
+
+use arrow::array::{BooleanArray, StringArray};
+use arrow::buffer::{BooleanBuffer, Buffer};
+use arrow::datatypes::Schema as ArrowSchema;
+use arrow::record_batch::RecordBatch;
+use cranelift::prelude::*;
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Linkage, Module};
+use seg_diagnostics::{Code, Diagnostic, Span};
+use seg_eval::{Binding, Membership};
+use seg_ir::{Const, ParamId, Program, SegmentId};
+use std::collections::HashMap;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// Options of the compiler.
+#[derive(Clone, Debug, Default)]
+pub struct JitOptions {
+    /// Runs Cranelift's IR verifier on the generated function (tests turn it
+    /// on; it costs compile time only).
+    pub verify: bool,
+    /// Asks Cranelift to optimise (`opt_level = "speed"`). Off by default:
+    /// `"none"` compiles several times faster and these looped kernels run
+    /// as fast either way.
+    pub optimize: bool,
+}
+
+/// A subexpression the kernel does not compute natively: it runs in the
+/// reference evaluator, once per batch, and the kernel reads its result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fallback {
+    /// The segment it belongs to.
+    pub segment: SegmentId,
+    /// That segment's name.
+    pub segment_name: String,
+    /// Where the subexpression was written.
+    pub span: Span,
+    /// Why it is not compiled.
+    pub reason: String,
+}
+
+impl fmt::Display for Fallback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "segment `{}` (bytes {}..{}): {}",
+            self.segment_name, self.span.start, self.span.end, self.reason
+        )
+    }
+}
+
+/// The compiled kernel and the memory that holds it.
+struct Kernel {
+    module: Option<JITModule>,
+    entry: *const u8,
+}
+
+// SAFETY: the module is never touched after compilation except to free it on
+// drop, which `&mut self` makes exclusive; the entry point is immutable
+// machine code that reads only the buffers each call passes, so calling it
+// from several threads at once is sound.
+#[allow(unsafe_code)]
+unsafe impl Send for Kernel {}
+// SAFETY: as above; shared access only reads `entry`.
+#[allow(unsafe_code)]
+unsafe impl Sync for Kernel {}
+
+impl Drop for Kernel {
+    #[allow(unsafe_code)]
+    fn drop(&mut self) {
+        if let Some(module) = self.module.take() {
+            // SAFETY: `Kernel` owns the only pointer into this module's code
+            // and is being dropped, so no call into it is running or can start.
+            unsafe { module.free_memory() };
+        }
+    }
+}
+
+/// A program compiled to native code for one Arrow schema.
+pub struct JitProgram {
+    kernel: Kernel,
+    plan: plan::Plan,
+    /// Output position of each computed segment.
+    computed: usize,
+    /// Positions (in the computed order) of the reported segments.
+    reported: Vec<usize>,
+    /// Per reported priority group: (position, segment name) of its members.
+    groups: Vec<Vec<(usize, String)>>,
+    overrides: Vec<(ParamId, Const)>,
+    as_of: i64,
+    clif: String,
+    compile_time: Duration,
+}
+
+fn internal_error(span: Span, what: impl fmt::Display) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0901,
+        span,
+        format!("internal error in the JIT: {what}"),
+    )
+    .with_help("please report this, with the rules and the data's schema, at the Seg issue tracker")
+}
+
+/// Every segment the selection needs, dependencies first (as the evaluator
+/// orders them).
+fn needed_order(program: &Program, segments: &[SegmentId], priorities: &[usize]) -> Vec<SegmentId> {
+    let mut needed = vec![false; program.segments.len()];
+    let mut stack: Vec<SegmentId> = segments.to_vec();
+    for &p in priorities {
+        if let Some(group) = program.priorities.get(p) {
+            stack.extend(group.segments.iter().copied());
+        }
+    }
+    while let Some(id) = stack.pop() {
+        let Some(flag) = needed.get_mut(id.0 as usize) else {
+            continue;
+        };
+        if *flag {
+            continue;
+        }
+        *flag = true;
+        let segment = &program.segments[id.0 as usize];
+        seg_ir::segment_refs(&segment.where_, &mut stack);
+        if let Some(exclude) = &segment.exclude {
+            seg_ir::segment_refs(exclude, &mut stack);
+        }
+    }
+    program
+        .evaluation_order()
+        .into_iter()
+        .filter(|id| needed[id.0 as usize])
+        .collect()
+}
+
+impl JitProgram {
+    /// Compiles `program` for one Arrow schema: the physical type of every
+    /// bound column is specialised at compile time. `segments` and
+    /// `priorities` select the output as [`seg_eval::Evaluator::select`]
+    /// does; `binding` comes from [`seg_eval::Evaluator::bind`] on the same
+    /// schema. Errors are internal (E0901).
+    #[allow(clippy::too_many_arguments)]
+    pub fn compile(
+        program: &Program,
+        overrides: &[(ParamId, Const)],
+        as_of: i64,
+        segments: Vec<SegmentId>,
+        priorities: Vec<usize>,
+        arrow_schema: &ArrowSchema,
+        binding: &Binding,
+        options: &JitOptions,
+    ) -> Result<JitProgram, Diagnostic> {
+        let started = Instant::now();
+        let span = Span::default();
+        if let Some(bad) = segments
+            .iter()
+            .find(|s| s.0 as usize >= program.segments.len())
+        {
+            return Err(internal_error(span, format!("no segment {}", bad.0)));
+        }
+        let mut params: Vec<Const> = program.params.iter().map(|p| p.value.clone()).collect();
+        for (id, value) in overrides {
+            if let Some(slot) = params.get_mut(id.0 as usize) {
+                *slot = value.clone();
+            }
+        }
+        let order = needed_order(program, &segments, &priorities);
+        let mut lowerer = plan::Lowerer::new(program, params, as_of, arrow_schema, binding);
+        let seg_plans = order.iter().map(|&id| lowerer.segment(id)).collect();
+        let plan = lowerer.finish(seg_plans);
+
+        let mut slot_base = Vec::with_capacity(plan.inputs.len());
+        let mut next = 0;
+        for input in &plan.inputs {
+            slot_base.push(next);
+            next += input.slot_count();
+        }
+        let seg_pos: HashMap<SegmentId, usize> =
+            order.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let reported = segments
+            .iter()
+            .map(|id| seg_pos.get(id).copied().unwrap_or(0))
+            .collect();
+        let groups = priorities
+            .iter()
+            .filter_map(|&p| program.priorities.get(p))
+            .map(|group| {
+                group
+                    .segments
+                    .iter()
+                    .filter_map(|id| {
+                        let name = program.segments.get(id.0 as usize)?.name.clone();
+                        Some((*seg_pos.get(id)?, name))
+                    })
+                    .collect()
+            })
+            .collect();
+        let layout = codegen::Layout { slot_base, seg_pos };
+        let (kernel, clif) =
+            build_kernel(&plan, &layout, options).map_err(|e| internal_error(span, e))?;
+        Ok(JitProgram {
+            kernel,
+            plan,
+            computed: order.len(),
+            reported,
+            groups,
+            overrides: overrides.to_vec(),
+            as_of,
+            clif,
+            compile_time: started.elapsed(),
+        })
+    }
+
+    /// Evaluates one batch: the same [`Membership`] as
+    /// [`seg_eval::Evaluator::evaluate`]. Callable from many threads at once;
+    /// each call allocates its own scratch. A batch whose bound columns have
+    /// other types than the compiled schema is an error (recompile for it).
+    pub fn evaluate(&self, batch: &RecordBatch) -> Result<Membership, Diagnostic> {
+        let span = Span::default();
+        for (col, dt) in &self.plan.columns {
+            match batch.columns().get(*col) {
+                Some(array) if array.data_type() == dt => {}
+                Some(array) => {
+                    return Err(internal_error(
+                        span,
+                        format!(
+                            "column {col} is {} in this batch but was compiled as {dt}; recompile for this schema",
+                            array.data_type()
+                        ),
+                    ));
+                }
+                None => {
+                    return Err(internal_error(
+                        span,
+                        format!("column {col} is not in this batch; recompile for this schema"),
+                    ));
+                }
+            }
+        }
+        let ctx = batch::Context {
+            plan: &self.plan,
+            overrides: &self.overrides,
+            as_of: self.as_of,
+        };
+        let prepared = batch::prepare(&ctx, batch).map_err(|e| internal_error(span, e))?;
+        let rows = batch.num_rows();
+        let nwords = rows.div_ceil(64);
+        let mut out = vec![0u64; self.computed * nwords];
+        self.run(&prepared.slots, rows, &mut out)?;
+
+        let word = |pos: usize, row: usize| {
+            out.get(pos * nwords + row / 64)
+                .is_some_and(|w| w >> (row % 64) & 1 == 1)
+        };
+        let segments = self
+            .reported
+            .iter()
+            .map(|&pos| {
+                let words = out
+                    .get(pos * nwords..(pos + 1) * nwords)
+                    .map(<[u64]>::to_vec)
+                    .unwrap_or_default();
+                BooleanArray::new(BooleanBuffer::new(Buffer::from_vec(words), 0, rows), None)
+            })
+            .collect();
+        let priorities = self
+            .groups
+            .iter()
+            .map(|group| {
+                let names: Vec<Option<&str>> = (0..rows)
+                    .map(|row| {
+                        group
+                            .iter()
+                            .find(|(pos, _)| word(*pos, row))
+                            .map(|(_, name)| name.as_str())
+                    })
+                    .collect();
+                StringArray::from(names)
+            })
+            .collect();
+        Ok(Membership {
+            segments,
+            priorities,
+        })
+    }
+
+    /// Calls the kernel.
+    #[allow(unsafe_code)]
+    fn run(&self, slots: &[u64], rows: usize, out: &mut [u64]) -> Result<(), Diagnostic> {
+        let expected: usize = self.plan.inputs.iter().map(plan::Input::slot_count).sum();
+        if slots.len() != expected || out.len() != self.computed * rows.div_ceil(64) {
+            return Err(internal_error(
+                Span::default(),
+                "slot table of the wrong size",
+            ));
+        }
+        type KernelFn = extern "C" fn(*const u64, u64, *mut u64);
+        // SAFETY: `entry` is the finalized address of the function that
+        // `build_kernel` declared with exactly this signature (three pointer-sized
+        // integer parameters, no result, the platform's C calling convention),
+        // and the module that owns the code lives as long as `self`.
+        let kernel: KernelFn =
+            unsafe { std::mem::transmute::<*const u8, KernelFn>(self.kernel.entry) };
+        // The kernel reads only what `batch::prepare` checked: values of rows
+        // `0..rows` of each column, `rows.div_ceil(64)` words of each word
+        // buffer, `len + 1` entries of each dictionary table; and writes
+        // `computed × nwords` words of `out`, whose size was checked above.
+        kernel(slots.as_ptr(), rows as u64, out.as_mut_ptr());
+        Ok(())
+    }
+
+    /// The Cranelift IR of the kernel, as text (for `seg explain --clif`).
+    pub fn clif(&self) -> &str {
+        &self.clif
+    }
+
+    /// The subexpressions evaluated by the reference evaluator rather than by
+    /// native code or a dedicated helper, with their segment and the reason.
+    pub fn fallbacks(&self) -> &[Fallback] {
+        &self.plan.fallbacks
+    }
+
+    /// How long [`JitProgram::compile`] took.
+    pub fn compile_time(&self) -> Duration {
+        self.compile_time
+    }
+}
+
+fn build_kernel(
+    plan: &plan::Plan,
+    layout: &codegen::Layout,
+    options: &JitOptions,
+) -> Result<(Kernel, String), String> {
+    let mut flag_builder = settings::builder();
+    let set = |b: &mut settings::Builder, k: &str, v: &str| b.set(k, v).map_err(|e| e.to_string());
+    set(
+        &mut flag_builder,
+        "opt_level",
+        if options.optimize { "speed" } else { "none" },
+    )?;
+    set(
+        &mut flag_builder,
+        "enable_verifier",
+        if options.verify { "true" } else { "false" },
+    )?;
+    set(&mut flag_builder, "is_pic", "false")?;
+    let isa = cranelift_native::builder()
+        .map_err(|e| e.to_string())?
+        .finish(settings::Flags::new(flag_builder))
+        .map_err(|e| e.to_string())?;
+    let builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+    let mut module = JITModule::new(builder);
+    let mut ctx = module.make_context();
+    let pointer = module.target_config().pointer_type();
+    for _ in 0..3 {
+        ctx.func.signature.params.push(AbiParam::new(pointer));
+    }
+    let id = module
+        .declare_function("seg_kernel", Linkage::Local, &ctx.func.signature)
+        .map_err(|e| e.to_string())?;
+    let mut fbc = FunctionBuilderContext::new();
+    codegen::emit(
+        &mut ctx.func,
+        &mut fbc,
+        plan,
+        layout,
+        module.target_config(),
+    )?;
+    let clif = ctx.func.display().to_string();
+    module
+        .define_function(id, &mut ctx)
+        .map_err(|e| format!("{e:?}"))?;
+    module.clear_context(&mut ctx);
+    module.finalize_definitions().map_err(|e| e.to_string())?;
+    let entry = module.get_finalized_function(id);
+    Ok((
+        Kernel {
+            module: Some(module),
+            entry,
+        },
+        clif,
+    ))
+}
