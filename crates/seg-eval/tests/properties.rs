@@ -21,24 +21,12 @@ use arrow::array::{
 use arrow::datatypes::Int32Type;
 use arrow::record_batch::RecordBatch;
 use proptest::prelude::*;
+use seg_testkit::generate::{
+    self, SCHEMA, arithmetic, before_after, compare, contains_quantified, is_missing, membership,
+    string_test,
+};
+use seg_testkit::{Rng, members};
 use std::sync::Arc;
-
-const SCHEMA: &str = r#"schema {
-  i: int
-  f: float
-  d: decimal
-  b: bool
-  s: string
-  dt: date
-  ts: timestamp
-  ls: list<string>
-}
-param p_int = 7
-param p_dec = 2.50
-param p_str = "b"
-param p_win = 30 days
-param p_list = ["a", "b"]
-"#;
 
 fn int_expr() -> BoxedStrategy<String> {
     let leaf = prop_oneof![
@@ -51,15 +39,7 @@ fn int_expr() -> BoxedStrategy<String> {
         Just("days_since(ts)".to_string()),
         Just("year(dt)".to_string()),
     ];
-    leaf.prop_recursive(2, 8, 2, |inner| {
-        (
-            inner.clone(),
-            prop::sample::select(vec!["+", "-", "*", "%"]),
-            inner,
-        )
-            .prop_map(|(a, op, b)| format!("({a} {op} {b})"))
-    })
-    .boxed()
+    arithmetic(leaf.boxed(), 2, 8)
 }
 
 fn num_expr() -> BoxedStrategy<String> {
@@ -106,54 +86,34 @@ fn time_expr() -> BoxedStrategy<String> {
 }
 
 fn predicate() -> BoxedStrategy<String> {
-    let cmp = prop::sample::select(vec!["==", "!=", "<", "<=", ">", ">="]);
     prop_oneof![
-        (num_expr(), cmp.clone(), num_expr()).prop_map(|(a, op, b)| format!("{a} {op} {b}")),
-        (string_expr(), cmp.clone(), string_expr()).prop_map(|(a, op, b)| format!("{a} {op} {b}")),
-        (time_expr(), cmp, time_expr()).prop_map(|(a, op, b)| format!("{a} {op} {b}")),
+        compare(num_expr(), num_expr()),
+        compare(string_expr(), string_expr()),
+        compare(time_expr(), time_expr()),
         Just("b".to_string()),
         Just("b == false".to_string()),
-        (num_expr(), any::<bool>())
-            .prop_map(|(a, n)| format!("{a} {}in [0, 1, 2.5, -3]", if n { "not " } else { "" })),
-        (string_expr(), any::<bool>())
-            .prop_map(|(a, n)| format!("{a} {}in p_list", if n { "not " } else { "" })),
+        membership(num_expr(), "[0, 1, 2.5, -3]"),
+        membership(string_expr(), "p_list"),
         (num_expr(), num_expr(), num_expr())
             .prop_map(|(a, lo, hi)| format!("{a} between {lo} and {hi}")),
-        (
+        string_test(
             string_expr(),
-            prop::sample::select(vec!["contains", "starts with", "ends with", "not contains"]),
+            vec!["contains", "starts with", "ends with", "not contains"],
             string_expr()
-        )
-            .prop_map(|(a, op, b)| format!("{a} {op} {b}")),
+        ),
         Just("s matches \"^[a-c]\"".to_string()),
-        prop::sample::select(vec!["any", "all", "none"])
-            .prop_map(|q| format!("ls contains {q} [\"a\", \"c\"]")),
+        contains_quantified("ls", "[\"a\", \"c\"]"),
         Just("ls contains \"b\"".to_string()),
-        prop::sample::select(vec!["i", "f", "d", "b", "s", "dt", "ts", "ls"])
-            .prop_map(|x| format!("{x} is missing")),
+        is_missing(vec!["i", "f", "d", "b", "s", "dt", "ts", "ls"]),
         Just("ts within p_win".to_string()),
         Just("dt within 1 month".to_string()),
-        (
-            time_expr(),
-            prop::sample::select(vec!["before", "after"]),
-            time_expr()
-        )
-            .prop_map(|(a, w, b)| format!("{a} {w} {b}")),
+        before_after(time_expr),
     ]
     .boxed()
 }
 
 fn condition() -> BoxedStrategy<String> {
-    predicate()
-        .prop_recursive(3, 16, 3, |inner| {
-            prop_oneof![
-                inner.clone().prop_map(|x| format!("not ({x})")),
-                prop::collection::vec(inner.clone(), 2..4)
-                    .prop_map(|xs| format!("({})", xs.join(" and "))),
-                prop::collection::vec(inner, 2..4).prop_map(|xs| format!("({})", xs.join(" or "))),
-            ]
-        })
-        .boxed()
+    generate::condition(predicate(), 3, 16)
 }
 
 /// Random rows: `null_percent` of each column missing, extremes and NaN mixed in.
@@ -169,13 +129,8 @@ fn batch_strategy() -> BoxedStrategy<RecordBatch> {
 
 fn make_batch(null_percent: u8, rows: usize, seed: u64) -> RecordBatch {
     // A small deterministic generator keeps the batch a function of the seed.
-    let mut state = seed | 1;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = Rng::new(seed);
+    let mut next = move || rng.next();
     let present = |next: &mut dyn FnMut() -> u64| (next() % 100) as u8 >= null_percent;
     let ints = [0i64, 1, -1, 7, i64::MAX, i64::MIN, 3, -3];
     let floats = [0.0f64, -0.0, 2.5, f64::NAN, 1e308, -7.0, 0.1, f64::INFINITY];
@@ -244,10 +199,6 @@ fn make_batch(null_percent: u8, rows: usize, seed: u64) -> RecordBatch {
         ),
         ("ls", Arc::new(ls.finish())),
     ])
-}
-
-fn members(array: &BooleanArray) -> Vec<bool> {
-    (0..array.len()).map(|i| array.value(i)).collect()
 }
 
 proptest! {

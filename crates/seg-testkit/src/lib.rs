@@ -1,0 +1,94 @@
+//! Test support shared by the crates' test suites (`seg-eval`, `seg-jit`,
+//! `seg-prune`): check a program from source text, build record batches,
+//! read memberships, a small deterministic random generator for test data,
+//! and the building blocks of the proptest generator of well-typed Seg
+//! conditions.
+//!
+//! Only a dev-dependency: nothing here is part of any crate's public API.
+
+// Test support: failing loudly (unwrap, expect, panic) is how a test reports
+// a broken fixture, so the workspace's warnings against them do not apply.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod generate;
+
+use arrow::array::{Array, ArrayRef, BooleanArray};
+use arrow::datatypes::{Field, Schema};
+use arrow::record_batch::RecordBatch;
+use seg_ir::Program;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The `as of` instant the tests evaluate at: 2026-11-24T00:00:00Z, in
+/// microseconds since the epoch.
+pub const AS_OF: i64 = 1_795_478_400_000_000;
+
+/// A source loader with no files: every `import` fails to load.
+struct NoFiles;
+
+impl seg_check::SourceLoader for NoFiles {
+    fn load(&self, path: &Path) -> Result<(PathBuf, String), seg_check::LoadError> {
+        Err(seg_check::LoadError::Io(format!(
+            "no file {}",
+            path.display()
+        )))
+    }
+}
+
+/// Checks a program from source text (as `test.seg`, with no files to
+/// import); panics with the diagnostics when it does not check.
+pub fn program(source: &str) -> Program {
+    let checked = seg_check::check_source(Path::new("test.seg"), source, &NoFiles);
+    match checked.program {
+        Some(p) if !checked.has_errors() => p,
+        _ => panic!(
+            "program does not check: {:#?}\n{source}",
+            checked.diagnostics
+        ),
+    }
+}
+
+/// A batch from named columns, every field nullable.
+pub fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|(name, array)| Field::new(*name, array.data_type().clone(), true))
+        .collect();
+    RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns.into_iter().map(|(_, a)| a).collect(),
+    )
+    .unwrap()
+}
+
+/// The values of a membership array, row by row (a null reads as its
+/// underlying value bit).
+pub fn members(array: &BooleanArray) -> Vec<bool> {
+    (0..array.len()).map(|i| array.value(i)).collect()
+}
+
+/// A xorshift64 generator: test data that is a function of a seed, the same
+/// on every platform.
+#[derive(Clone, Debug)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A generator seeded with `seed` (made odd, so never the zero state).
+    pub fn new(seed: u64) -> Self {
+        Rng(seed | 1)
+    }
+
+    /// The next value of the stream.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// The next value reduced modulo `n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
