@@ -69,30 +69,34 @@ def main() -> int:
         print("duckdb is not installed: pip install duckdb", file=sys.stderr)
         return 2
     rules = Path(__file__).with_name("crosscheck.seg")
-    run = subprocess.run(
-        [seg, "run", str(rules), "--data", data, "--as-of", AS_OF, "--summary", "json"],
-        capture_output=True,
-        text=True,
-    )
-    if run.returncode != 0:
-        print(run.stderr, file=sys.stderr)
-        return 2
-    seg_counts = {s["name"]: s["members"] for s in json.loads(run.stdout)["segments"]}
-    missing = set(SQL) ^ set(seg_counts)
-    if missing:
-        print(f"segments without a counterpart: {sorted(missing)}", file=sys.stderr)
-        return 2
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     filters = ", ".join(f"count(*) FILTER (WHERE {pred}) AS {name}" for name, pred in SQL.items())
     row = con.execute(f"SELECT count(*) AS profiles, {filters} FROM read_parquet('{data}')").fetchone()
     duck = dict(zip(["profiles", *SQL], row))
     mismatches = 0
-    for name in SQL:
-        flag = "ok" if duck[name] == seg_counts[name] else "MISMATCH"
-        mismatches += flag != "ok"
-        print(f"{flag:8} {name:28} seg {seg_counts[name]:>9}  duckdb {duck[name]:>9}")
-    print(f"{len(SQL) - mismatches} passed, {mismatches} failed")
+    # Both engines, each against DuckDB: the JIT (the default) and the
+    # reference evaluator.
+    for engine in ["jit", "interp"]:
+        run = subprocess.run(
+            [seg, "run", str(rules), "--data", data, "--as-of", AS_OF, "--summary", "json", "--engine", engine],
+            capture_output=True,
+            text=True,
+        )
+        if run.returncode != 0:
+            print(run.stderr, file=sys.stderr)
+            return 2
+        seg_counts = {s["name"]: s["members"] for s in json.loads(run.stdout)["segments"]}
+        missing = set(SQL) ^ set(seg_counts)
+        if missing:
+            print(f"segments without a counterpart: {sorted(missing)}", file=sys.stderr)
+            return 2
+        for name in SQL:
+            flag = "ok" if duck[name] == seg_counts[name] else "MISMATCH"
+            mismatches += flag != "ok"
+            print(f"{flag:8} {engine:6} {name:28} seg {seg_counts[name]:>9}  duckdb {duck[name]:>9}")
+    SQL_RUNS = 2
+    print(f"{SQL_RUNS * len(SQL) - mismatches} passed, {mismatches} failed")
     return 1 if mismatches else 0
 
 

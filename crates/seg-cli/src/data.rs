@@ -86,7 +86,55 @@ pub struct Input {
     /// Total rows, when the format says so up front.
     pub total_rows: Option<u64>,
     /// The batches, in order.
-    pub batches: Box<dyn Iterator<Item = Result<RecordBatch, DataError>> + Send>,
+    pub batches: Box<dyn Iterator<Item = Result<InputBatch, DataError>> + Send>,
+    /// What statistics-based pruning skipped (Parquet only).
+    pub pruning: Option<PruneReport>,
+}
+
+/// One batch of input.
+pub struct InputBatch {
+    /// The rows (for `skipped` batches, only the key column).
+    pub batch: RecordBatch,
+    /// True when statistics proved no row here is in any reported segment:
+    /// the batch is read only to write the key of each profile to `--out`.
+    pub skipped: bool,
+}
+
+impl InputBatch {
+    fn evaluated(batch: RecordBatch) -> Self {
+        InputBatch {
+            batch,
+            skipped: false,
+        }
+    }
+}
+
+/// Statistics-based pruning of a Parquet file, as `seg run --summary json`
+/// reports it.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct PruneReport {
+    /// Row groups in the file.
+    pub row_groups: usize,
+    /// Row groups whose statistics allowed a member, read and evaluated.
+    pub row_groups_read: usize,
+    /// Row groups proven to hold no member, not evaluated.
+    pub row_groups_skipped: usize,
+    /// Page ranges considered within the row groups read (0 without a page index).
+    pub pages: usize,
+    /// Page ranges proven to hold no member, not read.
+    pub pages_skipped: usize,
+    /// Rows not evaluated (in skipped row groups and pages).
+    pub rows_skipped: u64,
+}
+
+/// How to prune a Parquet input.
+pub struct Pruning<'a> {
+    /// The decision procedure, built from the optimized program.
+    pub pruner: &'a seg_prune::Pruner,
+    /// When results are written per profile, the key column: skipped row
+    /// groups are still read for it (and page pruning is off), so the output
+    /// lists every profile.
+    pub keep_key: Option<&'a str>,
 }
 
 /// Opens `path` for the given fields of `program`.
@@ -96,6 +144,7 @@ pub fn open(
     program: &Program,
     fields: &[FieldId],
     batch_rows: usize,
+    pruning: Option<Pruning<'_>>,
 ) -> Result<Input, DataError> {
     let file = File::open(path).map_err(|e| DataError {
         code: "E0801",
@@ -107,7 +156,7 @@ pub fn open(
         .map(|f| program.schema.field(*f).name.as_str())
         .collect();
     match format {
-        DataFormat::Parquet => open_parquet(path, file, &names, batch_rows),
+        DataFormat::Parquet => open_parquet(path, file, &names, batch_rows, pruning),
         DataFormat::Arrow => open_ipc(path, file, &names),
         DataFormat::Csv => open_csv(path, file, program, fields, batch_rows),
         DataFormat::Jsonl => open_jsonl(path, file, program, fields, batch_rows),
@@ -135,30 +184,147 @@ fn open_parquet(
     file: File,
     names: &[&str],
     batch_rows: usize,
+    pruning: Option<Pruning<'_>>,
 ) -> Result<Input, DataError> {
     use parquet::arrow::ProjectionMask;
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| DataError::unreadable(path, "Parquet", e))?;
-    let indexes = projection(builder.schema(), names);
-    let columns = column_names(builder.schema());
-    let total_rows = u64::try_from(builder.metadata().file_metadata().num_rows()).ok();
-    let mask = ProjectionMask::roots(builder.parquet_schema(), indexes);
-    let reader = builder
-        .with_projection(mask)
-        .with_batch_size(batch_rows)
-        .build()
-        .map_err(|e| DataError::unreadable(path, "Parquet", e))?;
-    let schema = reader.schema();
+    use parquet::arrow::arrow_reader::{
+        ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    };
+    use parquet::file::metadata::PageIndexPolicy;
+    let unreadable = |e: parquet::errors::ParquetError| DataError::unreadable(path, "Parquet", e);
+    // The page index is read when present: it lets pruning skip pages.
+    let options = ArrowReaderOptions::new().with_page_index_policy(if pruning.is_some() {
+        PageIndexPolicy::Optional
+    } else {
+        PageIndexPolicy::Skip
+    });
+    let metadata = ArrowReaderMetadata::load(&file, options).map_err(unreadable)?;
+    let indexes = projection(metadata.schema(), names);
+    let columns = column_names(metadata.schema());
+    let total_rows = u64::try_from(metadata.metadata().file_metadata().num_rows()).ok();
+    let parquet_schema = metadata.metadata().file_metadata().schema_descr_ptr();
+    let mask = ProjectionMask::roots(&parquet_schema, indexes.clone());
     let label = path.to_path_buf();
-    Ok(Input {
-        schema,
-        columns,
-        total_rows,
-        batches: Box::new(
-            reader.map(move |b| b.map_err(|e| DataError::unreadable(&label, "Parquet", e))),
-        ),
-    })
+    let wrap = move |b: Result<RecordBatch, arrow::error::ArrowError>| {
+        b.map_err(|e| DataError::unreadable(&label, "Parquet", e))
+    };
+    let Some(pruning) = pruning else {
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
+            .with_projection(mask)
+            .with_batch_size(batch_rows)
+            .build()
+            .map_err(unreadable)?;
+        return Ok(Input {
+            schema: reader.schema(),
+            columns,
+            total_rows,
+            batches: Box::new(reader.map(move |b| wrap(b).map(InputBatch::evaluated))),
+            pruning: None,
+        });
+    };
+    let plan = pruning.pruner.plan(metadata.metadata(), metadata.schema());
+    let row_counts: Vec<u64> = metadata
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| u64::try_from(g.num_rows()).unwrap_or(0))
+        .collect();
+    let mut report = PruneReport {
+        row_groups: row_counts.len(),
+        row_groups_read: plan.row_groups.len(),
+        row_groups_skipped: plan.skipped_row_groups.len(),
+        pages: 0,
+        pages_skipped: 0,
+        rows_skipped: plan
+            .skipped_row_groups
+            .iter()
+            .map(|&g| row_counts.get(g).copied().unwrap_or(0))
+            .sum(),
+    };
+    let schema = Arc::new(
+        metadata
+            .schema()
+            .project(&indexes)
+            .map_err(|e| DataError::unreadable(path, "Parquet", e))?,
+    );
+    let key_index = pruning
+        .keep_key
+        .and_then(|key| metadata.schema().index_of(key).ok());
+    match key_index {
+        None => {
+            // Only the groups (and pages) that may hold a member are read.
+            let mut builder =
+                ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
+                    .with_projection(mask)
+                    .with_batch_size(batch_rows)
+                    .with_row_groups(plan.row_groups.clone());
+            if let Some(selection) = plan.selection.clone() {
+                report.pages = plan.pages_total;
+                report.pages_skipped = plan.pages_skipped;
+                report.rows_skipped += plan.rows_skipped_by_pages;
+                builder = builder.with_row_selection(selection);
+            }
+            let reader = builder.build().map_err(unreadable)?;
+            Ok(Input {
+                schema,
+                columns,
+                total_rows,
+                batches: Box::new(reader.map(move |b| wrap(b).map(InputBatch::evaluated))),
+                pruning: Some(report),
+            })
+        }
+        Some(key_index) => {
+            // Every group in file order: skipped ones for their keys only.
+            let key_mask = ProjectionMask::roots(&parquet_schema, [key_index]);
+            let skipped = plan.skipped_row_groups.clone();
+            let path = path.to_path_buf();
+            let groups = (0..row_counts.len()).map(move |group| {
+                let is_skipped = skipped.contains(&group);
+                let reader = file
+                    .try_clone()
+                    .map_err(|e| DataError {
+                        code: "E0801",
+                        message: format!(
+                            "cannot read `{}`: {}",
+                            path.display(),
+                            seg::io_reason(&e)
+                        ),
+                        help: None,
+                    })
+                    .and_then(|file| {
+                        ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
+                            .with_projection(if is_skipped {
+                                key_mask.clone()
+                            } else {
+                                mask.clone()
+                            })
+                            .with_batch_size(batch_rows)
+                            .with_row_groups(vec![group])
+                            .build()
+                            .map_err(|e| DataError::unreadable(&path, "Parquet", e))
+                    });
+                let wrap = wrap.clone();
+                let batches: Box<dyn Iterator<Item = Result<InputBatch, DataError>> + Send> =
+                    match reader {
+                        Ok(reader) => Box::new(reader.map(move |b| {
+                            wrap(b).map(|batch| InputBatch {
+                                batch,
+                                skipped: is_skipped,
+                            })
+                        })),
+                        Err(e) => Box::new(std::iter::once(Err(e))),
+                    };
+                batches
+            });
+            Ok(Input {
+                schema,
+                columns,
+                total_rows,
+                batches: Box::new(groups.flatten()),
+                pruning: Some(report),
+            })
+        }
+    }
 }
 
 fn open_ipc(path: &Path, mut file: File, names: &[&str]) -> Result<Input, DataError> {
@@ -185,9 +351,11 @@ fn open_ipc(path: &Path, mut file: File, names: &[&str]) -> Result<Input, DataEr
             schema: reader.schema(),
             columns,
             total_rows,
-            batches: Box::new(
-                reader.map(move |b| b.map_err(|e| DataError::unreadable(&label, "Arrow IPC", e))),
-            ),
+            batches: Box::new(reader.map(move |b| {
+                b.map(InputBatch::evaluated)
+                    .map_err(|e| DataError::unreadable(&label, "Arrow IPC", e))
+            })),
+            pruning: None,
         })
     } else {
         let buffered = BufReader::new(file);
@@ -210,11 +378,11 @@ fn open_ipc(path: &Path, mut file: File, names: &[&str]) -> Result<Input, DataEr
             schema: reader.schema(),
             columns,
             total_rows: None,
-            batches: Box::new(
-                reader.map(move |b| {
-                    b.map_err(|e| DataError::unreadable(&label, "Arrow IPC stream", e))
-                }),
-            ),
+            batches: Box::new(reader.map(move |b| {
+                b.map(InputBatch::evaluated)
+                    .map_err(|e| DataError::unreadable(&label, "Arrow IPC stream", e))
+            })),
+            pruning: None,
         })
     }
 }
@@ -445,7 +613,8 @@ fn convert_text_input(
         schema: converted_schema,
         columns,
         total_rows: None,
-        batches: Box::new(batches),
+        batches: Box::new(batches.map(|b| b.map(InputBatch::evaluated))),
+        pruning: None,
     })
 }
 

@@ -8,6 +8,7 @@
 
 pub mod commands;
 pub mod data;
+pub mod engine;
 pub mod files;
 pub mod render;
 

@@ -20,6 +20,11 @@ enum Command {
     Fmt(commands::fmt::Args),
     /// Evaluate the segments over profile data and report their sizes.
     Run(commands::run::Args),
+    /// Show what the compiler makes of each segment: checked and optimized
+    /// conditions and the rewrites between them.
+    Explain(commands::explain::Args),
+    /// Time evaluation (not I/O) of each engine on data held in memory.
+    Bench(commands::bench::Args),
     /// Run the `test` blocks of rule files.
     Test(commands::test::Args),
     /// Work with schemas: `seg schema infer DATA` prints one for a data file.
@@ -44,6 +49,8 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&args),
         Command::Fmt(args) => commands::fmt::run(&args),
         Command::Run(args) => commands::run::run(&args),
+        Command::Explain(args) => commands::explain::run(&args),
+        Command::Bench(args) => commands::bench::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::Schema(args) => commands::schema::run(&args),
     };

@@ -339,18 +339,26 @@ fn every_input_format_gives_the_hand_computed_counts() {
     let dir = workspace();
     let expected: Vec<(String, u64)> = EXPECTED.iter().map(|(n, c)| (n.to_string(), *c)).collect();
     for data in write_all_formats(dir.path()) {
-        for threads in ["1", "2"] {
+        for (threads, engine) in [("1", "jit"), ("2", "jit"), ("1", "interp"), ("2", "interp")] {
             // Batches of 3 rows cross row-group and batch boundaries.
             let s = summary(
                 dir.path(),
                 &data,
-                &["--threads", threads, "--batch-rows", "3"],
+                &[
+                    "--threads",
+                    threads,
+                    "--batch-rows",
+                    "3",
+                    "--engine",
+                    engine,
+                ],
             );
+            assert_eq!(s["engine"], engine);
             assert_eq!(s["profiles"], 8, "{}", data.display());
             assert_eq!(
                 members(&s),
                 expected,
-                "{} with {threads} threads",
+                "{} with {threads} threads on {engine}",
                 data.display()
             );
             let tiering = &s["priorities"][0];
@@ -796,4 +804,130 @@ fn bundled_data_summary_snapshot() {
         .collect::<Vec<_>>()
         .join("\n");
     insta::assert_snapshot!(table);
+}
+
+/// A file sorted by age in 8 row groups of 500 rows, with a page index and
+/// pages of 100 rows: the shape pruning is for.
+fn write_sorted_parquet(path: &Path) {
+    let rows = 4_000usize;
+    let ids: Vec<i64> = (0..rows as i64).collect();
+    // Ages rise with the row; every 7th is missing.
+    let ages: Vec<Option<i64>> = (0..rows)
+        .map(|i| (i % 7 != 3).then_some(i as i64 / 50))
+        .collect();
+    let ltv: Vec<Option<f64>> = (0..rows).map(|i| Some((i % 1_000) as f64)).collect();
+    let spend: Vec<Option<i128>> = (0..rows).map(|i| Some((i % 300) as i128 * 100)).collect();
+    let country: Vec<Option<&str>> = (0..rows).map(|i| Some(["US", "DE", "FR"][i % 3])).collect();
+    let tier: Vec<Option<&str>> = (0..rows).map(|i| (i % 2 == 0).then_some("gold")).collect();
+    let mut tags = ListBuilder::new(StringBuilder::new());
+    for i in 0..rows {
+        tags.append_value([Some(if i % 5 == 0 { "yoga" } else { "run" })]);
+    }
+    let seen: Vec<Option<i64>> = (0..rows)
+        .map(|i| Some(1_795_478_400_000_000 - (i as i64 % 90) * 86_400_000_000))
+        .collect();
+    let joined: Vec<Option<i32>> = (0..rows).map(|i| Some(20_000 + (i % 700) as i32)).collect();
+    let opt_in: Vec<Option<bool>> = (0..rows).map(|i| Some(i % 3 != 0)).collect();
+    let batch = common_batch(vec![
+        ("id", Arc::new(Int64Array::from(ids)) as ArrayRef),
+        ("age", Arc::new(Int64Array::from(ages))),
+        ("ltv", Arc::new(Float64Array::from(ltv))),
+        (
+            "spend",
+            Arc::new(
+                Decimal128Array::from(spend)
+                    .with_precision_and_scale(12, 2)
+                    .unwrap(),
+            ),
+        ),
+        ("country", Arc::new(StringArray::from(country))),
+        ("tier", Arc::new(StringArray::from(tier))),
+        ("tags", Arc::new(tags.finish())),
+        (
+            "seen",
+            Arc::new(TimestampMicrosecondArray::from(seen).with_timezone("UTC")),
+        ),
+        ("joined", Arc::new(Date32Array::from(joined))),
+        ("opt_in", Arc::new(BooleanArray::from(opt_in))),
+    ]);
+    let properties = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(500))
+        .set_data_page_row_count_limit(100)
+        .set_write_batch_size(100)
+        .set_statistics_enabled(parquet::file::properties::EnabledStatistics::Page)
+        .build();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+fn common_batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+        .collect();
+    RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns.into_iter().map(|(_, a)| a).collect(),
+    )
+    .unwrap()
+}
+
+/// Statistics prune row groups and pages on a selective query over a sorted
+/// file, and the sizes and the per-profile output are the same as without
+/// pruning (and without the optimizer).
+#[test]
+fn pruning_skips_row_groups_with_identical_results() {
+    let dir = workspace();
+    let data = dir.path().join("sorted.parquet");
+    write_sorted_parquet(&data);
+    for selection in ["adults", "adults,big,local_gold", "tiering"] {
+        let pruned = summary(dir.path(), &data, &["--segments", selection]);
+        let full = summary(
+            dir.path(),
+            &data,
+            &["--segments", selection, "--no-prune", "--no-optimize"],
+        );
+        assert_eq!(members(&pruned), members(&full), "{selection}");
+        assert_eq!(pruned["priorities"], full["priorities"], "{selection}");
+        assert_eq!(pruned["profiles"], 4_000);
+        assert!(full["pruning"].is_null());
+    }
+    // `adults` (age >= 18) cannot match the first 900 rows: row group 0
+    // (ages 0-9) is skipped whole, and so are the pages of group 1 below 18.
+    let pruned = summary(dir.path(), &data, &["--segments", "adults"]);
+    let pruning = &pruned["pruning"];
+    assert_eq!(pruning["row_groups"], 8, "{pruning}");
+    assert_eq!(pruning["row_groups_skipped"], 1, "{pruning}");
+    assert!(pruning["pages_skipped"].as_u64().unwrap() >= 4, "{pruning}");
+    assert!(
+        pruning["rows_skipped"].as_u64().unwrap() >= 900,
+        "{pruning}"
+    );
+    // With `--out`, skipped row groups are read for their keys only: every
+    // profile is in the output, with the same values as a full run.
+    for (name, extra) in [("pruned.csv", vec![]), ("full.csv", vec!["--no-prune"])] {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "run",
+            "rules.seg",
+            "--data",
+            data.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "--segments",
+            "adults,tiering",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let result = seg(&args, dir.path());
+        assert_eq!(code(&result), 0, "{}", stderr(&result));
+    }
+    let pruned = std::fs::read_to_string(dir.path().join("pruned.csv")).unwrap();
+    let full = std::fs::read_to_string(dir.path().join("full.csv")).unwrap();
+    assert_eq!(pruned.lines().count(), 4_001);
+    assert_eq!(pruned, full);
 }

@@ -42,13 +42,22 @@ pub struct Args {
     /// Worker threads [default: all cores].
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Evaluation engine: `auto` picks the fastest available; `interp` is the
-    /// reference evaluator.
+    /// Evaluation engine: `jit` compiles the program to native code, `interp`
+    /// is the reference evaluator, `auto` is the JIT with the evaluator as a
+    /// fallback.
     #[arg(long, value_enum, default_value = "auto")]
     pub engine: Engine,
     /// Summary format: a table on stderr, or JSON on stdout.
     #[arg(long, value_enum, default_value = "human")]
     pub summary: SummaryFormat,
+    /// Evaluate the program as checked, without the optimizer's rewrites
+    /// (for comparing; results are the same).
+    #[arg(long)]
+    pub no_optimize: bool,
+    /// Read every Parquet row group and page, even those whose statistics
+    /// prove they hold no member (for comparing; results are the same).
+    #[arg(long)]
+    pub no_prune: bool,
     /// Rows per batch read from the data.
     #[arg(long, default_value_t = 65_536, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_rows: u32,
@@ -57,8 +66,10 @@ pub struct Args {
 /// Evaluation engines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Engine {
-    /// The fastest engine available (today: the reference evaluator).
+    /// The JIT; the reference evaluator if the JIT cannot compile the program.
     Auto,
+    /// Native code compiled with Cranelift (fails if it cannot compile).
+    Jit,
     /// The reference evaluator.
     Interp,
 }
@@ -73,7 +84,7 @@ pub enum SummaryFormat {
 }
 
 /// Prints a data or option error; always exit 2.
-fn fail(error: DataError) -> Outcome {
+pub fn fail(error: DataError) -> Outcome {
     eprintln!("error[{}]: {}", error.code, error.message);
     if let Some(help) = error.help {
         eprintln!("  help: {help}");
@@ -143,26 +154,65 @@ pub fn select(
     Ok((segments, priorities))
 }
 
+/// Reads and checks the rules; a file that cannot be read is an E0801/E0802
+/// error (exit 2), while problems in the rules are in the result.
+pub fn read_rules(path: &Path) -> Result<seg::Checked, DataError> {
+    match seg::read_source(path) {
+        Err(seg::LoadError::Io(reason)) => Err(DataError {
+            code: "E0801",
+            message: format!("cannot read `{}`: {reason}", path.display()),
+            help: None,
+        }),
+        Err(seg::LoadError::NotUtf8) => Err(DataError {
+            code: "E0802",
+            message: format!("`{}` is not UTF-8 text", path.display()),
+            help: None,
+        }),
+        _ => Ok(seg::check_file(path)),
+    }
+}
+
+/// Parses every `--param NAME=VALUE` against the program's params.
+pub fn parse_overrides(
+    program: &Program,
+    assignments: &[String],
+) -> Result<Vec<(seg::ir::ParamId, seg::ir::Const)>, DataError> {
+    assignments
+        .iter()
+        .map(|assignment| {
+            seg::check::parse_param_override(program, assignment).map_err(|e| DataError {
+                code: e.code.as_str(),
+                message: e.message,
+                help: Some(e.help),
+            })
+        })
+        .collect()
+}
+
+/// The segments and priority groups `--segments` names, or all of them.
+pub fn selection(
+    program: &Program,
+    names: &[String],
+) -> Result<(Vec<SegmentId>, Vec<usize>), DataError> {
+    if names.is_empty() {
+        Ok((
+            (0..program.segments.len())
+                .map(|i| SegmentId(u32::try_from(i).unwrap_or(u32::MAX)))
+                .collect(),
+            (0..program.priorities.len()).collect(),
+        ))
+    } else {
+        select(program, names)
+    }
+}
+
 /// Runs `seg run`.
 pub fn run(args: &Args) -> Outcome {
     let started = Instant::now();
     let color = crate::commands::check::Color::Auto.enabled();
-    let checked = match seg::read_source(&args.rules) {
-        Err(seg::LoadError::Io(reason)) => {
-            return fail(DataError {
-                code: "E0801",
-                message: format!("cannot read `{}`: {reason}", args.rules.display()),
-                help: None,
-            });
-        }
-        Err(seg::LoadError::NotUtf8) => {
-            return fail(DataError {
-                code: "E0802",
-                message: format!("`{}` is not UTF-8 text", args.rules.display()),
-                help: None,
-            });
-        }
-        _ => seg::check_file(&args.rules),
+    let checked = match read_rules(&args.rules) {
+        Ok(checked) => checked,
+        Err(e) => return fail(e),
     };
     let has_errors = checked.has_errors();
     eprint!(
@@ -181,26 +231,30 @@ pub fn run(args: &Args) -> Outcome {
         },
         None => chrono::Utc::now().timestamp_micros(),
     };
-    let mut overrides = Vec::new();
-    for assignment in &args.params {
-        match seg::check::parse_param_override(program, assignment) {
-            Ok(o) => overrides.push(o),
-            Err(e) => {
-                return fail(DataError {
-                    code: e.code.as_str(),
-                    message: e.message,
-                    help: Some(e.help),
-                });
-            }
-        }
-    }
-    let mut evaluator = seg_eval::Evaluator::new(program, &overrides, as_of);
-    if !args.segments.is_empty() {
-        match select(program, &args.segments) {
-            Ok((segments, priorities)) => evaluator = evaluator.select(segments, priorities),
-            Err(e) => return fail(e),
-        }
-    }
+    let overrides = match parse_overrides(program, &args.params) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let (segments, priorities) = match selection(program, &args.segments) {
+        Ok(selected) => selected,
+        Err(e) => return fail(e),
+    };
+    // The optimized program keeps every segment's id (hidden shared segments
+    // come after), so the selection applies to it unchanged.
+    let params = seg::opt::param_values(program, &overrides);
+    let optimized = (!args.no_optimize).then(|| {
+        seg::opt::optimize(
+            program,
+            &seg::opt::Options {
+                params: Some(params.clone()),
+                as_of: Some(as_of),
+                share: true,
+            },
+        )
+    });
+    let executed = optimized.as_ref().map_or(program, |o| &o.program);
+    let evaluator =
+        seg_eval::Evaluator::new(executed, &overrides, as_of).select(segments, priorities);
 
     let Some(format) = args
         .data_format
@@ -233,12 +287,34 @@ pub fn run(args: &Args) -> Outcome {
     };
 
     let fields = evaluator.required_fields();
-    let input = match data::open(
+    let key = program
+        .schema
+        .key()
+        .map(|k| program.schema.field(k).name.clone());
+    // Without a key, an output row could not say which profile it is, so
+    // every row is read when results are written.
+    let prunable =
+        format == DataFormat::Parquet && !args.no_prune && (args.out.is_none() || key.is_some());
+    let pruner = prunable.then(|| {
+        seg_prune::Pruner::new(
+            executed,
+            &params,
+            as_of,
+            evaluator.segments(),
+            evaluator.priorities(),
+        )
+    });
+    let pruning = pruner.as_ref().map(|pruner| data::Pruning {
+        pruner,
+        keep_key: args.out.as_ref().and(key.as_deref()),
+    });
+    let mut input = match data::open(
         &args.data,
         format,
         program,
         &fields,
         args.batch_rows as usize,
+        pruning,
     ) {
         Ok(input) => input,
         Err(e) => return fail(e),
@@ -255,10 +331,29 @@ pub fn run(args: &Args) -> Outcome {
         }
     };
 
-    let key = program
-        .schema
-        .key()
-        .map(|k| program.schema.field(k).name.clone());
+    let jit = match args.engine {
+        Engine::Interp => None,
+        Engine::Auto | Engine::Jit => match crate::engine::Jit::new(
+            executed,
+            &overrides,
+            as_of,
+            evaluator.segments().to_vec(),
+            evaluator.priorities().to_vec(),
+            &input.schema,
+            &binding,
+        ) {
+            Ok(jit) => Some(jit),
+            Err(diagnostic) => {
+                eprint!("{}", render::human(&[diagnostic], &checked.sources, color));
+                if args.engine == Engine::Jit {
+                    return Outcome::Failure;
+                }
+                eprintln!("note: running on the reference evaluator instead");
+                None
+            }
+        },
+    };
+    let engine_name = if jit.is_some() { "jit" } else { "interp" };
     let mut output_columns: Vec<Field> = Vec::new();
     if let Some(key) = &key
         && let Ok(index) = input.schema.index_of(key)
@@ -305,7 +400,7 @@ pub fn run(args: &Args) -> Outcome {
 
     let progress = Progress::new(input.total_rows);
     let mut totals = Totals::new(evaluator.segments().len(), evaluator.priorities().len());
-    let mut batches = input.batches;
+    let mut batches = std::mem::replace(&mut input.batches, Box::new(std::iter::empty()));
     // Read a few batches per worker, evaluate them in parallel, then account and
     // write them in input order: memory stays bounded by this window.
     let window = threads * 2;
@@ -325,10 +420,19 @@ pub fn run(args: &Args) -> Outcome {
             .install(|| {
                 chunk
                     .par_iter()
-                    .map(|batch| evaluator.evaluate(&binding, batch))
+                    .map(|input| {
+                        if input.skipped {
+                            Ok(no_members(&evaluator, input.batch.num_rows()))
+                        } else if let Some(jit) = &jit {
+                            jit.evaluate(&input.batch)
+                        } else {
+                            evaluator.evaluate(&binding, &input.batch)
+                        }
+                    })
                     .collect()
             });
-        for (batch, result) in chunk.iter().zip(results) {
+        for (input, result) in chunk.iter().zip(results) {
+            let batch = &input.batch;
             let membership = match result {
                 Ok(m) => m,
                 Err(diagnostic) => {
@@ -371,6 +475,13 @@ pub fn run(args: &Args) -> Outcome {
         }
     }
     progress.finish();
+    // Rows in skipped row groups and pages that were not read at all are
+    // profiles in no segment.
+    if let Some(report) = &input.pruning
+        && args.out.is_none()
+    {
+        totals.add_unread(report.rows_skipped);
+    }
     if let Some(out) = output
         && let Err(e) = out.finish()
     {
@@ -387,6 +498,9 @@ pub fn run(args: &Args) -> Outcome {
         rules: &args.rules,
         data: &args.data,
         out: args.out.as_deref(),
+        engine: engine_name,
+        optimized: optimized.is_some(),
+        pruning: input.pruning.as_ref(),
     };
     match args.summary {
         SummaryFormat::Human => eprint!("{}", summary.human()),
@@ -417,6 +531,14 @@ impl Totals {
         }
     }
 
+    /// Profiles proven to be in no segment, never read.
+    fn add_unread(&mut self, rows: u64) {
+        self.profiles += rows;
+        for (_, none) in &mut self.assigned {
+            *none += rows;
+        }
+    }
+
     fn add(&mut self, m: &seg_eval::Membership) {
         self.profiles += m
             .segments
@@ -443,6 +565,22 @@ impl Totals {
 
 use arrow::array::Array;
 
+/// The result of a batch whose rows statistics proved to be in no segment.
+fn no_members(evaluator: &seg_eval::Evaluator<'_>, rows: usize) -> seg_eval::Membership {
+    seg_eval::Membership {
+        segments: evaluator
+            .segments()
+            .iter()
+            .map(|_| BooleanArray::from(vec![false; rows]))
+            .collect(),
+        priorities: evaluator
+            .priorities()
+            .iter()
+            .map(|_| StringArray::new_null(rows))
+            .collect(),
+    }
+}
+
 struct Summary<'a> {
     program: &'a Program,
     evaluator: &'a seg_eval::Evaluator<'a>,
@@ -453,6 +591,9 @@ struct Summary<'a> {
     rules: &'a Path,
     data: &'a Path,
     out: Option<&'a Path>,
+    engine: &'a str,
+    optimized: bool,
+    pruning: Option<&'a data::PruneReport>,
 }
 
 /// 1234567 → "1,234,567".
@@ -542,14 +683,27 @@ impl Summary<'_> {
         }
         let seconds = self.elapsed.as_secs_f64();
         out.push_str(&format!(
-            "\n{} profiles from {} in {:.2} s · as of {} · engine interp, {} thread{}\n",
+            "\n{} profiles from {} in {:.2} s · as of {} · engine {}, {} thread{}\n",
             grouped(t.profiles),
             render::display_path(self.data),
             seconds,
             format_instant(self.as_of),
+            self.engine,
             self.threads,
             if self.threads == 1 { "" } else { "s" }
         ));
+        if let Some(p) = self.pruning
+            && (p.row_groups_skipped > 0 || p.pages_skipped > 0)
+        {
+            out.push_str(&format!(
+                "statistics skipped {} of {} row groups and {} of {} pages ({} profiles in no segment, not evaluated)\n",
+                p.row_groups_skipped,
+                p.row_groups,
+                p.pages_skipped,
+                p.pages,
+                grouped(p.rows_skipped)
+            ));
+        }
         if let Some(out_path) = self.out {
             out.push_str(&format!(
                 "results written to {}\n",
@@ -601,7 +755,9 @@ impl Summary<'_> {
             "data": render::display_path(self.data),
             "output": self.out.map(render::display_path),
             "as_of": format_instant(self.as_of),
-            "engine": "interp",
+            "engine": self.engine,
+            "optimized": self.optimized,
+            "pruning": self.pruning,
             "threads": self.threads,
             "profiles": t.profiles,
             "elapsed_seconds": self.elapsed.as_secs_f64(),

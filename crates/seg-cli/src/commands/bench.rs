@@ -1,0 +1,393 @@
+//! `seg bench RULES.seg --data PATH`: time evaluation alone (not I/O) for each
+//! engine. The data is read into memory once; then every engine evaluates
+//! every batch `--iterations` times, and the median is reported, for the
+//! whole program and for each segment on its own.
+
+use crate::Outcome;
+use crate::commands::run::{fail, parse_as_of, parse_overrides, read_rules, selection};
+use crate::data::{self, DataError, DataFormat};
+use arrow::record_batch::RecordBatch;
+use rayon::prelude::*;
+use seg::ir::{Program, SegmentId};
+use seg_eval::{Binding, Evaluator};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Arguments of `seg bench`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The rules to time.
+    pub rules: PathBuf,
+    /// Profile data (read into memory once, only the columns the rules use).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The data's format, when its extension does not tell.
+    #[arg(long, value_enum)]
+    pub data_format: Option<DataFormat>,
+    /// The instant of evaluation [default: now].
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Override a param: NAME=VALUE (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Only these segments (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub segments: Vec<String>,
+    /// Timed passes over the data per engine; the median is reported.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub iterations: u32,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Engines to time (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "jit,interp")]
+    pub engines: Vec<BenchEngine>,
+    /// Time each segment on its own too (one compiled program per segment).
+    #[arg(long)]
+    pub per_segment: bool,
+    /// Rows per in-memory batch.
+    #[arg(long, default_value_t = 65_536, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_rows: u32,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: BenchFormat,
+}
+
+/// Engines `seg bench` can time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchEngine {
+    /// The Cranelift JIT.
+    Jit,
+    /// The reference evaluator.
+    Interp,
+}
+
+impl BenchEngine {
+    fn name(self) -> &'static str {
+        match self {
+            BenchEngine::Jit => "jit",
+            BenchEngine::Interp => "interp",
+        }
+    }
+}
+
+/// Output formats of `seg bench`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchFormat {
+    /// A table.
+    Text,
+    /// JSON (documented in docs/benchmarks.md).
+    Json,
+}
+
+/// One compiled evaluator of one engine.
+enum Compiled<'p> {
+    Jit(Box<crate::engine::Jit<'p>>),
+    Interp(Evaluator<'p>, Binding),
+}
+
+impl Compiled<'_> {
+    fn evaluate(&self, batch: &RecordBatch) -> Result<usize, seg::diagnostics::Diagnostic> {
+        let membership = match self {
+            Compiled::Jit(jit) => jit.evaluate(batch)?,
+            Compiled::Interp(evaluator, binding) => evaluator.evaluate(binding, batch)?,
+        };
+        Ok(membership.segments.iter().map(|a| a.true_count()).sum())
+    }
+}
+
+/// One timing: the median over the iterations.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Timing {
+    /// `jit` or `interp`.
+    pub engine: &'static str,
+    /// What was timed: `program` or a segment's name.
+    pub target: String,
+    /// Median seconds per pass over all rows.
+    pub median_seconds: f64,
+    /// Rows per second at the median.
+    pub rows_per_second: f64,
+    /// Nanoseconds per row at the median.
+    pub ns_per_row: f64,
+    /// Compile time (JIT only), seconds.
+    pub compile_seconds: Option<f64>,
+    /// Members counted (summed over the segments), to check engines agree.
+    pub members: usize,
+}
+
+struct Setup<'a> {
+    program: &'a Program,
+    overrides: &'a [(seg::ir::ParamId, seg::ir::Const)],
+    as_of: i64,
+    batches: &'a [RecordBatch],
+    schema: &'a arrow::datatypes::SchemaRef,
+    binding: &'a Binding,
+    pool: &'a rayon::ThreadPool,
+    iterations: u32,
+    rows: usize,
+}
+
+impl Setup<'_> {
+    fn compile(
+        &self,
+        engine: BenchEngine,
+        segments: Vec<SegmentId>,
+        priorities: Vec<usize>,
+    ) -> Result<(Compiled<'_>, Option<Duration>), seg::diagnostics::Diagnostic> {
+        let evaluator = Evaluator::new(self.program, self.overrides, self.as_of)
+            .select(segments.clone(), priorities.clone());
+        Ok(match engine {
+            BenchEngine::Interp => (Compiled::Interp(evaluator, self.binding.clone()), None),
+            BenchEngine::Jit => {
+                let jit = crate::engine::Jit::new(
+                    self.program,
+                    self.overrides,
+                    self.as_of,
+                    segments,
+                    priorities,
+                    self.schema,
+                    self.binding,
+                )?;
+                let compile = jit.compile_time();
+                (Compiled::Jit(Box::new(jit)), Some(compile))
+            }
+        })
+    }
+
+    fn time(
+        &self,
+        engine: BenchEngine,
+        target: String,
+        segments: Vec<SegmentId>,
+        priorities: Vec<usize>,
+    ) -> Result<Timing, seg::diagnostics::Diagnostic> {
+        let (compiled, compile) = self.compile(engine, segments, priorities)?;
+        let mut times = Vec::with_capacity(self.iterations as usize);
+        let mut members = 0;
+        // One untimed pass warms caches and the allocator.
+        for round in 0..=self.iterations {
+            let started = Instant::now();
+            let counts: Result<Vec<usize>, _> = self.pool.install(|| {
+                self.batches
+                    .par_iter()
+                    .map(|b| compiled.evaluate(b))
+                    .collect()
+            });
+            let elapsed = started.elapsed();
+            members = counts?.iter().sum();
+            if round > 0 {
+                times.push(elapsed.as_secs_f64());
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        Ok(Timing {
+            engine: engine.name(),
+            target,
+            median_seconds: median,
+            rows_per_second: self.rows as f64 / median.max(1e-12),
+            ns_per_row: median * 1e9 / (self.rows.max(1) as f64),
+            compile_seconds: compile.map(|d| d.as_secs_f64()),
+            members,
+        })
+    }
+}
+
+/// Runs `seg bench`.
+pub fn run(args: &Args) -> Outcome {
+    let color = crate::commands::check::Color::Auto.enabled();
+    let checked = match read_rules(&args.rules) {
+        Ok(checked) => checked,
+        Err(e) => return fail(e),
+    };
+    let Some(program) = checked.program.as_ref().filter(|_| !checked.has_errors()) else {
+        eprint!(
+            "{}",
+            crate::render::human(&checked.diagnostics, &checked.sources, color)
+        );
+        eprintln!("the rules have errors; nothing was timed");
+        return Outcome::Findings;
+    };
+    let as_of = match &args.as_of {
+        Some(text) => match parse_as_of(text) {
+            Ok(t) => t,
+            Err(e) => return fail(e),
+        },
+        None => chrono::Utc::now().timestamp_micros(),
+    };
+    let overrides = match parse_overrides(program, &args.params) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let (segments, priorities) = match selection(program, &args.segments) {
+        Ok(selected) => selected,
+        Err(e) => return fail(e),
+    };
+    // The optimized program is what `seg run` executes.
+    let optimized = seg::opt::optimize(
+        program,
+        &seg::opt::Options {
+            params: Some(seg::opt::param_values(program, &overrides)),
+            as_of: Some(as_of),
+            share: true,
+        },
+    );
+    let executed = &optimized.program;
+    let evaluator =
+        Evaluator::new(executed, &overrides, as_of).select(segments.clone(), priorities.clone());
+    let Some(format) = args
+        .data_format
+        .or_else(|| DataFormat::from_path(&args.data))
+    else {
+        return fail(DataError {
+            code: "E0403",
+            message: format!(
+                "cannot tell the format of `{}` from its extension",
+                args.data.display()
+            ),
+            help: Some("name the format: --data-format parquet|csv|jsonl|arrow".into()),
+        });
+    };
+    let fields = evaluator.required_fields();
+    let loading = Instant::now();
+    let input = match data::open(
+        &args.data,
+        format,
+        program,
+        &fields,
+        args.batch_rows as usize,
+        None,
+    ) {
+        Ok(input) => input,
+        Err(e) => return fail(e),
+    };
+    let binding = match evaluator.bind_among(&input.schema, &input.columns) {
+        Ok(b) => b,
+        Err(diagnostics) => {
+            eprint!(
+                "{}",
+                crate::render::human(&diagnostics, &checked.sources, color)
+            );
+            return Outcome::Failure;
+        }
+    };
+    let schema = input.schema.clone();
+    let mut batches = Vec::new();
+    for batch in input.batches {
+        match batch {
+            Ok(b) => batches.push(b.batch),
+            Err(e) => return fail(e),
+        }
+    }
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let load_seconds = loading.elapsed().as_secs_f64();
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool,
+        Err(e) => {
+            return fail(DataError {
+                code: "E0801",
+                message: format!("cannot start {threads} worker threads: {e}"),
+                help: Some("pass a smaller --threads".into()),
+            });
+        }
+    };
+    let setup = Setup {
+        program: executed,
+        overrides: &overrides,
+        as_of,
+        batches: &batches,
+        schema: &schema,
+        binding: &binding,
+        pool: &pool,
+        iterations: args.iterations,
+        rows,
+    };
+    let mut timings = Vec::new();
+    for &engine in &args.engines {
+        let result = setup.time(
+            engine,
+            "program".into(),
+            segments.clone(),
+            priorities.clone(),
+        );
+        match result {
+            Ok(t) => timings.push(t),
+            Err(d) => {
+                eprint!("{}", crate::render::human(&[d], &checked.sources, color));
+                return Outcome::Failure;
+            }
+        }
+        if args.per_segment {
+            for id in &segments {
+                let name = program.segments[id.0 as usize].name.clone();
+                match setup.time(engine, name, vec![*id], Vec::new()) {
+                    Ok(t) => timings.push(t),
+                    Err(d) => {
+                        eprint!("{}", crate::render::human(&[d], &checked.sources, color));
+                        return Outcome::Failure;
+                    }
+                }
+            }
+        }
+    }
+    // Engines must agree, or the numbers mean nothing.
+    let disagreement = timings.iter().find(|t| {
+        timings
+            .iter()
+            .any(|u| u.target == t.target && u.members != t.members)
+    });
+    if let Some(t) = disagreement {
+        eprintln!(
+            "error[E0901]: the engines disagree on `{}`: this is a bug, please report it with the rules and data",
+            t.target
+        );
+        return Outcome::Failure;
+    }
+    let report = serde_json::json!({
+        "version": 1,
+        "rules": crate::render::display_path(&args.rules),
+        "data": crate::render::display_path(&args.data),
+        "rows": rows,
+        "batches": batches.len(),
+        "threads": threads,
+        "iterations": args.iterations,
+        "as_of": crate::commands::run::format_instant(as_of),
+        "load_seconds": load_seconds,
+        "timings": timings,
+    });
+    match args.format {
+        BenchFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        ),
+        BenchFormat::Text => {
+            println!(
+                "{rows} rows in {} batches, {threads} thread{}, median of {} passes (data loaded in {load_seconds:.2} s, not timed)\n",
+                batches.len(),
+                if threads == 1 { "" } else { "s" },
+                args.iterations
+            );
+            println!(
+                "{:<8} {:<32} {:>12} {:>10} {:>10} {:>12}",
+                "engine", "target", "rows/s", "ns/row", "median s", "compile ms"
+            );
+            for t in &timings {
+                println!(
+                    "{:<8} {:<32} {:>12} {:>10.2} {:>10.4} {:>12}",
+                    t.engine,
+                    t.target,
+                    format!("{:.1}M", t.rows_per_second / 1e6),
+                    t.ns_per_row,
+                    t.median_seconds,
+                    t.compile_seconds
+                        .map_or_else(|| "-".to_string(), |s| format!("{:.2}", s * 1e3))
+                );
+            }
+        }
+    }
+    Outcome::Clean
+}
