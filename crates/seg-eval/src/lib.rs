@@ -334,14 +334,20 @@ impl<'p> Evaluator<'p> {
     ) -> Result<Membership, Diagnostic> {
         let rows = batch.num_rows();
         let memberships = self.memberships(binding, batch)?;
-        let segments = self
-            .segments
-            .iter()
-            .map(|id| {
-                let m = memberships[id.0 as usize].as_deref().unwrap_or(&[]);
-                BooleanArray::from(m.to_vec())
-            })
-            .collect();
+        let mut segments = Vec::with_capacity(self.segments.len());
+        for id in &self.segments {
+            // A selected id the program does not have is a caller's bug:
+            // report it rather than index out of bounds.
+            let Some(Some(m)) = memberships.get(id.0 as usize) else {
+                return Err(Diagnostic::new(
+                    Code::E0901,
+                    seg_diagnostics::Span::default(),
+                    format!("internal error: segment #{} is not in the program", id.0),
+                )
+                .with_help("please report this, with the rules, at the Seg issue tracker"));
+            };
+            segments.push(BooleanArray::from(m.clone()));
+        }
         let priorities = self
             .priorities
             .iter()

@@ -398,3 +398,19 @@ priority size {
         .collect();
     assert_eq!(names, [Some("big"), Some("some"), None, None]);
 }
+
+/// Selecting a segment id the program does not have is a caller's bug; the
+/// evaluator reports it (E0901) instead of panicking.
+#[test]
+fn unknown_selected_segment_is_an_error_not_a_panic() {
+    let program = common::program("schema { a: int }\nsegment s { where a > 1 }\n");
+    let batch = common::batch(vec![(
+        "a",
+        Arc::new(Int64Array::from(vec![Some(2)])) as ArrayRef,
+    )]);
+    let evaluator = seg_eval::Evaluator::new(&program, &[], common::AS_OF)
+        .select(vec![seg_ir::SegmentId(7)], Vec::new());
+    let binding = evaluator.bind(batch.schema().as_ref()).unwrap();
+    let error = evaluator.evaluate(&binding, &batch).unwrap_err();
+    assert_eq!(error.code, seg_diagnostics::Code::E0901);
+}

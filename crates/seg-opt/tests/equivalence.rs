@@ -16,7 +16,6 @@ use arrow::array::{
     Array, ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int64Array,
     StringArray, TimestampMicrosecondArray,
 };
-use arrow::datatypes::{Field, Schema};
 use arrow::record_batch::RecordBatch;
 use proptest::prelude::*;
 use seg_ir::Program;
@@ -37,29 +36,11 @@ param p_win = 10 days
 param p_list = ["a", "c"]
 "#;
 
-/// 2026-11-24T00:00:00Z.
-const AS_OF: i64 = 1_795_478_400_000_000;
+use seg_testkit::AS_OF;
 const DAY: i64 = 86_400_000_000;
 
-struct NoFiles;
-impl seg_check::SourceLoader for NoFiles {
-    fn load(
-        &self,
-        path: &std::path::Path,
-    ) -> Result<(std::path::PathBuf, String), seg_check::LoadError> {
-        Err(seg_check::LoadError::Io(format!(
-            "no file {}",
-            path.display()
-        )))
-    }
-}
-
 fn check(source: &str) -> Program {
-    let checked = seg_check::check_source(std::path::Path::new("t.seg"), source, &NoFiles);
-    match checked.program {
-        Some(p) if !checked.has_errors() => p,
-        _ => panic!("does not check: {:?}\n{source}", checked.diagnostics),
-    }
+    seg_testkit::program(source)
 }
 
 /// Comparisons whose constants sit close together, so that bounds overlap,
@@ -234,15 +215,7 @@ fn batch(null_percent: u8, rows: usize, seed: u64) -> RecordBatch {
             Arc::new(TimestampMicrosecondArray::from(ts).with_timezone("UTC")),
         ),
     ];
-    let fields: Vec<Field> = columns
-        .iter()
-        .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
-        .collect();
-    RecordBatch::try_new(
-        Arc::new(Schema::new(fields)),
-        columns.into_iter().map(|(_, a)| a).collect(),
-    )
-    .unwrap()
+    seg_testkit::batch(columns)
 }
 
 fn evaluate(

@@ -10,29 +10,15 @@ use arrow::record_batch::RecordBatch;
 use rayon::prelude::*;
 use seg::ir::{Program, SegmentId};
 use seg_eval::{Binding, Evaluator};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Arguments of `seg bench`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The rules to time.
-    pub rules: PathBuf,
-    /// Profile data (read into memory once, only the columns the rules use).
-    #[arg(long)]
-    pub data: PathBuf,
-    /// The data's format, when its extension does not tell.
-    #[arg(long, value_enum)]
-    pub data_format: Option<DataFormat>,
-    /// The instant of evaluation [default: now].
-    #[arg(long)]
-    pub as_of: Option<String>,
-    /// Override a param: NAME=VALUE (repeatable).
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    pub params: Vec<String>,
-    /// Only these segments (comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    pub segments: Vec<String>,
+    /// Rules, data (read into memory once, only the columns the rules use),
+    /// instant, params and selection, as for `seg run`.
+    #[command(flatten)]
+    pub input: crate::commands::run::Inputs,
     /// Timed passes over the data per engine; the median is reported.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub iterations: u32,
@@ -196,7 +182,7 @@ impl Setup<'_> {
 /// Runs `seg bench`.
 pub fn run(args: &Args) -> Outcome {
     let color = crate::commands::check::Color::Auto.enabled();
-    let checked = match read_rules(&args.rules) {
+    let checked = match read_rules(&args.input.rules) {
         Ok(checked) => checked,
         Err(e) => return fail(e),
     };
@@ -208,18 +194,18 @@ pub fn run(args: &Args) -> Outcome {
         eprintln!("the rules have errors; nothing was timed");
         return Outcome::Findings;
     };
-    let as_of = match &args.as_of {
+    let as_of = match &args.input.as_of {
         Some(text) => match parse_as_of(text) {
             Ok(t) => t,
             Err(e) => return fail(e),
         },
         None => chrono::Utc::now().timestamp_micros(),
     };
-    let overrides = match parse_overrides(program, &args.params) {
+    let overrides = match parse_overrides(program, &args.input.params) {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
-    let (segments, priorities) = match selection(program, &args.segments) {
+    let (segments, priorities) = match selection(program, &args.input.segments) {
         Ok(selected) => selected,
         Err(e) => return fail(e),
     };
@@ -236,14 +222,15 @@ pub fn run(args: &Args) -> Outcome {
     let evaluator =
         Evaluator::new(executed, &overrides, as_of).select(segments.clone(), priorities.clone());
     let Some(format) = args
+        .input
         .data_format
-        .or_else(|| DataFormat::from_path(&args.data))
+        .or_else(|| DataFormat::from_path(&args.input.data))
     else {
         return fail(DataError {
             code: "E0403",
             message: format!(
                 "cannot tell the format of `{}` from its extension",
-                args.data.display()
+                args.input.data.display()
             ),
             help: Some("name the format: --data-format parquet|csv|jsonl|arrow".into()),
         });
@@ -251,7 +238,7 @@ pub fn run(args: &Args) -> Outcome {
     let fields = evaluator.required_fields();
     let loading = Instant::now();
     let input = match data::open(
-        &args.data,
+        &args.input.data,
         format,
         program,
         &fields,
@@ -349,8 +336,8 @@ pub fn run(args: &Args) -> Outcome {
     }
     let report = serde_json::json!({
         "version": 1,
-        "rules": crate::render::display_path(&args.rules),
-        "data": crate::render::display_path(&args.data),
+        "rules": crate::render::display_path(&args.input.rules),
+        "data": crate::render::display_path(&args.input.data),
         "rows": rows,
         "batches": batches.len(),
         "threads": threads,

@@ -14,9 +14,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Arguments of `seg run`.
+/// The arguments `seg run` and `seg bench` share: what to evaluate, over
+/// what, and when.
 #[derive(clap::Args)]
-pub struct Args {
+pub struct Inputs {
     /// The rules to run.
     pub rules: PathBuf,
     /// Profile data: Parquet, CSV (with a header), JSON lines or Arrow IPC.
@@ -35,6 +36,14 @@ pub struct Args {
     /// Only these segments and priority groups (comma-separated names).
     #[arg(long, value_delimiter = ',')]
     pub segments: Vec<String>,
+}
+
+/// Arguments of `seg run`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Rules, data, instant, params and selection.
+    #[command(flatten)]
+    pub input: Inputs,
     /// Write per-profile results here (.parquet, .csv, .jsonl or .arrow): the
     /// key, one boolean column per segment, one string column per priority group.
     #[arg(long)]
@@ -210,7 +219,7 @@ pub fn selection(
 pub fn run(args: &Args) -> Outcome {
     let started = Instant::now();
     let color = crate::commands::check::Color::Auto.enabled();
-    let checked = match read_rules(&args.rules) {
+    let checked = match read_rules(&args.input.rules) {
         Ok(checked) => checked,
         Err(e) => return fail(e),
     };
@@ -224,18 +233,18 @@ pub fn run(args: &Args) -> Outcome {
         return Outcome::Findings;
     };
 
-    let as_of = match &args.as_of {
+    let as_of = match &args.input.as_of {
         Some(text) => match parse_as_of(text) {
             Ok(t) => t,
             Err(e) => return fail(e),
         },
         None => chrono::Utc::now().timestamp_micros(),
     };
-    let overrides = match parse_overrides(program, &args.params) {
+    let overrides = match parse_overrides(program, &args.input.params) {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
-    let (segments, priorities) = match selection(program, &args.segments) {
+    let (segments, priorities) = match selection(program, &args.input.segments) {
         Ok(selected) => selected,
         Err(e) => return fail(e),
     };
@@ -257,14 +266,15 @@ pub fn run(args: &Args) -> Outcome {
         seg_eval::Evaluator::new(executed, &overrides, as_of).select(segments, priorities);
 
     let Some(format) = args
+        .input
         .data_format
-        .or_else(|| DataFormat::from_path(&args.data))
+        .or_else(|| DataFormat::from_path(&args.input.data))
     else {
         return fail(DataError {
             code: "E0403",
             message: format!(
                 "cannot tell the format of `{}` from its extension",
-                args.data.display()
+                args.input.data.display()
             ),
             help: Some("name the format: --data-format parquet|csv|jsonl|arrow".into()),
         });
@@ -309,7 +319,7 @@ pub fn run(args: &Args) -> Outcome {
         keep_key: args.out.as_ref().and(key.as_deref()),
     });
     let mut input = match data::open(
-        &args.data,
+        &args.input.data,
         format,
         program,
         &fields,
@@ -325,7 +335,7 @@ pub fn run(args: &Args) -> Outcome {
             eprint!("{}", render::human(&diagnostics, &checked.sources, color));
             eprintln!(
                 "`{}` does not fit the rules' schema; nothing was run",
-                args.data.display()
+                args.input.data.display()
             );
             return Outcome::Failure;
         }
@@ -495,8 +505,8 @@ pub fn run(args: &Args) -> Outcome {
         elapsed,
         as_of,
         threads,
-        rules: &args.rules,
-        data: &args.data,
+        rules: &args.input.rules,
+        data: &args.input.data,
         out: args.out.as_deref(),
         engine: engine_name,
         optimized: optimized.is_some(),
