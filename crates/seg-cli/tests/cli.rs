@@ -325,3 +325,27 @@ fn garbage_never_panics() {
         }
     }
 }
+
+/// `seg explain … | head` closes the pipe early: seg stops quietly instead of
+/// panicking on the failed write.
+#[test]
+fn a_closed_stdout_pipe_ends_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args([
+            "explain",
+            "examples/lifecycle.seg",
+            "--as-of",
+            "2026-11-24T00:00:00Z",
+        ])
+        .current_dir(repo_root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close our end of the pipe before seg writes.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(code(&output), 0, "{stderr}");
+}

@@ -347,23 +347,28 @@ pub fn run(args: &Args) -> Outcome {
         "timings": timings,
     });
     match args.format {
-        BenchFormat::Json => println!(
+        BenchFormat::Json => crate::outln!(
             "{}",
             serde_json::to_string_pretty(&report).unwrap_or_default()
         ),
         BenchFormat::Text => {
-            println!(
+            crate::outln!(
                 "{rows} rows in {} batches, {threads} thread{}, median of {} passes (data loaded in {load_seconds:.2} s, not timed)\n",
                 batches.len(),
                 if threads == 1 { "" } else { "s" },
                 args.iterations
             );
-            println!(
+            crate::outln!(
                 "{:<8} {:<32} {:>12} {:>10} {:>10} {:>12}",
-                "engine", "target", "rows/s", "ns/row", "median s", "compile ms"
+                "engine",
+                "target",
+                "rows/s",
+                "ns/row",
+                "median s",
+                "compile ms"
             );
             for t in &timings {
-                println!(
+                crate::outln!(
                     "{:<8} {:<32} {:>12} {:>10.2} {:>10.4} {:>12}",
                     t.engine,
                     t.target,

@@ -135,7 +135,9 @@ pub fn run(args: &Args) -> Outcome {
         None
     };
     match args.format {
-        ExplainFormat::Text => print!("{}", text(program, &optimized, &segments, as_of, &findings)),
+        ExplainFormat::Text => {
+            crate::out!("{}", text(program, &optimized, &segments, as_of, &findings))
+        }
         ExplainFormat::Json => {
             let mut value = json(program, &optimized, &segments, as_of, &findings);
             if let Some(jit) = &jit {
@@ -148,28 +150,29 @@ pub fn run(args: &Args) -> Outcome {
                     "clif": jit.clif(),
                 });
             }
-            println!(
+            crate::outln!(
                 "{}",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
             );
         }
     }
     if let (Some(jit), ExplainFormat::Text) = (&jit, args.format) {
-        println!(
+        crate::outln!(
             "jit: compiled in {:.2} ms",
             jit.compile_time().as_secs_f64() * 1e3
         );
         if jit.fallbacks().is_empty() {
-            println!("jit: every condition runs as native code");
+            crate::outln!("jit: every condition runs as native code");
         } else {
             for f in jit.fallbacks() {
-                println!(
+                crate::outln!(
                     "jit: in segment `{}`, evaluated per batch by the reference evaluator: {}",
-                    f.segment_name, f.reason
+                    f.segment_name,
+                    f.reason
                 );
             }
         }
-        println!("\n{}", jit.clif());
+        crate::outln!("\n{}", jit.clif());
     }
     Outcome::Clean
 }

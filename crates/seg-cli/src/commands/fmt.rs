@@ -92,7 +92,7 @@ pub fn run(args: &Args) -> Outcome {
             Ok(formatted) => {
                 changed += 1;
                 if args.check {
-                    println!("{}", render::display_path(path));
+                    crate::outln!("{}", render::display_path(path));
                     findings = true;
                 } else if let Err(e) = write_atomically(path, &formatted) {
                     eprintln!(
@@ -153,7 +153,7 @@ fn run_stdin(check: bool, color: bool) -> Outcome {
         Ok(formatted) => {
             if check {
                 if formatted != text {
-                    println!("<stdin>");
+                    crate::outln!("<stdin>");
                     return Outcome::Findings;
                 }
                 return Outcome::Clean;

@@ -514,7 +514,7 @@ pub fn run(args: &Args) -> Outcome {
     };
     match args.summary {
         SummaryFormat::Human => eprint!("{}", summary.human()),
-        SummaryFormat::Json => println!(
+        SummaryFormat::Json => crate::outln!(
             "{}",
             serde_json::to_string_pretty(&summary.json()).unwrap_or_default()
         ),

@@ -160,7 +160,7 @@ pub fn run(args: &Args) -> Outcome {
     };
     match read_schema(data, format) {
         Ok(schema) => {
-            print!("{}", render(&schema));
+            crate::out!("{}", render(&schema));
             Outcome::Clean
         }
         Err(reason) => {

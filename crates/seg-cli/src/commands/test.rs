@@ -171,18 +171,18 @@ pub fn run(args: &Args) -> Outcome {
             match run_test(program, test, as_of) {
                 Ok(failures) if failures.is_empty() => {
                     passed += 1;
-                    println!("ok    {place}  {}", test.name);
+                    crate::outln!("ok    {place}  {}", test.name);
                 }
                 Ok(failures) => {
                     failed += 1;
-                    println!("FAIL  {place}  {}", test.name);
+                    crate::outln!("FAIL  {place}  {}", test.name);
                     for f in failures {
-                        println!("      {f}");
+                        crate::outln!("      {f}");
                     }
                 }
                 Err(internal) => {
                     failed += 1;
-                    println!(
+                    crate::outln!(
                         "FAIL  {place}  {}\n      internal error: {internal}",
                         test.name
                     );
@@ -190,7 +190,7 @@ pub fn run(args: &Args) -> Outcome {
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    crate::outln!("{passed} passed, {failed} failed");
     if !io_errors.is_empty() {
         Outcome::Failure
     } else if failed > 0 || rules_failed {
