@@ -684,12 +684,18 @@ impl<'a> Lowerer<'a> {
             }
             ExprKind::IsMissing { expr, negated }
                 if matches!(expr.kind, ExprKind::Field(_))
-                    && matches!(expr.ty, Type::String | Type::ListString | Type::ListInt)
+                    && matches!(
+                        expr.ty,
+                        Type::String | Type::ListString | Type::ListInt | Type::Int
+                    )
                     && self.plain_column(expr).is_some() =>
             {
-                // Strings and lists are missing exactly where their validity
-                // bitmap says so (dictionaries also through null values, so
-                // they are not plain).
+                // Strings, lists and ints (every accepted width fits an i64)
+                // are missing exactly where their validity bitmap says so,
+                // so the kernel reads the bitmap's words instead of walking
+                // rows. Not so for dictionaries (null values), floats (NaN),
+                // decimals of negative scale and timestamps or dates of other
+                // units (conversions that overflow are missing).
                 let col = self.plain_column(expr).unwrap_or_default();
                 BNode::Valid(self.add_input(Input::Nulls { col }), *negated)
             }
