@@ -4,8 +4,8 @@
 //! whole program and for each segment on its own.
 
 use crate::Outcome;
-use crate::commands::run::{fail, parse_as_of, parse_overrides, read_rules, selection};
-use crate::data::{self, DataError, DataFormat};
+use crate::commands::run::{fail, read_rules};
+use crate::data::{self, DataError};
 use arrow::record_batch::RecordBatch;
 use rayon::prelude::*;
 use seg::ir::{Program, SegmentId};
@@ -194,46 +194,20 @@ pub fn run(args: &Args) -> Outcome {
         eprintln!("the rules have errors; nothing was timed");
         return Outcome::Findings;
     };
-    let as_of = match &args.input.as_of {
-        Some(text) => match parse_as_of(text) {
-            Ok(t) => t,
-            Err(e) => return fail(e),
-        },
-        None => chrono::Utc::now().timestamp_micros(),
-    };
-    let overrides = match parse_overrides(program, &args.input.params) {
-        Ok(o) => o,
+    let resolved = match args.input.resolve(program) {
+        Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let (segments, priorities) = match selection(program, &args.input.segments) {
-        Ok(selected) => selected,
-        Err(e) => return fail(e),
-    };
+    let (as_of, overrides) = (resolved.as_of, resolved.overrides.clone());
+    let (segments, priorities) = (resolved.segments.clone(), resolved.priorities.clone());
     // The optimized program is what `seg run` executes.
-    let optimized = seg::opt::optimize(
-        program,
-        &seg::opt::Options {
-            params: Some(seg::opt::param_values(program, &overrides)),
-            as_of: Some(as_of),
-            share: true,
-        },
-    );
+    let optimized = crate::commands::run::optimize(program, &resolved);
     let executed = &optimized.program;
     let evaluator =
         Evaluator::new(executed, &overrides, as_of).select(segments.clone(), priorities.clone());
-    let Some(format) = args
-        .input
-        .data_format
-        .or_else(|| DataFormat::from_path(&args.input.data))
-    else {
-        return fail(DataError {
-            code: "E0403",
-            message: format!(
-                "cannot tell the format of `{}` from its extension",
-                args.input.data.display()
-            ),
-            help: Some("name the format: --data-format parquet|csv|jsonl|arrow".into()),
-        });
+    let format = match args.input.format() {
+        Ok(f) => f,
+        Err(e) => return fail(e),
     };
     let fields = evaluator.required_fields();
     let loading = Instant::now();

@@ -38,6 +38,67 @@ pub struct Inputs {
     pub segments: Vec<String>,
 }
 
+/// What [`Inputs`] come to for a checked program.
+pub struct Resolved {
+    /// The instant of evaluation, microseconds since the epoch.
+    pub as_of: i64,
+    /// `--param` overrides.
+    pub overrides: Vec<(seg::ir::ParamId, seg::ir::Const)>,
+    /// Every param's value with the overrides applied.
+    pub params: Vec<seg::ir::Const>,
+    /// The segments reported.
+    pub segments: Vec<SegmentId>,
+    /// The priority groups reported.
+    pub priorities: Vec<usize>,
+}
+
+impl Inputs {
+    /// Parses `--as-of` (default now), `--param` and `--segments` against
+    /// the program.
+    pub fn resolve(&self, program: &Program) -> Result<Resolved, DataError> {
+        let as_of = match &self.as_of {
+            Some(text) => parse_as_of(text)?,
+            None => chrono::Utc::now().timestamp_micros(),
+        };
+        let overrides = parse_overrides(program, &self.params)?;
+        let (segments, priorities) = selection(program, &self.segments)?;
+        Ok(Resolved {
+            as_of,
+            params: seg::opt::param_values(program, &overrides),
+            overrides,
+            segments,
+            priorities,
+        })
+    }
+
+    /// The data's format: `--data-format`, or the file's extension.
+    pub fn format(&self) -> Result<DataFormat, DataError> {
+        self.data_format
+            .or_else(|| DataFormat::from_path(&self.data))
+            .ok_or_else(|| DataError {
+                code: "E0403",
+                message: format!(
+                    "cannot tell the format of `{}` from its extension",
+                    self.data.display()
+                ),
+                help: Some("name the format: --data-format parquet|csv|jsonl|arrow".into()),
+            })
+    }
+}
+
+/// The program as `seg run` executes it: optimized for the run's instant and
+/// param values.
+pub fn optimize(program: &Program, resolved: &Resolved) -> seg::opt::Optimized {
+    seg::opt::optimize(
+        program,
+        &seg::opt::Options {
+            params: Some(resolved.params.clone()),
+            as_of: Some(resolved.as_of),
+            share: true,
+        },
+    )
+}
+
 /// Arguments of `seg run`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -233,51 +294,27 @@ pub fn run(args: &Args) -> Outcome {
         return Outcome::Findings;
     };
 
-    let as_of = match &args.input.as_of {
-        Some(text) => match parse_as_of(text) {
-            Ok(t) => t,
-            Err(e) => return fail(e),
-        },
-        None => chrono::Utc::now().timestamp_micros(),
-    };
-    let overrides = match parse_overrides(program, &args.input.params) {
-        Ok(o) => o,
+    let resolved = match args.input.resolve(program) {
+        Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let (segments, priorities) = match selection(program, &args.input.segments) {
-        Ok(selected) => selected,
-        Err(e) => return fail(e),
-    };
+    let Resolved {
+        as_of,
+        ref overrides,
+        ref params,
+        ref segments,
+        ref priorities,
+    } = resolved;
     // The optimized program keeps every segment's id (hidden shared segments
     // come after), so the selection applies to it unchanged.
-    let params = seg::opt::param_values(program, &overrides);
-    let optimized = (!args.no_optimize).then(|| {
-        seg::opt::optimize(
-            program,
-            &seg::opt::Options {
-                params: Some(params.clone()),
-                as_of: Some(as_of),
-                share: true,
-            },
-        )
-    });
+    let optimized = (!args.no_optimize).then(|| optimize(program, &resolved));
     let executed = optimized.as_ref().map_or(program, |o| &o.program);
-    let evaluator =
-        seg_eval::Evaluator::new(executed, &overrides, as_of).select(segments, priorities);
+    let evaluator = seg_eval::Evaluator::new(executed, overrides, as_of)
+        .select(segments.clone(), priorities.clone());
 
-    let Some(format) = args
-        .input
-        .data_format
-        .or_else(|| DataFormat::from_path(&args.input.data))
-    else {
-        return fail(DataError {
-            code: "E0403",
-            message: format!(
-                "cannot tell the format of `{}` from its extension",
-                args.input.data.display()
-            ),
-            help: Some("name the format: --data-format parquet|csv|jsonl|arrow".into()),
-        });
+    let format = match args.input.format() {
+        Ok(f) => f,
+        Err(e) => return fail(e),
     };
     let out_format = match &args.out {
         Some(out) => match DataFormat::from_path(out) {
@@ -308,7 +345,7 @@ pub fn run(args: &Args) -> Outcome {
     let pruner = prunable.then(|| {
         seg_prune::Pruner::new(
             executed,
-            &params,
+            params,
             as_of,
             evaluator.segments(),
             evaluator.priorities(),
@@ -345,7 +382,7 @@ pub fn run(args: &Args) -> Outcome {
         Engine::Interp => None,
         Engine::Auto | Engine::Jit => match crate::engine::Jit::new(
             executed,
-            &overrides,
+            overrides,
             as_of,
             evaluator.segments().to_vec(),
             evaluator.priorities().to_vec(),
