@@ -84,7 +84,11 @@ impl DataError {
     fn io(path: &Path, error: &std::io::Error) -> Self {
         DataError {
             code: "E0801",
-            message: format!("cannot read `{}`: {}", path.display(), seg::io_reason(error)),
+            message: format!(
+                "cannot read `{}`: {}",
+                path.display(),
+                seg::io_reason(error)
+            ),
             help: None,
         }
     }
@@ -263,9 +267,8 @@ fn conform(path: &Path, expected: &Schema, input: InputBatch) -> Result<InputBat
         columns.push(input.batch.column(index).clone());
     }
     let options = RecordBatchOptions::new().with_row_count(Some(input.batch.num_rows()));
-    let batch =
-        RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), columns, &options)
-            .map_err(|e| DataError::unreadable(path, "its declared schema", e))?;
+    let batch = RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), columns, &options)
+        .map_err(|e| DataError::unreadable(path, "its declared schema", e))?;
     Ok(InputBatch::evaluated(batch))
 }
 
@@ -304,7 +307,10 @@ fn open_parquet(
     } else {
         PageIndexPolicy::Skip
     });
-    let metadata = ArrowReaderMetadata::load(&file, options).map_err(unreadable)?;
+    // The footer is decoded under `guarded`: the Parquet and IPC schema
+    // decoders still panic on some corrupt input.
+    let metadata = guarded(|| ArrowReaderMetadata::load(&file, options))
+        .map_err(|e| DataError::unreadable(path, "Parquet", e))?;
     let indexes = projection(metadata.schema(), names);
     let columns = column_names(metadata.schema());
     let total_rows = u64::try_from(metadata.metadata().file_metadata().num_rows()).ok();
@@ -324,7 +330,9 @@ fn open_parquet(
             schema: reader.schema(),
             columns,
             total_rows,
-            batches: Box::new(reader.map(move |b| wrap(b).map(InputBatch::evaluated))),
+            batches: Box::new(
+                Guarded::new(reader).map(move |b| wrap(b).map(InputBatch::evaluated)),
+            ),
             pruning: None,
         });
     };
@@ -375,7 +383,9 @@ fn open_parquet(
                 schema,
                 columns,
                 total_rows,
-                batches: Box::new(reader.map(move |b| wrap(b).map(InputBatch::evaluated))),
+                batches: Box::new(
+                    Guarded::new(reader).map(move |b| wrap(b).map(InputBatch::evaluated)),
+                ),
                 pruning: Some(report),
             })
         }
@@ -412,7 +422,7 @@ fn open_parquet(
                 let wrap = wrap.clone();
                 let batches: Box<dyn Iterator<Item = Result<InputBatch, DataError>> + Send> =
                     match reader {
-                        Ok(reader) => Box::new(reader.map(move |b| {
+                        Ok(reader) => Box::new(Guarded::new(reader).map(move |b| {
                             wrap(b).map(|batch| InputBatch {
                                 batch,
                                 skipped: is_skipped,
@@ -433,7 +443,6 @@ fn open_parquet(
     }
 }
 
-
 thread_local! {
     /// Set while a decoder runs under [`guarded`]: its panics are caught and
     /// reported as E0403, so the panic message must not be printed.
@@ -444,7 +453,7 @@ thread_local! {
 /// decoder still has `unwrap`s that corrupt input reaches; a corrupt file must
 /// be a coded error (exit 2), never a crash. This is the last resort: sizes
 /// are checked against the file before arrow sees them (see [`read_block`]).
-fn guarded<T>(step: impl FnOnce() -> Result<T, ArrowError>) -> Result<T, String> {
+fn guarded<T, E: std::fmt::Display>(step: impl FnOnce() -> Result<T, E>) -> Result<T, String> {
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
@@ -461,6 +470,40 @@ fn guarded<T>(step: impl FnOnce() -> Result<T, ArrowError>) -> Result<T, String>
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("the file's metadata is inconsistent".into()),
+    }
+}
+
+/// A reader's batches, each read under [`guarded`]; after a panic the reader
+/// is not trusted again and the iteration ends.
+struct Guarded<I> {
+    inner: I,
+    failed: bool,
+}
+
+impl<I> Guarded<I> {
+    fn new(inner: I) -> Self {
+        Guarded {
+            inner,
+            failed: false,
+        }
+    }
+}
+
+impl<I: Iterator<Item = Result<RecordBatch, ArrowError>>> Iterator for Guarded<I> {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let inner = &mut self.inner;
+        match guarded(|| Ok::<_, ArrowError>(inner.next())) {
+            Ok(item) => item,
+            Err(e) => {
+                self.failed = true;
+                Some(Err(ArrowError::ExternalError(e.into())))
+            }
+        }
     }
 }
 
@@ -515,7 +558,12 @@ fn read_block(file: &mut File, len: u64, block: &arrow::ipc::Block) -> Result<Bu
 /// An IPC file, read block by block with arrow's `FileDecoder`. The footer
 /// and every block are checked against the file's length first, and arrow's
 /// validation of the decoded arrays stays on.
-fn open_ipc_file(path: &Path, mut file: File, len: u64, names: &[&str]) -> Result<Input, DataError> {
+fn open_ipc_file(
+    path: &Path,
+    mut file: File,
+    len: u64,
+    names: &[&str],
+) -> Result<Input, DataError> {
     use arrow::ipc::reader::{FileDecoder, read_footer_length};
     let unreadable = |e: String| DataError::unreadable(path, "Arrow IPC", e);
     // Magic and padding (8 bytes) at the start; footer, its length and the
@@ -816,7 +864,15 @@ fn open_csv(
         next_line += batch.num_rows() as u64;
         Ok((batch, lines))
     });
-    convert_text_input(path, "CSV", schema, Box::new(batches), program, true, columns)
+    convert_text_input(
+        path,
+        "CSV",
+        schema,
+        Box::new(batches),
+        program,
+        true,
+        columns,
+    )
 }
 
 /// Splits a CSV header line (quoted names allowed).
@@ -839,7 +895,6 @@ fn csv_header(line: &str) -> Vec<String> {
     names.push(current);
     names
 }
-
 
 /// Where the rows of a text batch are in the file, for messages.
 enum Lines {
@@ -912,7 +967,10 @@ impl JsonLines {
             self.text.push((self.line, bytes[..start].to_vec()));
         }
         if self.done && self.decoder.has_partial_record() {
-            return Err(format!("line {}: the last JSON object is incomplete", self.line));
+            return Err(format!(
+                "line {}: the last JSON object is incomplete",
+                self.line
+            ));
         }
         match self.decoder.flush() {
             Ok(None) => Ok(None),
@@ -1275,7 +1333,9 @@ fn ints_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRef, Dat
     for (i, value) in text.iter().enumerate() {
         match value {
             None => builder.append_null(),
-            Some(v) => builder.append_value(int_from_text(v).ok_or_else(|| column.not_a(i, v, INT, None))?),
+            Some(v) => {
+                builder.append_value(int_from_text(v).ok_or_else(|| column.not_a(i, v, INT, None))?)
+            }
         }
     }
     Ok(Arc::new(builder.finish()))
@@ -1332,7 +1392,8 @@ fn timestamps_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRe
     let Some(text) = array.as_string_opt::<i32>() else {
         return Ok(array.clone());
     };
-    let mut builder = TimestampMicrosecondBuilder::with_capacity(text.len()).with_timezone("+00:00");
+    let mut builder =
+        TimestampMicrosecondBuilder::with_capacity(text.len()).with_timezone("+00:00");
     for (i, value) in text.iter().enumerate() {
         match value {
             None => builder.append_null(),
@@ -1347,7 +1408,11 @@ fn timestamps_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRe
     Ok(Arc::new(builder.finish()))
 }
 
-fn lists_from_json(array: &ArrayRef, column: &Column<'_>, ints: bool) -> Result<ArrayRef, DataError> {
+fn lists_from_json(
+    array: &ArrayRef,
+    column: &Column<'_>,
+    ints: bool,
+) -> Result<ArrayRef, DataError> {
     let Some(text) = array.as_string_opt::<i32>() else {
         return Ok(array.clone());
     };

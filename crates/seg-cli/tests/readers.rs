@@ -24,7 +24,7 @@ const AS_OF: &str = "2026-11-24T00:00:00Z";
 fn write_parquet(path: &Path, batch: &RecordBatch, row_group: usize) {
     let file = std::fs::File::create(path).unwrap();
     let props = parquet::file::properties::WriterProperties::builder()
-        .set_max_row_group_size(row_group)
+        .set_max_row_group_row_count(Some(row_group))
         .build();
     let mut writer =
         parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
@@ -38,7 +38,9 @@ fn write_ipc_file(path: &Path, batch: &RecordBatch) {
     // Two record batches, so the reader crosses a batch boundary.
     let half = batch.num_rows() / 2;
     writer.write(&batch.slice(0, half)).unwrap();
-    writer.write(&batch.slice(half, batch.num_rows() - half)).unwrap();
+    writer
+        .write(&batch.slice(half, batch.num_rows() - half))
+        .unwrap();
     writer.finish().unwrap();
 }
 
@@ -47,7 +49,9 @@ fn write_ipc_stream(path: &Path, batch: &RecordBatch) {
     let mut writer = arrow::ipc::writer::StreamWriter::try_new(file, &batch.schema()).unwrap();
     let half = batch.num_rows() / 2;
     writer.write(&batch.slice(0, half)).unwrap();
-    writer.write(&batch.slice(half, batch.num_rows() - half)).unwrap();
+    writer
+        .write(&batch.slice(half, batch.num_rows() - half))
+        .unwrap();
     writer.finish().unwrap();
 }
 
@@ -107,8 +111,14 @@ fn ipc_binds_by_name_not_by_position() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("k3.seg"), K3).unwrap();
     let data = batch(vec![
-        ("z", Arc::new(Int64Array::from(vec![7, 7, 7, 7])) as ArrayRef),
-        ("x", Arc::new(Int64Array::from(vec![Some(1), Some(2), None, Some(4)]))),
+        (
+            "z",
+            Arc::new(Int64Array::from(vec![7, 7, 7, 7])) as ArrayRef,
+        ),
+        (
+            "x",
+            Arc::new(Int64Array::from(vec![Some(1), Some(2), None, Some(4)])),
+        ),
         ("id", Arc::new(Int64Array::from(vec![1, 2, 3, 4]))),
     ]);
     write_ipc_file(&dir.path().join("k3.arrow"), &data);
@@ -196,7 +206,10 @@ fn layout_batch() -> RecordBatch {
     .with_precision_and_scale(12, 2)
     .unwrap();
     batch(vec![
-        ("blob", Arc::new(BinaryArray::from(vec![b"a" as &[u8]; 6])) as ArrayRef),
+        (
+            "blob",
+            Arc::new(BinaryArray::from(vec![b"a" as &[u8]; 6])) as ArrayRef,
+        ),
         ("tags", Arc::new(tags.finish())),
         ("rec", struct_column(6)),
         ("seen", Arc::new(seen)),
@@ -296,7 +309,9 @@ fn results_do_not_depend_on_batch_size_threads_or_engine() {
         for batch_rows in ["1", "2", "7", "65536"] {
             for threads in ["1", "2"] {
                 for engine in ["jit", "interp"] {
-                    let case = format!("{name} --batch-rows {batch_rows} --threads {threads} --engine {engine}");
+                    let case = format!(
+                        "{name} --batch-rows {batch_rows} --threads {threads} --engine {engine}"
+                    );
                     let out = seg(
                         &[
                             "run",
@@ -441,7 +456,9 @@ fn jsonl_numbers_are_not_coerced() {
     );
     let err = jsonl_error(dir.path(), "d.jsonl", "{\"id\":1,\"day\":19000}\n", "fresh");
     assert!(
-        err.contains("error[E0403]: `d.jsonl` line 1: `19000` in column `day` is not a date (2024-01-31)"),
+        err.contains(
+            "error[E0403]: `d.jsonl` line 1: `19000` in column `day` is not a date (2024-01-31)"
+        ),
         "{err}"
     );
     // CSV says the same of the same values.
@@ -459,7 +476,12 @@ fn jsonl_numbers_are_not_coerced() {
     .unwrap();
     assert_eq!(
         run(dir.path(), "t.seg", "good.jsonl", &[]),
-        Ok(counts(&[("five", 1), ("has_one", 1), ("late", 1), ("fresh", 1)]))
+        Ok(counts(&[
+            ("five", 1),
+            ("has_one", 1),
+            ("late", 1),
+            ("fresh", 1)
+        ]))
     );
 }
 
@@ -505,9 +527,7 @@ fn duplicate_column_names_are_ambiguous() {
         let err = run(dir.path(), "t.seg", file, &["--segments", "five"]).unwrap_err();
         assert!(err.starts_with("exit 2"), "{file}: {err}");
         assert!(
-            err.contains(&format!(
-                "error[E0408]: `{file}` has 2 columns named `n`"
-            )),
+            err.contains(&format!("error[E0408]: `{file}` has 2 columns named `n`")),
             "{file}: {err}"
         );
     }
@@ -551,8 +571,16 @@ fn threads_are_capped_at_a_multiple_of_the_cores() {
         let started = std::time::Instant::now();
         let out = seg(
             &[
-                "run", "t.seg", "--data", "n.csv", "--segments", "five", "--threads",
-                &requested, "--summary", "json",
+                "run",
+                "t.seg",
+                "--data",
+                "n.csv",
+                "--segments",
+                "five",
+                "--threads",
+                &requested,
+                "--summary",
+                "json",
             ],
             dir.path(),
         );
