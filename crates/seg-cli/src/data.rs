@@ -701,17 +701,9 @@ fn open_ipc_stream(path: &Path, file: File, len: u64, names: &[&str]) -> Result<
         pending: Buffer::from_vec(Vec::<u8>::new()),
         failed: false,
     };
-    // The schema is the first message; a batch decoded with it is kept.
-    let mut first = None;
-    while stream.decoder.schema().is_none() {
-        match stream.next_batch().map_err(unreadable)? {
-            Some(batch) => {
-                first = Some(batch);
-                break;
-            }
-            None => break,
-        }
-    }
+    // The schema is the first message: decoding up to the first batch (kept
+    // for the iteration) or the end of the stream reads it.
+    let first = stream.next_batch().map_err(unreadable)?;
     let Some(schema) = stream.decoder.schema() else {
         return Err(unreadable("the stream has no schema".into()));
     };
