@@ -914,8 +914,11 @@ struct JsonLines {
     /// The schema the decoder reads, to re-decode a failing batch line by line.
     schema: SchemaRef,
     batch_rows: usize,
-    /// The line just read (1-based).
+    /// The line being read (1-based).
     line: u64,
+    /// Its bytes, and how many of them the decoder has consumed.
+    current: Vec<u8>,
+    pos: usize,
     /// The line of each row buffered in the decoder.
     rows: Vec<u64>,
     /// The text of the buffered rows' lines, to find the line a failing batch
@@ -926,37 +929,43 @@ struct JsonLines {
 
 impl JsonLines {
     fn next_batch(&mut self) -> Result<Option<(RecordBatch, Lines)>, String> {
-        let mut bytes = Vec::new();
-        while !self.done && self.rows.len() < self.batch_rows {
-            bytes.clear();
-            let read = self
-                .reader
-                .read_until(b'\n', &mut bytes)
-                .map_err(|e| seg::io_reason(&e))?;
-            if read == 0 {
-                self.done = true;
-                break;
-            }
-            self.line += 1;
-            let mut start = 0;
-            if self.line == 1 && bytes.starts_with(b"\xef\xbb\xbf") {
-                start = 3;
-            }
-            while start < bytes.len() {
-                let used = self
-                    .decoder
-                    .decode(&bytes[start..])
-                    .map_err(|e| format!("line {}: {}", self.line, one_line(&e.to_string())))?;
-                start += used;
-                let complete = self.decoder.len() - usize::from(self.decoder.has_partial_record());
-                while self.rows.len() < complete {
-                    self.rows.push(self.line);
-                }
-                if self.rows.len() >= self.batch_rows {
+        while self.rows.len() < self.batch_rows {
+            if self.pos == self.current.len() {
+                // The line is done: read the next one.
+                self.current.clear();
+                self.pos = 0;
+                if self.done {
                     break;
                 }
+                let read = self
+                    .reader
+                    .read_until(b'\n', &mut self.current)
+                    .map_err(|e| seg::io_reason(&e))?;
+                if read == 0 {
+                    self.done = true;
+                    break;
+                }
+                self.line += 1;
+                if self.line == 1 && self.current.starts_with(b"\xef\xbb\xbf") {
+                    self.pos = 3;
+                }
+                continue;
             }
-            self.text.push((self.line, bytes[..start].to_vec()));
+            // The decoder stops when its batch is full, possibly inside a
+            // line holding several objects: the rest of the line is kept
+            // for the next batch.
+            let from = self.pos;
+            let used = self
+                .decoder
+                .decode(&self.current[from..])
+                .map_err(|e| format!("line {}: {}", self.line, one_line(&e.to_string())))?;
+            self.pos += used;
+            self.text
+                .push((self.line, self.current[from..self.pos].to_vec()));
+            let complete = self.decoder.len() - usize::from(self.decoder.has_partial_record());
+            while self.rows.len() < complete {
+                self.rows.push(self.line);
+            }
         }
         if self.done && self.decoder.has_partial_record() {
             return Err(format!(
@@ -1020,6 +1029,8 @@ fn open_jsonl(
         schema: schema.clone(),
         batch_rows,
         line: 0,
+        current: Vec::new(),
+        pos: 0,
         rows: Vec::new(),
         text: Vec::new(),
         done: false,

@@ -606,3 +606,48 @@ fn threads_are_capped_at_a_multiple_of_the_cores() {
     );
     assert_eq!(code(&out), 2, "{}", stderr(&out));
 }
+
+/// JSON lines errors name the file's line, blank lines included, and a line
+/// holding two objects loses neither, whatever the batch size.
+#[test]
+fn jsonl_lines_are_counted_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.seg"), TYPED).unwrap();
+    let err = jsonl_error(
+        dir.path(),
+        "blank.jsonl",
+        "{\"id\":1,\"n\":5}\n\n  \n{\"id\":2,\"n\":\"x\"}\n",
+        "five",
+    );
+    assert!(
+        err.contains("error[E0403]: `blank.jsonl` line 4: `x` in column `n` is not an int"),
+        "{err}"
+    );
+    let err = jsonl_error(
+        dir.path(),
+        "broken.jsonl",
+        "{\"id\":1,\"n\":5}\n\n{\"id\":2,\"n\":]}\n",
+        "five",
+    );
+    assert!(
+        err.contains("error[E0403]: cannot read `broken.jsonl` as JSON lines: line 3:"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.path().join("two.jsonl"),
+        "{\"id\":1,\"n\":5} {\"id\":2,\"n\":5}\n{\"id\":3,\"n\":5}\n",
+    )
+    .unwrap();
+    for rows in ["1", "2", "65536"] {
+        assert_eq!(
+            run(
+                dir.path(),
+                "t.seg",
+                "two.jsonl",
+                &["--segments", "five", "--batch-rows", rows]
+            ),
+            Ok(counts(&[("five", 3)])),
+            "--batch-rows {rows}"
+        );
+    }
+}
