@@ -1145,14 +1145,32 @@ fn convert_text_input(
 /// Arrow's CSV parse error in the user's terms: Arrow counts data rows from 1
 /// (the file line is one more, for the header) and columns from 0.
 fn csv_value_error(path: &Path, message: &str, header: &[String]) -> Option<DataError> {
-    let re =
+    let value_error =
         regex::Regex::new(r"parsing value '(.*)' as type '(\w+)' for column (\d+) at line (\d+)")
             .ok()?;
-    let caps = re.captures(message)?;
-    let value = caps.get(1)?.as_str();
-    let ty = caps.get(2)?.as_str();
-    let column: usize = caps.get(3)?.as_str().parse().ok()?;
-    let row: u64 = caps.get(4)?.as_str().parse().ok()?;
+    // Timestamps fail with another message.
+    let timestamp_error = regex::Regex::new(
+        r"Error parsing column (\d+) at line (\d+): .*Error parsing timestamp from '(.*)'",
+    )
+    .ok()?;
+    let (value, ty, column, row) = if let Some(caps) = value_error.captures(message) {
+        (
+            caps.get(1)?.as_str(),
+            caps.get(2)?.as_str(),
+            caps.get(3)?.as_str(),
+            caps.get(4)?.as_str(),
+        )
+    } else {
+        let caps = timestamp_error.captures(message)?;
+        (
+            caps.get(3)?.as_str(),
+            "Timestamp",
+            caps.get(1)?.as_str(),
+            caps.get(2)?.as_str(),
+        )
+    };
+    let column: usize = column.parse().ok()?;
+    let row: u64 = row.parse().ok()?;
     let name = header.get(column)?;
     let expected = match ty {
         "Int64" => INT,

@@ -468,6 +468,20 @@ fn jsonl_numbers_are_not_coerced() {
         err.contains("error[E0403]: `n.csv` line 3: `5.7` in column `n` is not an int"),
         "{err}"
     );
+    std::fs::write(dir.path().join("t.csv"), "id,t\n1,1700000000\n").unwrap();
+    let err = run(dir.path(), "t.seg", "t.csv", &["--segments", "late"]).unwrap_err();
+    assert!(
+        err.contains("error[E0403]: `t.csv` line 2: `1700000000` in column `t` is not a timestamp (2024-01-31T10:00:00Z)"),
+        "{err}"
+    );
+    std::fs::write(dir.path().join("d.csv"), "id,day\n1,2024-01-01\n2,19000\n").unwrap();
+    let err = run(dir.path(), "t.seg", "d.csv", &["--segments", "fresh"]).unwrap_err();
+    assert!(
+        err.contains(
+            "error[E0403]: `d.csv` line 3: `19000` in column `day` is not a date (2024-01-31)"
+        ),
+        "{err}"
+    );
     // Quoted instants and whole numbers stay accepted.
     std::fs::write(
         dir.path().join("good.jsonl"),
