@@ -98,11 +98,22 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A value from the data as an error message shows it: long values are cut,
-/// so that a message never dumps a large part of the file.
+/// A value from the data as an error message shows it: control characters
+/// escaped (so a stray byte is visible), long values cut, so that a message
+/// never dumps a large part of the file.
 fn shown(value: &str) -> String {
     const MAX: usize = 40;
-    let value = one_line(value);
+    let value: String = value
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
     if value.chars().count() <= MAX {
         value
     } else {
