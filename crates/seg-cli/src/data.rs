@@ -2,21 +2,31 @@
 //!
 //! Inputs stream batch by batch with bounded memory: Parquet and Arrow IPC
 //! read only the columns the rules need (plus the key); CSV and JSON lines are
-//! typed from the `.seg` schema. Outputs go to a temporary file beside the
-//! target and are renamed into place only when complete, so a failed run never
-//! leaves a half-written file.
+//! typed from the `.seg` schema. Every batch is checked against the schema the
+//! rules were bound to, by column name, before it is evaluated. Outputs go to a
+//! temporary file beside the target and are renamed into place only when
+//! complete, so a failed run never leaves a half-written file.
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, Decimal128Builder, Int64Builder, ListBuilder, StringBuilder,
+    Array, ArrayRef, AsArray, Date32Builder, Decimal128Builder, Int64Builder, ListBuilder,
+    StringBuilder, TimestampMicrosecondBuilder,
 };
+use arrow::buffer::Buffer;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
-use arrow::record_batch::{RecordBatch, RecordBatchReader};
+use arrow::record_batch::{RecordBatch, RecordBatchOptions, RecordBatchReader};
 use seg::ir::{FieldId, Program, Type};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
+
+/// The scale of every decimal read from text (CSV, JSON lines): values are
+/// stored exactly as Decimal128(38, 9), so at most 29 digits before the point
+/// and 9 after (trailing zeros aside). One scale for the whole file keeps the
+/// results independent of where batches begin; a value that does not fit is
+/// an error (E0409), never rounded and never missing.
+pub const TEXT_DECIMAL_SCALE: u32 = 9;
 
 /// The data formats `seg run` reads and writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -70,16 +80,52 @@ impl DataError {
             )),
         }
     }
+
+    fn io(path: &Path, error: &std::io::Error) -> Self {
+        DataError {
+            code: "E0801",
+            message: format!(
+                "cannot read `{}`: {}",
+                path.display(),
+                seg::io_reason(error)
+            ),
+            help: None,
+        }
+    }
 }
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A value from the data as an error message shows it: control characters
+/// escaped (so a stray byte is visible), long values cut, so that a message
+/// never dumps a large part of the file.
+fn shown(value: &str) -> String {
+    const MAX: usize = 40;
+    let value: String = value
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if value.chars().count() <= MAX {
+        value
+    } else {
+        format!("{}…", value.chars().take(MAX).collect::<String>())
+    }
+}
+
 /// An open input: its schema (after projection and conversion), its row count
 /// when known, and its batches.
 pub struct Input {
-    /// The schema of the batches.
+    /// The schema of the batches: every batch has exactly these columns, in
+    /// this order (checked by name as each batch is read).
     pub schema: SchemaRef,
     /// Every column of the file, loaded or not (for messages).
     pub columns: Vec<String>,
@@ -146,21 +192,95 @@ pub fn open(
     batch_rows: usize,
     pruning: Option<Pruning<'_>>,
 ) -> Result<Input, DataError> {
-    let file = File::open(path).map_err(|e| DataError {
-        code: "E0801",
-        message: format!("cannot read `{}`: {}", path.display(), seg::io_reason(&e)),
-        help: None,
-    })?;
+    let file = File::open(path).map_err(|e| DataError::io(path, &e))?;
     let names: Vec<&str> = fields
         .iter()
         .map(|f| program.schema.field(*f).name.as_str())
         .collect();
-    match format {
-        DataFormat::Parquet => open_parquet(path, file, &names, batch_rows, pruning),
-        DataFormat::Arrow => open_ipc(path, file, &names),
-        DataFormat::Csv => open_csv(path, file, program, fields, batch_rows),
-        DataFormat::Jsonl => open_jsonl(path, file, program, fields, batch_rows),
+    let mut input = match format {
+        DataFormat::Parquet => open_parquet(path, file, &names, batch_rows, pruning)?,
+        DataFormat::Arrow => open_ipc(path, file, &names)?,
+        DataFormat::Csv => open_csv(path, file, program, fields, batch_rows)?,
+        DataFormat::Jsonl => open_jsonl(path, file, program, fields, batch_rows)?,
+    };
+    // Checked before any row is read.
+    ambiguous(path, &input.columns, &names)?;
+    // Whatever a reader produced, a batch reaches evaluation only with the
+    // columns the rules were bound to, in that order: binding is by index.
+    let expected = input.schema.clone();
+    let label = path.to_path_buf();
+    let batches = std::mem::replace(&mut input.batches, Box::new(std::iter::empty()));
+    input.batches = Box::new(batches.map(move |b| b.and_then(|b| conform(&label, &expected, b))));
+    Ok(input)
+}
+
+/// E0408 when a column the rules read appears more than once in the file:
+/// which one is meant cannot be told.
+fn ambiguous(path: &Path, columns: &[String], names: &[&str]) -> Result<(), DataError> {
+    for name in names {
+        let count = columns.iter().filter(|c| c == name).count();
+        if count > 1 {
+            return Err(DataError {
+                code: "E0408",
+                message: format!(
+                    "`{}` has {count} columns named `{name}`; which one the rules read is ambiguous",
+                    path.display()
+                ),
+                help: Some(format!(
+                    "rename or drop all but one of the columns named `{name}`"
+                )),
+            });
+        }
     }
+    Ok(())
+}
+
+/// Checks a batch against the schema the rules were bound to: the same
+/// columns (by name and type) in the same order. A batch whose columns come in
+/// another order is reordered; one that lacks a column or changes its type is
+/// an error rather than being read at the wrong index.
+fn conform(path: &Path, expected: &Schema, input: InputBatch) -> Result<InputBatch, DataError> {
+    if input.skipped {
+        return Ok(input);
+    }
+    let schema = input.batch.schema();
+    let same = schema.fields().len() == expected.fields().len()
+        && schema
+            .fields()
+            .iter()
+            .zip(expected.fields())
+            .all(|(a, b)| a.name() == b.name() && a.data_type() == b.data_type());
+    if same {
+        return Ok(input);
+    }
+    let mut fields = Vec::with_capacity(expected.fields().len());
+    let mut columns = Vec::with_capacity(expected.fields().len());
+    for field in expected.fields() {
+        let found = schema
+            .fields()
+            .iter()
+            .position(|f| f.name() == field.name() && f.data_type() == field.data_type());
+        let Some(index) = found else {
+            return Err(DataError {
+                code: "E0403",
+                message: format!(
+                    "cannot read `{}`: column `{}` is not {} in every batch",
+                    path.display(),
+                    field.name(),
+                    field.data_type()
+                ),
+                help: Some(
+                    "write the file with one schema for all of its batches (row groups)".into(),
+                ),
+            });
+        };
+        fields.push(schema.field(index).clone());
+        columns.push(input.batch.column(index).clone());
+    }
+    let options = RecordBatchOptions::new().with_row_count(Some(input.batch.num_rows()));
+    let batch = RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), columns, &options)
+        .map_err(|e| DataError::unreadable(path, "its declared schema", e))?;
+    Ok(InputBatch::evaluated(batch))
 }
 
 fn column_names(schema: &Schema) -> Vec<String> {
@@ -198,7 +318,10 @@ fn open_parquet(
     } else {
         PageIndexPolicy::Skip
     });
-    let metadata = ArrowReaderMetadata::load(&file, options).map_err(unreadable)?;
+    // The footer is decoded under `guarded`: the Parquet and IPC schema
+    // decoders still panic on some corrupt input.
+    let metadata = guarded(|| ArrowReaderMetadata::load(&file, options))
+        .map_err(|e| DataError::unreadable(path, "Parquet", e))?;
     let indexes = projection(metadata.schema(), names);
     let columns = column_names(metadata.schema());
     let total_rows = u64::try_from(metadata.metadata().file_metadata().num_rows()).ok();
@@ -218,7 +341,9 @@ fn open_parquet(
             schema: reader.schema(),
             columns,
             total_rows,
-            batches: Box::new(reader.map(move |b| wrap(b).map(InputBatch::evaluated))),
+            batches: Box::new(
+                Guarded::new(reader).map(move |b| wrap(b).map(InputBatch::evaluated)),
+            ),
             pruning: None,
         });
     };
@@ -269,7 +394,9 @@ fn open_parquet(
                 schema,
                 columns,
                 total_rows,
-                batches: Box::new(reader.map(move |b| wrap(b).map(InputBatch::evaluated))),
+                batches: Box::new(
+                    Guarded::new(reader).map(move |b| wrap(b).map(InputBatch::evaluated)),
+                ),
                 pruning: Some(report),
             })
         }
@@ -306,7 +433,7 @@ fn open_parquet(
                 let wrap = wrap.clone();
                 let batches: Box<dyn Iterator<Item = Result<InputBatch, DataError>> + Send> =
                     match reader {
-                        Ok(reader) => Box::new(reader.map(move |b| {
+                        Ok(reader) => Box::new(Guarded::new(reader).map(move |b| {
                             wrap(b).map(|batch| InputBatch {
                                 batch,
                                 skipped: is_skipped,
@@ -327,86 +454,349 @@ fn open_parquet(
     }
 }
 
-fn open_ipc(path: &Path, mut file: File, names: &[&str]) -> Result<Input, DataError> {
-    use arrow::ipc::reader::{FileReader, StreamReader};
-    use std::io::{Seek, SeekFrom};
-    let mut magic = [0u8; 6];
-    let is_file = file.read_exact(&mut magic).is_ok() && &magic == b"ARROW1";
-    file.seek(SeekFrom::Start(0))
-        .map_err(|e| DataError::unreadable(path, "Arrow IPC", e))?;
-    let label = path.to_path_buf();
-    if is_file {
-        let probe = FileReader::try_new(
-            file.try_clone()
-                .map_err(|e| DataError::unreadable(path, "Arrow IPC", e))?,
-            None,
-        )
-        .map_err(|e| DataError::unreadable(path, "Arrow IPC", e))?;
-        let indexes = projection(&probe.schema(), names);
-        let columns = column_names(&probe.schema());
-        let reader = FileReader::try_new(file, Some(indexes))
-            .map_err(|e| DataError::unreadable(path, "Arrow IPC", e))?;
-        let total_rows = None;
-        Ok(Input {
-            schema: reader.schema(),
-            columns,
-            total_rows,
-            batches: Box::new(reader.map(move |b| {
-                b.map(InputBatch::evaluated)
-                    .map_err(|e| DataError::unreadable(&label, "Arrow IPC", e))
-            })),
-            pruning: None,
-        })
-    } else {
-        let buffered = BufReader::new(file);
-        let probe_schema = {
-            let probe = StreamReader::try_new(
-                BufReader::new(
-                    File::open(path)
-                        .map_err(|e| DataError::unreadable(path, "Arrow IPC stream", e))?,
-                ),
-                None,
-            )
-            .map_err(|e| DataError::unreadable(path, "Arrow IPC stream", e))?;
-            probe.schema()
-        };
-        let indexes = projection(&probe_schema, names);
-        let columns = column_names(&probe_schema);
-        let reader = StreamReader::try_new(buffered, Some(indexes))
-            .map_err(|e| DataError::unreadable(path, "Arrow IPC stream", e))?;
-        Ok(Input {
-            schema: reader.schema(),
-            columns,
-            total_rows: None,
-            batches: Box::new(reader.map(move |b| {
-                b.map(InputBatch::evaluated)
-                    .map_err(|e| DataError::unreadable(&label, "Arrow IPC stream", e))
-            })),
-            pruning: None,
-        })
+thread_local! {
+    /// Set while a decoder runs under [`guarded`]: its panics are caught and
+    /// reported as E0403, so the panic message must not be printed.
+    static QUIET_PANICS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a decoder step, turning a panic inside it into an error. Arrow's IPC
+/// decoder still has `unwrap`s that corrupt input reaches; a corrupt file must
+/// be a coded error (exit 2), never a crash. This is the last resort: sizes
+/// are checked against the file before arrow sees them (see [`read_block`]).
+fn guarded<T, E: std::fmt::Display>(step: impl FnOnce() -> Result<T, E>) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET_PANICS.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET_PANICS.with(|q| q.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(step));
+    QUIET_PANICS.with(|q| q.set(false));
+    match result {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("the file's metadata is inconsistent".into()),
     }
 }
 
+/// A reader's batches, each read under [`guarded`]; after a panic the reader
+/// is not trusted again and the iteration ends.
+struct Guarded<I> {
+    inner: I,
+    failed: bool,
+}
+
+impl<I> Guarded<I> {
+    fn new(inner: I) -> Self {
+        Guarded {
+            inner,
+            failed: false,
+        }
+    }
+}
+
+impl<I: Iterator<Item = Result<RecordBatch, ArrowError>>> Iterator for Guarded<I> {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let inner = &mut self.inner;
+        match guarded(|| Ok::<_, ArrowError>(inner.next())) {
+            Ok(item) => item,
+            Err(e) => {
+                self.failed = true;
+                Some(Err(ArrowError::ExternalError(e.into())))
+            }
+        }
+    }
+}
+
+/// The most rows a batch of a file of `len` bytes can honestly hold: every
+/// column type the rules can read takes at least one bit per row. A larger
+/// claim is corruption, rejected before anything is allocated per row.
+fn plausible_rows(batch: &RecordBatch, len: u64) -> Result<(), String> {
+    let limit = len.saturating_mul(8).saturating_add(64);
+    if batch.num_rows() as u64 > limit {
+        return Err(format!(
+            "a batch claims {} rows, more than the file can hold",
+            batch.num_rows()
+        ));
+    }
+    Ok(())
+}
+
+fn open_ipc(path: &Path, mut file: File, names: &[&str]) -> Result<Input, DataError> {
+    let mut magic = [0u8; 6];
+    let is_file = file.read_exact(&mut magic).is_ok() && &magic == b"ARROW1";
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| DataError::io(path, &e))?;
+    let len = file.metadata().map_err(|e| DataError::io(path, &e))?.len();
+    if is_file {
+        open_ipc_file(path, file, len, names)
+    } else {
+        open_ipc_stream(path, file, len, names)
+    }
+}
+
+/// Reads one block of an IPC file, after checking that it lies within the
+/// file: a corrupt footer can claim any offset and length, and arrow would
+/// allocate whatever it claims.
+fn read_block(file: &mut File, len: u64, block: &arrow::ipc::Block) -> Result<Buffer, String> {
+    let outside = || "a block lies outside the file".to_string();
+    let offset = u64::try_from(block.offset()).map_err(|_| outside())?;
+    let meta = u64::try_from(block.metaDataLength()).map_err(|_| outside())?;
+    let body = u64::try_from(block.bodyLength()).map_err(|_| outside())?;
+    let size = meta.checked_add(body).ok_or_else(outside)?;
+    let end = offset.checked_add(size).ok_or_else(outside)?;
+    if meta == 0 || end > len {
+        return Err(outside());
+    }
+    let size = usize::try_from(size).map_err(|_| outside())?;
+    let mut bytes = vec![0u8; size];
+    file.seek(SeekFrom::Start(offset))
+        .and_then(|_| file.read_exact(&mut bytes))
+        .map_err(|e| seg::io_reason(&e))?;
+    Ok(Buffer::from_vec(bytes))
+}
+
+/// An IPC file, read block by block with arrow's `FileDecoder`. The footer
+/// and every block are checked against the file's length first, and arrow's
+/// validation of the decoded arrays stays on.
+fn open_ipc_file(
+    path: &Path,
+    mut file: File,
+    len: u64,
+    names: &[&str],
+) -> Result<Input, DataError> {
+    use arrow::ipc::reader::{FileDecoder, read_footer_length};
+    let unreadable = |e: String| DataError::unreadable(path, "Arrow IPC", e);
+    // Magic and padding (8 bytes) at the start; footer, its length and the
+    // magic (10 bytes) at the end.
+    if len < 18 {
+        return Err(unreadable("the file is too short".into()));
+    }
+    let mut tail = [0u8; 10];
+    file.seek(SeekFrom::End(-10))
+        .and_then(|_| file.read_exact(&mut tail))
+        .map_err(|e| DataError::io(path, &e))?;
+    let footer_len = read_footer_length(tail).map_err(|e| unreadable(e.to_string()))? as u64;
+    if footer_len > len - 18 {
+        return Err(unreadable("the footer is longer than the file".into()));
+    }
+    let mut footer = vec![0u8; footer_len as usize];
+    file.seek(SeekFrom::Start(len - 10 - footer_len))
+        .and_then(|_| file.read_exact(&mut footer))
+        .map_err(|e| DataError::io(path, &e))?;
+    let (schema, version, blocks, dictionaries) = guarded(|| {
+        let footer = arrow::ipc::root_as_footer(&footer)
+            .map_err(|e| ArrowError::ParseError(format!("the footer is invalid: {e}")))?;
+        let ipc_schema = footer
+            .schema()
+            .ok_or_else(|| ArrowError::ParseError("the footer has no schema".into()))?;
+        if !ipc_schema.endianness().equals_to_target_endianness() {
+            return Err(ArrowError::IpcError(
+                "the file was written with the other byte order".into(),
+            ));
+        }
+        let schema = arrow::ipc::convert::fb_to_schema(ipc_schema);
+        let blocks: Vec<arrow::ipc::Block> = footer
+            .recordBatches()
+            .map(|b| b.iter().copied().collect())
+            .unwrap_or_default();
+        let dictionaries: Vec<arrow::ipc::Block> = footer
+            .dictionaries()
+            .map(|b| b.iter().copied().collect())
+            .unwrap_or_default();
+        Ok((schema, footer.version(), blocks, dictionaries))
+    })
+    .map_err(unreadable)?;
+    let indexes = projection(&schema, names);
+    let columns = column_names(&schema);
+    let projected = Arc::new(
+        schema
+            .project(&indexes)
+            .map_err(|e| unreadable(e.to_string()))?,
+    );
+    let mut decoder = FileDecoder::new(Arc::new(schema), version).with_projection(indexes);
+    for block in &dictionaries {
+        let buffer = read_block(&mut file, len, block).map_err(unreadable)?;
+        guarded(|| decoder.read_dictionary(block, &buffer)).map_err(unreadable)?;
+    }
+    let label = path.to_path_buf();
+    let mut blocks = blocks.into_iter();
+    let mut failed = false;
+    let batches = std::iter::from_fn(move || {
+        loop {
+            if failed {
+                return None;
+            }
+            let block = blocks.next()?;
+            let result = read_block(&mut file, len, &block)
+                .and_then(|buffer| guarded(|| decoder.read_record_batch(&block, &buffer)))
+                .and_then(|batch| match batch {
+                    Some(batch) => plausible_rows(&batch, len).map(|()| Some(batch)),
+                    None => Ok(None),
+                });
+            match result {
+                Ok(Some(batch)) => return Some(Ok(InputBatch::evaluated(batch))),
+                Ok(None) => {}
+                Err(e) => {
+                    // A decoder that failed (or panicked) mid-file is not
+                    // trusted with the blocks after.
+                    failed = true;
+                    return Some(Err(DataError::unreadable(&label, "Arrow IPC", e)));
+                }
+            }
+        }
+    });
+    Ok(Input {
+        schema: projected,
+        columns,
+        total_rows: None,
+        batches: Box::new(batches),
+        pruning: None,
+    })
+}
+
+/// An IPC stream, fed to arrow's push-based `StreamDecoder` in chunks: it
+/// grows its buffers only as bytes arrive, so a corrupt length cannot make it
+/// allocate more than the file holds.
+struct IpcStream {
+    file: File,
+    len: u64,
+    decoder: arrow::ipc::reader::StreamDecoder,
+    pending: Buffer,
+    failed: bool,
+}
+
+impl IpcStream {
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>, String> {
+        loop {
+            if self.pending.is_empty() {
+                let mut chunk = vec![0u8; 1 << 16];
+                let read = loop {
+                    match self.file.read(&mut chunk) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(seg::io_reason(&e)),
+                    }
+                };
+                if read == 0 {
+                    return guarded(|| self.decoder.finish()).map(|()| None);
+                }
+                chunk.truncate(read);
+                self.pending = Buffer::from_vec(chunk);
+            }
+            let (decoder, pending) = (&mut self.decoder, &mut self.pending);
+            if let Some(batch) = guarded(|| decoder.decode(pending))? {
+                plausible_rows(&batch, self.len)?;
+                return Ok(Some(batch));
+            }
+        }
+    }
+}
+
+fn open_ipc_stream(path: &Path, file: File, len: u64, names: &[&str]) -> Result<Input, DataError> {
+    let unreadable = |e: String| DataError::unreadable(path, "Arrow IPC stream", e);
+    let mut stream = IpcStream {
+        file,
+        len,
+        decoder: arrow::ipc::reader::StreamDecoder::new(),
+        pending: Buffer::from_vec(Vec::<u8>::new()),
+        failed: false,
+    };
+    // The schema is the first message: decoding up to the first batch (kept
+    // for the iteration) or the end of the stream reads it.
+    let first = stream.next_batch().map_err(unreadable)?;
+    let Some(schema) = stream.decoder.schema() else {
+        return Err(unreadable("the stream has no schema".into()));
+    };
+    let indexes = projection(&schema, names);
+    let columns = column_names(&schema);
+    let projected = Arc::new(
+        schema
+            .project(&indexes)
+            .map_err(|e| unreadable(e.to_string()))?,
+    );
+    let label = path.to_path_buf();
+    let project = move |batch: RecordBatch| {
+        batch
+            .project(&indexes)
+            .map(InputBatch::evaluated)
+            .map_err(|e| DataError::unreadable(&label, "Arrow IPC stream", e))
+    };
+    let label = path.to_path_buf();
+    let rest = std::iter::from_fn(move || {
+        if stream.failed {
+            return None;
+        }
+        match stream.next_batch() {
+            Ok(batch) => batch.map(Ok),
+            Err(e) => {
+                stream.failed = true;
+                Some(Err(DataError::unreadable(&label, "Arrow IPC stream", e)))
+            }
+        }
+    });
+    let batches = first
+        .map(Ok)
+        .into_iter()
+        .chain(rest)
+        .map(move |b| b.and_then(&project));
+    Ok(Input {
+        schema: projected,
+        columns,
+        total_rows: None,
+        batches: Box::new(batches),
+        pruning: None,
+    })
+}
+
 /// The Arrow type a text format is read as, for a schema type. Decimals and,
-/// in CSV, lists are read as text and converted exactly afterwards.
+/// in CSV, lists are read as text and converted exactly afterwards; in JSON
+/// lines, ints, dates and timestamps are read as their text too, so that a
+/// value is never coerced silently (`5.7` read as the int 5, a number taken
+/// as microseconds) but converted by the same rules as CSV.
 fn text_type(ty: Type, csv: bool) -> DataType {
+    let utf8_list = || DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)));
     match ty {
-        Type::Int => DataType::Int64,
+        Type::Int if csv => DataType::Int64,
         Type::Float => DataType::Float64,
-        Type::Decimal => DataType::Utf8,
         Type::Bool => DataType::Boolean,
+        Type::Date if csv => DataType::Date32,
+        Type::Timestamp if csv => timestamp_type(),
+        Type::Int | Type::Date | Type::Timestamp | Type::Decimal => DataType::Utf8,
         Type::String | Type::Duration => DataType::Utf8,
-        Type::Date => DataType::Date32,
-        // An offset zone: Arrow parses named zones only with chrono-tz, which we do
-        // not need, and every instant is UTC anyway.
-        Type::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into())),
-        Type::ListString if !csv => {
-            DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
-        }
-        Type::ListInt if !csv => {
-            DataType::List(Arc::new(Field::new("item", DataType::Int64, true)))
-        }
+        Type::ListString if !csv => utf8_list(),
+        Type::ListInt if !csv => utf8_list(),
         Type::ListString | Type::ListInt => DataType::Utf8,
+    }
+}
+
+/// Timestamps from text: an offset zone (Arrow parses named zones only with
+/// chrono-tz, which we do not need, and every instant is UTC anyway).
+fn timestamp_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into()))
+}
+
+/// The Arrow type a text column has once converted, when it is converted.
+fn converted_type(ty: Type, csv: bool) -> Option<DataType> {
+    let list = |item: DataType| DataType::List(Arc::new(Field::new("item", item, true)));
+    match ty {
+        Type::Decimal => Some(DataType::Decimal128(38, TEXT_DECIMAL_SCALE as i8)),
+        Type::ListString if csv => Some(list(DataType::Utf8)),
+        Type::ListInt => Some(list(DataType::Int64)),
+        Type::Int if !csv => Some(DataType::Int64),
+        Type::Date if !csv => Some(DataType::Date32),
+        Type::Timestamp if !csv => Some(timestamp_type()),
+        _ => None,
     }
 }
 
@@ -433,30 +823,29 @@ fn open_csv(
         });
     }
     let columns: Vec<String> = csv_header(header);
+    let wanted: Vec<&str> = fields
+        .iter()
+        .map(|f| program.schema.field(*f).name.as_str())
+        .collect();
+    ambiguous(path, &columns, &wanted)?;
     // Every column is declared (CSV is positional); those the rules need get
     // their schema type, the others are read as text and projected away.
-    let wanted: Vec<(&str, Type)> = fields
-        .iter()
-        .map(|f| {
-            let field = program.schema.field(*f);
-            (field.name.as_str(), field.ty)
-        })
-        .collect();
     let arrow_fields: Vec<Field> = columns
         .iter()
         .map(|name| {
-            let ty = wanted
+            let ty = fields
                 .iter()
-                .find(|(n, _)| n == name)
-                .map_or(DataType::Utf8, |(_, t)| text_type(*t, true));
+                .map(|f| program.schema.field(*f))
+                .find(|f| &f.name == name)
+                .map_or(DataType::Utf8, |f| text_type(f.ty, true));
             Field::new(name, ty, true)
         })
         .collect();
     let schema = Arc::new(Schema::new(arrow_fields));
-    let indexes = projection(&schema, &wanted.iter().map(|(n, _)| *n).collect::<Vec<_>>());
+    let indexes = projection(&schema, &wanted);
     let null = regex::Regex::new("^$").map_err(|e| DataError::unreadable(path, "CSV", e))?;
     // Re-open so the reader sees the header line too.
-    let file = File::open(path).map_err(|e| DataError::unreadable(path, "CSV", e))?;
+    let file = File::open(path).map_err(|e| DataError::io(path, &e))?;
     let csv = arrow::csv::ReaderBuilder::new(schema)
         .with_header(true)
         .with_batch_size(batch_rows)
@@ -464,11 +853,25 @@ fn open_csv(
         .with_projection(indexes)
         .build(BufReader::new(file))
         .map_err(|e| DataError::unreadable(path, "CSV", e))?;
+    let schema = csv.schema();
+    let label = path.to_path_buf();
+    let header = columns.clone();
+    // Arrow counts data rows from 1; the file line is one more, for the header.
+    let mut next_line = 2u64;
+    let batches = csv.map(move |batch| {
+        let batch = batch.map_err(|e| {
+            csv_value_error(&label, &e.to_string(), &header)
+                .unwrap_or_else(|| DataError::unreadable(&label, "CSV", e))
+        })?;
+        let lines = Lines::From(next_line);
+        next_line += batch.num_rows() as u64;
+        Ok((batch, lines))
+    });
     convert_text_input(
         path,
         "CSV",
-        csv.schema(),
-        Box::new(csv),
+        schema,
+        Box::new(batches),
         program,
         true,
         columns,
@@ -496,6 +899,119 @@ fn csv_header(line: &str) -> Vec<String> {
     names
 }
 
+/// Where the rows of a text batch are in the file, for messages.
+enum Lines {
+    /// Consecutive lines from this one (CSV).
+    From(u64),
+    /// The line of each row (JSON lines, where blank lines are skipped).
+    Each(Vec<u64>),
+}
+
+impl Lines {
+    fn of(&self, row: usize) -> u64 {
+        match self {
+            Lines::From(first) => first + row as u64,
+            Lines::Each(lines) => lines.get(row).copied().unwrap_or(0),
+        }
+    }
+}
+
+/// JSON lines, fed to arrow's decoder one line at a time so that a row's line
+/// number is known exactly (for messages) and a byte-order mark can be
+/// skipped.
+struct JsonLines {
+    reader: BufReader<File>,
+    decoder: arrow::json::reader::Decoder,
+    /// The schema the decoder reads, to re-decode a failing batch line by line.
+    schema: SchemaRef,
+    batch_rows: usize,
+    /// The line being read (1-based).
+    line: u64,
+    /// Its bytes, and how many of them the decoder has consumed.
+    current: Vec<u8>,
+    pos: usize,
+    /// The line of each row buffered in the decoder.
+    rows: Vec<u64>,
+    /// The text of the buffered rows' lines, to find the line a failing batch
+    /// fails at.
+    text: Vec<(u64, Vec<u8>)>,
+    done: bool,
+}
+
+impl JsonLines {
+    fn next_batch(&mut self) -> Result<Option<(RecordBatch, Lines)>, String> {
+        while self.rows.len() < self.batch_rows {
+            if self.pos == self.current.len() {
+                // The line is done: read the next one.
+                self.current.clear();
+                self.pos = 0;
+                if self.done {
+                    break;
+                }
+                let read = self
+                    .reader
+                    .read_until(b'\n', &mut self.current)
+                    .map_err(|e| seg::io_reason(&e))?;
+                if read == 0 {
+                    self.done = true;
+                    break;
+                }
+                self.line += 1;
+                if self.line == 1 && self.current.starts_with(b"\xef\xbb\xbf") {
+                    self.pos = 3;
+                }
+                continue;
+            }
+            // The decoder stops when its batch is full, possibly inside a
+            // line holding several objects: the rest of the line is kept
+            // for the next batch.
+            let from = self.pos;
+            let used = self
+                .decoder
+                .decode(&self.current[from..])
+                .map_err(|e| format!("line {}: {}", self.line, one_line(&e.to_string())))?;
+            self.pos += used;
+            self.text
+                .push((self.line, self.current[from..self.pos].to_vec()));
+            let complete = self.decoder.len() - usize::from(self.decoder.has_partial_record());
+            while self.rows.len() < complete {
+                self.rows.push(self.line);
+            }
+        }
+        if self.done && self.decoder.has_partial_record() {
+            return Err(format!(
+                "line {}: the last JSON object is incomplete",
+                self.line
+            ));
+        }
+        match self.decoder.flush() {
+            Ok(None) => Ok(None),
+            Ok(Some(batch)) => {
+                self.text.clear();
+                Ok(Some((batch, Lines::Each(std::mem::take(&mut self.rows)))))
+            }
+            Err(e) => Err(self.failing_line(e)),
+        }
+    }
+
+    /// The message for a batch that did not convert: the first of its lines
+    /// that fails on its own, and arrow's reason.
+    fn failing_line(&self, error: ArrowError) -> String {
+        for (line, text) in &self.text {
+            let Ok(mut decoder) = arrow::json::ReaderBuilder::new(self.schema.clone())
+                .with_coerce_primitive(true)
+                .build_decoder()
+            else {
+                break;
+            };
+            if let Err(e) = decoder.decode(text).and_then(|_| decoder.flush()) {
+                return format!("line {line}: {}", one_line(&e.to_string()));
+            }
+        }
+        one_line(&error.to_string())
+    }
+}
+
 fn open_jsonl(
     path: &Path,
     file: File,
@@ -511,34 +1027,66 @@ fn open_jsonl(
         })
         .collect();
     let schema = Arc::new(Schema::new(arrow_fields));
-    let reader = arrow::json::ReaderBuilder::new(schema.clone())
+    let decoder = arrow::json::ReaderBuilder::new(schema.clone())
         .with_batch_size(batch_rows)
-        // Numbers for decimal fields arrive as their exact text.
+        // Numbers for text-read fields (decimals, ints, dates, timestamps)
+        // arrive as their exact text and are converted below.
         .with_coerce_primitive(true)
-        .build(BufReader::new(file))
+        .build_decoder()
         .map_err(|e| DataError::unreadable(path, "JSON lines", e))?;
+    let mut lines = JsonLines {
+        reader: BufReader::new(file),
+        decoder,
+        schema: schema.clone(),
+        batch_rows,
+        line: 0,
+        current: Vec::new(),
+        pos: 0,
+        rows: Vec::new(),
+        text: Vec::new(),
+        done: false,
+    };
+    let label = path.to_path_buf();
+    let mut failed = false;
+    let batches = std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        match lines.next_batch() {
+            Ok(batch) => batch.map(Ok),
+            Err(e) => {
+                failed = true;
+                Some(Err(DataError {
+                    code: "E0403",
+                    message: format!("cannot read `{}` as JSON lines: {e}", label.display()),
+                    help: Some("write one JSON object per line".into()),
+                }))
+            }
+        }
+    });
     // JSON lines has no header: the columns are whatever the rules ask for.
     let columns = column_names(&schema);
     convert_text_input(
         path,
         "JSON lines",
         schema,
-        Box::new(reader),
+        Box::new(batches),
         program,
         false,
         columns,
     )
 }
 
-type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>;
+type TextBatches = Box<dyn Iterator<Item = Result<(RecordBatch, Lines), DataError>> + Send>;
 
-/// Wraps a text-format reader: decimals parsed exactly from text, and in CSV,
-/// lists parsed from JSON array text.
+/// Wraps a text-format reader: decimals parsed exactly from text, in CSV
+/// lists parsed from JSON array text, in JSON lines ints, dates and
+/// timestamps parsed from their text.
 fn convert_text_input(
     path: &Path,
     format: &'static str,
     schema: SchemaRef,
-    batches: BatchIter,
+    batches: TextBatches,
     program: &Program,
     csv: bool,
     columns: Vec<String>,
@@ -553,67 +1101,54 @@ fn convert_text_input(
                 .map(|id| program.schema.field(id).ty)
         })
         .collect();
-    let label = path.to_path_buf();
-    let mut first_row = 1u64 + u64::from(csv);
-    let header = columns.clone();
     let converted_schema = Arc::new(Schema::new(
         schema
             .fields()
             .iter()
             .zip(&types)
-            .map(|(f, ty)| match ty {
-                Some(Type::Decimal) => Field::new(f.name(), DataType::Decimal128(38, 0), true),
-                Some(t @ (Type::ListString | Type::ListInt)) if csv => {
-                    Field::new(f.name(), text_type(*t, false), true)
-                }
-                _ => f.as_ref().clone(),
+            .map(|(f, ty)| match ty.and_then(|t| converted_type(t, csv)) {
+                Some(t) => Field::new(f.name(), t, true),
+                None => f.as_ref().clone(),
             })
             .collect::<Vec<_>>(),
     ));
+    let label = path.to_path_buf();
+    let output_schema = converted_schema.clone();
     let batches = batches.map(move |batch| {
-        let batch = batch.map_err(|e| {
-            if csv {
-                csv_value_error(&label, &e.to_string(), &header)
-                    .unwrap_or_else(|| DataError::unreadable(&label, format, e))
-            } else {
-                DataError::unreadable(&label, format, e)
-            }
-        })?;
-        let rows = batch.num_rows() as u64;
-        let mut columns = Vec::with_capacity(batch.num_columns());
-        let mut fields = Vec::with_capacity(batch.num_columns());
+        let (batch, lines) = batch?;
+        let source = Source {
+            path: &label,
+            lines: &lines,
+            csv,
+        };
+        let mut converted = Vec::with_capacity(batch.num_columns());
         for (i, array) in batch.columns().iter().enumerate() {
-            let field = batch.schema().field(i).clone();
-            let converted = match types.get(i).copied().flatten() {
-                Some(Type::Decimal) => Some(decimals_from_text(array, &field, first_row, &label)?),
-                Some(Type::ListString) if csv => {
-                    Some(lists_from_json(array, &field, first_row, &label, false)?)
-                }
-                Some(Type::ListInt) if csv => {
-                    Some(lists_from_json(array, &field, first_row, &label, true)?)
-                }
-                _ => None,
+            let name = batch.schema().field(i).name().clone();
+            let column = Column {
+                name: &name,
+                source: &source,
             };
-            match converted {
-                Some(array) => {
-                    fields.push(Field::new(field.name(), array.data_type().clone(), true));
-                    columns.push(array);
-                }
-                None => {
-                    fields.push(field);
-                    columns.push(array.clone());
-                }
-            }
+            converted.push(match types.get(i).copied().flatten() {
+                Some(Type::Decimal) => decimals_from_text(array, &column)?,
+                Some(Type::ListString) if csv => lists_from_json(array, &column, false)?,
+                Some(Type::ListInt) if csv => lists_from_json(array, &column, true)?,
+                Some(Type::ListInt) => int_lists_from_text(array, &column)?,
+                Some(Type::Int) if !csv => ints_from_text(array, &column)?,
+                Some(Type::Date) if !csv => dates_from_text(array, &column)?,
+                Some(Type::Timestamp) if !csv => timestamps_from_text(array, &column)?,
+                _ => array.clone(),
+            });
         }
-        first_row += rows;
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+        RecordBatch::try_new_with_options(output_schema.clone(), converted, &options)
+            .map(InputBatch::evaluated)
             .map_err(|e| DataError::unreadable(&label, format, e))
     });
     Ok(Input {
         schema: converted_schema,
         columns,
         total_rows: None,
-        batches: Box::new(batches.map(|b| b.map(InputBatch::evaluated))),
+        batches: Box::new(batches),
         pruning: None,
     })
 }
@@ -621,35 +1156,97 @@ fn convert_text_input(
 /// Arrow's CSV parse error in the user's terms: Arrow counts data rows from 1
 /// (the file line is one more, for the header) and columns from 0.
 fn csv_value_error(path: &Path, message: &str, header: &[String]) -> Option<DataError> {
-    let re =
+    let value_error =
         regex::Regex::new(r"parsing value '(.*)' as type '(\w+)' for column (\d+) at line (\d+)")
             .ok()?;
-    let caps = re.captures(message)?;
-    let value = caps.get(1)?.as_str();
-    let ty = caps.get(2)?.as_str();
-    let column: usize = caps.get(3)?.as_str().parse().ok()?;
-    let row: u64 = caps.get(4)?.as_str().parse().ok()?;
+    // Timestamps fail with another message.
+    let timestamp_error = regex::Regex::new(
+        r"Error parsing column (\d+) at line (\d+): .*Error parsing timestamp from '(.*)'",
+    )
+    .ok()?;
+    let (value, ty, column, row) = if let Some(caps) = value_error.captures(message) {
+        (
+            caps.get(1)?.as_str(),
+            caps.get(2)?.as_str(),
+            caps.get(3)?.as_str(),
+            caps.get(4)?.as_str(),
+        )
+    } else {
+        let caps = timestamp_error.captures(message)?;
+        (
+            caps.get(3)?.as_str(),
+            "Timestamp",
+            caps.get(1)?.as_str(),
+            caps.get(2)?.as_str(),
+        )
+    };
+    let column: usize = column.parse().ok()?;
+    let row: u64 = row.parse().ok()?;
     let name = header.get(column)?;
     let expected = match ty {
-        "Int64" => "an int",
+        "Int64" => INT,
         "Float64" => "a number",
         "Boolean" => "true or false",
-        "Date32" => "a date (2024-01-31)",
-        t if t.starts_with("Timestamp") => "a timestamp (2024-01-31T10:00:00Z)",
+        "Date32" => DATE,
+        t if t.starts_with("Timestamp") => TIMESTAMP,
         _ => "a value of the column's type",
     };
     Some(DataError {
         code: "E0403",
         message: format!(
-            "`{}` line {}: `{value}` in column `{name}` is not {expected}",
+            "`{}` line {}: `{}` in column `{name}` is not {expected}",
             path.display(),
-            row + 1
+            row + 1,
+            shown(value)
         ),
-        help: Some("fix the value, or leave the cell empty for missing".into()),
+        help: Some(MISSING_CSV.into()),
     })
 }
 
-/// Parses an exact decimal: optional sign, digits, optional fraction.
+const INT: &str = "an int";
+const DATE: &str = "a date (2024-01-31)";
+const TIMESTAMP: &str = "a timestamp (2024-01-31T10:00:00Z)";
+const MISSING_CSV: &str = "fix the value, or leave the cell empty for missing";
+const MISSING_JSON: &str = "fix the value, or write null (or leave the key out) for missing";
+
+/// Where a text batch came from, for messages.
+struct Source<'a> {
+    path: &'a Path,
+    lines: &'a Lines,
+    csv: bool,
+}
+
+/// One column of a text batch being converted.
+struct Column<'a> {
+    name: &'a str,
+    source: &'a Source<'a>,
+}
+
+impl Column<'_> {
+    /// E0403 for a value that is not of the column's type.
+    fn not_a(&self, row: usize, value: &str, expected: &str, help: Option<&str>) -> DataError {
+        let help = help.unwrap_or(if self.source.csv {
+            MISSING_CSV
+        } else {
+            MISSING_JSON
+        });
+        DataError {
+            code: "E0403",
+            message: format!(
+                "`{}` line {}: `{}` in column `{}` is not {expected}",
+                self.source.path.display(),
+                self.source.lines.of(row),
+                shown(value),
+                self.name
+            ),
+            help: Some(help.into()),
+        }
+    }
+}
+
+/// Parses an exact decimal: optional sign, digits, optional fraction. The
+/// fraction's trailing zeros are dropped (the value is the same), so the
+/// scale returned is the smallest that holds the value exactly.
 pub fn parse_decimal_text(text: &str) -> Option<(i128, u32)> {
     let text = text.trim();
     let (negative, digits) = match text.strip_prefix('-') {
@@ -667,6 +1264,7 @@ pub fn parse_decimal_text(text: &str) -> Option<(i128, u32)> {
     {
         return None;
     }
+    let frac_part = frac_part.trim_end_matches('0');
     let all = format!("{int_part}{frac_part}");
     let significant = all.trim_start_matches('0');
     if significant.len() > 38 {
@@ -681,78 +1279,181 @@ pub fn parse_decimal_text(text: &str) -> Option<(i128, u32)> {
     Some((if negative { -unscaled } else { unscaled }, scale))
 }
 
-fn decimals_from_text(
-    array: &ArrayRef,
-    field: &Field,
-    first_row: u64,
-    path: &Path,
-) -> Result<ArrayRef, DataError> {
+/// A decimal at the file-wide scale [`TEXT_DECIMAL_SCALE`], or why it has none.
+fn decimal_at_text_scale(text: &str) -> Result<i128, DecimalProblem> {
+    let (unscaled, scale) = parse_decimal_text(text).ok_or(DecimalProblem::NotADecimal)?;
+    if scale > TEXT_DECIMAL_SCALE {
+        return Err(DecimalProblem::Fraction);
+    }
+    let value = seg_eval::num::rescale_up(unscaled, TEXT_DECIMAL_SCALE - scale)
+        .ok_or(DecimalProblem::Integer)?;
+    // Precision 38: fewer than 39 digits in all.
+    if value.unsigned_abs() >= 10u128.pow(38) {
+        return Err(DecimalProblem::Integer);
+    }
+    Ok(value)
+}
+
+enum DecimalProblem {
+    NotADecimal,
+    Fraction,
+    Integer,
+}
+
+fn decimals_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRef, DataError> {
     let Some(text) = array.as_string_opt::<i32>() else {
         return Ok(array.clone());
     };
-    let mut parsed = Vec::with_capacity(text.len());
+    let mut builder = Decimal128Builder::with_capacity(text.len());
     for (i, value) in text.iter().enumerate() {
-        parsed.push(match value {
-            None => None,
-            Some(v) => Some(parse_decimal_text(v).ok_or_else(|| DataError {
-                code: "E0403",
-                message: format!(
-                    "`{}` row {}: `{v}` in column `{}` is not a decimal",
-                    path.display(),
-                    first_row + i as u64,
-                    field.name()
-                ),
-                help: Some("decimals are written like 19.99 or -5; fix the value or leave it empty for missing".into()),
-            })?),
-        });
-    }
-    // One scale for the batch: the largest found, every value brought to it exactly.
-    let scale = parsed
-        .iter()
-        .flatten()
-        .map(|(_, s)| *s)
-        .max()
-        .unwrap_or(0)
-        .min(38);
-    let mut builder = Decimal128Builder::with_capacity(parsed.len());
-    for value in parsed {
-        match value.and_then(|(u, s)| seg_eval::num::rescale_up(u, scale - s.min(scale))) {
-            Some(v) => builder.append_value(v),
-            None => builder.append_null(),
+        let Some(v) = value else {
+            builder.append_null();
+            continue;
+        };
+        match decimal_at_text_scale(v) {
+            Ok(d) => builder.append_value(d),
+            Err(DecimalProblem::NotADecimal) => {
+                return Err(column.not_a(
+                    i,
+                    v,
+                    "a decimal",
+                    Some("decimals are written like 19.99 or -5; fix the value or leave it empty for missing"),
+                ));
+            }
+            Err(problem) => {
+                let (limit, side) = match problem {
+                    DecimalProblem::Fraction => (TEXT_DECIMAL_SCALE, "after"),
+                    _ => (38 - TEXT_DECIMAL_SCALE, "before"),
+                };
+                return Err(DataError {
+                    code: "E0409",
+                    message: format!(
+                        "`{}` line {}: `{}` in column `{}` has more than {limit} digits {side} the point",
+                        column.source.path.display(),
+                        column.source.lines.of(i),
+                        shown(v),
+                        column.name
+                    ),
+                    help: Some(format!(
+                        "decimals in CSV and JSON lines are exact with up to {} digits before the point and {} after; round the value, or store the data as Parquet or Arrow with its own decimal type",
+                        38 - TEXT_DECIMAL_SCALE,
+                        TEXT_DECIMAL_SCALE
+                    )),
+                });
+            }
         }
     }
-    let scale = i8::try_from(scale).unwrap_or(38);
     let array = builder
         .finish()
-        .with_precision_and_scale(38, scale)
-        .map_err(|e| DataError::unreadable(path, "decimal", e))?;
+        .with_precision_and_scale(38, TEXT_DECIMAL_SCALE as i8)
+        .map_err(|e| DataError::unreadable(column.source.path, "decimal", e))?;
     Ok(Arc::new(array))
+}
+
+/// An int from text, by the rules CSV uses (digits with an optional sign):
+/// `5.7` is not an int, nor is `5.0`.
+fn int_from_text(text: &str) -> Option<i64> {
+    use arrow::compute::kernels::cast_utils::Parser;
+    arrow::datatypes::Int64Type::parse(text)
+}
+
+fn ints_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRef, DataError> {
+    let Some(text) = array.as_string_opt::<i32>() else {
+        return Ok(array.clone());
+    };
+    let mut builder = Int64Builder::with_capacity(text.len());
+    for (i, value) in text.iter().enumerate() {
+        match value {
+            None => builder.append_null(),
+            Some(v) => {
+                builder.append_value(int_from_text(v).ok_or_else(|| column.not_a(i, v, INT, None))?)
+            }
+        }
+    }
+    Ok(Arc::new(builder.finish()))
+}
+
+fn int_lists_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRef, DataError> {
+    let Some(lists) = array.as_list_opt::<i32>() else {
+        return Ok(array.clone());
+    };
+    let mut builder = ListBuilder::new(Int64Builder::new());
+    for (i, list) in lists.iter().enumerate() {
+        let Some(list) = list else {
+            builder.append_null();
+            continue;
+        };
+        let Some(items) = list.as_string_opt::<i32>() else {
+            return Ok(array.clone());
+        };
+        for item in items.iter() {
+            match item {
+                None => builder.values().append_null(),
+                Some(v) => builder
+                    .values()
+                    .append_value(int_from_text(v).ok_or_else(|| column.not_a(i, v, INT, None))?),
+            }
+        }
+        builder.append(true);
+    }
+    Ok(Arc::new(builder.finish()))
+}
+
+fn dates_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRef, DataError> {
+    use arrow::compute::kernels::cast_utils::Parser;
+    let Some(text) = array.as_string_opt::<i32>() else {
+        return Ok(array.clone());
+    };
+    let mut builder = Date32Builder::with_capacity(text.len());
+    for (i, value) in text.iter().enumerate() {
+        match value {
+            None => builder.append_null(),
+            // A bare JSON number is not a date: only text in the form CSV
+            // accepts (2024-01-31).
+            Some(v) => builder.append_value(
+                arrow::datatypes::Date32Type::parse(v)
+                    .filter(|_| v.contains('-'))
+                    .ok_or_else(|| column.not_a(i, v, DATE, None))?,
+            ),
+        }
+    }
+    Ok(Arc::new(builder.finish()))
+}
+
+fn timestamps_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRef, DataError> {
+    let Some(text) = array.as_string_opt::<i32>() else {
+        return Ok(array.clone());
+    };
+    let mut builder =
+        TimestampMicrosecondBuilder::with_capacity(text.len()).with_timezone("+00:00");
+    for (i, value) in text.iter().enumerate() {
+        match value {
+            None => builder.append_null(),
+            Some(v) => builder.append_value(
+                arrow::compute::kernels::cast_utils::string_to_datetime(&chrono::Utc, v)
+                    .ok()
+                    .map(|t| t.timestamp_micros())
+                    .ok_or_else(|| column.not_a(i, v, TIMESTAMP, None))?,
+            ),
+        }
+    }
+    Ok(Arc::new(builder.finish()))
 }
 
 fn lists_from_json(
     array: &ArrayRef,
-    field: &Field,
-    first_row: u64,
-    path: &Path,
+    column: &Column<'_>,
     ints: bool,
 ) -> Result<ArrayRef, DataError> {
     let Some(text) = array.as_string_opt::<i32>() else {
         return Ok(array.clone());
     };
-    let bad = |row: usize, v: &str| DataError {
-        code: "E0403",
-        message: format!(
-            "`{}` row {}: `{v}` in column `{}` is not a list",
-            path.display(),
-            first_row + row as u64,
-            field.name()
-        ),
-        help: Some(if ints {
-            "in CSV, write a list<int> cell as a JSON array: [1, 2]".into()
-        } else {
-            "in CSV, write a list<string> cell as a JSON array: [\"yoga\", \"travel\"]".into()
-        }),
+    let help = if ints {
+        "in CSV, write a list<int> cell as a JSON array: [1, 2]"
+    } else {
+        "in CSV, write a list<string> cell as a JSON array: [\"yoga\", \"travel\"]"
     };
+    let bad = |row: usize, v: &str| column.not_a(row, v, "a list", Some(help));
     if ints {
         let mut builder = ListBuilder::new(Int64Builder::new());
         for (i, value) in text.iter().enumerate() {
@@ -781,11 +1482,17 @@ fn lists_from_json(
     }
 }
 
-/// A results file being written: a temporary file beside the target, renamed
-/// into place by [`Output::finish`]. Dropping it unfinished deletes it.
+/// A results file being written: a temporary file beside the target (the
+/// real file when the target is a symbolic link), renamed into place by
+/// [`Output::finish`]. Dropping it unfinished deletes it; an interrupted run
+/// deletes it too (see [`crate::files::remove_temporaries_on_signals`]).
 pub struct Output {
+    /// The path the user named, for messages.
     target: std::path::PathBuf,
+    /// The file replaced: `target`, or the file it links to.
+    real: std::path::PathBuf,
     temp: tempfile::NamedTempFile,
+    _registered: crate::files::Registered,
     writer: Writer,
 }
 
@@ -812,14 +1519,8 @@ impl Output {
             ),
             help: None,
         };
-        let dir = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let temp = tempfile::Builder::new()
-            .prefix(".seg-run-")
-            .tempfile_in(dir)
-            .map_err(io)?;
+        let real = crate::files::write_target(target);
+        let (temp, registered) = crate::files::temporary_beside(&real, ".seg-run-").map_err(io)?;
         let file = temp.reopen().map_err(io)?;
         let arrow_error = |e: ArrowError| DataError {
             code: "E0801",
@@ -848,7 +1549,9 @@ impl Output {
         };
         Ok(Output {
             target: target.to_path_buf(),
+            real,
             temp,
+            _registered: registered,
             writer,
         })
     }
@@ -872,11 +1575,14 @@ impl Output {
         result.map_err(|e| self.error(e))
     }
 
-    /// Completes the file and renames it into place.
+    /// Completes the file and renames it into place, with the permissions
+    /// of the file it replaces (a new file: `0666` less the umask).
     pub fn finish(self) -> Result<(), DataError> {
         let Output {
             target,
+            real,
             temp,
+            _registered,
             writer,
         } = self;
         let error = |e: String| DataError {
@@ -893,8 +1599,7 @@ impl Output {
         temp.as_file()
             .sync_all()
             .map_err(|e| error(seg::io_reason(&e)))?;
-        temp.persist(&target)
-            .map_err(|e| error(seg::io_reason(&e.error)))?;
+        crate::files::replace_with(temp, &real).map_err(|e| error(seg::io_reason(&e)))?;
         Ok(())
     }
 }

@@ -1,7 +1,9 @@
 //! The JIT as the run and bench commands use it: a compiled program per
-//! distinct batch schema. Text formats (CSV, JSON lines) choose a decimal
-//! column's scale per batch, and a kernel is specialised to the physical types
-//! it was compiled for, so a batch with new types gets a kernel of its own.
+//! distinct batch schema. A kernel is specialised to the physical types it was
+//! compiled for; the readers give every batch of a file the columns and types
+//! the rules were bound to (`data::open` checks each batch by name), so one
+//! kernel normally serves a whole file, and a batch whose schema differs only
+//! in metadata or nullability gets a kernel of its own rather than a wrong one.
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;

@@ -45,6 +45,8 @@ fn main() -> ExitCode {
             };
         }
     };
+    // An interrupted `seg run` or `seg fmt` leaves no temporary file behind.
+    seg_cli::files::remove_temporaries_on_signals();
     let outcome = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Fmt(args) => commands::fmt::run(&args),

@@ -192,8 +192,15 @@ fn every_code_is_documented_and_has_a_fixture() {
         ("E0405", "run::param_overrides_are_type_checked"),
         ("E0406", "run::as_of_is_validated"),
         ("E0407", "run::unknown_segments_are_rejected"),
+        ("E0408", "readers::duplicate_column_names_are_ambiguous"),
+        (
+            "E0409",
+            "readers::text_decimals_do_not_depend_on_batch_rows",
+        ),
         ("E0801", "cli::missing_path_is_an_io_error"),
         ("E0802", "cli::non_utf8_file_is_reported"),
+        ("E0803", "files::out_equal_to_data_is_refused"),
+        ("E0804", "files::fmt_refuses_a_read_only_file"),
         ("E0901", "internal errors have no trigger by design"),
     ];
     let mut problems = Vec::new();

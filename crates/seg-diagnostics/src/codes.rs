@@ -114,9 +114,13 @@ codes! {
     E0405 => Error, "unknown `--param` name";
     E0406 => Error, "invalid `--as-of` instant";
     E0407 => Error, "unknown segment requested";
+    E0408 => Error, "ambiguous column in the data";
+    E0409 => Error, "decimal out of range for text data";
     // Files and input.
     E0801 => Error, "cannot read file";
     E0802 => Error, "file is not UTF-8 text";
+    E0803 => Error, "output would replace an input";
+    E0804 => Error, "file is read-only";
     // Internal.
     E0901 => Error, "internal compiler error";
 }

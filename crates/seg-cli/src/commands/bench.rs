@@ -22,8 +22,8 @@ pub struct Args {
     /// Timed passes over the data per engine; the median is reported.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub iterations: u32,
-    /// Worker threads [default: all cores].
-    #[arg(long)]
+    /// Worker threads [default: all cores; at most 4 per core].
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub threads: Option<usize>,
     /// Engines to time (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = "jit,interp")]
@@ -242,10 +242,7 @@ pub fn run(args: &Args) -> Outcome {
     }
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let load_seconds = loading.elapsed().as_secs_f64();
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let threads = crate::commands::run::worker_threads(args.threads);
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
         Ok(pool) => pool,
         Err(e) => {

@@ -90,10 +90,21 @@ pub fn run(args: &Args) -> Outcome {
             }
             Ok(formatted) if formatted == text => {}
             Ok(formatted) => {
-                changed += 1;
                 if args.check {
+                    changed += 1;
                     crate::outln!("{}", render::display_path(path));
                     findings = true;
+                } else if is_read_only(path) {
+                    // Renaming over a file replaces it even when the file
+                    // itself is read-only: its mode says not to.
+                    eprintln!(
+                        "error[E0804]: `{}` is read-only; it was not formatted",
+                        path.display()
+                    );
+                    eprintln!(
+                        "  help: make it writable (chmod u+w) to format it, or see the changes with `seg fmt --check`"
+                    );
+                    failure = true;
                 } else if let Err(e) = write_atomically(path, &formatted) {
                     eprintln!(
                         "error[E0801]: cannot write `{}`: {}",
@@ -101,6 +112,9 @@ pub fn run(args: &Args) -> Outcome {
                         seg::io_reason(&e)
                     );
                     failure = true;
+                } else {
+                    // Only files actually rewritten are counted.
+                    changed += 1;
                 }
             }
         }
@@ -128,6 +142,12 @@ pub fn run(args: &Args) -> Outcome {
     } else {
         Outcome::Clean
     }
+}
+
+/// True when the file (through a symbolic link, the file it points to) has
+/// no write permission for anyone.
+fn is_read_only(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly())
 }
 
 fn run_stdin(check: bool, color: bool) -> Outcome {

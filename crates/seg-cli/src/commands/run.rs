@@ -109,8 +109,8 @@ pub struct Args {
     /// key, one boolean column per segment, one string column per priority group.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Worker threads [default: all cores].
-    #[arg(long)]
+    /// Worker threads [default: all cores; at most 4 per core].
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub threads: Option<usize>,
     /// Evaluation engine: `jit` compiles the program to native code, `interp`
     /// is the reference evaluator, `auto` is the JIT with the evaluator as a
@@ -260,10 +260,22 @@ pub fn parse_overrides(
 }
 
 /// The segments and priority groups `--segments` names, or all of them.
+/// `--segments ''` (or only commas) names nothing: a usage error, not a run of
+/// every segment.
 pub fn selection(
     program: &Program,
     names: &[String],
 ) -> Result<(Vec<SegmentId>, Vec<usize>), DataError> {
+    if !names.is_empty() && names.iter().all(|n| n.trim().is_empty()) {
+        return Err(DataError {
+            code: "E0407",
+            message: "`--segments` names no segment".into(),
+            help: Some(
+                "name segments or priority groups separated by commas, or leave out `--segments` to run them all"
+                    .into(),
+            ),
+        });
+    }
     if names.is_empty() {
         Ok((
             (0..program.segments.len())
@@ -332,6 +344,24 @@ pub fn run(args: &Args) -> Outcome {
         },
         None => None,
     };
+
+    // Writing the results over an input would destroy it (the rename
+    // replaces the file even when the run reads it): refused before reading.
+    if let Some(out) = &args.out {
+        for (input, what) in [(&args.input.data, "data"), (&args.input.rules, "rules")] {
+            if crate::files::same_file(out, input) {
+                return fail(DataError {
+                    code: "E0803",
+                    message: format!(
+                        "`--out {}` is the {what} file `{}`; writing the results would replace it",
+                        out.display(),
+                        input.display()
+                    ),
+                    help: Some("write the results to another file".into()),
+                });
+            }
+        }
+    }
 
     let fields = evaluator.required_fields();
     let key = program
@@ -430,10 +460,7 @@ pub fn run(args: &Args) -> Outcome {
         _ => None,
     };
 
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let threads = worker_threads(args.threads);
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
         Ok(pool) => pool,
         Err(e) => {
@@ -557,6 +584,26 @@ pub fn run(args: &Args) -> Outcome {
         ),
     }
     Outcome::Clean
+}
+
+/// Worker threads per core at most: more only adds scheduling and memory
+/// (each worker holds batches), and a huge `--threads` would spend minutes
+/// starting threads.
+pub const THREADS_PER_CORE: usize = 4;
+
+/// The worker threads for `--threads`: all cores by default, and at most
+/// [`THREADS_PER_CORE`] per core (a note says so when the request is cut).
+pub fn worker_threads(requested: Option<usize>) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cap = cores.saturating_mul(THREADS_PER_CORE);
+    match requested {
+        None => cores,
+        Some(n) if n > cap => {
+            eprintln!("note: --threads {n} is more than {THREADS_PER_CORE} per core; using {cap}");
+            cap
+        }
+        Some(n) => n.max(1),
+    }
 }
 
 /// Counts accumulated over batches.
