@@ -89,6 +89,27 @@ impl LineIndex {
         }
     }
 
+    /// How many lines the text has (an empty text has one, empty, line).
+    pub fn line_count(&self) -> u32 {
+        u32::try_from(self.line_starts.len()).unwrap_or(u32::MAX)
+    }
+
+    /// The byte range of 1-based `line` in `text`, without its line ending;
+    /// `None` past the last line.
+    pub fn line_range(&self, text: &str, line: u32) -> Option<std::ops::Range<usize>> {
+        let index = (line as usize).checked_sub(1)?;
+        let start = *self.line_starts.get(index)?;
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(text.len())
+            .min(text.len());
+        let body = text.get(start..end)?;
+        let kept = body.trim_end_matches('\n').trim_end_matches('\r').len();
+        Some(start..start + kept)
+    }
+
     /// The text of 1-based `line`, without its line ending.
     pub fn line_text<'t>(&self, text: &'t str, line: u32) -> &'t str {
         let index = (line as usize).saturating_sub(1);
