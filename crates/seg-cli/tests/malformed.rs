@@ -8,8 +8,9 @@
 
 mod common;
 
-use common::{code, repo_root, seg, stderr};
+use common::{code, repo_root, seg, stderr, text};
 use seg_cli::render;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// A temporary directory holding the shared fixture schema and `files`.
@@ -150,4 +151,282 @@ fn secondary_labels_are_bounded() {
     assert!(human.matches("also here").count() <= 10, "{human}");
     assert!(human.contains("and 990 more locations"), "{human}");
     assert!(human.lines().count() < 60, "{human}");
+}
+
+// --- What `use` may read (issue 9, item 11) ----------------------------------------
+
+/// Runs `seg ARGS` in `dir` and fails the test if it takes more than 10 s
+/// (a `use` of a FIFO used to block forever).
+fn seg_with_deadline(args: &[&str], dir: &Path) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(10) {
+            child.kill().unwrap();
+            panic!("seg {args:?} hung");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn main_using(target: &str) -> String {
+    format!("use \"schema.seg\"\nuse \"{target}\"\n")
+}
+
+#[test]
+fn use_of_a_fifo_is_refused_without_blocking() {
+    let dir = workspace(&[("main.seg", &main_using("pipe.seg"))]);
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("pipe.seg"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = seg_with_deadline(&["check", "main.seg"], dir.path());
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("error[E0117]"), "{err}");
+    assert!(err.contains("main.seg:2:5"), "{err}");
+}
+
+#[test]
+fn use_outside_the_root_directory_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("shared.seg"),
+        "param secret_threshold = 12345\n",
+    )
+    .unwrap();
+    let shared = outside.path().join("shared.seg");
+    let dir = workspace(&[
+        (
+            "rules/main.seg",
+            "use \"../schema.seg\"\nuse \"../up.seg\"\n",
+        ),
+        ("up.seg", "param up = 1\n"),
+        ("abs.seg", &main_using(shared.to_str().unwrap())),
+        ("etc.seg", &main_using("/etc/passwd")),
+        ("link_user.seg", &main_using("link.seg")),
+    ]);
+    std::os::unix::fs::symlink(&shared, dir.path().join("link.seg")).unwrap();
+    for (file, shown) in [
+        ("abs.seg", "abs.seg:2:5"),
+        ("etc.seg", "etc.seg:2:5"),
+        ("link_user.seg", "link_user.seg:2:5"),
+    ] {
+        let out = seg_with_deadline(&["check", file], dir.path());
+        let err = stderr(&out);
+        assert_eq!(code(&out), 1, "{file}: {err}");
+        assert!(err.contains("error[E0116]"), "{file}: {err}");
+        assert!(err.contains(shown), "{file}: {err}");
+        assert!(!err.contains("12345") && !err.contains("root:"), "{err}");
+    }
+    // `..` out of the root file's directory: refused by default, allowed
+    // with `--root` naming a directory above, or with `--allow-outside`.
+    let out = seg_with_deadline(&["check", "rules/main.seg"], dir.path());
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("error[E0116]"), "{err}");
+    for widened in [
+        vec!["check", "--root", ".", "rules/main.seg"],
+        vec!["check", "--allow-outside", "rules/main.seg"],
+    ] {
+        let out = seg_with_deadline(&widened, dir.path());
+        assert_eq!(code(&out), 0, "{widened:?}: {}", stderr(&out));
+    }
+    let out = seg_with_deadline(&["check", "--allow-outside", "abs.seg"], dir.path());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn use_of_a_directory_or_a_file_that_is_not_seg_is_refused() {
+    let dir = workspace(&[
+        ("dir.seg", &main_using("sub")),
+        ("csv.seg", &main_using("data.csv")),
+        ("data.csv", "customer_id,age\n1,30\n"),
+        ("link_csv.seg", &main_using("csv_link.seg")),
+    ]);
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("data.csv"), dir.path().join("csv_link.seg"))
+        .unwrap();
+    for file in ["dir.seg", "csv.seg", "link_csv.seg"] {
+        let out = seg_with_deadline(&["check", file], dir.path());
+        let err = stderr(&out);
+        assert_eq!(code(&out), 1, "{file}: {err}");
+        assert!(err.contains("error[E0117]"), "{file}: {err}");
+        assert!(!err.contains("customer_id,age"), "{file}: {err}");
+    }
+}
+
+#[test]
+fn a_secret_file_that_is_not_seg_is_not_echoed() {
+    // An environment dump saved inside the tree as a `.seg` file.
+    let secret = format!(
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI{}K7MDENGbPxRfiCY\u{0}DB_PASSWORD=hunter2hunter2\nPATH=/usr/bin\nAPI_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789\n",
+        "x".repeat(100)
+    );
+    let dir = workspace(&[("main.seg", &main_using("env.seg")), ("env.seg", &secret)]);
+    for format in ["human", "json", "github", "sarif"] {
+        let out = seg_with_deadline(&["check", "--format", format, "main.seg"], dir.path());
+        let all = format!("{}{}", text(&out.stdout), stderr(&out));
+        assert_eq!(code(&out), 1, "{format}: {all}");
+        for leaked in ["hunter2", "ghp_abcdef", "K7MDENG", "PATH=/usr/bin"] {
+            assert!(!all.contains(leaked), "{format} leaks `{leaked}`:\n{all}");
+        }
+        assert!(!all.contains(&"x".repeat(80)), "{format}:\n{all}");
+    }
+    // Checked directly, the file is quoted no further either.
+    let out = seg_with_deadline(&["check", "env.seg"], dir.path());
+    let all = format!("{}{}", text(&out.stdout), stderr(&out));
+    assert_eq!(code(&out), 1, "{all}");
+    for leaked in ["hunter2", "ghp_abcdef", "K7MDENG", "PATH=/usr/bin"] {
+        assert!(!all.contains(leaked), "leaks `{leaked}`:\n{all}");
+    }
+}
+
+// --- Encodings, empty files and float literals (issue 9, item 13) -----------------
+
+#[test]
+fn a_byte_order_mark_is_accepted_and_positions_stay_right() {
+    let source = "\u{feff}use \"schema.seg\"\n\nsegment s { where agee > 1 }\n";
+    let dir = workspace(&[("bom.seg", source)]);
+    let out = seg(&["check", "bom.seg"], dir.path());
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("error[E0101]"), "{err}");
+    assert!(err.contains("bom.seg:3:19"), "{err}");
+    let json = seg(&["check", "--format", "json", "bom.seg"], dir.path());
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["diagnostics"][0]["line"], 3);
+    assert_eq!(report["diagnostics"][0]["column"], 19);
+    // A clean file with a BOM checks clean, through `use` too.
+    let dir = workspace(&[
+        ("main.seg", "\u{feff}use \"schema.seg\"\nuse \"more.seg\"\n"),
+        ("more.seg", "\u{feff}segment s { where age > 1 }\n"),
+    ]);
+    let out = seg(&["check", "main.seg"], dir.path());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // And through the library.
+    let checked = seg::check_source(
+        &dir.path().join("x.seg"),
+        "\u{feff}use \"schema.seg\"\nsegment s {\n  where\n    agee > 1 }\n",
+    );
+    let d = &checked.diagnostics[0];
+    let at = checked
+        .sources
+        .get(d.span.file)
+        .unwrap()
+        .line_col(d.span.start as usize);
+    assert_eq!((at.line, at.column), (4, 5));
+}
+
+#[test]
+fn empty_and_comment_only_files_are_empty_programs() {
+    let dir = workspace(&[
+        ("empty.seg", ""),
+        ("comments.seg", "# nothing yet\n\n   # still nothing\n"),
+        ("blank.seg", "\n\n  \n"),
+        ("bom_only.seg", "\u{feff}"),
+    ]);
+    for file in ["empty.seg", "comments.seg", "blank.seg", "bom_only.seg"] {
+        let out = seg(&["check", file], dir.path());
+        assert_eq!(code(&out), 0, "{file}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("error"), "{file}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_located_at_its_first_bad_byte() {
+    let dir = workspace(&[]);
+    std::fs::write(
+        dir.path().join("latin1.seg"),
+        b"use \"schema.seg\"\n\nparam city = \"M\xfcnchen\"\n",
+    )
+    .unwrap();
+    let out = seg(&["check", "latin1.seg"], dir.path());
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("error[E0802]"), "{err}");
+    assert!(err.contains("latin1.seg:3:16"), "{err}");
+    assert!(err.contains("line 3, column 16"), "{err}");
+    let json = seg(&["check", "--format", "json", "latin1.seg"], dir.path());
+    assert_eq!(code(&json), 1);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["diagnostics"][0]["code"], "E0802");
+    assert_eq!(report["diagnostics"][0]["line"], 3);
+    assert_eq!(report["diagnostics"][0]["column"], 16);
+    // Through `use`, the message gives the position in the used file.
+    std::fs::write(dir.path().join("main.seg"), main_using("latin1.seg")).unwrap();
+    let out = seg(&["check", "main.seg"], dir.path());
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("main.seg:2:5"), "{err}");
+    assert!(err.contains("line 3, column 16"), "{err}");
+    // `seg run` treats it as a program error too.
+    std::fs::write(dir.path().join("data.csv"), "customer_id,age\n1,30\n").unwrap();
+    let out = seg(&["run", "latin1.seg", "--data", "data.csv"], dir.path());
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("latin1.seg:3:16"), "{}", stderr(&out));
+}
+
+#[test]
+fn float_literals_with_exponents() {
+    let source = "use \"schema.seg\"\n\nparam tiny = 2.5e-3\nparam huge = 1e38\n\nsegment s {\n  where churn_score > tiny and lifetime_value < huge and lifetime_value > 1E3 and churn_score < 2.5E+2\n}\n";
+    let dir = workspace(&[("floats.seg", source)]);
+    let out = seg(&["check", "floats.seg"], dir.path());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // The formatter keeps them as written, and is idempotent.
+    let fmt = seg(&["fmt", "floats.seg"], dir.path());
+    assert_eq!(code(&fmt), 0, "{}", stderr(&fmt));
+    let once = std::fs::read_to_string(dir.path().join("floats.seg")).unwrap();
+    assert!(
+        once.contains("2.5e-3") && once.contains("1e38") && once.contains("1E3"),
+        "{once}"
+    );
+    let again = seg(&["fmt", "--check", "floats.seg"], dir.path());
+    assert_eq!(code(&again), 0, "{}", text(&again.stdout));
+    // The evaluator compares with the value of the literal.
+    std::fs::write(
+        dir.path().join("data.csv"),
+        "customer_id,churn_score,lifetime_value\n1,0.5,5000.0\n2,0.001,5000.0\n3,0.5,999.0\n",
+    )
+    .unwrap();
+    for engine in ["--no-optimize", "--no-prune"] {
+        let out = seg(
+            &[
+                "run",
+                "floats.seg",
+                "--data",
+                "data.csv",
+                "--as-of",
+                "2026-01-01",
+                engine,
+            ],
+            dir.path(),
+        );
+        let all = format!("{}{}", text(&out.stdout), stderr(&out));
+        assert_eq!(code(&out), 0, "{all}");
+        assert!(all.contains('1'), "{all}");
+    }
+    let checked = seg::check_source(&dir.path().join("floats.seg"), source);
+    let program = checked.program.unwrap();
+    assert_eq!(program.params[0].ty, seg::ir::Type::Float);
+    // Where a float cannot go, the error says so; an exponent out of range
+    // is an invalid number.
+    let bad = "use \"schema.seg\"\nsegment s { where total_spend_12m > 1e3 }\nsegment t { where churn_score > 1e999 }\n";
+    let checked = seg::check_source(&dir.path().join("bad.seg"), bad);
+    let codes: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .map(|d| d.code.to_string())
+        .collect();
+    assert!(codes.contains(&"E0011".to_string()), "{codes:?}");
 }

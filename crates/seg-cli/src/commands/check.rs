@@ -22,6 +22,8 @@ pub struct Args {
     /// Color in human output: auto (when stderr is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     color: Color,
+    #[command(flatten)]
+    uses: crate::commands::UseArgs,
 }
 
 /// When to color human output.
@@ -61,7 +63,8 @@ pub fn run(args: &Args) -> Outcome {
     let mut failures: Vec<(&'static str, String)> =
         io_errors.iter().map(|e| ("E0801", e.clone())).collect();
     // A root file that cannot be read is an I/O failure (exit 2); one past the
-    // size limit is a finding about the program (E0006, exit 1).
+    // size limit or not UTF-8 is a finding about the program (E0006, E0802:
+    // exit 1).
     let mut checked: Vec<seg::Checked> = Vec::new();
     for file in &files {
         match seg::read_source(file) {
@@ -71,10 +74,7 @@ pub fn run(args: &Args) -> Outcome {
                     format!("cannot read `{}`: {reason}", file.display()),
                 ));
             }
-            Err(seg::LoadError::NotUtf8) => {
-                failures.push(("E0802", format!("`{}` is not UTF-8 text", file.display())));
-            }
-            Ok(_) | Err(seg::LoadError::TooLarge(_)) => checked.push(seg::check_file(file)),
+            _ => checked.push(args.uses.check(file)),
         }
     }
 
