@@ -25,7 +25,7 @@ pub enum LoadError {
         allowed: PathBuf,
     },
     /// A `use` names something that is not a regular `.seg` file; `what` it
-    /// is instead ("a directory", "a FIFO", "not a `.seg` file").
+    /// is instead ("a directory, not a `.seg` file", "not a `.seg` file").
     NotSegFile {
         /// What the path names instead.
         what: String,
@@ -101,16 +101,19 @@ pub(crate) fn load_all(root: &Path, loader: &dyn SourceLoader) -> Loaded {
             // The root itself is unreadable: the command line reports I/O
             // errors before checking. A file that is not UTF-8 is located at
             // its first bad byte, with only the text before it kept.
-            let valid = match &error {
-                LoadError::NotUtf8 { valid } => valid.as_str(),
-                _ => "",
+            // The bad byte is shown as U+FFFD, where the label points.
+            let diagnostic = match &error {
+                LoadError::NotUtf8 { valid } => {
+                    let file = state.sources.add(root, format!("{valid}\u{fffd}"));
+                    let span = Span::new(file, valid.len(), valid.len() + '\u{fffd}'.len_utf8());
+                    read_error(root, &error, span).with_label("this byte is not UTF-8")
+                }
+                _ => {
+                    let file = state.sources.add(root, "");
+                    read_error(root, &error, Span::new(file, 0, 0))
+                }
             };
-            let file = state.sources.add(root, valid);
-            state.diagnostics.push(read_error(
-                root,
-                &error,
-                Span::new(file, valid.len(), valid.len()),
-            ));
+            state.diagnostics.push(diagnostic);
         }
     }
     Loaded {
@@ -145,12 +148,7 @@ pub(crate) fn read_error(path: &Path, error: &LoadError, span: Span) -> Diagnost
                     at.column
                 ),
             )
-            // At the root the span is the bad byte itself; through `use`, the path.
-            .with_label(if span.start == span.end {
-                "this byte is not UTF-8"
-            } else {
-                "this file is not text"
-            })
+            .with_label("this file is not text")
             .with_help("save the file as UTF-8")
         }
         LoadError::Outside { allowed } => Diagnostic::new(
@@ -166,13 +164,11 @@ pub(crate) fn read_error(path: &Path, error: &LoadError, span: Span) -> Diagnost
         .with_help(
             "move the file under the rules' directory, or pass `--root DIR` or `--allow-outside`",
         ),
-        LoadError::NotSegFile { what } => Diagnostic::new(
-            Code::E0117,
-            span,
-            format!("`{}` is {what}, not a `.seg` file", path.display()),
-        )
-        .with_label("only regular `.seg` files can be used")
-        .with_help("`use` takes the path of a `.seg` file of rules"),
+        LoadError::NotSegFile { what } => {
+            Diagnostic::new(Code::E0117, span, format!("`{}` is {what}", path.display()))
+                .with_label("only regular `.seg` files can be used")
+                .with_help("`use` takes the path of a `.seg` file of rules")
+        }
         LoadError::TooMany(message) => Diagnostic::new(Code::E0007, span, message.clone())
             .with_label("the limit is passed here")
             .with_help("join the rules into fewer files, or `use` them from the root file"),

@@ -55,7 +55,6 @@ impl SourceLoader for FsLoader {
     }
 
     fn load_used(&self, path: &Path, root: &Path) -> Result<(PathBuf, String), LoadError> {
-        let canonical = std::fs::canonicalize(path).map_err(|e| LoadError::Io(io_reason(&e)))?;
         let allowed = match &self.scope {
             UseScope::Anywhere => None,
             UseScope::Directory(dir) => Some(dir.clone()),
@@ -64,39 +63,75 @@ impl SourceLoader for FsLoader {
                 _ => PathBuf::from("."),
             }),
         };
+        let canonical = std::fs::canonicalize(path);
         if let Some(allowed) = allowed {
             // Canonical paths on both sides: `..` and symbolic links cannot
-            // lead out of the directory unnoticed.
-            let inside =
-                std::fs::canonicalize(&allowed).is_ok_and(|dir| canonical.starts_with(dir));
+            // lead out of the directory unnoticed. A path that does not exist
+            // is judged as written, so that a refused `use` does not tell
+            // whether a file outside exists.
+            let dir = std::fs::canonicalize(&allowed);
+            let inside = match (&dir, &canonical) {
+                (Ok(dir), Ok(target)) => target.starts_with(dir),
+                (Ok(dir), Err(_)) => where_missing(path).is_some_and(|p| p.starts_with(dir)),
+                (Err(_), _) => false,
+            };
             if !inside {
                 return Err(LoadError::Outside { allowed });
             }
         }
+        let canonical = canonical.map_err(|e| LoadError::Io(io_reason(&e)))?;
         // The kind of file is checked before opening it: opening a FIFO
         // blocks until a writer comes, and a device may never end.
         let metadata = std::fs::metadata(&canonical).map_err(|e| LoadError::Io(io_reason(&e)))?;
         if !metadata.is_file() {
             return Err(LoadError::NotSegFile {
-                what: kind_of(&metadata).into(),
+                what: format!("{}, not a `.seg` file", kind_of(&metadata)),
             });
         }
         let is_seg = |p: &Path| p.extension().is_some_and(|e| e == "seg");
         if !is_seg(path) || !is_seg(&canonical) {
             return Err(LoadError::NotSegFile {
-                what: "a file whose name does not end in `.seg`".into(),
+                what: "not a `.seg` file".into(),
             });
         }
         let file = open_nonblocking(&canonical).map_err(|e| LoadError::Io(io_reason(&e)))?;
         let opened = file.metadata().map_err(|e| LoadError::Io(io_reason(&e)))?;
         if !opened.is_file() {
             return Err(LoadError::NotSegFile {
-                what: kind_of(&opened).into(),
+                what: format!("{}, not a `.seg` file", kind_of(&opened)),
             });
         }
         let text = read_open(file)?;
         Ok((canonical, text))
     }
+}
+
+/// Where `path`, which does not exist, would be: its deepest existing
+/// ancestor made canonical, joined with the rest as written.
+fn where_missing(path: &Path) -> Option<PathBuf> {
+    let absolute = lexical_absolute(path)?;
+    absolute.ancestors().skip(1).find_map(|ancestor| {
+        let found = std::fs::canonicalize(ancestor).ok()?;
+        Some(found.join(absolute.strip_prefix(ancestor).ok()?))
+    })
+}
+
+/// `path` made absolute against the working directory, with `.` and `..`
+/// resolved as written.
+fn lexical_absolute(path: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let absolute = std::env::current_dir().ok()?.join(path);
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    Some(out)
 }
 
 /// What a path that is not a regular file names, for messages.
