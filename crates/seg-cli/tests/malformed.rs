@@ -448,3 +448,313 @@ fn an_unexpected_long_word_is_cut_in_the_message() {
     assert!(d.message.len() < 60, "{}", d.message);
     assert!(!d.message.contains(&"Z".repeat(30)), "{}", d.message);
 }
+
+// --- A generated corpus of malformed programs ---------------------------------------
+
+/// A small deterministic generator (xorshift64*), so the corpus is the same
+/// on every run and a failing case can be regenerated from its number.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// Crude tokens: runs of whitespace, words (letters, digits, `_`, `.`),
+/// strings, comments, and single other characters. Joined back they give
+/// the text again.
+fn tokenise(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let start = i;
+        let word = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
+        if c.is_whitespace() {
+            while i < chars.len() && chars[i].is_whitespace() {
+                i += 1;
+            }
+        } else if word(c) {
+            while i < chars.len() && word(chars[i]) {
+                i += 1;
+            }
+        } else if c == '"' {
+            i += 1;
+            while i < chars.len() && chars[i] != '"' && chars[i] != '\n' {
+                i += 1;
+            }
+            i = (i + 1).min(chars.len());
+        } else if c == '#' {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else {
+            i += 1;
+        }
+        tokens.push(chars[start..i].iter().collect());
+    }
+    tokens
+}
+
+const OPERATORS: &[&str] = &[
+    "==",
+    "!=",
+    "<",
+    ">",
+    "<=",
+    ">=",
+    "=",
+    "and",
+    "or",
+    "not",
+    "in",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ":",
+    "&&",
+    "||",
+    "!",
+    "contains",
+    "between",
+    "within",
+    "ago",
+    "is",
+    "missing",
+    "where",
+    "exclude",
+    "segment",
+    "schema",
+    "use",
+    "param",
+    "test",
+    "given",
+    "expect",
+    "priority",
+    "1e",
+    "1e999",
+    "1.5e-3",
+    "9223372036854775808",
+    "\"",
+    "`",
+    "2024-02-30",
+    "2024-01-01T10:00:00",
+];
+
+const ODD_TEXT: &[&str] = &[
+    "\u{0}",
+    "\u{feff}",
+    "\u{201c}",
+    "\u{2019}",
+    "\u{1f600}",
+    "\u{301}",
+    "\u{202e}",
+    "\r",
+    "\r\n",
+    "\t",
+    "\u{a0}",
+    "é",
+    "日本",
+    "\u{7f}",
+    "\\",
+    "\\u{110000}",
+    "'",
+];
+
+/// One mutation of `tokens`, chosen by `rng`.
+fn mutate(tokens: &mut Vec<String>, rng: &mut Rng) {
+    let solid: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !tokens[i].trim().is_empty())
+        .collect();
+    if solid.is_empty() {
+        tokens.push((*rng.pick(OPERATORS)).to_string());
+        return;
+    }
+    let at = *rng.pick(&solid);
+    match rng.below(7) {
+        0 => {
+            tokens.remove(at);
+        }
+        1 => {
+            let copy = tokens[at].clone();
+            tokens.insert(at, copy);
+        }
+        2 => tokens[at] = (*rng.pick(OPERATORS)).to_string(),
+        3 => {
+            let other = *rng.pick(&solid);
+            tokens.swap(at, other);
+        }
+        4 => {
+            // Truncate the file at a token, possibly inside it.
+            let keep = rng.below(tokens[at].chars().count() + 1);
+            tokens[at] = tokens[at].chars().take(keep).collect();
+            tokens.truncate(at + 1);
+        }
+        5 => {
+            let odd = (*rng.pick(ODD_TEXT)).to_string();
+            let token = &mut tokens[at];
+            let cut = token
+                .char_indices()
+                .map(|(i, _)| i)
+                .nth(rng.below(token.chars().count() + 1))
+                .unwrap_or(token.len());
+            token.insert_str(cut, &odd);
+        }
+        _ => {
+            // Random code points anywhere in the file.
+            let count = 1 + rng.below(4);
+            let text: String = (0..count)
+                .filter_map(|_| char::from_u32(rng.below(0x3000) as u32))
+                .collect();
+            tokens.insert(at, text);
+        }
+    }
+}
+
+/// Every diagnostic points inside its file (`len` is the text length).
+fn assert_spans_inside(checked: &seg::Checked, case: &str) {
+    for d in &checked.diagnostics {
+        let file = checked
+            .sources
+            .get(d.span.file)
+            .unwrap_or_else(|| panic!("{case}: {:?} names no file", d.code));
+        let len = file.text.len() as u32;
+        assert!(
+            d.span.start <= d.span.end && d.span.end <= len,
+            "{case}: {} span {:?} outside a file of {len} bytes",
+            d.code,
+            d.span
+        );
+        for s in &d.secondary {
+            let Some(other) = checked.sources.get(s.span.file) else {
+                panic!("{case}: a label of {} names no file", d.code);
+            };
+            assert!(
+                s.span.end as usize <= other.text.len(),
+                "{case}: label outside"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_generated_corpus_of_malformed_programs() {
+    const PER_EXAMPLE: usize = 120;
+    let root = repo_root();
+    let mut examples: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "seg"))
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 9);
+    // Through the binary: a copy of the examples, where a sample of the
+    // corpus is written.
+    let copy = tempfile::tempdir().unwrap();
+    for path in &examples {
+        std::fs::copy(path, copy.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let mut rng = Rng(0x5e9_c0de_2026);
+    let (mut cases, mut failing, mut through_binary) = (0usize, 0usize, 0usize);
+    let mut slowest = (Duration::ZERO, String::new());
+    for path in &examples {
+        let original = std::fs::read_to_string(path).unwrap();
+        let tokens = tokenise(&original);
+        assert_eq!(tokens.concat(), original);
+        for n in 0..PER_EXAMPLE {
+            let mut mutated = tokens.clone();
+            for _ in 0..1 + rng.below(3) {
+                mutate(&mut mutated, &mut rng);
+            }
+            let text = mutated.concat();
+            let case = format!(
+                "case {cases} ({} #{n}):\n{}",
+                path.display(),
+                &text[..text.len().min(3000)]
+            );
+            let started = Instant::now();
+            let outcome = std::panic::catch_unwind(|| {
+                let checked = seg::check_source(path, &text);
+                let human = render::human(&checked.diagnostics, &checked.sources, false);
+                let located = render::locate(&checked.diagnostics, &checked.sources);
+                let json =
+                    serde_json::to_string(&render::json(&located, &checked.sources, 1)).unwrap();
+                (checked, human, json)
+            });
+            let elapsed = started.elapsed();
+            let Ok((checked, human, json)) = outcome else {
+                panic!("{case}\npanicked");
+            };
+            assert!(elapsed < Duration::from_secs(1), "{case}\ntook {elapsed:?}");
+            if elapsed > slowest.0 {
+                slowest = (elapsed, format!("case {cases} ({} #{n})", path.display()));
+            }
+            assert_spans_inside(&checked, &case);
+            if checked.has_errors() {
+                failing += 1;
+                let d = checked.diagnostics.iter().find(|d| d.is_error()).unwrap();
+                let at = checked
+                    .sources
+                    .get(d.span.file)
+                    .unwrap()
+                    .line_col(d.span.start as usize);
+                assert!(at.line >= 1 && at.column >= 1, "{case}");
+                assert!(
+                    human.contains(&format!("error[{}]", d.code)),
+                    "{case}\n{human}"
+                );
+                assert!(json.contains(&format!("\"code\":\"{}\"", d.code)), "{case}");
+            } else {
+                assert!(checked.program.is_some(), "{case}");
+            }
+            // A sample of about 50 goes through the binary as well.
+            if cases % 22 == 0 {
+                through_binary += 1;
+                let name = format!("mutant_{cases}.seg");
+                std::fs::write(copy.path().join(&name), &text).unwrap();
+                let started = Instant::now();
+                let out = seg_with_deadline(&["check", &name], copy.path());
+                let err = stderr(&out);
+                let status = code(&out);
+                assert!(status == 0 || status == 1, "{case}\nexit {status}: {err}");
+                assert_eq!(status == 1, checked.has_errors(), "{case}\n{err}");
+                if status == 1 {
+                    assert!(err.contains("error[E"), "{case}\n{err}");
+                }
+                assert!(started.elapsed() < Duration::from_secs(5), "{case}");
+                std::fs::remove_file(copy.path().join(&name)).unwrap();
+            }
+            cases += 1;
+        }
+    }
+    eprintln!(
+        "malformed corpus: {cases} cases, {failing} with errors, {through_binary} also through the binary; slowest {:?} ({})",
+        slowest.0, slowest.1
+    );
+    assert!(cases >= 1000);
+    assert!(
+        failing >= cases / 2,
+        "only {failing} of {cases} cases failed to check"
+    );
+    assert!(through_binary >= 45);
+}
