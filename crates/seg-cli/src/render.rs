@@ -105,6 +105,23 @@ struct ExcerptLine {
     dropped: usize,
 }
 
+/// A character as a snippet shows it: control characters (which could drive
+/// a terminal) and bidirectional overrides (which could reorder what is
+/// read) become a visible stand-in of the same UTF-8 length, so offsets into
+/// the snippet stay those of the file.
+fn printable(c: char) -> char {
+    let bidi =
+        matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if c == '\t' || !(c.is_control() || bidi) {
+        return c;
+    }
+    match c.len_utf8() {
+        1 => '?',
+        2 => '\u{bf}',
+        _ => '\u{fffd}',
+    }
+}
+
 /// The byte offset of character `n` of `text` (its length past the end).
 fn char_offset(text: &str, n: usize) -> usize {
     text.char_indices().nth(n).map_or(text.len(), |(i, _)| i)
@@ -166,7 +183,7 @@ impl Excerpt {
                 out.push('…');
             }
             let kept_start = out.len();
-            out.push_str(&body[from..to]);
+            out.extend(body[from..to].chars().map(printable));
             if to < body.len() {
                 out.push('…');
             }
@@ -335,13 +352,20 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
     }
     out
 }
+
+/// Diagnostics are grouped by file, code and the segment they are in.
+type GroupKey = (
+    seg::diagnostics::FileId,
+    seg::diagnostics::Code,
+    Option<usize>,
+);
 
 /// Renders diagnostics for people, showing at most [`MAX_PER_GROUP`] of one
 /// code per segment (`segments`, from [`segment_spans`]) or, outside
@@ -362,7 +386,7 @@ pub fn human_grouped(
     // characters at most (see UNPARSED_WIDTH).
     let unparsed: std::collections::HashSet<seg::diagnostics::FileId> = diagnostics
         .iter()
-        .filter(|d| is_unparsed(d.code))
+        .filter(|d| is_unparsed(d, sources))
         .map(|d| d.span.file)
         .collect();
     let segment_of = |d: &Diagnostic| -> Option<usize> {
@@ -372,14 +396,8 @@ pub fn human_grouped(
         let (span, _) = &segments[index];
         (span.file == d.span.file && d.span.start < span.end).then_some(index)
     };
-    let mut groups: Vec<(
-        (
-            seg::diagnostics::FileId,
-            seg::diagnostics::Code,
-            Option<usize>,
-        ),
-        usize,
-    )> = Vec::new();
+    // Each group (file, code, segment index) with how many diagnostics it has.
+    let mut groups: Vec<(GroupKey, usize)> = Vec::new();
     let mut group_index = std::collections::HashMap::new();
     let mut out = String::new();
     for d in diagnostics {
@@ -425,20 +443,18 @@ pub fn human_grouped(
     out
 }
 
-/// True for the codes that say a file is not Seg text at all: syntax and
-/// lexical errors, and bytes that are not UTF-8.
-fn is_unparsed(code: seg::diagnostics::Code) -> bool {
+/// True when `d` says its own file is not Seg text at all: a syntax or
+/// lexical error, or bytes that are not UTF-8 located in the file itself (an
+/// E0802 at a `use` is about the used file, not the one holding the `use`).
+fn is_unparsed(d: &Diagnostic, sources: &SourceMap) -> bool {
     use seg::diagnostics::Code;
-    matches!(
-        code,
-        Code::E0001
-            | Code::E0002
-            | Code::E0003
-            | Code::E0004
-            | Code::E0005
-            | Code::E0012
-            | Code::E0802
-    )
+    match d.code {
+        Code::E0001 | Code::E0002 | Code::E0003 | Code::E0004 | Code::E0005 | Code::E0012 => true,
+        Code::E0802 => sources
+            .get(d.span.file)
+            .is_some_and(|f| f.text.ends_with('\u{fffd}') && d.span.end as usize == f.text.len()),
+        _ => false,
+    }
 }
 
 /// Renders one diagnostic of `file` into `out`.
@@ -597,10 +613,10 @@ pub struct JsonReport<'a> {
     pub failures: Vec<JsonFailure>,
 }
 
-/// A path that could not be checked (missing, unreadable, not UTF-8).
+/// A path that could not be checked (missing, unreadable, a directory without `.seg` files).
 #[derive(Serialize)]
 pub struct JsonFailure {
-    /// `E0801` or `E0802`.
+    /// `E0801`.
     pub code: &'static str,
     /// What went wrong, naming the path.
     pub message: String,

@@ -758,3 +758,20 @@ fn a_generated_corpus_of_malformed_programs() {
     );
     assert!(through_binary >= 45);
 }
+
+#[test]
+fn snippets_never_print_control_characters() {
+    // An escape sequence that would clear a terminal, and a right-to-left
+    // override, in a file checked by CI.
+    let source =
+        "use \"schema.seg\"\nsegment s { where agee > 1 } # \u{1b}[2J\u{1b}]0;owned\u{7}\u{202e}\n";
+    let dir = workspace(&[("ctl.seg", source)]);
+    let out = seg(&["check", "ctl.seg"], dir.path());
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("ctl.seg:2:19"), "{err}");
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{7}') && !err.contains('\u{202e}'),
+        "{err:?}"
+    );
+}
