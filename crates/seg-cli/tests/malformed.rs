@@ -399,7 +399,11 @@ fn float_literals_with_exponents() {
         "customer_id,churn_score,lifetime_value\n1,0.5,5000.0\n2,0.001,5000.0\n3,0.5,999.0\n",
     )
     .unwrap();
-    for engine in ["--no-optimize", "--no-prune"] {
+    for engine in [
+        ["--engine", "interp"],
+        ["--engine", "jit"],
+        ["--no-optimize", "--engine=interp"],
+    ] {
         let out = seg(
             &[
                 "run",
@@ -408,7 +412,8 @@ fn float_literals_with_exponents() {
                 "data.csv",
                 "--as-of",
                 "2026-01-01",
-                engine,
+                engine[0],
+                engine[1],
             ],
             dir.path(),
         );
