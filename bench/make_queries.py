@@ -9,7 +9,7 @@ text = source.read_text()
 out = [
     "# The benchmark queries of ../shared/bench/queries.md (generated from its Seg text by",
     "# bench/make_queries.py), one segment per query; q12_sNN are the 50 segments of Q12.",
-    "# Time them with: seg bench bench/queries.seg --data profiles-10M.parquet --as-of 2026-11-24T00:00:00Z",
+    "# Time them with: seg bench bench/queries.seg --root . --data profiles-10M.parquet --as-of 2026-11-24T00:00:00Z",
     'use "../examples/schema.seg"',
     "",
 ]

@@ -79,7 +79,7 @@ def main() -> int:
     # reference evaluator.
     for engine in ["jit", "interp"]:
         run = subprocess.run(
-            [seg, "run", str(rules), "--data", data, "--as-of", AS_OF, "--summary", "json", "--engine", engine],
+            [seg, "run", str(rules), "--root", str(rules.parents[2]), "--data", data, "--as-of", AS_OF, "--summary", "json", "--engine", engine],
             capture_output=True,
             text=True,
         )

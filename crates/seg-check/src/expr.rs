@@ -97,6 +97,7 @@ pub(crate) fn coerce(expr: Expr, target: Type) -> Expr {
 pub(crate) fn literal_const(lit: &ast::Literal) -> Const {
     match lit {
         ast::Literal::Int { value, .. } => Const::Int(*value),
+        ast::Literal::Float { value, .. } => Const::Float(*value),
         ast::Literal::Decimal {
             unscaled, scale, ..
         } => Const::Decimal {

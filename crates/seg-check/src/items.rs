@@ -221,7 +221,12 @@ fn check_schema(
         .collect();
     schemas.sort_by_key(|(_, span)| Some(span.file) == root);
     let Some(&(schema, schema_span)) = schemas.first() else {
-        let span = items.first().map(|i| i.span).unwrap_or_default();
+        // An empty program (no items: an empty file, only comments) is
+        // accepted as it is: it has no segments, so it needs no schema.
+        let Some(first) = items.first() else {
+            return (Schema::default(), Vec::new());
+        };
+        let span = first.span;
         diagnostics.push(
             Diagnostic::new(Code::E0104, Span { end: span.start, ..span }, "the program has no `schema`")
                 .with_label("no schema declared or used")

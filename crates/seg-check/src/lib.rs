@@ -61,6 +61,17 @@ pub fn check_program(root: &Path, loader: &dyn SourceLoader) -> Checked {
                 loaded.files,
             );
         }
+        if let Some(too_many) = too_many_segments(&loaded.files) {
+            // Checking would take time in proportion to the excess; the one
+            // error says what to do.
+            diagnostics.push(too_many);
+            return finish(
+                seg_ir::Program::default(),
+                diagnostics,
+                loaded.sources,
+                loaded.files,
+            );
+        }
         let mut found = Vec::new();
         let program = items::check_items(&loaded.files, &mut found);
         // After a syntax error or a file that failed to load, names defined in
@@ -74,12 +85,37 @@ pub fn check_program(root: &Path, loader: &dyn SourceLoader) -> Checked {
     })
 }
 
+/// E0007 at the first segment past the limit of segments per program
+/// (counted across every file), if there is one.
+fn too_many_segments(
+    files: &[(seg_diagnostics::FileId, seg_syntax::ast::File)],
+) -> Option<Diagnostic> {
+    use seg_syntax::limits::MAX_SEGMENTS;
+    let past = files
+        .iter()
+        .flat_map(|(_, file)| file.items.iter())
+        .filter_map(|item| match &item.kind {
+            seg_syntax::ast::ItemKind::Segment(segment) => Some(segment.name.span),
+            _ => None,
+        })
+        .nth(MAX_SEGMENTS)?;
+    Some(
+        Diagnostic::new(
+            Code::E0007,
+            past,
+            format!("the program has more than {MAX_SEGMENTS} segments"),
+        )
+        .with_label("the limit is passed here")
+        .with_help("split the rules into several programs, each run on its own"),
+    )
+}
+
 /// Checks a program given as text (with `use` resolved through `loader`,
 /// relative to `path`).
 pub fn check_source(path: &Path, text: &str, loader: &dyn SourceLoader) -> Checked {
     let overlay = load::Overlay {
         path: path.to_path_buf(),
-        text: text.to_string(),
+        text: seg_syntax::strip_bom(text).to_string(),
         inner: loader,
     };
     check_program(path, &overlay)

@@ -60,15 +60,184 @@ fn position_in(sources: &SourceMap, span: seg::diagnostics::Span) -> Option<(Str
     Some((display_path(&file.path), file.line_col(span.start as usize)))
 }
 
-/// A file's text for miette, reporting columns in Unicode scalar values like
-/// every other output format (miette's own `str` source counts bytes).
+/// Characters of a source line one snippet shows around its span; longer
+/// lines are cut, with `…` where text was left out.
+const SNIPPET_WIDTH: usize = 120;
+/// Characters of a line shown from a file that failed to parse as Seg: only
+/// the offending line, from its start, and no context lines. Such a file may
+/// not be rules at all (`/proc/self/environ` renamed `x.seg`), and its text
+/// must not end up in a CI log.
+const UNPARSED_WIDTH: usize = 80;
+/// A label covering more lines than this is shown on its first line only.
+const MAX_SPAN_LINES: u32 = 6;
+/// Secondary labels shown under the snippet, and located notes in the help;
+/// the rest are counted.
+const MAX_LABELS: usize = 4;
+const MAX_NOTES: usize = 6;
+/// Diagnostics of one code in one segment (or, outside segments, one file)
+/// shown in full; the rest are counted in one closing line. Machine formats
+/// keep them all.
+pub const MAX_PER_GROUP: usize = 10;
+
+/// The part of a file one diagnostic shows: whole lines around its labels,
+/// each cut to a window, with offsets mapped back to the file.
 #[derive(Debug)]
-struct CharColumnSource {
+struct Excerpt {
     name: String,
     text: String,
+    /// 0-based number of the excerpt's first line in the file.
+    first_line: usize,
+    lines: Vec<ExcerptLine>,
+    /// The primary label's excerpt offset and its true 0-based line and
+    /// column, for the report's header even when the label was cut off.
+    anchor: Option<(usize, usize, usize)>,
 }
 
-impl miette::SourceCode for CharColumnSource {
+#[derive(Debug)]
+struct ExcerptLine {
+    /// The kept part of the line, as byte offsets in the file.
+    kept: std::ops::Range<usize>,
+    /// Where the line starts in the excerpt (at the `…` when cut at the start).
+    line_start: usize,
+    /// Where the kept part starts in the excerpt.
+    kept_start: usize,
+    /// Characters of the line left out before the kept part.
+    dropped: usize,
+}
+
+/// A character as a snippet shows it: control characters (which could drive
+/// a terminal) and bidirectional overrides (which could reorder what is
+/// read) become a visible stand-in of the same UTF-8 length, so offsets into
+/// the snippet stay those of the file.
+fn printable(c: char) -> char {
+    let bidi =
+        matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if c == '\t' || !(c.is_control() || bidi) {
+        return c;
+    }
+    match c.len_utf8() {
+        1 => '?',
+        2 => '\u{bf}',
+        _ => '\u{fffd}',
+    }
+}
+
+/// The byte offset of character `n` of `text` (its length past the end).
+fn char_offset(text: &str, n: usize) -> usize {
+    text.char_indices().nth(n).map_or(text.len(), |(i, _)| i)
+}
+
+fn floor_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+impl Excerpt {
+    /// Cuts lines `first..=last` (1-based) of `file`. `focus` gives, per line,
+    /// the byte offset the window is centred on.
+    fn new(
+        file: &seg::diagnostics::SourceFile,
+        first: u32,
+        last: u32,
+        focus: &dyn Fn(u32) -> Option<usize>,
+        strict: bool,
+    ) -> Excerpt {
+        let text: &str = &file.text;
+        let mut out = String::new();
+        let mut lines = Vec::new();
+        for line in first..=last {
+            let Some(range) = file.lines.line_range(text, line) else {
+                break;
+            };
+            let body = &text[range.clone()];
+            let width = if strict {
+                UNPARSED_WIDTH
+            } else {
+                SNIPPET_WIDTH
+            };
+            // Only long lines are measured in characters, so a snippet costs
+            // time in proportion to what it shows plus one line's length.
+            let (from, to) = if body.len() <= width {
+                (0, body.len())
+            } else if strict {
+                (0, char_offset(body, width))
+            } else {
+                let chars = body.chars().count();
+                if chars <= width {
+                    (0, body.len())
+                } else {
+                    let at = focus(line).map_or(0, |offset| {
+                        body[..offset.saturating_sub(range.start).min(body.len())]
+                            .chars()
+                            .count()
+                    });
+                    let start = at.saturating_sub(width / 3).min(chars - width);
+                    (char_offset(body, start), char_offset(body, start + width))
+                }
+            };
+            let line_start = out.len();
+            if from > 0 {
+                out.push('…');
+            }
+            let kept_start = out.len();
+            out.extend(body[from..to].chars().map(printable));
+            if to < body.len() {
+                out.push('…');
+            }
+            // Line endings as in the file, so miette shows the same lines.
+            if range.end < text.len() {
+                out.push('\n');
+            }
+            lines.push(ExcerptLine {
+                kept: range.start + from..range.start + to,
+                line_start,
+                kept_start,
+                dropped: if from > 0 {
+                    body[..from].chars().count()
+                } else {
+                    0
+                },
+            });
+        }
+        Excerpt {
+            name: display_path(&file.path),
+            text: out,
+            first_line: first.saturating_sub(1) as usize,
+            lines,
+            anchor: None,
+        }
+    }
+
+    /// The excerpt offset of file offset `offset` on 1-based `line`: clamped
+    /// into the kept part, so a span in a cut-off part points at the `…`.
+    fn map(&self, line: u32, offset: usize) -> usize {
+        let index = (line as usize).saturating_sub(self.first_line + 1);
+        let Some(l) = self.lines.get(index).or(self.lines.last()) else {
+            return 0;
+        };
+        if offset <= l.kept.start {
+            if offset < l.kept.start {
+                l.line_start
+            } else {
+                l.kept_start
+            }
+        } else if offset >= l.kept.end {
+            let end = l.kept_start + (l.kept.end - l.kept.start);
+            if offset > l.kept.end && end < self.text.len() && self.text[end..].starts_with('…') {
+                end
+            } else {
+                end.min(self.text.len())
+            }
+        } else {
+            l.kept_start + (offset - l.kept.start)
+        }
+    }
+}
+
+impl miette::SourceCode for Excerpt {
     fn read_span<'a>(
         &'a self,
         span: &miette::SourceSpan,
@@ -78,17 +247,36 @@ impl miette::SourceCode for CharColumnSource {
         let inner = self
             .text
             .read_span(span, context_lines_before, context_lines_after)?;
-        let offset = inner.span().offset().min(self.text.len());
-        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let column = self
-            .text
-            .get(line_start..offset)
-            .map_or(0, |s| s.chars().count());
+        // Columns count Unicode scalar values of the file's line, like every
+        // other output format (miette's own `str` source counts bytes), and
+        // lines are numbered as in the file.
+        let offset = floor_boundary(&self.text, inner.span().offset());
+        if let Some((at, line, column)) = self.anchor
+            && at == span.offset()
+            && context_lines_before == 0
+        {
+            return Ok(Box::new(miette::MietteSpanContents::new_named(
+                self.name.clone(),
+                inner.data(),
+                *inner.span(),
+                line,
+                column,
+                inner.line_count(),
+            )));
+        }
+        let index = self.lines.partition_point(|l| l.line_start <= offset);
+        let column = match index.checked_sub(1).and_then(|i| self.lines.get(i)) {
+            Some(l) if offset >= l.kept_start => {
+                l.dropped + self.text[l.kept_start..offset].chars().count()
+            }
+            Some(l) => l.dropped,
+            None => 0,
+        };
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
             *inner.span(),
-            inner.line(),
+            inner.line() + self.first_line,
             column,
             inner.line_count(),
         )))
@@ -102,7 +290,7 @@ struct Report {
     message: String,
     severity: Severity,
     help: Option<String>,
-    source: CharColumnSource,
+    source: Excerpt,
     labels: Vec<miette::LabeledSpan>,
 }
 
@@ -137,81 +325,267 @@ impl miette::Diagnostic for Report {
     }
 }
 
+/// The segments of a program, for grouping diagnostics in human output: each
+/// segment item's span and name.
+pub fn segment_spans(
+    files: &[(seg::diagnostics::FileId, seg::syntax::ast::File)],
+) -> Vec<(seg::diagnostics::Span, String)> {
+    let mut spans: Vec<(seg::diagnostics::Span, String)> = files
+        .iter()
+        .flat_map(|(_, file)| file.items.iter())
+        .filter_map(|item| match &item.kind {
+            seg::syntax::ast::ItemKind::Segment(s) => Some((item.span, s.name.name.clone())),
+            _ => None,
+        })
+        .collect();
+    spans.sort_by_key(|(span, _)| (span.file, span.start));
+    spans
+}
+
 /// Renders diagnostics for people. `color` selects the colored theme.
 pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    human_grouped(diagnostics, sources, &[], color)
+}
+
+/// 12,345 with thousands separators.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Diagnostics are grouped by file, code and the segment they are in.
+type GroupKey = (
+    seg::diagnostics::FileId,
+    seg::diagnostics::Code,
+    Option<usize>,
+);
+
+/// Renders diagnostics for people, showing at most [`MAX_PER_GROUP`] of one
+/// code per segment (`segments`, from [`segment_spans`]) or, outside
+/// segments, per file, and one closing line per group for the rest.
+pub fn human_grouped(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    segments: &[(seg::diagnostics::Span, String)],
+    color: bool,
+) -> String {
     let theme = if color {
         miette::GraphicalTheme::unicode()
     } else {
         miette::GraphicalTheme::unicode_nocolor()
     };
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+    // Files that failed to parse are quoted one line at a time, 80
+    // characters at most (see UNPARSED_WIDTH).
+    let unparsed: std::collections::HashSet<seg::diagnostics::FileId> = diagnostics
+        .iter()
+        .filter(|d| is_unparsed(d, sources))
+        .map(|d| d.span.file)
+        .collect();
+    let segment_of = |d: &Diagnostic| -> Option<usize> {
+        let key = (d.span.file, d.span.start);
+        let after = segments.partition_point(|(s, _)| (s.file, s.start) <= key);
+        let index = after.checked_sub(1)?;
+        let (span, _) = &segments[index];
+        (span.file == d.span.file && d.span.start < span.end).then_some(index)
+    };
+    // Each group (file, code, segment index) with how many diagnostics it has.
+    let mut groups: Vec<(GroupKey, usize)> = Vec::new();
+    let mut group_index = std::collections::HashMap::new();
     let mut out = String::new();
     for d in diagnostics {
         let Some(file) = sources.get(d.span.file) else {
             continue;
         };
-        let text = file.text.to_string();
-        let clamp = |offset: u32| (offset as usize).min(text.len());
-        let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
-            Some(d.label.clone()),
-            (clamp(d.span.start), clamp(d.span.end) - clamp(d.span.start)),
-        )];
-        let mut notes = Vec::new();
-        let primary_line = file.line_col(d.span.start as usize).line;
-        for secondary in &d.secondary {
-            // miette heads a report with its first label's position, so a label
-            // on an earlier line (or far from the primary) becomes a located
-            // note: the line in the header must be the primary's.
-            let secondary_line = file.line_col(secondary.span.start as usize).line;
-            let inline = secondary.span.file == d.span.file
-                && (secondary_line == primary_line
-                    || (secondary.span.start > d.span.start && secondary_line <= primary_line + 3));
-            if inline {
-                let start = clamp(secondary.span.start);
-                let end = clamp(secondary.span.end);
-                labels.push(miette::LabeledSpan::new_with_span(
-                    Some(secondary.message.clone()),
-                    (start, end - start),
-                ));
-            } else if let Some((path, at)) = position_in(sources, secondary.span) {
+        let key = (d.span.file, d.code, segment_of(d));
+        let slot = *group_index.entry(key).or_insert_with(|| {
+            groups.push((key, 0));
+            groups.len() - 1
+        });
+        groups[slot].1 += 1;
+        if groups[slot].1 > MAX_PER_GROUP {
+            continue;
+        }
+        render_one(
+            &handler,
+            &mut out,
+            d,
+            file,
+            sources,
+            unparsed.contains(&d.span.file),
+        );
+        out.push('\n');
+    }
+    for ((file, code, segment), count) in groups {
+        if count <= MAX_PER_GROUP {
+            continue;
+        }
+        let path = sources
+            .get(file)
+            .map(|f| display_path(&f.path))
+            .unwrap_or_default();
+        let place = match segment.and_then(|i| segments.get(i)) {
+            Some((_, name)) => format!("in segment `{name}` of `{path}`"),
+            None => format!("in `{path}`"),
+        };
+        out.push_str(&format!(
+            "note: and {} more {code} {place} (`--format json` lists every one)\n\n",
+            thousands(count - MAX_PER_GROUP)
+        ));
+    }
+    out
+}
+
+/// True when `d` says its own file is not Seg text at all: a syntax or
+/// lexical error, or bytes that are not UTF-8 located in the file itself (an
+/// E0802 at a `use` is about the used file, not the one holding the `use`).
+fn is_unparsed(d: &Diagnostic, sources: &SourceMap) -> bool {
+    use seg::diagnostics::Code;
+    match d.code {
+        Code::E0001 | Code::E0002 | Code::E0003 | Code::E0004 | Code::E0005 | Code::E0012 => true,
+        Code::E0802 => sources
+            .get(d.span.file)
+            .is_some_and(|f| f.text.ends_with('\u{fffd}') && d.span.end as usize == f.text.len()),
+        _ => false,
+    }
+}
+
+/// Renders one diagnostic of `file` into `out`.
+fn render_one(
+    handler: &miette::GraphicalReportHandler,
+    out: &mut String,
+    d: &Diagnostic,
+    file: &seg::diagnostics::SourceFile,
+    sources: &SourceMap,
+    strict: bool,
+) {
+    let text: &str = &file.text;
+    let clamp = |offset: u32| floor_boundary(text, offset as usize);
+    // A label's range, cut to its first line when it covers many.
+    let label_range = |span: seg::diagnostics::Span| -> (u32, usize, usize) {
+        let (start, end) = (clamp(span.start), clamp(span.end).max(clamp(span.start)));
+        let start_line = file.line_col(start).line;
+        let end_line = file.line_col(end).line;
+        let cut = strict || end_line > start_line + MAX_SPAN_LINES;
+        let end = if cut && end_line > start_line {
+            file.lines
+                .line_range(text, start_line)
+                .map_or(start, |r| r.end.max(start))
+        } else {
+            end
+        };
+        (start_line, start, end)
+    };
+    let primary = label_range(d.span);
+    let primary_line = primary.0;
+    let mut inline = Vec::new();
+    let mut notes = Vec::new();
+    let mut untold = 0usize;
+    for secondary in &d.secondary {
+        // miette heads a report with its first label's position, so a label
+        // on an earlier line (or far from the primary) becomes a located
+        // note: the line in the header must be the primary's.
+        let near = secondary.span.file == d.span.file && !strict && {
+            let line = file.line_col(clamp(secondary.span.start)).line;
+            line == primary_line
+                || (secondary.span.start > d.span.start && line <= primary_line + 3)
+        };
+        if near && inline.len() < MAX_LABELS {
+            inline.push((label_range(secondary.span), secondary.message.clone()));
+        } else if notes.len() < MAX_NOTES {
+            if let Some((path, at)) = position_in(sources, secondary.span) {
                 notes.push(format!(
                     "{}: {path}:{}:{}",
                     secondary.message, at.line, at.column
                 ));
             }
+        } else {
+            untold += 1;
         }
-        let mut help = d.help.clone();
-        if !notes.is_empty() {
-            let joined = notes.join("\n");
-            help = Some(match help {
-                Some(h) => format!("{h}\n{joined}"),
-                None => joined,
-            });
-        }
-        let report = Report {
-            // `error[E0101]` reads as a header even without color.
-            code: format!("{}[{}]", severity_word(d.severity()), d.code),
-            message: d.message.clone(),
-            severity: d.severity(),
-            help,
-            source: CharColumnSource {
-                name: display_path(&file.path),
-                text,
-            },
-            labels,
-        };
-        if handler.render_report(&mut out, &report).is_err() {
-            // Rendering into a String cannot fail; fall back to one line anyway.
-            out.push_str(&format!(
-                "{}[{}]: {}\n",
-                severity_word(d.severity()),
-                d.code,
-                d.message
-            ));
-        }
-        out.push('\n');
     }
-    out
+    if untold > 0 {
+        notes.push(format!("and {} more locations", thousands(untold)));
+    }
+    let first = inline
+        .iter()
+        .map(|((line, _, _), _)| *line)
+        .fold(primary_line, u32::min);
+    let last = std::iter::once(primary)
+        .chain(inline.iter().map(|(range, _)| *range))
+        .map(|(_, _, end)| file.line_col(end).line)
+        .fold(primary_line, u32::max);
+    let context = if strict { 0 } else { 1 };
+    let focus = |line: u32| -> Option<usize> {
+        if line == primary_line {
+            return Some(primary.1);
+        }
+        inline
+            .iter()
+            .find(|((l, _, _), _)| *l == line)
+            .map(|((_, start, _), _)| *start)
+    };
+    let mut excerpt = Excerpt::new(
+        file,
+        first.saturating_sub(context).max(1),
+        last.saturating_add(context).min(file.lines.line_count()),
+        &focus,
+        strict,
+    );
+    let span_of = |(line, start, end): (u32, usize, usize)| -> (usize, usize) {
+        let from = excerpt.map(line, start);
+        let to = excerpt.map(file.line_col(end).line, end).max(from);
+        (from, to - from)
+    };
+    let primary_span = span_of(primary);
+    let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
+        Some(d.label.clone()),
+        primary_span,
+    )];
+    for (range, message) in inline {
+        labels.push(miette::LabeledSpan::new_with_span(
+            Some(message),
+            span_of(range),
+        ));
+    }
+    let at = file.line_col(primary.1);
+    excerpt.anchor = Some((
+        primary_span.0,
+        at.line.saturating_sub(1) as usize,
+        at.column.saturating_sub(1) as usize,
+    ));
+    let mut help = d.help.clone();
+    if !notes.is_empty() {
+        let joined = notes.join("\n");
+        help = Some(match help {
+            Some(h) => format!("{h}\n{joined}"),
+            None => joined,
+        });
+    }
+    let report = Report {
+        // `error[E0101]` reads as a header even without color.
+        code: format!("{}[{}]", severity_word(d.severity()), d.code),
+        message: d.message.clone(),
+        severity: d.severity(),
+        help,
+        source: excerpt,
+        labels,
+    };
+    if handler.render_report(out, &report).is_err() {
+        // Rendering into a String cannot fail; fall back to one line anyway.
+        out.push_str(&format!(
+            "{}[{}]: {}\n",
+            severity_word(d.severity()),
+            d.code,
+            d.message
+        ));
+    }
 }
 
 fn severity_word(severity: Severity) -> &'static str {
@@ -239,10 +613,10 @@ pub struct JsonReport<'a> {
     pub failures: Vec<JsonFailure>,
 }
 
-/// A path that could not be checked (missing, unreadable, not UTF-8).
+/// A path that could not be checked (missing, unreadable, a directory without `.seg` files).
 #[derive(Serialize)]
 pub struct JsonFailure {
-    /// `E0801` or `E0802`.
+    /// `E0801`.
     pub code: &'static str,
     /// What went wrong, naming the path.
     pub message: String,

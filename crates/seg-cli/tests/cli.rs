@@ -99,10 +99,17 @@ fn non_utf8_file_is_reported() {
         b"param city = \"M\xfcnchen\"\n",
     )
     .unwrap();
+    // Named on the command line, it is a program error (exit 1) located at
+    // the first bad byte.
     let out = seg(&["check", "latin1.seg"], dir.path());
-    assert_eq!(code(&out), 2);
+    assert_eq!(code(&out), 1);
     assert!(
         text(&out.stderr).contains("error[E0802]"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stderr).contains("latin1.seg:1:16"),
         "{}",
         text(&out.stderr)
     );

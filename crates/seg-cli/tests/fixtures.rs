@@ -71,12 +71,20 @@ fn parse_fixtures() {
     });
 }
 
+/// Fixtures share `tests/fixtures/profile_schema.seg`, one directory above
+/// them, so `use` may read the whole fixtures tree (as `--root tests/fixtures`).
+fn fixtures_loader() -> seg::FsLoader {
+    seg::FsLoader {
+        scope: seg::UseScope::Directory(PathBuf::from("tests/fixtures")),
+    }
+}
+
 #[test]
 fn check_fixtures() {
     in_repo_root(|| {
         insta::glob!("../../../tests/fixtures/check", "*.seg", |path| {
             let text = std::fs::read_to_string(path).unwrap();
-            let checked = seg::check_file(&relative(path));
+            let checked = seg::check_program(&relative(path), &fixtures_loader());
             assert_eq!(
                 codes_of(&checked.diagnostics),
                 expected_codes(&text, path),
@@ -95,7 +103,7 @@ fn opt_fixtures() {
     in_repo_root(|| {
         insta::glob!("../../../tests/fixtures/opt", "*.seg", |path| {
             let text = std::fs::read_to_string(path).unwrap();
-            let checked = seg::check_file(&relative(path));
+            let checked = seg::check_program(&relative(path), &fixtures_loader());
             assert_eq!(
                 codes_of(&checked.diagnostics),
                 expected_codes(&text, path),

@@ -5,8 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use seg::diagnostics::{Code, FileId};
-use seg::syntax::limits::{MAX_FILE_BYTES, MAX_LIST_LEN, MAX_NESTING, MAX_NODES};
+use seg::syntax::limits::{
+    MAX_FILE_BYTES, MAX_FILES, MAX_LIST_LEN, MAX_NESTING, MAX_NODES, MAX_SEGMENTS, MAX_USE_DEPTH,
+};
 use seg::syntax::parse;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 fn codes(text: &str) -> Vec<Code> {
     parse(text, FileId(0))
@@ -112,4 +116,98 @@ fn many_broken_items_each_get_a_diagnostic() {
     let found = codes(&text);
     assert_eq!(found.len(), 1000);
     assert!(found.iter().all(|c| *c == Code::E0001));
+}
+
+/// Files served from memory, for programs of many files.
+struct Memory(HashMap<PathBuf, String>);
+
+impl seg::SourceLoader for Memory {
+    fn load(&self, path: &Path) -> Result<(PathBuf, String), seg::LoadError> {
+        self.0
+            .get(path)
+            .map(|text| (path.to_path_buf(), text.clone()))
+            .ok_or_else(|| seg::LoadError::Io("no such file".into()))
+    }
+}
+
+fn program_codes(files: Vec<(String, String)>) -> Vec<Code> {
+    let memory = Memory(
+        files
+            .into_iter()
+            .map(|(name, text)| (PathBuf::from(name), text))
+            .collect(),
+    );
+    let checked = seg::check::check_program(Path::new("main.seg"), &memory);
+    checked.diagnostics.iter().map(|d| d.code).collect()
+}
+
+/// `main.seg` with the schema and `segments` segments spread over files of
+/// 25,000 segments each.
+fn program_with_segments(segments: usize) -> Vec<(String, String)> {
+    let mut main = String::from("schema { a: bool }\n");
+    let mut files = Vec::new();
+    let mut n = 0;
+    while n < segments {
+        let name = format!("part{}.seg", files.len());
+        main.push_str(&format!("use \"{name}\"\n"));
+        let mut text = String::new();
+        for _ in 0..25_000.min(segments - n) {
+            text.push_str(&format!("segment s{n} {{ where a }}\n"));
+            n += 1;
+        }
+        assert!(text.len() <= MAX_FILE_BYTES);
+        files.push((name, text));
+    }
+    files.push(("main.seg".into(), main));
+    files
+}
+
+#[test]
+fn segments_per_program_limit() {
+    assert_eq!(program_codes(program_with_segments(MAX_SEGMENTS)), vec![]);
+    assert_eq!(
+        program_codes(program_with_segments(MAX_SEGMENTS + 1)),
+        vec![Code::E0007]
+    );
+}
+
+#[test]
+fn files_per_program_limit() {
+    let program = |files: usize| {
+        let mut main = String::from("schema { a: bool }\n");
+        let mut all = Vec::new();
+        for i in 1..files {
+            main.push_str(&format!("use \"f{i}.seg\"\n"));
+            all.push((format!("f{i}.seg"), format!("segment s{i} {{ where a }}\n")));
+        }
+        all.push(("main.seg".into(), main));
+        all
+    };
+    assert_eq!(program_codes(program(MAX_FILES)), vec![]);
+    assert_eq!(program_codes(program(MAX_FILES + 1)), vec![Code::E0007]);
+}
+
+#[test]
+fn use_depth_limit() {
+    // main.seg uses d1.seg, which uses d2.seg, ...: `files` files in a chain.
+    let chain = |files: usize| {
+        let mut all = vec![(
+            "main.seg".to_string(),
+            "schema { a: bool }\nuse \"d1.seg\"\n".to_string(),
+        )];
+        for i in 1..files {
+            let next = if i + 1 < files {
+                format!("use \"d{}.seg\"\n", i + 1)
+            } else {
+                String::new()
+            };
+            all.push((
+                format!("d{i}.seg"),
+                format!("{next}segment s{i} {{ where a }}\n"),
+            ));
+        }
+        all
+    };
+    assert_eq!(program_codes(chain(MAX_USE_DEPTH)), vec![]);
+    assert_eq!(program_codes(chain(MAX_USE_DEPTH + 1)), vec![Code::E0007]);
 }

@@ -89,6 +89,8 @@ codes! {
     E0113 => Error, "priority group used as a condition";
     E0114 => Error, "unknown function";
     E0115 => Error, "field listed twice";
+    E0116 => Error, "file given to `use` is outside the rules' directory";
+    E0117 => Error, "file given to `use` is not a `.seg` file";
     // Types and values.
     E0201 => Error, "mismatched types";
     E0202 => Error, "condition is not a `bool`";

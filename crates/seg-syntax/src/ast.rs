@@ -521,6 +521,13 @@ pub enum Literal {
         /// As written.
         raw: String,
     },
+    /// A float written with an exponent (`1e38`, `2.5e-3`): the nearest f64.
+    Float {
+        /// The value.
+        value: f64,
+        /// As written.
+        raw: String,
+    },
     /// A string.
     String(StringLit),
     /// `true` / `false`
@@ -736,6 +743,7 @@ fn dump_literal(lit: &Literal) -> String {
         Literal::Decimal {
             unscaled, scale, ..
         } => format!("(decimal {unscaled}e-{scale})"),
+        Literal::Float { value, .. } => format!("(float {value:?})"),
         Literal::String(s) => format!("{:?}", s.value),
         Literal::Bool(b) => b.to_string(),
         Literal::Date { days, .. } => format!("(date {days})"),

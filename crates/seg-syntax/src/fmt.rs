@@ -516,6 +516,7 @@ pub(crate) fn expr(e: &Expr) -> String {
         ExprKind::Literal(lit) => match lit {
             Literal::Int { raw, .. }
             | Literal::Decimal { raw, .. }
+            | Literal::Float { raw, .. }
             | Literal::Date { raw, .. }
             | Literal::Timestamp { raw, .. } => raw.clone(),
             Literal::String(s) => s.raw.clone(),

@@ -14,3 +14,11 @@ mod prescan;
 
 pub use fmt::format_file;
 pub use parse::{Parsed, parse};
+
+/// The text without a leading UTF-8 byte order mark, which editors on Windows
+/// write. Source text is stripped of it where it enters (reading a file,
+/// checking text held in memory), so positions count from the first visible
+/// character, as the editor shows them.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}

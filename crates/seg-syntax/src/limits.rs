@@ -14,3 +14,9 @@ pub const MAX_TREE_DEPTH: usize = 2 * MAX_NESTING + 64;
 pub const MAX_NODES: usize = 100_000;
 /// Most elements in one list literal.
 pub const MAX_LIST_LEN: usize = 10_000;
+/// Most segments in one program, across all its files.
+pub const MAX_SEGMENTS: usize = 100_000;
+/// Most files in one program (the root and every file reached by `use`).
+pub const MAX_FILES: usize = 1_000;
+/// Longest chain of `use` from the root file (a `use`s b `use`s c ... ).
+pub const MAX_USE_DEPTH: usize = 64;

@@ -183,7 +183,7 @@ fn rule_name(rule: &Rule) -> Option<&'static str> {
         Rule::add_op | Rule::mul_op | Rule::neg_op => "an operator",
         Rule::duration | Rule::unit => "a duration such as `30 days`",
         Rule::timestamp_lit | Rule::date_lit => "a date or timestamp",
-        Rule::decimal_lit | Rule::int_lit => "a number",
+        Rule::float_lit | Rule::decimal_lit | Rule::int_lit => "a number",
         Rule::true_lit | Rule::false_lit => "`true` or `false`",
         Rule::kw_where => "`where`",
         Rule::kw_exclude => "`exclude`",
@@ -211,6 +211,9 @@ fn rule_name(rule: &Rule) -> Option<&'static str> {
     })
 }
 
+/// Characters of an unexpected word shown in a message.
+const MAX_TOKEN_SHOWN: usize = 24;
+
 /// The token at `offset`, as shown in "unexpected ..." messages.
 fn token_at(text: &str, offset: usize) -> (String, usize) {
     let rest = &text[offset..];
@@ -227,8 +230,14 @@ fn token_at(text: &str, offset: usize) -> (String, usize) {
         first.len_utf8()
     };
     let token = &rest[..len];
+    // A long word is cut: the file may not be rules at all, and a message
+    // must not carry much of its text.
     let shown = match token {
         "\n" | "\r" => "end of line".to_string(),
+        t if t.chars().count() > MAX_TOKEN_SHOWN => {
+            let cut: String = t.chars().take(MAX_TOKEN_SHOWN).collect();
+            format!("`{cut}…`")
+        }
         t => format!("`{t}`"),
     };
     (shown, len)
@@ -854,7 +863,10 @@ impl<'t> Builder<'t> {
                 }
                 // `-` directly before a number is part of the literal, so that
                 // -9_223_372_036_854_775_808 is an int like any other.
-                let numeric = matches!(atom.as_rule(), Rule::int_lit | Rule::decimal_lit);
+                let numeric = matches!(
+                    atom.as_rule(),
+                    Rule::int_lit | Rule::decimal_lit | Rule::float_lit
+                );
                 let (mut e, mut depth) = match negs.pop() {
                     Some(minus) if numeric => {
                         let end = base + atom.as_span().end();
@@ -988,6 +1000,23 @@ impl<'t> Builder<'t> {
                             Diagnostic::new(Code::E0011, span, "integer is too large")
                                 .with_label("does not fit in 64 bits")
                                 .with_help("integers range from -9_223_372_036_854_775_808 to 9_223_372_036_854_775_807"),
+                        );
+                        return ExprKind::Error;
+                    }
+                }
+            }
+            Rule::float_lit => {
+                let digits: String = raw.chars().filter(|c| *c != '_').collect();
+                match digits.parse::<f64>() {
+                    Ok(value) if value.is_finite() => Literal::Float {
+                        value: if negative { -value } else { value },
+                        raw: if negative { format!("-{raw}") } else { raw },
+                    },
+                    _ => {
+                        self.error(
+                            Diagnostic::new(Code::E0011, span, "float is out of range")
+                                .with_label("larger than the largest 64-bit float")
+                                .with_help("floats range up to about 1.8e308"),
                         );
                         return ExprKind::Error;
                     }

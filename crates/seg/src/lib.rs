@@ -27,21 +27,162 @@ pub use seg_syntax as syntax;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// Which files a `use` may read. Whatever the scope, a `use` reads only
+/// regular files whose name ends in `.seg`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum UseScope {
+    /// Files in the root file's directory and below it (the default).
+    #[default]
+    RootDirectory,
+    /// Files in this directory and below it.
+    Directory(PathBuf),
+    /// Any file.
+    Anywhere,
+}
+
 /// Reads `.seg` files from the file system. Paths that name the same file
-/// (through `..` or links) load once.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct FsLoader;
+/// (through `..` or links) load once. A `use` may only read what `scope`
+/// allows.
+#[derive(Clone, Debug, Default)]
+pub struct FsLoader {
+    /// What a `use` may read.
+    pub scope: UseScope,
+}
 
 impl SourceLoader for FsLoader {
     fn load(&self, path: &Path) -> Result<(PathBuf, String), LoadError> {
         read_source(path)
     }
+
+    fn load_used(&self, path: &Path, root: &Path) -> Result<(PathBuf, String), LoadError> {
+        let allowed = match &self.scope {
+            UseScope::Anywhere => None,
+            UseScope::Directory(dir) => Some(dir.clone()),
+            UseScope::RootDirectory => Some(match root.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+                _ => PathBuf::from("."),
+            }),
+        };
+        let canonical = std::fs::canonicalize(path);
+        if let Some(allowed) = allowed {
+            // Canonical paths on both sides: `..` and symbolic links cannot
+            // lead out of the directory unnoticed. A path that does not exist
+            // is judged as written, so that a refused `use` does not tell
+            // whether a file outside exists.
+            let dir = std::fs::canonicalize(&allowed);
+            let inside = match (&dir, &canonical) {
+                (Ok(dir), Ok(target)) => target.starts_with(dir),
+                (Ok(dir), Err(_)) => where_missing(path).is_some_and(|p| p.starts_with(dir)),
+                (Err(_), _) => false,
+            };
+            if !inside {
+                return Err(LoadError::Outside { allowed });
+            }
+        }
+        let canonical = canonical.map_err(|e| LoadError::Io(io_reason(&e)))?;
+        // The kind of file is checked before opening it: opening a FIFO
+        // blocks until a writer comes, and a device may never end.
+        let metadata = std::fs::metadata(&canonical).map_err(|e| LoadError::Io(io_reason(&e)))?;
+        if !metadata.is_file() {
+            return Err(LoadError::NotSegFile {
+                what: format!("{}, not a `.seg` file", kind_of(&metadata)),
+            });
+        }
+        let is_seg = |p: &Path| p.extension().is_some_and(|e| e == "seg");
+        if !is_seg(path) || !is_seg(&canonical) {
+            return Err(LoadError::NotSegFile {
+                what: "not a `.seg` file".into(),
+            });
+        }
+        let file = open_nonblocking(&canonical).map_err(|e| LoadError::Io(io_reason(&e)))?;
+        let opened = file.metadata().map_err(|e| LoadError::Io(io_reason(&e)))?;
+        if !opened.is_file() {
+            return Err(LoadError::NotSegFile {
+                what: format!("{}, not a `.seg` file", kind_of(&opened)),
+            });
+        }
+        let text = read_open(file)?;
+        Ok((canonical, text))
+    }
+}
+
+/// Where `path`, which does not exist, would be: its deepest existing
+/// ancestor made canonical, joined with the rest as written.
+fn where_missing(path: &Path) -> Option<PathBuf> {
+    let absolute = lexical_absolute(path)?;
+    absolute.ancestors().skip(1).find_map(|ancestor| {
+        let found = std::fs::canonicalize(ancestor).ok()?;
+        Some(found.join(absolute.strip_prefix(ancestor).ok()?))
+    })
+}
+
+/// `path` made absolute against the working directory, with `.` and `..`
+/// resolved as written.
+fn lexical_absolute(path: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let absolute = std::env::current_dir().ok()?.join(path);
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    Some(out)
+}
+
+/// What a path that is not a regular file names, for messages.
+fn kind_of(metadata: &std::fs::Metadata) -> &'static str {
+    let kind = metadata.file_type();
+    if kind.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    "not a regular file"
+}
+
+/// Opens a file for reading without blocking on it: should a FIFO replace a
+/// checked regular file before the open, the open still returns at once, and
+/// [`read_open`] refuses what is not a regular file.
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 /// Reads one source file, refusing files past the size limit before reading them
-/// whole. Returns a key naming the file uniquely (its canonical path) and the text.
+/// whole. Returns a key naming the file uniquely (its canonical path) and the
+/// text, without a leading byte order mark.
 pub fn read_source(path: &Path) -> Result<(PathBuf, String), LoadError> {
     let file = std::fs::File::open(path).map_err(|e| LoadError::Io(io_reason(&e)))?;
+    let text = read_open(file)?;
+    let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    Ok((key, text))
+}
+
+/// Reads an opened source file: a regular file within the size limit, as
+/// UTF-8 text without a leading byte order mark.
+fn read_open(file: std::fs::File) -> Result<String, LoadError> {
     let metadata = file.metadata().map_err(|e| LoadError::Io(io_reason(&e)))?;
     if metadata.is_dir() {
         return Err(LoadError::Io("it is a directory".into()));
@@ -58,9 +199,14 @@ pub fn read_source(path: &Path) -> Result<(PathBuf, String), LoadError> {
     if bytes.len() as u64 > limit {
         return Err(LoadError::TooLarge(bytes.len() as u64));
     }
-    let text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8)?;
-    let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    Ok((key, text))
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match std::str::from_utf8(body) {
+        Ok(text) => Ok(text.to_string()),
+        Err(error) => {
+            let valid = String::from_utf8_lossy(&body[..error.valid_up_to()]).into_owned();
+            Err(LoadError::NotUtf8 { valid })
+        }
+    }
 }
 
 /// An I/O error as a short lower-case reason, without the OS error number.
@@ -82,14 +228,15 @@ pub fn io_reason(error: &std::io::Error) -> String {
     }
 }
 
-/// Loads, parses and checks the program rooted at `path`.
+/// Loads, parses and checks the program rooted at `path`, its `use`s read
+/// from the root file's directory and below.
 pub fn check_file(path: &Path) -> Checked {
-    check_program(path, &FsLoader)
+    check_program(path, &FsLoader::default())
 }
 
 /// Checks program text held in memory, as if it were the file at `path`.
 pub fn check_source(path: &Path, text: &str) -> Checked {
-    with_findings(seg_check::check_source(path, text, &FsLoader))
+    with_findings(seg_check::check_source(path, text, &FsLoader::default()))
 }
 
 /// Loads, parses and checks the program rooted at `root` through any loader,

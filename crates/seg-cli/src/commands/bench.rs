@@ -182,7 +182,7 @@ impl Setup<'_> {
 /// Runs `seg bench`.
 pub fn run(args: &Args) -> Outcome {
     let color = crate::commands::check::Color::Auto.enabled();
-    let checked = match read_rules(&args.input.rules) {
+    let checked = match read_rules(&args.input.rules, &args.input.uses) {
         Ok(checked) => checked,
         Err(e) => return fail(e),
     };

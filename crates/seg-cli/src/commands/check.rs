@@ -22,6 +22,8 @@ pub struct Args {
     /// Color in human output: auto (when stderr is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     color: Color,
+    #[command(flatten)]
+    uses: crate::commands::UseArgs,
 }
 
 /// When to color human output.
@@ -61,7 +63,8 @@ pub fn run(args: &Args) -> Outcome {
     let mut failures: Vec<(&'static str, String)> =
         io_errors.iter().map(|e| ("E0801", e.clone())).collect();
     // A root file that cannot be read is an I/O failure (exit 2); one past the
-    // size limit is a finding about the program (E0006, exit 1).
+    // size limit or not UTF-8 is a finding about the program (E0006, E0802:
+    // exit 1).
     let mut checked: Vec<seg::Checked> = Vec::new();
     for file in &files {
         match seg::read_source(file) {
@@ -71,10 +74,7 @@ pub fn run(args: &Args) -> Outcome {
                     format!("cannot read `{}`: {reason}", file.display()),
                 ));
             }
-            Err(seg::LoadError::NotUtf8) => {
-                failures.push(("E0802", format!("`{}` is not UTF-8 text", file.display())));
-            }
-            Ok(_) | Err(seg::LoadError::TooLarge(_)) => checked.push(seg::check_file(file)),
+            _ => checked.push(args.uses.check(file)),
         }
     }
 
@@ -98,7 +98,7 @@ pub fn run(args: &Args) -> Outcome {
                 located.push(l);
             }
         }
-        per_check.push((kept, &c.sources));
+        per_check.push((kept, &c.sources, render::segment_spans(&c.files)));
     }
     let errors = located.iter().filter(|l| l.diagnostic.is_error()).count() + failures.len();
     let warnings = located.len() + failures.len() - errors;
@@ -109,8 +109,11 @@ pub fn run(args: &Args) -> Outcome {
     let written = match args.format {
         Format::Human => {
             let color = args.color.enabled();
-            for (diagnostics, sources) in &per_check {
-                eprint!("{}", render::human(diagnostics, sources, color));
+            for (diagnostics, sources, segments) in &per_check {
+                eprint!(
+                    "{}",
+                    render::human_grouped(diagnostics, sources, segments, color)
+                );
             }
             for (code, message) in &failures {
                 eprintln!("error[{code}]: {message}");
@@ -135,7 +138,7 @@ pub fn run(args: &Args) -> Outcome {
             // Each program has its own source map, so each part is located with
             // its own map and the parts are joined into one document.
             let mut all = Vec::new();
-            for (diagnostics, sources) in &per_check {
+            for (diagnostics, sources, _) in &per_check {
                 let located = render::locate(diagnostics, sources);
                 all.extend(render::json(&located, sources, files.len()).diagnostics);
             }
@@ -167,7 +170,7 @@ pub fn run(args: &Args) -> Outcome {
                     message.replace('%', "%25")
                 ));
             }
-            for (diagnostics, sources) in &per_check {
+            for (diagnostics, sources, _) in &per_check {
                 text.push_str(&render::github(&render::locate(diagnostics, sources)));
             }
             write!(out, "{text}")
@@ -176,7 +179,7 @@ pub fn run(args: &Args) -> Outcome {
             let mut results = Vec::new();
             let mut rules: Vec<serde_json::Value> = Vec::new();
             let mut base = None;
-            for (diagnostics, sources) in &per_check {
+            for (diagnostics, sources, _) in &per_check {
                 let log = render::sarif(&render::locate(diagnostics, sources), sources);
                 let run = &log["runs"][0];
                 if let Some(items) = run["results"].as_array() {

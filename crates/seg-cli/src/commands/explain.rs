@@ -38,6 +38,9 @@ pub struct Args {
     /// for the canonical Arrow type of each schema type.
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// What `use` may read.
+    #[command(flatten)]
+    pub uses: crate::commands::UseArgs,
 }
 
 /// Output formats of `seg explain`.
@@ -78,7 +81,7 @@ fn shown(optimized: &Optimized, requested: &[SegmentId]) -> Vec<SegmentId> {
 /// Runs `seg explain`.
 pub fn run(args: &Args) -> Outcome {
     let color = crate::commands::check::Color::Auto.enabled();
-    let checked = match read_rules(&args.rules) {
+    let checked = match read_rules(&args.rules, &args.uses) {
         Ok(checked) => checked,
         Err(e) => return fail(e),
     };

@@ -36,6 +36,9 @@ pub struct Inputs {
     /// Only these segments and priority groups (comma-separated names).
     #[arg(long, value_delimiter = ',')]
     pub segments: Vec<String>,
+    /// What `use` may read.
+    #[command(flatten)]
+    pub uses: crate::commands::UseArgs,
 }
 
 /// What [`Inputs`] come to for a checked program.
@@ -224,21 +227,17 @@ pub fn select(
     Ok((segments, priorities))
 }
 
-/// Reads and checks the rules; a file that cannot be read is an E0801/E0802
-/// error (exit 2), while problems in the rules are in the result.
-pub fn read_rules(path: &Path) -> Result<seg::Checked, DataError> {
+/// Reads and checks the rules; a file that cannot be read is an E0801 error
+/// (exit 2), while problems in the rules (bytes that are not UTF-8 among
+/// them) are in the result.
+pub fn read_rules(path: &Path, uses: &crate::commands::UseArgs) -> Result<seg::Checked, DataError> {
     match seg::read_source(path) {
         Err(seg::LoadError::Io(reason)) => Err(DataError {
             code: "E0801",
             message: format!("cannot read `{}`: {reason}", path.display()),
             help: None,
         }),
-        Err(seg::LoadError::NotUtf8) => Err(DataError {
-            code: "E0802",
-            message: format!("`{}` is not UTF-8 text", path.display()),
-            help: None,
-        }),
-        _ => Ok(seg::check_file(path)),
+        _ => Ok(uses.check(path)),
     }
 }
 
@@ -292,7 +291,7 @@ pub fn selection(
 pub fn run(args: &Args) -> Outcome {
     let started = Instant::now();
     let color = crate::commands::check::Color::Auto.enabled();
-    let checked = match read_rules(&args.input.rules) {
+    let checked = match read_rules(&args.input.rules, &args.input.uses) {
         Ok(checked) => checked,
         Err(e) => return fail(e),
     };

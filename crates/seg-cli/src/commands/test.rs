@@ -21,6 +21,8 @@ pub struct Args {
     /// The instant for tests without their own `as_of` [default: now].
     #[arg(long)]
     as_of: Option<String>,
+    #[command(flatten)]
+    uses: crate::commands::UseArgs,
 }
 
 fn truth(value: Option<bool>) -> &'static str {
@@ -147,7 +149,7 @@ pub fn run(args: &Args) -> Outcome {
     // A test in a file used by several roots runs once.
     let mut seen = HashSet::new();
     for file in &files {
-        let checked = seg::check_file(file);
+        let checked = args.uses.check(file);
         if checked.has_errors() {
             eprint!(
                 "{}",
