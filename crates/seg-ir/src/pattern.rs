@@ -204,7 +204,7 @@ pub fn diagnostic(text: &str, error: &PatternError, span: Span) -> Diagnostic {
             ),
         )
         .with_label("too large to compile")
-        .with_help("repeat large classes fewer times: `\\w` and `.` match any of thousands of Unicode characters, so `\\w{150}` is huge; write `\\w+`, or an ASCII class such as `[a-z0-9_]{150}`"),
+        .with_help("repeat large classes fewer times: `\\w` and `.` each match any of over 100,000 characters, so `\\w{150}` is huge; write `\\w+`, or an ASCII class such as `[a-z0-9_]{150}`"),
         PatternError::ProcessLimit => Diagnostic::new(
             Code::E0210,
             span,
