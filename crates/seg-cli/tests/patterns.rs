@@ -142,3 +142,45 @@ fn a_pattern_too_large_is_shown_with_its_code() {
     assert_eq!(common::code(&output), 1);
     insta::assert_snapshot!(common::stderr(&output));
 }
+
+#[test]
+fn a_param_override_of_a_pattern_is_held_to_the_same_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rules.seg"),
+        "schema {\n  s: string\n}\nparam p = \"^a\"\nsegment m {\n  where s matches p\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("data.csv"), "s\nabc\nxyz\n").unwrap();
+    let run = |value: &str, engine: &str| {
+        let param = format!("p={value}");
+        common::seg(
+            &[
+                "run",
+                "rules.seg",
+                "--data",
+                "data.csv",
+                "--param",
+                &param,
+                "--engine",
+                engine,
+            ],
+            dir.path(),
+        )
+    };
+    for engine in ["interp", "jit"] {
+        let ok = run("^x", engine);
+        assert_eq!(common::code(&ok), 0, "{}", common::stderr(&ok));
+        let huge = run(r"\w{150}x", engine);
+        let stderr = common::stderr(&huge);
+        assert_ne!(common::code(&huge), 0, "{stderr}");
+        assert!(stderr.contains("E0404"), "{stderr}");
+        assert!(stderr.contains("more than 2 MiB"), "{stderr}");
+        let broken = run("(a", engine);
+        let stderr = common::stderr(&broken);
+        assert!(
+            stderr.contains("E0404") && stderr.contains("unclosed group"),
+            "{stderr}"
+        );
+    }
+}

@@ -69,8 +69,8 @@ impl fmt::Display for PatternError {
             PatternError::Syntax(message) => f.write_str(message),
             PatternError::TooLarge => write!(
                 f,
-                "the pattern compiles to more than {} KiB",
-                PATTERN_LIMIT >> 10
+                "the pattern compiles to more than {} MiB",
+                PATTERN_LIMIT >> 20
             ),
             PatternError::ProcessLimit => write!(
                 f,
