@@ -473,23 +473,29 @@ fn build_kernel(
             .zip(ids.chunks(per_thread))
             .collect();
         std::thread::scope(|scope| {
+            let job = &job;
+            let compile_all = move |runs: &[&[plan::SegPlan]], ids: &[cranelift_module::FuncId]| {
+                runs.iter()
+                    .zip(ids)
+                    .map(|(run, &id)| job.compile(run, id))
+                    .collect::<Vec<_>>()
+            };
+            // A thread the system refuses to start is done on this one.
             let handles: Vec<_> = work
                 .into_iter()
                 .map(|(runs, ids)| {
-                    let job = &job;
-                    scope.spawn(move || {
-                        runs.iter()
-                            .zip(ids)
-                            .map(|(run, &id)| job.compile(run, id))
-                            .collect::<Vec<_>>()
-                    })
+                    std::thread::Builder::new()
+                        .spawn_scoped(scope, move || compile_all(runs, ids))
+                        .map_err(|_| compile_all(runs, ids))
                 })
                 .collect();
             handles
                 .into_iter()
-                .flat_map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| vec![Err("a compiler thread panicked".to_string())])
+                .flat_map(|handle| match handle {
+                    Ok(thread) => thread
+                        .join()
+                        .unwrap_or_else(|_| vec![Err("a compiler thread panicked".to_string())]),
+                    Err(done) => done,
                 })
                 .collect()
         })
