@@ -42,8 +42,9 @@ fn line_of(i: usize) -> usize {
 
 #[test]
 fn one_pattern_at_and_past_the_size_limit() {
-    // `\w` is a class of ~140,000 characters: 40 of them in a row compile to
-    // just under the limit, 45 to more.
+    // `\w` is a class of over 100,000 characters: the automaton of 40 in a
+    // row is just under the limit (every engine together takes a little
+    // more), that of 45 past it.
     assert!(pattern::compile(r"\w{40}x").unwrap().bytes() > PATTERN_LIMIT);
     assert_eq!(codes(&program(&[r"\w{40}x".into()])), vec![]);
     assert_eq!(
