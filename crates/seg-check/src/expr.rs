@@ -3,12 +3,14 @@
 //! and its parent stays quiet so one mistake gives one message).
 
 use seg_diagnostics::{Code, Diagnostic, Span, did_you_mean};
+use seg_ir::pattern::{self, PatternError};
 use seg_ir::{
     CmpOp, Const, Expr, ExprKind, Func, ListQuantifier, ParamId, Relative, Schema, SegmentId,
     StrOp, TimeUnit, Type,
 };
 use seg_syntax::ast;
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 /// A declared name other than a field.
 #[derive(Clone, Copy, Debug)]
@@ -29,6 +31,85 @@ pub(crate) struct Scope<'a> {
     /// Param types and default values, indexed by [`ParamId`].
     pub params: &'a [(Type, Const)],
     pub names: &'a HashMap<String, Decl>,
+    /// The program's `matches` patterns so far, against its memory budget.
+    pub patterns: &'a RefCell<PatternBudget>,
+}
+
+/// The distinct `matches` patterns of a program and the bytes they take once
+/// compiled, against [`pattern::PROGRAM_LIMIT`].
+#[derive(Debug, Default)]
+pub(crate) struct PatternBudget {
+    seen: HashSet<String>,
+    total: usize,
+    /// The budget ran out: later patterns are only checked for syntax, so a
+    /// program of many huge patterns fails fast.
+    exhausted: bool,
+}
+
+/// Why a `matches` pattern is rejected.
+pub(crate) enum PatternProblem {
+    Syntax(String),
+    TooLarge,
+    OverBudget,
+}
+
+impl PatternBudget {
+    /// Checks one use of a pattern: its syntax, its size, and (the first time
+    /// each text is seen) the program's total with it. A pattern too large
+    /// to compile counts as [`pattern::PATTERN_LIMIT`] bytes.
+    pub(crate) fn admit(&mut self, text: &str) -> Vec<PatternProblem> {
+        if self.seen.contains(text) {
+            return Vec::new();
+        }
+        if self.exhausted {
+            return match pattern::check_syntax(text) {
+                Err(PatternError::Syntax(message)) => vec![PatternProblem::Syntax(message)],
+                _ => Vec::new(),
+            };
+        }
+        let mut problems = Vec::new();
+        let bytes = match pattern::compile(text) {
+            Ok(compiled) => compiled.bytes(),
+            Err(PatternError::Syntax(message)) => return vec![PatternProblem::Syntax(message)],
+            Err(_) => {
+                problems.push(PatternProblem::TooLarge);
+                pattern::PATTERN_LIMIT
+            }
+        };
+        self.seen.insert(text.to_string());
+        self.total = self.total.saturating_add(bytes);
+        if self.total > pattern::PROGRAM_LIMIT {
+            self.exhausted = true;
+            problems.push(PatternProblem::OverBudget);
+        }
+        problems
+    }
+}
+
+impl PatternProblem {
+    fn diagnostic(&self, text: &str, span: Span) -> Diagnostic {
+        let shown = pattern::excerpt(text);
+        match self {
+            PatternProblem::Syntax(message) => Diagnostic::new(
+                Code::E0204,
+                span,
+                format!("invalid regular expression: {}", regex_reason(message)),
+            )
+            .with_label("invalid pattern")
+            .with_help("patterns use Rust regex syntax; escape special characters with `\\\\`, as in \"\\\\.com$\""),
+            PatternProblem::TooLarge => pattern::diagnostic(text, &PatternError::TooLarge, span),
+            PatternProblem::OverBudget => Diagnostic::new(
+                Code::E0210,
+                span,
+                format!(
+                    "the patterns of this program take more than {} MiB once compiled, past the limit at `{shown}`",
+                    pattern::PROGRAM_LIMIT >> 20
+                ),
+            )
+            .with_label("the patterns' budget runs out here")
+            .with_help("use fewer or smaller patterns: join alternatives into one pattern (`a|b`), test fixed text with `contains`, `starts with` or `ends with`, and prefer ASCII classes such as `[a-z]` to `\\w`"),
+        }
+    }
 }
 
 pub(crate) struct ExprChecker<'a, 'd> {
@@ -984,13 +1065,13 @@ impl ExprChecker<'_, '_> {
                 );
                 return None;
             };
-            if let Err(error) = regex::Regex::new(&text) {
-                let reason = regex_reason(&error);
-                self.report(
-                    Diagnostic::new(Code::E0204, pattern.span, format!("invalid regular expression: {reason}"))
-                        .with_label("invalid pattern")
-                        .with_help("patterns use Rust regex syntax; escape special characters with `\\\\`, as in \"\\\\.com$\""),
-                );
+            let admitted = self.scope.patterns.borrow_mut().admit(&text);
+            let mut failed = false;
+            for problem in admitted {
+                failed = true;
+                self.report(problem.diagnostic(&text, pattern.span));
+            }
+            if failed {
                 return None;
             }
         }
@@ -1274,9 +1355,8 @@ fn mismatch_help(a: Type, b: Type) -> String {
     }
 }
 
-/// The last line of a regex error, which names the problem.
-fn regex_reason(error: &regex::Error) -> String {
-    let text = error.to_string();
+/// The last line of a regex syntax error, which names the problem.
+fn regex_reason(text: &str) -> String {
     text.lines()
         .rev()
         .find_map(|l| l.trim().strip_prefix("error: "))

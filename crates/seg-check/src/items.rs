@@ -104,12 +104,14 @@ pub(crate) fn check_items(
         });
     }
 
+    let patterns = std::cell::RefCell::new(crate::expr::PatternBudget::default());
     let scope = Scope {
         schema: &schema,
         poisoned: &poisoned,
         current: None,
         params: &param_values,
         names: &names,
+        patterns: &patterns,
     };
 
     let mut segments = Vec::new();

@@ -154,7 +154,62 @@ pub struct ParamError {
 /// `window=30 days`, `tiers=["gold","platinum"]`); for a string param, a value
 /// that does not start with a double quote is taken as the string itself
 /// (`home=GB`). Numbers widen as in comparisons (an int for a float param).
+///
+/// A string param used as the pattern of `matches` must hold a pattern that
+/// compiles within the limits, as the checker requires of the default.
 pub fn parse_param_override(
+    program: &seg_ir::Program,
+    assignment: &str,
+) -> Result<(seg_ir::ParamId, seg_ir::Const), ParamError> {
+    let (id, value) = parse_param_value(program, assignment)?;
+    if let seg_ir::Const::String(text) = &value
+        && used_as_a_pattern(program, id)
+        && let Err(error) = seg_ir::pattern::compile(text)
+    {
+        let name = &program.params[id.0 as usize].name;
+        return Err(ParamError {
+            code: Code::E0404,
+            message: format!(
+                "param `{name}` is the pattern of `matches`, but `{}` does not compile: {}",
+                seg_ir::pattern::excerpt(text),
+                error
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .trim_start_matches("error: ")
+            ),
+            help: format!(
+                "give a valid Rust regular expression within the size limit, as in `--param {name}=^gold`"
+            ),
+        });
+    }
+    Ok((id, value))
+}
+
+/// True when a param is the pattern of a `matches` somewhere.
+fn used_as_a_pattern(program: &seg_ir::Program, id: seg_ir::ParamId) -> bool {
+    use seg_ir::{ExprKind, StrOp};
+    let mut found = false;
+    for segment in &program.segments {
+        for condition in std::iter::once(&segment.where_).chain(segment.exclude.iter()) {
+            seg_ir::walk(condition, &mut |e| {
+                if let ExprKind::StrPred {
+                    op: StrOp::Matches,
+                    pattern,
+                    ..
+                } = &e.kind
+                    && matches!(pattern.kind, ExprKind::Param(p) if p == id)
+                {
+                    found = true;
+                }
+            });
+        }
+    }
+    found
+}
+
+fn parse_param_value(
     program: &seg_ir::Program,
     assignment: &str,
 ) -> Result<(seg_ir::ParamId, seg_ir::Const), ParamError> {

@@ -193,6 +193,7 @@ fn every_code_is_documented_and_has_a_fixture() {
         ("E0006", "limits::file_size_limit"),
         ("E0007", "limits::node_limit"),
         ("E0008", "limits::list_length_limit"),
+        ("E0210", "patterns::a_program_at_and_past_the_total_limit"),
         ("E0401", "run::missing_column_is_a_binding_error"),
         ("E0402", "run::ill_typed_column_is_a_binding_error"),
         ("E0403", "run::corrupt_data_is_reported"),

@@ -100,6 +100,8 @@ codes! {
     E0206 => Error, "not a constant";
     E0207 => Error, "time unit too fine for a date";
     E0208 => Error, "list elements of different types";
+    E0209 => Error, "pattern too large";
+    E0210 => Error, "patterns too large in total";
     // Findings.
     W0301 => Warning, "personal data used in a segment";
     W0302 => Warning, "segment can never match";

@@ -6,6 +6,7 @@
 use crate::column::{self, Col};
 use crate::num::{self, DAY_MICROS};
 use arrow::record_batch::RecordBatch;
+use seg_ir::pattern::{self, Pattern, PatternError};
 use seg_ir::{
     ArithOp, CmpOp, Const, Duration, Expr, ExprKind, FieldId, Func, ListQuantifier, Relative,
     StrOp, Type,
@@ -13,6 +14,7 @@ use seg_ir::{
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 /// An evaluation failure. Checked programs over bound data do not fail; this
 /// reports broken invariants (an internal error) with a description.
@@ -37,8 +39,32 @@ pub(crate) struct Frame<'a, 'p> {
     pub rows: usize,
     /// Memberships of segments computed so far.
     pub memberships: &'p [Option<Vec<bool>>],
-    /// Compiled regexes by pattern.
-    pub regexes: HashMap<String, regex::Regex>,
+    /// Compiled `matches` patterns, kept for the evaluator's lifetime.
+    pub patterns: &'p PatternCache,
+    /// A pattern that could not be compiled (only a `--param` override can
+    /// bring one the checker did not see, or the process's limit).
+    pub pattern_error: Option<(String, PatternError)>,
+}
+
+/// The compiled `matches` patterns of one evaluator, by text: each compiled
+/// once for the evaluator's lifetime (not once per batch), and shared with
+/// every other user of the same text through [`pattern::shared`].
+#[derive(Debug, Default)]
+pub struct PatternCache(Mutex<HashMap<String, Arc<Pattern>>>);
+
+impl PatternCache {
+    /// The compiled `text`.
+    pub fn get(&self, text: &str) -> Result<Arc<Pattern>, PatternError> {
+        // A poisoned lock only means another thread panicked mid-insert; the
+        // map itself is still valid.
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(compiled) = map.get(text) {
+            return Ok(compiled.clone());
+        }
+        let compiled = pattern::shared(text)?;
+        map.insert(text.to_string(), compiled.clone());
+        Ok(compiled)
+    }
 }
 
 fn broadcast<T: Clone>(value: Option<T>, n: usize) -> Vec<Option<T>> {
@@ -477,13 +503,12 @@ impl<'a> Frame<'a, '_> {
             let Const::String(text) = self.scalar(pattern)? else {
                 return internal("`matches` pattern is not a string constant");
             };
-            if !self.regexes.contains_key(&text) {
-                let compiled =
-                    regex::Regex::new(&text).map_err(|e| Internal(format!("regex: {e}")))?;
-                self.regexes.insert(text.clone(), compiled);
-            }
-            let Some(re) = self.regexes.get(&text) else {
-                return internal("regex cache");
+            let re = match self.patterns.get(&text) {
+                Ok(re) => re,
+                Err(error) => {
+                    self.pattern_error = Some((text, error));
+                    return internal("a pattern that does not compile");
+                }
             };
             strings
                 .iter()

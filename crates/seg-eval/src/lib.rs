@@ -21,13 +21,14 @@ mod eval;
 pub mod num;
 
 pub use column::{Col, accepted_types, accepts};
+pub use eval::PatternCache;
 
 use arrow::array::{BooleanArray, StringArray};
 use arrow::datatypes::Schema as ArrowSchema;
 use arrow::record_batch::RecordBatch;
 use seg_diagnostics::{Code, Diagnostic};
 use seg_ir::{Const, FieldId, ParamId, Program, SegmentId};
-use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Which batch column serves each schema field, checked before any row is
 /// evaluated.
@@ -68,6 +69,8 @@ pub struct Evaluator<'p> {
     priorities: Vec<usize>,
     /// Every segment that must be computed, dependencies first.
     order: Vec<SegmentId>,
+    /// Compiled `matches` patterns, shared by every batch and thread.
+    patterns: Arc<eval::PatternCache>,
 }
 
 impl<'p> Evaluator<'p> {
@@ -90,9 +93,18 @@ impl<'p> Evaluator<'p> {
             segments: all,
             priorities: (0..program.priorities.len()).collect(),
             order: Vec::new(),
+            patterns: Arc::default(),
         };
         evaluator.order = evaluator.needed_order();
         evaluator
+    }
+
+    /// Uses `patterns` for the compiled `matches` patterns, so that
+    /// evaluators made again and again for one program (the JIT makes one
+    /// per batch for what it does not compile) compile each pattern once.
+    pub fn with_patterns(mut self, patterns: Arc<PatternCache>) -> Self {
+        self.patterns = patterns;
+        self
     }
 
     /// Restricts the output to these segments and priority groups (their
@@ -254,10 +266,8 @@ impl<'p> Evaluator<'p> {
     ) -> Result<Vec<Option<Vec<bool>>>, Diagnostic> {
         let rows = batch.num_rows();
         let mut memberships: Vec<Option<Vec<bool>>> = vec![None; self.program.segments.len()];
-        let mut regexes = HashMap::new();
         for &id in &self.order {
-            let (where_, exclude) =
-                self.conditions_with(binding, batch, id, &memberships, &mut regexes)?;
+            let (where_, exclude) = self.conditions_with(binding, batch, id, &memberships)?;
             // A member: `where` is true and `exclude` is not true.
             let member = (0..rows)
                 .map(|i| {
@@ -275,7 +285,6 @@ impl<'p> Evaluator<'p> {
         batch: &RecordBatch,
         id: SegmentId,
         memberships: &[Option<Vec<bool>>],
-        regexes: &mut HashMap<String, regex::Regex>,
     ) -> Result<Conditions, Diagnostic> {
         let segment = &self.program.segments[id.0 as usize];
         let mut frame = eval::Frame {
@@ -287,7 +296,8 @@ impl<'p> Evaluator<'p> {
             today: num::date_of(self.as_of),
             rows: batch.num_rows(),
             memberships,
-            regexes: std::mem::take(regexes),
+            patterns: &self.patterns,
+            pattern_error: None,
         };
         let result = (|| -> Result<Conditions, eval::Internal> {
             let Col::Bool(where_) = frame.eval(&segment.where_)? else {
@@ -302,7 +312,9 @@ impl<'p> Evaluator<'p> {
             };
             Ok((where_, exclude))
         })();
-        *regexes = std::mem::take(&mut frame.regexes);
+        if let Some((text, error)) = frame.pattern_error.take() {
+            return Err(seg_ir::pattern::diagnostic(&text, &error, segment.span));
+        }
         result.map_err(|eval::Internal(what)| {
             Diagnostic::new(
                 Code::E0901,
@@ -322,7 +334,7 @@ impl<'p> Evaluator<'p> {
         id: SegmentId,
     ) -> Result<Conditions, Diagnostic> {
         let memberships = self.memberships(binding, batch)?;
-        self.conditions_with(binding, batch, id, &memberships, &mut HashMap::new())
+        self.conditions_with(binding, batch, id, &memberships)
     }
 
     /// Evaluates one batch. Errors are internal (a broken invariant), reported
@@ -498,7 +510,8 @@ pub fn fold_constant(
         today: num::date_of(as_of),
         rows: 1,
         memberships: &[],
-        regexes: HashMap::new(),
+        patterns: &eval::PatternCache::default(),
+        pattern_error: None,
     };
     let column = frame.eval(expr).map_err(|eval::Internal(what)| what)?;
     if let Col::Decimal(_, scale) = &column

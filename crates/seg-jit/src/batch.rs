@@ -132,6 +132,7 @@ fn reference(
     batch: &RecordBatch,
 ) -> Result<Vec<Option<bool>>, String> {
     let evaluator = seg_eval::Evaluator::new(&ctx.plan.synthetic, ctx.overrides, ctx.as_of)
+        .with_patterns(ctx.plan.patterns.clone())
         .select(vec![seg], vec![]);
     let binding = evaluator
         .bind(batch.schema().as_ref())

@@ -1,6 +1,9 @@
-//! Code generation: one Cranelift function per program that loops over the
-//! 64-row words of a batch and, for each word, computes every needed segment
-//! in evaluation order.
+//! Code generation: Cranelift functions that loop over the 64-row words of a
+//! batch and, for each word, compute a run of needed segments in evaluation
+//! order. A program of up to `crate::JitOptions::segments_per_function`
+//! segments is one function; a larger one is split into several, called one
+//! after the other over the whole batch, because the register allocator's
+//! time grows faster than linearly in the size of one function.
 //!
 //! The kernel's signature is `fn(slots: *const u64, rows: u64, out: *mut u64)`.
 //! `slots` holds, per input, the pointers (and the table length of a
@@ -9,7 +12,7 @@
 //! masks (rows definitely true, rows definitely false); predicates over values
 //! run a loop over the word's rows with no call out of the kernel.
 
-use crate::plan::{BNode, Input, Plan, Read, RowPred, VNode, VTy};
+use crate::plan::{BNode, Input, Plan, Read, RowPred, SegPlan, VNode, VTy};
 use arrow::datatypes::TimeUnit as ArrowTimeUnit;
 use cranelift::codegen::ir::BlockArg;
 use cranelift::prelude::*;
@@ -149,11 +152,15 @@ pub(crate) struct Gen<'a, 'b> {
 
 type Env = HashMap<usize, (Value, Value)>;
 
-/// Emits the kernel into `func`.
+/// Emits into `func` the kernel function that computes `segments` (a run of
+/// `plan.segments`, in evaluation order). Every segment a run refers to is
+/// computed by this run before it, or by an earlier run over the whole batch,
+/// and is read back from `out` either way.
 pub(crate) fn emit(
     func: &mut codegen::ir::Function,
     fbc: &mut FunctionBuilderContext,
     plan: &Plan,
+    segments: &[SegPlan],
     layout: &Layout,
     config: codegen::isa::TargetFrontendConfig,
 ) -> Result<(), String> {
@@ -207,7 +214,7 @@ pub(crate) fn emit(
         cnt,
         tail,
     };
-    for seg in &plan.segments {
+    for seg in segments {
         let (wt, _) = g.boolean(&seg.where_)?;
         let member = match &seg.exclude {
             Some(x) => {

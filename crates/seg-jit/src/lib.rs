@@ -5,7 +5,10 @@
 //!
 //! The kernel is one function that loops over the batch 64 rows at a time and
 //! computes, for each word, every needed segment in evaluation order, so all
-//! segments share one pass. Boolean subexpressions are pairs of 64-bit masks
+//! segments share one pass. A program of more than
+//! [`JitOptions::segments_per_function`] segments becomes several such
+//! functions, each computing a run of segments over the whole batch, called
+//! in evaluation order: compile time then stays linear in the program's size. Boolean subexpressions are pairs of 64-bit masks
 //! (rows definitely true, rows definitely false; unknown is neither), which
 //! makes Kleene logic a handful of bitwise operations. Predicates over
 //! numbers, dates, timestamps and decimals run as loops over the raw Arrow
@@ -71,7 +74,23 @@ pub struct JitOptions {
     /// `"none"` compiles several times faster and these looped kernels run
     /// as fast either way.
     pub optimize: bool,
+    /// The most segments one kernel function computes; `0` means
+    /// [`DEFAULT_SEGMENTS_PER_FUNCTION`]. A larger program is split into
+    /// several functions run one after the other, which keeps compile time
+    /// linear in the number of segments (Cranelift's register allocator is
+    /// superlinear in the size of one function). Tests set it low to split
+    /// small programs.
+    pub segments_per_function: usize,
+    /// Keeps the Cranelift IR as text for [`JitProgram::clif`] (`seg explain
+    /// --clif`). Off by default: printing it costs about a tenth of the
+    /// compile time.
+    pub clif: bool,
 }
+
+/// The default of [`JitOptions::segments_per_function`]: ordinary programs
+/// stay one fused function (one pass over each word for every segment),
+/// while a program of thousands of segments compiles in linear time.
+pub const DEFAULT_SEGMENTS_PER_FUNCTION: usize = 128;
 
 /// A subexpression the kernel does not compute natively: it runs in the
 /// reference evaluator, once per batch, and the kernel reads its result.
@@ -100,7 +119,9 @@ impl fmt::Display for Fallback {
 /// The compiled kernel and the memory that holds it.
 struct Kernel {
     module: Option<JITModule>,
-    entry: *const u8,
+    /// The kernel's functions, to be called in this order: each computes a
+    /// run of segments over the whole batch.
+    entries: Vec<*const u8>,
 }
 
 // SAFETY: the module is never touched after compilation except to free it on
@@ -109,7 +130,7 @@ struct Kernel {
 // from several threads at once is sound.
 #[allow(unsafe_code)]
 unsafe impl Send for Kernel {}
-// SAFETY: as above; shared access only reads `entry`.
+// SAFETY: as above; shared access only reads `entries`.
 #[allow(unsafe_code)]
 unsafe impl Sync for Kernel {}
 
@@ -342,21 +363,27 @@ impl JitProgram {
             ));
         }
         type KernelFn = extern "C" fn(*const u64, u64, *mut u64);
-        // SAFETY: `entry` is the finalized address of the function that
-        // `build_kernel` declared with exactly this signature (three pointer-sized
-        // integer parameters, no result, the platform's C calling convention),
-        // and the module that owns the code lives as long as `self`.
-        let kernel: KernelFn =
-            unsafe { std::mem::transmute::<*const u8, KernelFn>(self.kernel.entry) };
-        // The kernel reads only what `batch::prepare` checked: values of rows
-        // `0..rows` of each column, `rows.div_ceil(64)` words of each word
-        // buffer, `len + 1` entries of each dictionary table; and writes
-        // `computed × nwords` words of `out`, whose size was checked above.
-        kernel(slots.as_ptr(), rows as u64, out.as_mut_ptr());
+        for &entry in &self.kernel.entries {
+            // SAFETY: `entry` is the finalized address of a function that
+            // `build_kernel` declared with exactly this signature (three
+            // pointer-sized integer parameters, no result, the platform's C
+            // calling convention), and the module that owns the code lives as
+            // long as `self`.
+            let kernel: KernelFn = unsafe { std::mem::transmute::<*const u8, KernelFn>(entry) };
+            // Each function reads only what `batch::prepare` checked: values
+            // of rows `0..rows` of each column, `rows.div_ceil(64)` words of
+            // each word buffer, `len + 1` entries of each dictionary table;
+            // and reads and writes words of `out` (`computed × nwords`, its
+            // size checked above). They run in evaluation order, so a segment
+            // computed by an earlier function is complete when a later one
+            // reads it.
+            kernel(slots.as_ptr(), rows as u64, out.as_mut_ptr());
+        }
         Ok(())
     }
 
-    /// The Cranelift IR of the kernel, as text (for `seg explain --clif`).
+    /// The Cranelift IR of the kernel's functions, as text (for `seg explain
+    /// --clif`); empty unless compiled with [`JitOptions::clif`].
     pub fn clif(&self) -> &str {
         &self.clif
     }
@@ -395,36 +422,164 @@ fn build_kernel(
         .map_err(|e| e.to_string())?
         .finish(settings::Flags::new(flag_builder))
         .map_err(|e| e.to_string())?;
-    let builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+    let builder = JITBuilder::with_isa(isa.clone(), cranelift_module::default_libcall_names());
     let mut module = JITModule::new(builder);
-    let mut ctx = module.make_context();
     let pointer = module.target_config().pointer_type();
+    let mut signature = module.make_signature();
     for _ in 0..3 {
-        ctx.func.signature.params.push(AbiParam::new(pointer));
+        signature.params.push(AbiParam::new(pointer));
     }
-    let id = module
-        .declare_function("seg_kernel", Linkage::Local, &ctx.func.signature)
-        .map_err(|e| e.to_string())?;
-    let mut fbc = FunctionBuilderContext::new();
-    codegen::emit(
-        &mut ctx.func,
-        &mut fbc,
+    let per_function = match options.segments_per_function {
+        0 => DEFAULT_SEGMENTS_PER_FUNCTION,
+        n => n,
+    };
+    // A program without segments still gets one (empty) function, so the
+    // kernel always has an entry point.
+    let runs: Vec<&[plan::SegPlan]> = if plan.segments.is_empty() {
+        vec![&[]]
+    } else {
+        plan.segments.chunks(per_function).collect()
+    };
+    let mut ids = Vec::with_capacity(runs.len());
+    for i in 0..runs.len() {
+        let id = module
+            .declare_function(&format!("seg_kernel_{i}"), Linkage::Local, &signature)
+            .map_err(|e| e.to_string())?;
+        ids.push(id);
+    }
+    let job = Job {
         plan,
         layout,
-        module.target_config(),
-    )?;
-    let clif = ctx.func.display().to_string();
-    module
-        .define_function(id, &mut ctx)
-        .map_err(|e| format!("{e:?}"))?;
-    module.clear_context(&mut ctx);
+        isa: &*isa,
+        config: module.target_config(),
+        signature: &signature,
+        clif: options.clif,
+    };
+    // The functions are independent, so a program of several compiles them
+    // on several threads; one function compiles on this thread, sparing a
+    // small program the cost of a spawn.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(runs.len());
+    let compiled: Vec<Result<Compiled, String>> = if threads <= 1 {
+        runs.iter()
+            .zip(&ids)
+            .map(|(run, &id)| job.compile(run, id))
+            .collect()
+    } else {
+        let per_thread = runs.len().div_ceil(threads);
+        let work: Vec<(&[&[plan::SegPlan]], &[cranelift_module::FuncId])> = runs
+            .chunks(per_thread)
+            .zip(ids.chunks(per_thread))
+            .collect();
+        std::thread::scope(|scope| {
+            let job = &job;
+            let compile_all = move |runs: &[&[plan::SegPlan]], ids: &[cranelift_module::FuncId]| {
+                runs.iter()
+                    .zip(ids)
+                    .map(|(run, &id)| job.compile(run, id))
+                    .collect::<Vec<_>>()
+            };
+            // A thread the system refuses to start is done on this one.
+            let handles: Vec<_> = work
+                .into_iter()
+                .map(|(runs, ids)| {
+                    std::thread::Builder::new()
+                        .spawn_scoped(scope, move || compile_all(runs, ids))
+                        .map_err(|_| compile_all(runs, ids))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|handle| match handle {
+                    Ok(thread) => thread
+                        .join()
+                        .unwrap_or_else(|_| vec![Err("a compiler thread panicked".to_string())]),
+                    Err(done) => done,
+                })
+                .collect()
+        })
+    };
+    let mut clif = String::new();
+    for (function, &id) in compiled.into_iter().zip(&ids) {
+        let function = function?;
+        clif.push_str(&function.clif);
+        module
+            .define_function_bytes(id, function.alignment, &function.bytes, &function.relocs)
+            .map_err(|e| e.to_string())?;
+    }
     module.finalize_definitions().map_err(|e| e.to_string())?;
-    let entry = module.get_finalized_function(id);
+    let entries = ids
+        .into_iter()
+        .map(|id| module.get_finalized_function(id))
+        .collect();
     Ok((
         Kernel {
             module: Some(module),
-            entry,
+            entries,
         },
         clif,
     ))
+}
+
+/// What compiling one kernel function needs; shared by the compiler threads.
+struct Job<'a> {
+    plan: &'a plan::Plan,
+    layout: &'a codegen::Layout,
+    isa: &'a dyn cranelift::codegen::isa::TargetIsa,
+    config: cranelift::codegen::isa::TargetFrontendConfig,
+    signature: &'a Signature,
+    clif: bool,
+}
+
+/// One kernel function's machine code, ready for the module.
+struct Compiled {
+    bytes: Vec<u8>,
+    alignment: u64,
+    relocs: Vec<cranelift_module::ModuleReloc>,
+    clif: String,
+}
+
+impl Job<'_> {
+    /// Generates and compiles the function computing `run`.
+    fn compile(
+        &self,
+        run: &[plan::SegPlan],
+        id: cranelift_module::FuncId,
+    ) -> Result<Compiled, String> {
+        let mut ctx = cranelift::codegen::Context::new();
+        ctx.func.signature = self.signature.clone();
+        let mut fbc = FunctionBuilderContext::new();
+        codegen::emit(
+            &mut ctx.func,
+            &mut fbc,
+            self.plan,
+            run,
+            self.layout,
+            self.config,
+        )?;
+        let clif = if self.clif {
+            ctx.func.display().to_string()
+        } else {
+            String::new()
+        };
+        let mut control = cranelift::codegen::control::ControlPlane::default();
+        ctx.compile(self.isa, &mut control)
+            .map_err(|e| format!("{:?}", e.inner))?;
+        let code = ctx.compiled_code().ok_or("no compiled code")?;
+        let alignment = u64::from(code.buffer.alignment);
+        let bytes = code.code_buffer().to_vec();
+        let relocs = code
+            .buffer
+            .relocs()
+            .iter()
+            .map(|reloc| cranelift_module::ModuleReloc::from_mach_reloc(reloc, &ctx.func, id))
+            .collect();
+        Ok(Compiled {
+            bytes,
+            alignment,
+            relocs,
+            clif,
+        })
+    }
 }

@@ -79,7 +79,7 @@ pub(crate) enum StrFn {
     /// `contains`, `starts with`, `ends with`, possibly negated.
     Pred(StrOp, String, bool),
     /// `matches`, possibly negated.
-    Regex(regex::Regex, bool),
+    Regex(std::sync::Arc<seg_ir::pattern::Pattern>, bool),
     /// `is missing` (or `is present` when negated).
     IsMissing(bool),
     /// A predicate of the string after string functions.
@@ -467,6 +467,9 @@ pub(crate) struct Plan {
     pub synthetic: Program,
     /// Leaves that use the reference evaluator on whole batches.
     pub fallbacks: Vec<Fallback>,
+    /// The compiled `matches` patterns, shared by the helpers and the
+    /// reference leaves of every batch.
+    pub patterns: std::sync::Arc<seg_eval::PatternCache>,
     /// The bound batch column of each field the plan reads, with its type.
     pub columns: Vec<(usize, DataType)>,
 }
@@ -485,6 +488,7 @@ pub(crate) struct Lowerer<'a> {
     fallbacks: Vec<Fallback>,
     segment: SegmentId,
     columns: Vec<(usize, DataType)>,
+    patterns: std::sync::Arc<seg_eval::PatternCache>,
 }
 
 fn int_read(dt: &DataType) -> Option<(u8, bool)> {
@@ -547,6 +551,7 @@ impl<'a> Lowerer<'a> {
             fallbacks: Vec::new(),
             segment: SegmentId(0),
             columns: Vec::new(),
+            patterns: std::sync::Arc::default(),
         }
     }
 
@@ -556,6 +561,7 @@ impl<'a> Lowerer<'a> {
             inputs: self.inputs,
             synthetic: self.synthetic,
             fallbacks: self.fallbacks,
+            patterns: self.patterns,
             columns: self.columns,
         }
     }
@@ -923,7 +929,9 @@ impl<'a> Lowerer<'a> {
             } if !reads_row(pattern) => {
                 let p = self.const_string(pattern)?;
                 let f = if *op == StrOp::Matches {
-                    StrFn::Regex(regex::Regex::new(&p).ok()?, *negated)
+                    // A pattern that does not compile here runs in the
+                    // reference evaluator, which reports why.
+                    StrFn::Regex(self.patterns.get(&p).ok()?, *negated)
                 } else {
                     StrFn::Pred(*op, p, *negated)
                 };

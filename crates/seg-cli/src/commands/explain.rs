@@ -239,7 +239,10 @@ fn compile_jit(
         Vec::new(),
         &schema,
         &binding,
-        &seg_jit::JitOptions::default(),
+        &seg_jit::JitOptions {
+            clif: true,
+            ..seg_jit::JitOptions::default()
+        },
     )
     .map_err(|d| {
         eprintln!("error[{}]: {}", d.code, d.message);

@@ -10,8 +10,27 @@ use seg_jit::{JitOptions, JitProgram};
 
 pub use seg_testkit::{AS_OF, batch, program};
 
+/// The options of the tests: the IR verifier on, the IR text kept.
+pub fn options() -> JitOptions {
+    JitOptions {
+        verify: true,
+        clif: true,
+        ..JitOptions::default()
+    }
+}
+
 /// Compiles every segment and priority group of `program` for `batch`'s schema.
 pub fn compile(program: &Program, batch: &RecordBatch, as_of: i64) -> JitProgram {
+    compile_with(program, batch, as_of, &options())
+}
+
+/// [`compile`] with these options.
+pub fn compile_with(
+    program: &Program,
+    batch: &RecordBatch,
+    as_of: i64,
+    options: &JitOptions,
+) -> JitProgram {
     let evaluator = seg_eval::Evaluator::new(program, &[], as_of);
     let binding = evaluator.bind(batch.schema().as_ref()).unwrap();
     JitProgram::compile(
@@ -22,10 +41,7 @@ pub fn compile(program: &Program, batch: &RecordBatch, as_of: i64) -> JitProgram
         evaluator.priorities().to_vec(),
         batch.schema().as_ref(),
         &binding,
-        &JitOptions {
-            verify: true,
-            ..JitOptions::default()
-        },
+        options,
     )
     .unwrap_or_else(|d| panic!("compile failed: {d:?}"))
 }
@@ -38,7 +54,17 @@ fn bits(a: &BooleanArray) -> Vec<bool> {
 /// Asserts the JIT and the evaluator agree on `batch` (whole, and sliced at
 /// offsets 1, 7, 9 and 63 when long enough), returning the compiled program.
 pub fn agree_at(program: &Program, batch: &RecordBatch, as_of: i64) -> JitProgram {
-    let jit = compile(program, batch, as_of);
+    agree_with(program, batch, as_of, &options())
+}
+
+/// [`agree_at`] with these compile options.
+pub fn agree_with(
+    program: &Program,
+    batch: &RecordBatch,
+    as_of: i64,
+    options: &JitOptions,
+) -> JitProgram {
+    let jit = compile_with(program, batch, as_of, options);
     let evaluator = seg_eval::Evaluator::new(program, &[], as_of);
     let binding = evaluator.bind(batch.schema().as_ref()).unwrap();
     let mut views = vec![batch.clone()];
