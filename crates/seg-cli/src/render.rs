@@ -342,6 +342,18 @@ pub fn segment_spans(
     spans
 }
 
+/// Renders the diagnostics of a checked program for people, grouped by the
+/// segment they are in (see [`human_grouped`]): what every command that
+/// checks rules prints, so floods are cut the same way everywhere.
+pub fn human_checked(checked: &seg::Checked, color: bool) -> String {
+    human_grouped(
+        &checked.diagnostics,
+        &checked.sources,
+        &segment_spans(&checked.files),
+        color,
+    )
+}
+
 /// Renders diagnostics for people. `color` selects the colored theme.
 pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     human_grouped(diagnostics, sources, &[], color)

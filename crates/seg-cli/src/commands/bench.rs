@@ -187,10 +187,7 @@ pub fn run(args: &Args) -> Outcome {
         Err(e) => return fail(e),
     };
     let Some(program) = checked.program.as_ref().filter(|_| !checked.has_errors()) else {
-        eprint!(
-            "{}",
-            crate::render::human(&checked.diagnostics, &checked.sources, color)
-        );
+        eprint!("{}", crate::render::human_checked(&checked, color));
         eprintln!("the rules have errors; nothing was timed");
         return Outcome::Findings;
     };

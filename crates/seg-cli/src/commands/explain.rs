@@ -86,10 +86,7 @@ pub fn run(args: &Args) -> Outcome {
         Err(e) => return fail(e),
     };
     let Some(program) = checked.program.as_ref().filter(|_| !checked.has_errors()) else {
-        eprint!(
-            "{}",
-            render::human(&checked.diagnostics, &checked.sources, color)
-        );
+        eprint!("{}", render::human_checked(&checked, color));
         eprintln!("the rules have errors; nothing to explain");
         return Outcome::Findings;
     };

@@ -296,10 +296,7 @@ pub fn run(args: &Args) -> Outcome {
         Err(e) => return fail(e),
     };
     let has_errors = checked.has_errors();
-    eprint!(
-        "{}",
-        render::human(&checked.diagnostics, &checked.sources, color)
-    );
+    eprint!("{}", render::human_checked(&checked, color));
     let Some(program) = checked.program.as_ref().filter(|_| !has_errors) else {
         eprintln!("the rules have errors; nothing was run");
         return Outcome::Findings;

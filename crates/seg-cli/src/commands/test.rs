@@ -151,10 +151,7 @@ pub fn run(args: &Args) -> Outcome {
     for file in &files {
         let checked = args.uses.check(file);
         if checked.has_errors() {
-            eprint!(
-                "{}",
-                render::human(&checked.diagnostics, &checked.sources, color)
-            );
+            eprint!("{}", render::human_checked(&checked, color));
             rules_failed = true;
             continue;
         }
