@@ -359,8 +359,8 @@ pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> St
     human_grouped(diagnostics, sources, &[], color)
 }
 
-/// 12,345 with thousands separators.
-fn thousands(n: usize) -> String {
+/// 12,345 with thousands separators (counts in every human output).
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -449,7 +449,7 @@ pub fn human_grouped(
         };
         out.push_str(&format!(
             "note: and {} more {code} {place} (`--format json` lists every one)\n\n",
-            thousands(count - MAX_PER_GROUP)
+            thousands((count - MAX_PER_GROUP) as u64)
         ));
     }
     out
@@ -523,7 +523,7 @@ fn render_one(
         }
     }
     if untold > 0 {
-        notes.push(format!("and {} more locations", thousands(untold)));
+        notes.push(format!("and {} more locations", thousands(untold as u64)));
     }
     let first = inline
         .iter()

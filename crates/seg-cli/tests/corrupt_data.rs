@@ -15,7 +15,6 @@ use arrow::array::{
     ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int64Array, ListBuilder,
     StringArray, StringBuilder, TimestampMicrosecondArray,
 };
-use arrow::datatypes::{Field, Schema};
 use arrow::record_batch::RecordBatch;
 use seg_cli::data::{self, DataFormat};
 use seg_testkit::Rng;
@@ -112,15 +111,7 @@ fn batch() -> RecordBatch {
         ),
         ("tags", Arc::new(tags.finish())),
     ];
-    let fields: Vec<Field> = columns
-        .iter()
-        .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
-        .collect();
-    RecordBatch::try_new(
-        Arc::new(Schema::new(fields)),
-        columns.into_iter().map(|(_, a)| a).collect(),
-    )
-    .unwrap()
+    seg_testkit::batch(columns)
 }
 
 /// The batch as CSV and as JSON lines, written by hand as a user's tool would.

@@ -16,6 +16,7 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use common::{code, seg, stderr};
+use seg_testkit::batch;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -53,18 +54,6 @@ fn write_ipc_stream(path: &Path, batch: &RecordBatch) {
         .write(&batch.slice(half, batch.num_rows() - half))
         .unwrap();
     writer.finish().unwrap();
-}
-
-fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
-    let fields: Vec<Field> = columns
-        .iter()
-        .map(|(name, array)| Field::new(*name, array.data_type().clone(), true))
-        .collect();
-    RecordBatch::try_new(
-        Arc::new(Schema::new(fields)),
-        columns.into_iter().map(|(_, a)| a).collect(),
-    )
-    .unwrap()
 }
 
 /// Runs `seg run` with a JSON summary; the members per segment, or the

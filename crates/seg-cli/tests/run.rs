@@ -828,7 +828,7 @@ fn write_sorted_parquet(path: &Path) {
         .collect();
     let joined: Vec<Option<i32>> = (0..rows).map(|i| Some(20_000 + (i % 700) as i32)).collect();
     let opt_in: Vec<Option<bool>> = (0..rows).map(|i| Some(i % 3 != 0)).collect();
-    let batch = common_batch(vec![
+    let batch = seg_testkit::batch(vec![
         ("id", Arc::new(Int64Array::from(ids)) as ArrayRef),
         ("age", Arc::new(Int64Array::from(ages))),
         ("ltv", Arc::new(Float64Array::from(ltv))),
@@ -861,18 +861,6 @@ fn write_sorted_parquet(path: &Path) {
         parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
     writer.write(&batch).unwrap();
     writer.close().unwrap();
-}
-
-fn common_batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
-    let fields: Vec<Field> = columns
-        .iter()
-        .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
-        .collect();
-    RecordBatch::try_new(
-        Arc::new(Schema::new(fields)),
-        columns.into_iter().map(|(_, a)| a).collect(),
-    )
-    .unwrap()
 }
 
 /// Statistics prune row groups and pages on a selective query over a sorted

@@ -686,19 +686,6 @@ struct Summary<'a> {
     pruning: Option<&'a data::PruneReport>,
 }
 
-/// 1234567 → "1,234,567".
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn share(part: u64, whole: u64) -> f64 {
     if whole == 0 {
         0.0
@@ -740,7 +727,7 @@ impl Summary<'_> {
             for (name, members) in names.iter().zip(&t.members) {
                 out.push_str(&format!(
                     "{name:<width$}  {:>12}  {:>6.2}%\n",
-                    grouped(*members),
+                    render::thousands(*members),
                     share(*members, t.profiles)
                 ));
             }
@@ -758,7 +745,7 @@ impl Summary<'_> {
                 let n = counts.get(name).copied().unwrap_or(0);
                 out.push_str(&format!(
                     "  {name:<w$}  {:>12}  {:>6.2}%\n",
-                    grouped(n),
+                    render::thousands(n),
                     share(n, t.profiles),
                     w = width - 2
                 ));
@@ -766,7 +753,7 @@ impl Summary<'_> {
             out.push_str(&format!(
                 "  {:<w$}  {:>12}  {:>6.2}%\n",
                 "(none)",
-                grouped(*none),
+                render::thousands(*none),
                 share(*none, t.profiles),
                 w = width - 2
             ));
@@ -774,7 +761,7 @@ impl Summary<'_> {
         let seconds = self.elapsed.as_secs_f64();
         out.push_str(&format!(
             "\n{} profiles from {} in {:.2} s · as of {} · engine {}, {} thread{}\n",
-            grouped(t.profiles),
+            render::thousands(t.profiles),
             render::display_path(self.data),
             seconds,
             format_instant(self.as_of),
@@ -791,7 +778,7 @@ impl Summary<'_> {
                 p.row_groups,
                 p.pages_skipped,
                 p.pages,
-                grouped(p.rows_skipped)
+                render::thousands(p.rows_skipped)
             ));
         }
         if let Some(out_path) = self.out {
