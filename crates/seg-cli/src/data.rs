@@ -8,8 +8,7 @@
 //! complete, so a failed run never leaves a half-written file.
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, Date32Builder, Decimal128Builder, Int64Builder, ListBuilder,
-    StringBuilder, TimestampMicrosecondBuilder,
+    Array, ArrayRef, AsArray, Decimal128Builder, Int64Builder, ListBuilder, StringBuilder,
 };
 use arrow::buffer::Buffer;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -1357,20 +1356,35 @@ fn int_from_text(text: &str) -> Option<i64> {
     arrow::datatypes::Int64Type::parse(text)
 }
 
-fn ints_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRef, DataError> {
+/// Parses a text column value by value into a primitive column: a value
+/// `parse` rejects is an error naming its line and column. A column that is
+/// not text is returned as it is.
+fn primitives_from_text<T: arrow::datatypes::ArrowPrimitiveType>(
+    array: &ArrayRef,
+    column: &Column<'_>,
+    expected: &str,
+    parse: impl Fn(&str) -> Option<T::Native>,
+) -> Result<Option<arrow::array::PrimitiveArray<T>>, DataError> {
     let Some(text) = array.as_string_opt::<i32>() else {
-        return Ok(array.clone());
+        return Ok(None);
     };
-    let mut builder = Int64Builder::with_capacity(text.len());
-    for (i, value) in text.iter().enumerate() {
-        match value {
-            None => builder.append_null(),
-            Some(v) => {
-                builder.append_value(int_from_text(v).ok_or_else(|| column.not_a(i, v, INT, None))?)
-            }
-        }
-    }
-    Ok(Arc::new(builder.finish()))
+    let values = text
+        .iter()
+        .enumerate()
+        .map(|(i, value)| match value {
+            None => Ok(None),
+            Some(v) => parse(v)
+                .map(Some)
+                .ok_or_else(|| column.not_a(i, v, expected, None)),
+        })
+        .collect::<Result<arrow::array::PrimitiveArray<T>, DataError>>()?;
+    Ok(Some(values))
+}
+
+fn ints_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRef, DataError> {
+    let ints =
+        primitives_from_text::<arrow::datatypes::Int64Type>(array, column, INT, int_from_text)?;
+    Ok(ints.map_or_else(|| array.clone(), |a| Arc::new(a) as ArrayRef))
 }
 
 fn int_lists_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRef, DataError> {
@@ -1401,43 +1415,29 @@ fn int_lists_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRef
 
 fn dates_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRef, DataError> {
     use arrow::compute::kernels::cast_utils::Parser;
-    let Some(text) = array.as_string_opt::<i32>() else {
-        return Ok(array.clone());
-    };
-    let mut builder = Date32Builder::with_capacity(text.len());
-    for (i, value) in text.iter().enumerate() {
-        match value {
-            None => builder.append_null(),
-            // A bare JSON number is not a date: only text in the form CSV
-            // accepts (2024-01-31).
-            Some(v) => builder.append_value(
-                arrow::datatypes::Date32Type::parse(v)
-                    .filter(|_| v.contains('-'))
-                    .ok_or_else(|| column.not_a(i, v, DATE, None))?,
-            ),
-        }
-    }
-    Ok(Arc::new(builder.finish()))
+    // A bare JSON number is not a date: only text in the form CSV accepts
+    // (2024-01-31).
+    let dates = primitives_from_text::<arrow::datatypes::Date32Type>(array, column, DATE, |v| {
+        arrow::datatypes::Date32Type::parse(v).filter(|_| v.contains('-'))
+    })?;
+    Ok(dates.map_or_else(|| array.clone(), |a| Arc::new(a) as ArrayRef))
 }
 
 fn timestamps_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRef, DataError> {
-    let Some(text) = array.as_string_opt::<i32>() else {
-        return Ok(array.clone());
-    };
-    let mut builder =
-        TimestampMicrosecondBuilder::with_capacity(text.len()).with_timezone("+00:00");
-    for (i, value) in text.iter().enumerate() {
-        match value {
-            None => builder.append_null(),
-            Some(v) => builder.append_value(
-                arrow::compute::kernels::cast_utils::string_to_datetime(&chrono::Utc, v)
-                    .ok()
-                    .map(|t| t.timestamp_micros())
-                    .ok_or_else(|| column.not_a(i, v, TIMESTAMP, None))?,
-            ),
-        }
-    }
-    Ok(Arc::new(builder.finish()))
+    let instants = primitives_from_text::<arrow::datatypes::TimestampMicrosecondType>(
+        array,
+        column,
+        TIMESTAMP,
+        |v| {
+            arrow::compute::kernels::cast_utils::string_to_datetime(&chrono::Utc, v)
+                .ok()
+                .map(|t| t.timestamp_micros())
+        },
+    )?;
+    Ok(instants.map_or_else(
+        || array.clone(),
+        |a| Arc::new(a.with_timezone("+00:00")) as ArrayRef,
+    ))
 }
 
 fn lists_from_json(
