@@ -11,7 +11,7 @@
 //! `0..=len` of a dictionary table. The checks that make this so are
 //! marked "bounds" below.
 
-use crate::plan::{Derive, Input, LeafEval, ListKey, Plan, Read};
+use crate::plan::{Derive, Input, LeafEval, ListKey, Plan, Read, VECTOR_TABLE};
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::buffer::NullBuffer;
 use arrow::datatypes::DataType;
@@ -287,6 +287,11 @@ fn list_col(array: &ArrayRef) -> Option<Col<'_>> {
         .or_else(|| seg_eval::read_column(Type::ListInt, array))
 }
 
+/// A table byte (bit 0 true, bit 1 false) in the vector table's encoding.
+fn vector_byte(byte: u8) -> u8 {
+    (byte & 1) << 7 | (byte & 2) << 5
+}
+
 fn truth_byte(v: Option<bool>) -> u8 {
     match v {
         Some(true) => 1,
@@ -380,8 +385,33 @@ pub(crate) fn prepare(ctx: &Context<'_>, batch: &RecordBatch) -> Result<Prepared
                     return Err(internal("a dictionary table of the wrong length"));
                 }
                 let table_ptr = table.as_ptr() as u64;
+                let missing = table.last().copied().unwrap_or(0);
+                // The vector table: one byte per key, bit 7 for true and bit 6
+                // for false (what a byte mask's sign bits can gather), keys
+                // past the dictionary's end reading the missing entry as the
+                // scalar gather's clamp does.
+                let vector = if values.len() <= VECTOR_TABLE {
+                    let mut vector = vec![vector_byte(missing); VECTOR_TABLE];
+                    for (slot, &byte) in vector.iter_mut().zip(&table) {
+                        *slot = vector_byte(byte);
+                    }
+                    let ptr = vector.as_ptr() as u64;
+                    p.bytes.push(vector);
+                    ptr
+                } else {
+                    0
+                };
+                let mask = |on: bool| if on { u64::MAX } else { 0 };
                 p.bytes.push(table);
-                p.slots.extend([ptr, valid, table_ptr, values.len() as u64]);
+                p.slots.extend([
+                    ptr,
+                    valid,
+                    table_ptr,
+                    values.len() as u64,
+                    vector,
+                    mask(missing & 1 != 0),
+                    mask(missing & 2 != 0),
+                ]);
             }
             Input::Words { col, leaf } => {
                 let truth = match (leaf, col) {

@@ -12,7 +12,7 @@
 //! masks (rows definitely true, rows definitely false); predicates over values
 //! run a loop over the word's rows with no call out of the kernel.
 
-use crate::plan::{BNode, Input, Plan, Read, RowPred, SegPlan, VNode, VTy};
+use crate::plan::{BNode, Input, Plan, Read, RowPred, SegPlan, VECTOR_TABLE, VNode, VTy};
 use arrow::datatypes::TimeUnit as ArrowTimeUnit;
 use cranelift::codegen::ir::BlockArg;
 use cranelift::prelude::*;
@@ -496,7 +496,49 @@ impl Gen<'_, '_> {
         let valid = self.word_of(validity_ptr);
         let table = self.input_slot(input, 2)?;
         let len = self.input_slot(input, 3)?;
-        self.row_loop(|g, row, r| {
+        // Keys of 1, 2 or 4 bytes over a dictionary with a vector table run
+        // 16 rows at a time on full words; anything else (wide keys, a large
+        // dictionary, the last partial word) runs the scalar gather.
+        let merge = if key_bytes <= 4 {
+            let vtable = self.input_slot(input, 4)?;
+            let has_vector = self.b.ins().icmp_imm_s(IntCC::NotEqual, vtable, 0);
+            let full = self.b.ins().icmp_imm_s(IntCC::Equal, self.cnt, 64);
+            let vectorize = self.b.ins().band(has_vector, full);
+            let small = self.b.create_block();
+            let wide = self.b.create_block();
+            let scalar = self.b.create_block();
+            let vector = self.b.create_block();
+            let merge = self.b.create_block();
+            self.b.append_block_param(merge, types::I64);
+            self.b.append_block_param(merge, types::I64);
+            self.b.ins().brif(vectorize, vector, &[], scalar, &[]);
+            self.b.switch_to_block(vector);
+            let missing_t = self.input_slot(input, 5)?;
+            let missing_f = self.input_slot(input, 6)?;
+            let one_chunk = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, len, 16);
+            self.b.ins().brif(one_chunk, small, &[], wide, &[]);
+            for (block, chunks) in [(small, 1), (wide, VECTOR_TABLE / 16)] {
+                self.b.switch_to_block(block);
+                let (tb, fb) = self.vector_gather(keys, key_bytes, vtable, chunks);
+                let t = self.b.ins().band(tb, valid);
+                let mt = self.b.ins().band_not(missing_t, valid);
+                let t = self.b.ins().bor(t, mt);
+                let f = self.b.ins().band(fb, valid);
+                let mf = self.b.ins().band_not(missing_f, valid);
+                let f = self.b.ins().bor(f, mf);
+                self.b
+                    .ins()
+                    .jump(merge, &[BlockArg::Value(t), BlockArg::Value(f)]);
+            }
+            self.b.switch_to_block(scalar);
+            Some(merge)
+        } else {
+            None
+        };
+        let (t, f) = self.row_loop(|g, row, r| {
             let key = g.load_int(keys, row, key_bytes, key_signed);
             let bit = g.bit(valid, r);
             let bit = g.b.ins().uextend(types::I64, bit);
@@ -510,7 +552,80 @@ impl Gen<'_, '_> {
             let f = g.b.ins().ushr_imm_s(byte, 1);
             let f = g.b.ins().band_imm_s(f, 1);
             Ok((t, f))
-        })
+        })?;
+        let Some(merge) = merge else {
+            return Ok((t, f));
+        };
+        self.b
+            .ins()
+            .jump(merge, &[BlockArg::Value(t), BlockArg::Value(f)]);
+        self.b.switch_to_block(merge);
+        let p = self.b.block_params(merge);
+        Ok((p[0], p[1]))
+    }
+
+    /// The (true, false) bits of a full word's 64 rows from a vector table of
+    /// `chunks` × 16 entries: keys are narrowed (saturating) to bytes, 16 at
+    /// a time, and each chunk of the table is looked up with a byte shuffle
+    /// (`swizzle` yields 0 for an index outside its 16 lanes, so exactly one
+    /// chunk answers for a key below `16 × chunks`). Null rows are masked
+    /// by the caller; valid keys are below the dictionary's length, which
+    /// Arrow checks when it builds a dictionary array.
+    fn vector_gather(
+        &mut self,
+        keys: Value,
+        key_bytes: u8,
+        vtable: Value,
+        chunks: usize,
+    ) -> (Value, Value) {
+        let mut tables = Vec::with_capacity(chunks);
+        for c in 0..chunks {
+            let offset = i32::try_from(c * 16).unwrap_or(0);
+            tables.push(self.b.ins().load(types::I8X16, flags(), vtable, offset));
+        }
+        let offset = self.b.ins().imul_imm_s(self.base, i64::from(key_bytes));
+        let rows = self.b.ins().iadd(keys, offset);
+        let mut t_bits = self.b.ins().iconst(types::I64, 0);
+        let mut f_bits = self.b.ins().iconst(types::I64, 0);
+        for q in 0..4i32 {
+            let at = |i: i32| q * 16 * i32::from(key_bytes) + i * 16;
+            let index = match key_bytes {
+                1 => self.b.ins().load(types::I8X16, flags(), rows, at(0)),
+                2 => {
+                    let a = self.b.ins().load(types::I16X8, flags(), rows, at(0));
+                    let c = self.b.ins().load(types::I16X8, flags(), rows, at(1));
+                    self.b.ins().snarrow(a, c)
+                }
+                _ => {
+                    let mut halves = Vec::with_capacity(2);
+                    for h in 0..2 {
+                        let a = self.b.ins().load(types::I32X4, flags(), rows, at(2 * h));
+                        let c = self
+                            .b
+                            .ins()
+                            .load(types::I32X4, flags(), rows, at(2 * h + 1));
+                        halves.push(self.b.ins().snarrow(a, c));
+                    }
+                    self.b.ins().snarrow(halves[0], halves[1])
+                }
+            };
+            let mut v = self.b.ins().swizzle(tables[0], index);
+            for (c, table) in tables.iter().enumerate().skip(1) {
+                let k = self.b.ins().iconst(types::I8, (c * 16) as i64);
+                let k = self.b.ins().splat(types::I8X16, k);
+                let shifted = self.b.ins().isub(index, k);
+                let hit = self.b.ins().swizzle(*table, shifted);
+                v = self.b.ins().bor(v, hit);
+            }
+            let t = self.b.ins().vhigh_bits(types::I64, v);
+            let doubled = self.b.ins().iadd(v, v);
+            let f = self.b.ins().vhigh_bits(types::I64, doubled);
+            let t = self.b.ins().ishl_imm_s(t, i64::from(q * 16));
+            let f = self.b.ins().ishl_imm_s(f, i64::from(q * 16));
+            t_bits = self.b.ins().bor(t_bits, t);
+            f_bits = self.b.ins().bor(f_bits, f);
+        }
+        (t_bits, f_bits)
     }
 
     /// Bit `r` of a word as an i8 0/1.

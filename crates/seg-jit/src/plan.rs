@@ -182,7 +182,8 @@ pub(crate) enum Input {
     /// A Boolean column: slots `[value words, validity words]`.
     Bool { col: usize },
     /// A dictionary string column and a leaf evaluated over its values:
-    /// slots `[keys, key validity words, table, table length]`.
+    /// slots `[keys, key validity words, table, table length, vector table
+    /// (or 0), missing-true mask, missing-false mask]` (see `crate::batch`).
     Dict {
         col: usize,
         key_bytes: u8,
@@ -197,11 +198,18 @@ pub(crate) enum Input {
     Nulls { col: usize },
 }
 
+/// Slots of an [`Input::Dict`].
+pub(crate) const DICT_SLOTS: usize = 7;
+
+/// Dictionaries of at most this many values also get a vector table: the
+/// kernel gathers 16 rows at a time with byte shuffles over it.
+pub(crate) const VECTOR_TABLE: usize = 64;
+
 impl Input {
     /// Slots this input occupies.
     pub(crate) fn slot_count(&self) -> usize {
         match self {
-            Input::Dict { .. } => 4,
+            Input::Dict { .. } => DICT_SLOTS,
             _ => 2,
         }
     }
