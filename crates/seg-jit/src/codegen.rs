@@ -22,12 +22,54 @@ use std::collections::HashMap;
 /// Microseconds in a day.
 const DAY: i64 = 86_400_000_000;
 
-/// Vector lanes of a SIMD leaf.
+/// Vector lanes of a SIMD leaf: 128 bits of one column's values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Lane {
     F64,
-    I64,
-    I32,
+    /// Integers of `bytes` width, compared signed or unsigned.
+    Int {
+        bytes: u8,
+        signed: bool,
+    },
+}
+
+impl Lane {
+    fn vector(self) -> Type {
+        match self {
+            Lane::F64 => types::F64X2,
+            Lane::Int { bytes: 1, .. } => types::I8X16,
+            Lane::Int { bytes: 2, .. } => types::I16X8,
+            Lane::Int { bytes: 4, .. } => types::I32X4,
+            Lane::Int { .. } => types::I64X2,
+        }
+    }
+
+    fn bytes(self) -> u8 {
+        match self {
+            Lane::F64 => 8,
+            Lane::Int { bytes, .. } => bytes,
+        }
+    }
+
+    /// Whether `k` is a value of the lane type, so that comparing in the
+    /// lane's width is exact.
+    fn holds(self, k: i64) -> bool {
+        match self {
+            Lane::F64 => false,
+            Lane::Int { bytes: 8, signed } => signed || k >= 0,
+            Lane::Int {
+                bytes,
+                signed: true,
+            } => {
+                let bits = u32::from(bytes) * 8;
+                k >= -(1i64 << (bits - 1)) && k < (1i64 << (bits - 1))
+            }
+            Lane::Int {
+                bytes,
+                signed: false,
+            } => k >= 0 && k < (1i64 << (u32::from(bytes) * 8)),
+        }
+    }
 }
 
 /// A constant of a SIMD leaf.
@@ -67,6 +109,17 @@ fn float_cc(op: CmpOp) -> FloatCC {
     }
 }
 
+fn unsigned_cc(op: CmpOp) -> IntCC {
+    match op {
+        CmpOp::Eq => IntCC::Equal,
+        CmpOp::Ne => IntCC::NotEqual,
+        CmpOp::Lt => IntCC::UnsignedLessThan,
+        CmpOp::Le => IntCC::UnsignedLessThanOrEqual,
+        CmpOp::Gt => IntCC::UnsignedGreaterThan,
+        CmpOp::Ge => IntCC::UnsignedGreaterThanOrEqual,
+    }
+}
+
 fn int_cc(op: CmpOp) -> IntCC {
     match op {
         CmpOp::Eq => IntCC::Equal,
@@ -96,21 +149,31 @@ fn simd_shape(pred: &RowPred) -> Option<Simd> {
     };
     let lane = match read {
         Read::F64 => Lane::F64,
-        Read::Int { bytes: 8, .. } | Read::Ts(ArrowTimeUnit::Microsecond) => Lane::I64,
+        // Unsigned 64-bit values above `i64::MAX` read differently as ints.
         Read::Int {
+            bytes: 8,
+            signed: false,
+        } => return None,
+        Read::Int { bytes, signed } => Lane::Int {
+            bytes: *bytes,
+            signed: *signed,
+        },
+        Read::Ts(ArrowTimeUnit::Microsecond) => Lane::Int {
+            bytes: 8,
+            signed: true,
+        },
+        Read::Date32 => Lane::Int {
             bytes: 4,
             signed: true,
-        }
-        | Read::Date32 => Lane::I32,
+        },
         _ => return None,
     };
     let mut out = Vec::new();
     for (op, k) in tests {
         let k = match (lane, k) {
             (Lane::F64, VNode::F64(v)) => K::F(*v),
-            (Lane::I64, VNode::I64(v)) => K::I(*v),
-            // 32-bit lanes compare exactly only with a 32-bit constant.
-            (Lane::I32, VNode::I64(v)) if i32::try_from(*v).is_ok() => K::I(*v),
+            // Narrow lanes compare exactly only with a constant of their type.
+            (Lane::Int { .. }, VNode::I64(v)) if lane.holds(*v) => K::I(*v),
             _ => return None,
         };
         out.push((op, k));
@@ -121,6 +184,64 @@ fn simd_shape(pred: &RowPred) -> Option<Simd> {
         tests: out,
         negated,
     })
+}
+
+/// Whether a float expression has a two-lane form in `Gen::vf`: float
+/// columns, int32 columns read as floats, constants and `+ - * /`, `-`,
+/// `abs` over them. None has `coalesce`, so a row is missing exactly when a
+/// column it reads is missing or a lane is NaN or divides by zero.
+fn vector_float_value(v: &VNode) -> bool {
+    match v {
+        VNode::F64(_)
+        | VNode::Derived { float: true, .. }
+        | VNode::Col {
+            read:
+                Read::F64
+                | Read::F32
+                | Read::IntAsFloat {
+                    bytes: 4,
+                    signed: true,
+                },
+            ..
+        } => true,
+        VNode::IntToFloat(a) => matches!(
+            **a,
+            VNode::Col {
+                read: Read::Int {
+                    bytes: 4,
+                    signed: true
+                },
+                ..
+            }
+        ),
+        VNode::FloatArith(op, a, b) => {
+            *op != ArithOp::Rem && vector_float_value(a) && vector_float_value(b)
+        }
+        VNode::FloatNeg(a) | VNode::FloatAbs(a) => vector_float_value(a),
+        _ => false,
+    }
+}
+
+/// Whether a row predicate runs as `Gen::vector_float`: a float comparison
+/// of two such expressions (not both constant), or `between` two present
+/// float constants.
+fn vector_float_pred(pred: &RowPred) -> bool {
+    match pred {
+        RowPred::Cmp(_, a, b) => {
+            a.ty() == VTy::F64
+                && !(a.is_constant() && b.is_constant())
+                && vector_float_value(a)
+                && vector_float_value(b)
+        }
+        RowPred::Between(x, lo, hi, _) => {
+            x.ty() == VTy::F64
+                && !x.is_constant()
+                && vector_float_value(x)
+                && matches!(lo, VNode::F64(_))
+                && matches!(hi, VNode::F64(_))
+        }
+        _ => false,
+    }
 }
 
 fn flags() -> MemFlagsData {
@@ -664,19 +785,208 @@ impl Gen<'_, '_> {
         if let Some(shape) = simd_shape(pred) {
             return self.simd(pred, &shape, &env);
         }
+        if vector_float_pred(pred) {
+            return self.vector_float(pred, &env);
+        }
         self.row_loop(|g, row, r| g.pred(pred, row, r, &env))
     }
 
-    /// A column-against-constants leaf, 128 bits at a time: full words run a
-    /// vector loop (2 × f64/i64 or 4 × i32 per step, the lane masks gathered
-    /// with `vhigh_bits`); the last, partial word runs the scalar row loop.
+    /// A float comparison of expressions, two rows at a time on full words:
+    /// the operands are computed as `f64x2` lanes, a lane whose divisor is
+    /// zero or whose operand is NaN is missing, and so is a row where any
+    /// column read is missing (the shapes accepted have no `coalesce`, so
+    /// a missing operand makes the whole expression missing). The last,
+    /// partial word runs the scalar row loop.
+    fn vector_float(&mut self, pred: &RowPred, env: &Env) -> Result<(Value, Value), String> {
+        let full = self.b.ins().icmp_imm_s(IntCC::Equal, self.cnt, 64);
+        let vector = self.b.create_block();
+        let scalar = self.b.create_block();
+        let merge = self.b.create_block();
+        self.b.append_block_param(merge, types::I64);
+        self.b.append_block_param(merge, types::I64);
+        self.b.ins().brif(full, vector, &[], scalar, &[]);
+
+        self.b.switch_to_block(vector);
+        let mut valid = self.all(true);
+        let mut inputs: Vec<usize> = env.keys().copied().collect();
+        inputs.sort_unstable();
+        let mut rows: HashMap<usize, Value> = HashMap::new();
+        for input in inputs {
+            let (ptr, word) = *env.get(&input).ok_or("input not loaded")?;
+            valid = self.b.ins().band(valid, word);
+            let width = match self.plan.inputs.get(input) {
+                Some(Input::Prim { read, .. }) => i64::from(read.width()),
+                _ => 8,
+            };
+            let offset = self.b.ins().imul_imm_s(self.base, width);
+            rows.insert(input, self.b.ins().iadd(ptr, offset));
+        }
+        let mut hits = self.b.ins().iconst(types::I64, 0);
+        let mut ok = hits;
+        for j in 0..32i32 {
+            let mut bad = None;
+            let (lanes_hit, lanes_ok) = match pred {
+                RowPred::Cmp(op, a, c) => {
+                    let x = self.vf(a, j, &rows, &mut bad)?;
+                    let y = self.vf(c, j, &rows, &mut bad)?;
+                    let hit = self.b.ins().fcmp(float_cc(*op), x, y);
+                    (hit, self.b.ins().fcmp(FloatCC::Ordered, x, y))
+                }
+                RowPred::Between(x, lo, hi, _) => {
+                    let x = self.vf(x, j, &rows, &mut bad)?;
+                    let lo = self.vf(lo, j, &rows, &mut bad)?;
+                    let hi = self.vf(hi, j, &rows, &mut bad)?;
+                    let above = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, lo);
+                    let below = self.b.ins().fcmp(FloatCC::LessThanOrEqual, x, hi);
+                    (
+                        self.b.ins().band(above, below),
+                        self.b.ins().fcmp(FloatCC::Ordered, x, x),
+                    )
+                }
+                _ => return Err("a vector float leaf of another shape".into()),
+            };
+            let lanes_ok = match bad {
+                Some(bad) => self.b.ins().band_not(lanes_ok, bad),
+                None => lanes_ok,
+            };
+            let bits = self.b.ins().vhigh_bits(types::I64, lanes_hit);
+            let bits = self.b.ins().ishl_imm_s(bits, i64::from(j * 2));
+            hits = self.b.ins().bor(hits, bits);
+            let bits = self.b.ins().vhigh_bits(types::I64, lanes_ok);
+            let bits = self.b.ins().ishl_imm_s(bits, i64::from(j * 2));
+            ok = self.b.ins().bor(ok, bits);
+        }
+        let known = self.b.ins().band(valid, ok);
+        let t = self.b.ins().band(known, hits);
+        let f = self.b.ins().band_not(known, hits);
+        let negated = matches!(pred, RowPred::Between(.., true));
+        let (t, f) = if negated { (f, t) } else { (t, f) };
+        self.b
+            .ins()
+            .jump(merge, &[BlockArg::Value(t), BlockArg::Value(f)]);
+
+        self.b.switch_to_block(scalar);
+        let (t, f) = self.row_loop(|g, row, r| g.pred(pred, row, r, env))?;
+        self.b
+            .ins()
+            .jump(merge, &[BlockArg::Value(t), BlockArg::Value(f)]);
+        self.b.switch_to_block(merge);
+        let p = self.b.block_params(merge);
+        Ok((p[0], p[1]))
+    }
+
+    /// Rows `2j` and `2j + 1` of the word of a float expression accepted by
+    /// [`vector_float_value`], as `f64x2`; lanes dividing by zero are OR-ed
+    /// into `bad`.
+    fn vf(
+        &mut self,
+        v: &VNode,
+        j: i32,
+        rows: &HashMap<usize, Value>,
+        bad: &mut Option<Value>,
+    ) -> Result<Value, String> {
+        let le = MemFlagsData::new().with_endianness(codegen::ir::Endianness::Little);
+        // Two 32-bit values as the low half of a vector.
+        let pair = |g: &mut Self, input: &usize, lanes: Type| -> Result<Value, String> {
+            let ptr = *rows.get(input).ok_or("input not loaded")?;
+            let two = g.b.ins().load(types::I64, flags(), ptr, j * 8);
+            let v = g.b.ins().scalar_to_vector(types::I64X2, two);
+            Ok(g.b.ins().bitcast(lanes, le, v))
+        };
+        Ok(match v {
+            VNode::F64(k) => {
+                let k = self.b.ins().f64const(*k);
+                self.b.ins().splat(types::F64X2, k)
+            }
+            VNode::Col {
+                input,
+                read: Read::F64,
+            }
+            | VNode::Derived { input, float: true } => {
+                let ptr = *rows.get(input).ok_or("input not loaded")?;
+                self.b.ins().load(types::F64X2, flags(), ptr, j * 16)
+            }
+            VNode::Col {
+                input,
+                read: Read::F32,
+            } => {
+                let v = pair(self, input, types::F32X4)?;
+                self.b.ins().fvpromote_low(v)
+            }
+            VNode::Col {
+                input,
+                read:
+                    Read::IntAsFloat {
+                        bytes: 4,
+                        signed: true,
+                    },
+            } => {
+                let v = pair(self, input, types::I32X4)?;
+                {
+                    // x64 lowers this pair to one `cvtdq2pd`.
+                    let wide = self.b.ins().swiden_low(v);
+                    self.b.ins().fcvt_from_sint(types::F64X2, wide)
+                }
+            }
+            VNode::IntToFloat(a) => match &**a {
+                VNode::Col {
+                    input,
+                    read:
+                        Read::Int {
+                            bytes: 4,
+                            signed: true,
+                        },
+                } => {
+                    let v = pair(self, input, types::I32X4)?;
+                    {
+                        // x64 lowers this pair to one `cvtdq2pd`.
+                        let wide = self.b.ins().swiden_low(v);
+                        self.b.ins().fcvt_from_sint(types::F64X2, wide)
+                    }
+                }
+                _ => return Err("a vector int-to-float of another shape".into()),
+            },
+            VNode::FloatArith(op, a, c) => {
+                let x = self.vf(a, j, rows, bad)?;
+                let y = self.vf(c, j, rows, bad)?;
+                match op {
+                    ArithOp::Add => self.b.ins().fadd(x, y),
+                    ArithOp::Sub => self.b.ins().fsub(x, y),
+                    ArithOp::Mul => self.b.ins().fmul(x, y),
+                    ArithOp::Div => {
+                        let zero = self.b.ins().f64const(0.0);
+                        let zero = self.b.ins().splat(types::F64X2, zero);
+                        let by_zero = self.b.ins().fcmp(FloatCC::Equal, y, zero);
+                        *bad = Some(match *bad {
+                            Some(prev) => self.b.ins().bor(prev, by_zero),
+                            None => by_zero,
+                        });
+                        self.b.ins().fdiv(x, y)
+                    }
+                    ArithOp::Rem => return Err("a vector float remainder".into()),
+                }
+            }
+            VNode::FloatNeg(a) => {
+                let x = self.vf(a, j, rows, bad)?;
+                self.b.ins().fneg(x)
+            }
+            VNode::FloatAbs(a) => {
+                let x = self.vf(a, j, rows, bad)?;
+                self.b.ins().fabs(x)
+            }
+            _ => return Err("a vector float value of another shape".into()),
+        })
+    }
+
+    /// A column-against-constants leaf, 128 bits at a time: a full word is
+    /// straight-line code (no loop: every shift is a constant and nothing is
+    /// carried between steps but the two masks), the lane masks gathered
+    /// with `vhigh_bits`; the last, partial word runs the scalar row loop.
     fn simd(&mut self, pred: &RowPred, shape: &Simd, env: &Env) -> Result<(Value, Value), String> {
         let (ptr, valid) = *env.get(&shape.input).ok_or("input not loaded")?;
-        let (vty, lanes, bytes) = match shape.lane {
-            Lane::F64 => (types::F64X2, 2i64, 8i64),
-            Lane::I64 => (types::I64X2, 2, 8),
-            Lane::I32 => (types::I32X4, 4, 4),
-        };
+        let vty = shape.lane.vector();
+        let bytes = i64::from(shape.lane.bytes());
+        let lanes = 16 / bytes;
         let full = self.b.ins().icmp_imm_s(IntCC::Equal, self.cnt, 64);
         let vector = self.b.create_block();
         let scalar = self.b.create_block();
@@ -692,85 +1002,55 @@ impl Gen<'_, '_> {
         for (_, k) in &shape.tests {
             let scalar_k = match (shape.lane, k) {
                 (Lane::F64, K::F(x)) => self.b.ins().f64const(*x),
-                (Lane::I64, K::I(x)) => self.b.ins().iconst(types::I64, *x),
-                (Lane::I32, K::I(x)) => self.b.ins().iconst(types::I32, *x),
+                (Lane::Int { .. }, K::I(x)) => self.b.ins().iconst(vty.lane_type(), *x),
                 _ => return Err("a vector constant of the wrong kind".into()),
             };
             splats.push(self.b.ins().splat(vty, scalar_k));
         }
-        let lp = self.b.create_block();
-        for _ in 0..3 {
-            self.b.append_block_param(lp, types::I64);
+        let mut hits = self.b.ins().iconst(types::I64, 0);
+        let mut present = hits;
+        for j in 0..64 / lanes {
+            let at = i32::try_from(j * 16).unwrap_or(0);
+            let v = self.b.ins().load(vty, flags(), rows_ptr, at);
+            let mut lane_hits: Option<Value> = None;
+            for ((op, _), k) in shape.tests.iter().zip(&splats) {
+                let c = match shape.lane {
+                    Lane::F64 => self.b.ins().fcmp(float_cc(*op), v, *k),
+                    Lane::Int { signed: true, .. } => self.b.ins().icmp(int_cc(*op), v, *k),
+                    Lane::Int { signed: false, .. } => self.b.ins().icmp(unsigned_cc(*op), v, *k),
+                };
+                lane_hits = Some(match lane_hits {
+                    None => c,
+                    Some(prev) => self.b.ins().band(prev, c),
+                });
+            }
+            let lane_hits = lane_hits.ok_or("a vector leaf without a test")?;
+            let bits = self.b.ins().vhigh_bits(types::I64, lane_hits);
+            let bits = self.b.ins().ishl_imm_s(bits, j * lanes);
+            hits = self.b.ins().bor(hits, bits);
+            if shape.lane == Lane::F64 {
+                // NaN lanes are missing.
+                let ordered = self.b.ins().fcmp(FloatCC::Ordered, v, v);
+                let bits = self.b.ins().vhigh_bits(types::I64, ordered);
+                let bits = self.b.ins().ishl_imm_s(bits, j * lanes);
+                present = self.b.ins().bor(present, bits);
+            }
         }
-        let done = self.b.create_block();
-        self.b.append_block_param(done, types::I64);
-        self.b.append_block_param(done, types::I64);
-        let zero = self.b.ins().iconst(types::I64, 0);
-        self.b.ins().jump(
-            lp,
-            &[
-                BlockArg::Value(zero),
-                BlockArg::Value(zero),
-                BlockArg::Value(zero),
-            ],
-        );
-        self.b.switch_to_block(lp);
-        let p = self.b.block_params(lp).to_vec();
-        let (j, hits, present) = (p[0], p[1], p[2]);
-        let step = self.b.ins().imul_imm_s(j, lanes * bytes);
-        let addr = self.b.ins().iadd(rows_ptr, step);
-        let v = self.b.ins().load(vty, flags(), addr, 0);
-        let mut lane_hits: Option<Value> = None;
-        for ((op, _), k) in shape.tests.iter().zip(&splats) {
-            let c = if shape.lane == Lane::F64 {
-                self.b.ins().fcmp(float_cc(*op), v, *k)
-            } else {
-                self.b.ins().icmp(int_cc(*op), v, *k)
-            };
-            lane_hits = Some(match lane_hits {
-                None => c,
-                Some(prev) => self.b.ins().band(prev, c),
-            });
-        }
-        let lane_hits = lane_hits.ok_or("a vector leaf without a test")?;
-        let shift = self.b.ins().imul_imm_s(j, lanes);
-        let bits = self.b.ins().vhigh_bits(types::I64, lane_hits);
-        let bits = self.b.ins().ishl(bits, shift);
-        let hits = self.b.ins().bor(hits, bits);
-        let present = if shape.lane == Lane::F64 {
-            // NaN lanes are missing.
-            let ordered = self.b.ins().fcmp(FloatCC::Ordered, v, v);
-            let bits = self.b.ins().vhigh_bits(types::I64, ordered);
-            let bits = self.b.ins().ishl(bits, shift);
-            self.b.ins().bor(present, bits)
-        } else {
-            present
-        };
-        let j1 = self.b.ins().iadd_imm_s(j, 1);
-        let again = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::UnsignedLessThan, j1, 64 / lanes);
-        self.b.ins().brif(
-            again,
-            lp,
-            &[
-                BlockArg::Value(j1),
-                BlockArg::Value(hits),
-                BlockArg::Value(present),
-            ],
-            done,
-            &[BlockArg::Value(hits), BlockArg::Value(present)],
-        );
-        self.b.switch_to_block(done);
-        let p = self.b.block_params(done).to_vec();
-        let (hits, present) = (p[0], p[1]);
         let known = if shape.lane == Lane::F64 {
             self.b.ins().band(valid, present)
         } else {
             valid
         };
-        let t = self.b.ins().band(known, hits);
+        // An ordered float test is false on NaN, so the true rows need no
+        // NaN mask and a kernel that never reads the false rows never
+        // computes it (unused values are not lowered).
+        let ordered = shape.tests.iter().all(|(op, _)| *op != CmpOp::Ne);
+        let t_known = if ordered && !shape.negated {
+            valid
+        } else {
+            known
+        };
+        let t = self.b.ins().band(t_known, hits);
         let f = self.b.ins().band_not(known, hits);
         let (t, f) = if shape.negated { (f, t) } else { (t, f) };
         self.b

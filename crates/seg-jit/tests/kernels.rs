@@ -130,3 +130,190 @@ fn one_dictionary_shared_by_several_batches() {
         }
     }
 }
+
+const NUMERIC_RULES: &str = r#"schema {
+  i8c: int
+  i16c: int
+  i32c: int
+  i64c: int
+  u8c: int
+  u16c: int
+  u32c: int
+  f64c: float
+  f32c: float
+  fi32: float
+  dt: date
+  ts: timestamp
+}
+segment i8_lt { where i8c < -5 }
+segment i8_edge { where i8c >= 127 or i8c <= -128 }
+segment i8_past { where i8c < 200 }
+segment i8_between { where i8c between -3 and 100 }
+segment i16_ne { where i16c != 0 }
+segment i16_edge { where i16c == -32768 or i16c > 32766 }
+segment i32_between_not { where not (i32c between -1000 and 1000) }
+segment i64_ge { where i64c >= 0 }
+segment u8_gt { where u8c > 200 }
+segment u8_between { where u8c between 1 and 128 }
+segment u16_le { where u16c <= 40000 }
+segment u32_eq { where u32c == 4000000000 or u32c < 3 }
+segment f64_ge { where f64c >= 0.5 }
+segment f64_ne { where f64c != 0 }
+segment f64_between_not { where not (f64c between -1 and 1) }
+segment f32_lt { where f32c < 0.1 }
+segment ratio { where f64c / i32c > 0.001 }
+segment ratio_not { where not (f64c / fi32 > 50) }
+segment mixed { where f64c * 2 + f32c - i32c <= 10 }
+segment negabs { where abs(-f64c) / f32c >= 1 }
+segment float_between { where f64c / 3 between 0 and 0.25 }
+segment two_columns { where f64c > f32c }
+segment days { where dt >= 2024-02-29 }
+segment recent { where ts within 30 days }
+"#;
+
+fn numeric_batch(rows: usize, nulls: u64, rng: &mut Rng) -> arrow::record_batch::RecordBatch {
+    fn col<T, A: From<Vec<Option<T>>> + Array + 'static>(
+        rows: usize,
+        nulls: u64,
+        rng: &mut Rng,
+        pick: &[T],
+    ) -> ArrayRef
+    where
+        T: Copy,
+    {
+        let values: Vec<Option<T>> = (0..rows)
+            .map(|_| (rng.below(100) >= nulls).then(|| pick[rng.below(pick.len() as u64) as usize]))
+            .collect();
+        Arc::new(A::from(values))
+    }
+    let floats = [
+        0.0,
+        -0.0,
+        0.5,
+        0.4999999,
+        1.0,
+        -1.0,
+        50.0,
+        1e300,
+        -1e300,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::MIN_POSITIVE,
+        3.0,
+        0.75,
+    ];
+    let floats32 = [
+        0.0f32,
+        -0.0,
+        0.1,
+        0.099_999_99,
+        1.0,
+        f32::NAN,
+        f32::INFINITY,
+        -3.5,
+        16_777_217.0,
+        f32::MAX,
+    ];
+    let day = 19_782; // 2024-02-29
+    let us = seg_testkit::AS_OF;
+    let day_us = 86_400_000_000i64;
+    common::batch(vec![
+        (
+            "i8c",
+            col::<i8, Int8Array>(
+                rows,
+                nulls,
+                rng,
+                &[i8::MIN, -6, -5, -3, 0, 100, 101, 126, i8::MAX],
+            ),
+        ),
+        (
+            "i16c",
+            col::<i16, Int16Array>(rows, nulls, rng, &[i16::MIN, -1, 0, 1, 32766, i16::MAX]),
+        ),
+        (
+            "i32c",
+            col::<i32, Int32Array>(
+                rows,
+                nulls,
+                rng,
+                &[i32::MIN, -1001, -1000, 0, 1, 7, 1000, 1001, i32::MAX],
+            ),
+        ),
+        (
+            "i64c",
+            col::<i64, Int64Array>(rows, nulls, rng, &[i64::MIN, -1, 0, 1, i64::MAX]),
+        ),
+        (
+            "u8c",
+            col::<u8, UInt8Array>(rows, nulls, rng, &[0, 1, 127, 128, 129, 200, 201, 255]),
+        ),
+        (
+            "u16c",
+            col::<u16, UInt16Array>(rows, nulls, rng, &[0, 39_999, 40_000, 40_001, u16::MAX]),
+        ),
+        (
+            "u32c",
+            col::<u32, UInt32Array>(
+                rows,
+                nulls,
+                rng,
+                &[0, 2, 3, 2_147_483_648, 4_000_000_000, u32::MAX],
+            ),
+        ),
+        ("f64c", col::<f64, Float64Array>(rows, nulls, rng, &floats)),
+        (
+            "f32c",
+            col::<f32, Float32Array>(rows, nulls, rng, &floats32),
+        ),
+        (
+            "fi32",
+            col::<i32, Int32Array>(rows, nulls, rng, &[0, 1, -1, 3, i32::MIN, i32::MAX]),
+        ),
+        (
+            "dt",
+            col::<i32, Date32Array>(
+                rows,
+                nulls,
+                rng,
+                &[i32::MIN, day - 1, day, day + 1, i32::MAX],
+            ),
+        ),
+        (
+            "ts",
+            Arc::new(
+                TimestampMicrosecondArray::from(
+                    (0..rows)
+                        .map(|_| {
+                            (rng.below(100) >= nulls).then(|| {
+                                [
+                                    i64::MIN,
+                                    us - 30 * day_us - 1,
+                                    us - 30 * day_us,
+                                    us - 1,
+                                    us,
+                                    us + 1,
+                                    i64::MAX,
+                                ][rng.below(7) as usize]
+                            })
+                        })
+                        .collect::<Vec<_>>(),
+                )
+                .with_timezone("UTC"),
+            ),
+        ),
+    ])
+}
+
+#[test]
+fn vector_leaves_agree_on_every_lane_width_and_edge_value() {
+    let program = common::program(NUMERIC_RULES);
+    let mut rng = Rng::new(3);
+    for nulls in [0u64, 30, 100] {
+        for rows in ROWS {
+            let batch = numeric_batch(rows, nulls, &mut rng);
+            common::agree_at(&program, &batch, common::AS_OF);
+        }
+    }
+}
