@@ -269,6 +269,9 @@ pub(crate) struct Gen<'a, 'b> {
     base: Value,
     cnt: Value,
     tail: Value,
+    /// Whether the word being emitted has all 64 rows (the vector forms
+    /// run) or is the last, partial word (the scalar row loops run).
+    full: bool,
 }
 
 type Env = HashMap<usize, (Value, Value)>;
@@ -296,33 +299,27 @@ pub(crate) fn emit(
     let (slots, nrows, out) = (*slots, *nrows, *out);
     let plus = b.ins().iadd_imm_s(nrows, 63);
     let nwords = b.ins().ushr_imm_s(plus, 6);
+    let nfull = b.ins().ushr_imm_s(nrows, 6);
+    let rest = b.ins().band_imm_s(nrows, 63);
     let header = b.create_block();
     b.append_block_param(header, types::I64);
     let body = b.create_block();
+    let after = b.create_block();
+    let last = b.create_block();
     let exit = b.create_block();
     let zero = b.ins().iconst(types::I64, 0);
     b.ins().jump(header, &[BlockArg::Value(zero)]);
 
+    // The full words: every leaf runs its vector form, with no test of the
+    // row count inside the loop.
     b.switch_to_block(header);
     let w = b.block_params(header)[0];
-    let more = b.ins().icmp(IntCC::UnsignedLessThan, w, nwords);
-    b.ins().brif(more, body, &[], exit, &[]);
-
+    let more = b.ins().icmp(IntCC::UnsignedLessThan, w, nfull);
+    b.ins().brif(more, body, &[], after, &[]);
     b.switch_to_block(body);
     let base = b.ins().ishl_imm_s(w, 6);
-    let left = b.ins().isub(nrows, base);
-    let sixty_four = b.ins().iconst(types::I64, 64);
-    let full = b
-        .ins()
-        .icmp(IntCC::UnsignedGreaterThanOrEqual, left, sixty_four);
-    let cnt = b.ins().select(full, sixty_four, left);
-    // (1 << cnt) - 1, or all ones for a full word (a shift by 64 wraps).
-    let one = b.ins().iconst(types::I64, 1);
-    let shifted = b.ins().ishl(one, cnt);
-    let partial = b.ins().iadd_imm_s(shifted, -1);
-    let ones = b.ins().iconst(types::I64, -1);
-    let tail = b.ins().select(full, ones, partial);
-
+    let cnt = b.ins().iconst(types::I64, 64);
+    let tail = b.ins().iconst(types::I64, -1);
     let mut g = Gen {
         b,
         plan,
@@ -334,22 +331,25 @@ pub(crate) fn emit(
         base,
         cnt,
         tail,
+        full: true,
     };
-    for seg in segments {
-        let (wt, _) = g.boolean(&seg.where_)?;
-        let member = match &seg.exclude {
-            Some(x) => {
-                let (xt, _) = g.boolean(x)?;
-                g.b.ins().band_not(wt, xt)
-            }
-            None => wt,
-        };
-        let member = g.b.ins().band(member, g.tail);
-        let addr = g.seg_addr(seg.id)?;
-        g.b.ins().store(flags(), member, addr, 0);
-    }
+    g.segments(segments)?;
     let next = g.b.ins().iadd_imm_s(g.w, 1);
     g.b.ins().jump(header, &[BlockArg::Value(next)]);
+
+    // The last, partial word (if any): the scalar row loops over its rows.
+    g.b.switch_to_block(after);
+    g.b.ins().brif(rest, last, &[], exit, &[]);
+    g.b.switch_to_block(last);
+    g.w = nfull;
+    g.base = g.b.ins().ishl_imm_s(nfull, 6);
+    g.cnt = rest;
+    let one = g.b.ins().iconst(types::I64, 1);
+    let shifted = g.b.ins().ishl(one, rest);
+    g.tail = g.b.ins().iadd_imm_s(shifted, -1);
+    g.full = false;
+    g.segments(segments)?;
+    g.b.ins().jump(exit, &[]);
 
     g.b.switch_to_block(exit);
     g.b.ins().return_(&[]);
@@ -359,6 +359,24 @@ pub(crate) fn emit(
 }
 
 impl Gen<'_, '_> {
+    /// Computes `segments` for the current word and stores their words.
+    fn segments(&mut self, segments: &[SegPlan]) -> Result<(), String> {
+        for seg in segments {
+            let (wt, _) = self.boolean(&seg.where_)?;
+            let member = match &seg.exclude {
+                Some(x) => {
+                    let (xt, _) = self.boolean(x)?;
+                    self.b.ins().band_not(wt, xt)
+                }
+                None => wt,
+            };
+            let member = self.b.ins().band(member, self.tail);
+            let addr = self.seg_addr(seg.id)?;
+            self.b.ins().store(flags(), member, addr, 0);
+        }
+        Ok(())
+    }
+
     fn slot(&mut self, index: usize) -> Value {
         let offset = i32::try_from(index * 8).unwrap_or(i32::MAX);
         self.b.ins().load(types::I64, flags(), self.slots, offset)
@@ -620,11 +638,9 @@ impl Gen<'_, '_> {
         // Keys of 1, 2 or 4 bytes over a dictionary with a vector table run
         // 16 rows at a time on full words; anything else (wide keys, a large
         // dictionary, the last partial word) runs the scalar gather.
-        let merge = if key_bytes <= 4 {
+        let merge = if key_bytes <= 4 && self.full {
             let vtable = self.input_slot(input, 4)?;
-            let has_vector = self.b.ins().icmp_imm_s(IntCC::NotEqual, vtable, 0);
-            let full = self.b.ins().icmp_imm_s(IntCC::Equal, self.cnt, 64);
-            let vectorize = self.b.ins().band(has_vector, full);
+            let vectorize = self.b.ins().icmp_imm_s(IntCC::NotEqual, vtable, 0);
             let small = self.b.create_block();
             let wide = self.b.create_block();
             let scalar = self.b.create_block();
@@ -798,15 +814,9 @@ impl Gen<'_, '_> {
     /// a missing operand makes the whole expression missing). The last,
     /// partial word runs the scalar row loop.
     fn vector_float(&mut self, pred: &RowPred, env: &Env) -> Result<(Value, Value), String> {
-        let full = self.b.ins().icmp_imm_s(IntCC::Equal, self.cnt, 64);
-        let vector = self.b.create_block();
-        let scalar = self.b.create_block();
-        let merge = self.b.create_block();
-        self.b.append_block_param(merge, types::I64);
-        self.b.append_block_param(merge, types::I64);
-        self.b.ins().brif(full, vector, &[], scalar, &[]);
-
-        self.b.switch_to_block(vector);
+        if !self.full {
+            return self.row_loop(|g, row, r| g.pred(pred, row, r, env));
+        }
         let mut valid = self.all(true);
         let mut inputs: Vec<usize> = env.keys().copied().collect();
         inputs.sort_unstable();
@@ -861,18 +871,7 @@ impl Gen<'_, '_> {
         let f = self.b.ins().band_not(known, hits);
         let negated = matches!(pred, RowPred::Between(.., true));
         let (t, f) = if negated { (f, t) } else { (t, f) };
-        self.b
-            .ins()
-            .jump(merge, &[BlockArg::Value(t), BlockArg::Value(f)]);
-
-        self.b.switch_to_block(scalar);
-        let (t, f) = self.row_loop(|g, row, r| g.pred(pred, row, r, env))?;
-        self.b
-            .ins()
-            .jump(merge, &[BlockArg::Value(t), BlockArg::Value(f)]);
-        self.b.switch_to_block(merge);
-        let p = self.b.block_params(merge);
-        Ok((p[0], p[1]))
+        Ok((t, f))
     }
 
     /// Rows `2j` and `2j + 1` of the word of a float expression accepted by
@@ -987,15 +986,9 @@ impl Gen<'_, '_> {
         let vty = shape.lane.vector();
         let bytes = i64::from(shape.lane.bytes());
         let lanes = 16 / bytes;
-        let full = self.b.ins().icmp_imm_s(IntCC::Equal, self.cnt, 64);
-        let vector = self.b.create_block();
-        let scalar = self.b.create_block();
-        let merge = self.b.create_block();
-        self.b.append_block_param(merge, types::I64);
-        self.b.append_block_param(merge, types::I64);
-        self.b.ins().brif(full, vector, &[], scalar, &[]);
-
-        self.b.switch_to_block(vector);
+        if !self.full {
+            return self.row_loop(|g, row, r| g.pred(pred, row, r, env));
+        }
         let offset = self.b.ins().imul_imm_s(self.base, bytes);
         let rows_ptr = self.b.ins().iadd(ptr, offset);
         let mut splats = Vec::new();
@@ -1053,18 +1046,7 @@ impl Gen<'_, '_> {
         let t = self.b.ins().band(t_known, hits);
         let f = self.b.ins().band_not(known, hits);
         let (t, f) = if shape.negated { (f, t) } else { (t, f) };
-        self.b
-            .ins()
-            .jump(merge, &[BlockArg::Value(t), BlockArg::Value(f)]);
-
-        self.b.switch_to_block(scalar);
-        let (t, f) = self.row_loop(|g, row, r| g.pred(pred, row, r, env))?;
-        self.b
-            .ins()
-            .jump(merge, &[BlockArg::Value(t), BlockArg::Value(f)]);
-        self.b.switch_to_block(merge);
-        let p = self.b.block_params(merge);
-        Ok((p[0], p[1]))
+        Ok((t, f))
     }
 
     fn not8(&mut self, x: Value) -> Value {
