@@ -29,6 +29,10 @@ pub(crate) struct Prepared {
     bytes: Vec<Vec<u8>>,
     ints: Vec<Vec<i64>>,
     floats: Vec<Vec<f64>>,
+    /// The shared all-valid words, once a column without nulls needed them.
+    all_valid: Option<u64>,
+    /// Bitmaps made for this call that slots point into.
+    keep: Vec<NullBuffer>,
 }
 
 /// What a batch preparation needs from the compiled program.
@@ -54,21 +58,45 @@ fn pack_bits(bits: &[u8], offset: usize, len: usize, nwords: usize) -> Vec<u64> 
     words
 }
 
-fn validity(nulls: Option<&NullBuffer>, len: usize, nwords: usize) -> Vec<u64> {
-    match nulls {
-        Some(n) => {
-            let b = n.inner();
-            pack_bits(b.values(), b.offset(), len.min(b.len()), nwords)
-        }
-        None => {
-            let mut words = vec![u64::MAX; nwords];
-            if let Some(last) = words.last_mut()
-                && !len.is_multiple_of(64)
-            {
-                *last = (1u64 << (len % 64)) - 1;
+fn all_valid(len: usize, nwords: usize) -> Vec<u64> {
+    let mut words = vec![u64::MAX; nwords];
+    if let Some(last) = words.last_mut()
+        && !len.is_multiple_of(64)
+    {
+        *last = (1u64 << (len % 64)) - 1;
+    }
+    words
+}
+
+impl Prepared {
+    /// The address of a column's validity as 64-row words: Arrow's own
+    /// bitmap when it starts on a word boundary and holds every word the
+    /// kernel reads (bits past the last row are cleared by the kernel's
+    /// tail mask), one shared all-valid buffer when the column has no nulls,
+    /// and a re-based copy otherwise (a slice that starts mid-word).
+    fn validity_words(&mut self, nulls: Option<&NullBuffer>, len: usize, nwords: usize) -> u64 {
+        let Some(n) = nulls else {
+            if let Some(ptr) = self.all_valid {
+                return ptr;
             }
-            words
+            let ptr = self.push_words(all_valid(len, nwords));
+            self.all_valid = Some(ptr);
+            return ptr;
+        };
+        self.bit_words(n.inner(), len, nwords)
+    }
+
+    /// The address of a bitmap as 64-row words: the bitmap itself when it
+    /// starts on a word boundary and holds every word the kernel reads, a
+    /// re-based copy otherwise.
+    fn bit_words(&mut self, b: &arrow::buffer::BooleanBuffer, len: usize, nwords: usize) -> u64 {
+        let bytes = b.values();
+        let start = b.offset() / 8;
+        // bounds: `nwords` whole words from `start` lie inside the buffer.
+        if b.offset().is_multiple_of(64) && b.len() >= len && bytes.len() >= start + nwords * 8 {
+            return bytes.as_ptr() as u64 + start as u64;
         }
+        self.push_words(pack_bits(bytes, b.offset(), len.min(b.len()), nwords))
     }
 }
 
@@ -324,8 +352,7 @@ pub(crate) fn prepare(ctx: &Context<'_>, batch: &RecordBatch) -> Result<Prepared
                 if *read == Read::Dec && !matches!(array.data_type(), DataType::Decimal128(..)) {
                     return Err(internal("a decimal column of another type"));
                 }
-                let valid = validity(array.nulls(), rows, nwords);
-                let valid = p.push_words(valid);
+                let valid = p.validity_words(array.nulls(), rows, nwords);
                 p.slots.extend([ptr, valid]);
             }
             Input::Bool { col } => {
@@ -333,10 +360,8 @@ pub(crate) fn prepare(ctx: &Context<'_>, batch: &RecordBatch) -> Result<Prepared
                 let bools = array
                     .as_boolean_opt()
                     .ok_or_else(|| internal("a bool column of another type"))?;
-                let v = bools.values();
-                let values = pack_bits(v.values(), v.offset(), rows, nwords);
-                let values = p.push_words(values);
-                let valid = p.push_words(validity(bools.nulls(), rows, nwords));
+                let values = p.bit_words(bools.values(), rows, nwords);
+                let valid = p.validity_words(bools.nulls(), rows, nwords);
                 p.slots.extend([values, valid]);
             }
             Input::Dict {
@@ -351,7 +376,7 @@ pub(crate) fn prepare(ctx: &Context<'_>, batch: &RecordBatch) -> Result<Prepared
                     .ok_or_else(|| internal("a dictionary column of another type"))?;
                 let keys = dictionary.keys();
                 let ptr = values_ptr(keys, usize::from(*key_bytes))?;
-                let valid = p.push_words(validity(keys.nulls(), rows, nwords));
+                let valid = p.validity_words(keys.nulls(), rows, nwords);
                 let values = dictionary.values();
                 let mut table: Vec<u8> = Vec::with_capacity(values.len() + 1);
                 match leaf {
@@ -444,7 +469,11 @@ pub(crate) fn prepare(ctx: &Context<'_>, batch: &RecordBatch) -> Result<Prepared
             }
             Input::Nulls { col } => {
                 let array = column(*col)?;
-                let valid = p.push_words(validity(array.logical_nulls().as_ref(), rows, nwords));
+                // A dictionary's logical nulls are a new bitmap: it is kept
+                // alive with the other buffers of the call.
+                let nulls = array.logical_nulls();
+                let valid = p.validity_words(nulls.as_ref(), rows, nwords);
+                p.keep.extend(nulls);
                 p.slots.extend([valid, valid]);
             }
             Input::Derived { col, derive } => {

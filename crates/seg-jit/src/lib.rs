@@ -316,19 +316,20 @@ impl JitProgram {
         let mut out = vec![0u64; self.computed * nwords];
         self.run(&prepared.slots, rows, &mut out)?;
 
+        // The membership words become the arrays' buffer as they are: every
+        // segment's words start on a 64-bit boundary of the one buffer.
+        let out = Buffer::from_vec(out);
+        let words: &[u64] = out.typed_data();
         let word = |pos: usize, row: usize| {
-            out.get(pos * nwords + row / 64)
+            words
+                .get(pos * nwords + row / 64)
                 .is_some_and(|w| w >> (row % 64) & 1 == 1)
         };
         let segments = self
             .reported
             .iter()
             .map(|&pos| {
-                let words = out
-                    .get(pos * nwords..(pos + 1) * nwords)
-                    .map(<[u64]>::to_vec)
-                    .unwrap_or_default();
-                BooleanArray::new(BooleanBuffer::new(Buffer::from_vec(words), 0, rows), None)
+                BooleanArray::new(BooleanBuffer::new(out.clone(), pos * nwords * 64, rows), None)
             })
             .collect();
         let priorities = self
