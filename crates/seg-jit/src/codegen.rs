@@ -186,6 +186,41 @@ fn simd_shape(pred: &RowPred) -> Option<Simd> {
     })
 }
 
+/// The identity of a costly leaf (a row predicate or a dictionary gather):
+/// equal keys compute the same masks, since identical inputs share one
+/// input index.
+fn leaf_key(node: &BNode) -> Option<String> {
+    match node {
+        BNode::Rows(pred) => Some(format!("{pred:?}")),
+        BNode::Table(input) => Some(format!("table {input}")),
+        _ => None,
+    }
+}
+
+/// Calls `f` with every costly leaf under `node` and its key.
+fn costly_leaves<'a>(node: &'a BNode, f: &mut impl FnMut(String, &'a BNode)) {
+    match node {
+        BNode::Not(x) | BNode::IsMissing(x, _) | BNode::InList(x, ..) => costly_leaves(x, f),
+        BNode::Cmp(_, a, b) => {
+            costly_leaves(a, f);
+            costly_leaves(b, f);
+        }
+        BNode::And(xs) | BNode::Or(xs) | BNode::Coalesce(xs) => {
+            xs.iter().for_each(|x| costly_leaves(x, f));
+        }
+        BNode::Rows(_) | BNode::Table(_) => {
+            if let Some(key) = leaf_key(node) {
+                f(key, node);
+            }
+        }
+        BNode::Const(..)
+        | BNode::Seg(_)
+        | BNode::BoolCol(_)
+        | BNode::Words(_)
+        | BNode::Valid(..) => {}
+    }
+}
+
 /// Whether a float expression has a two-lane form in `Gen::vf`: float
 /// columns, int32 columns read as floats, constants and `+ - * /`, `-`,
 /// `abs` over them. None has `coalesce`, so a row is missing exactly when a
@@ -272,6 +307,8 @@ pub(crate) struct Gen<'a, 'b> {
     /// Whether the word being emitted has all 64 rows (the vector forms
     /// run) or is the last, partial word (the scalar row loops run).
     full: bool,
+    /// Leaves shared by several segments, computed at the word's start.
+    shared: HashMap<String, (Value, Value)>,
 }
 
 type Env = HashMap<usize, (Value, Value)>;
@@ -332,6 +369,7 @@ pub(crate) fn emit(
         cnt,
         tail,
         full: true,
+        shared: HashMap::new(),
     };
     g.segments(segments)?;
     let next = g.b.ins().iadd_imm_s(g.w, 1);
@@ -360,7 +398,28 @@ pub(crate) fn emit(
 
 impl Gen<'_, '_> {
     /// Computes `segments` for the current word and stores their words.
+    /// A costly leaf written in several of them is computed once, first,
+    /// and shared (a value computed at the start of the word dominates
+    /// every later use in it).
     fn segments(&mut self, segments: &[SegPlan]) -> Result<(), String> {
+        self.shared.clear();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut order: Vec<(String, &BNode)> = Vec::new();
+        for seg in segments {
+            for root in std::iter::once(&seg.where_).chain(&seg.exclude) {
+                costly_leaves(root, &mut |key, node| {
+                    let n = seen.entry(key.clone()).or_insert(0);
+                    *n += 1;
+                    if *n == 2 {
+                        order.push((key, node));
+                    }
+                });
+            }
+        }
+        for (key, node) in order {
+            let value = self.boolean(node)?;
+            self.shared.insert(key, value);
+        }
         for seg in segments {
             let (wt, _) = self.boolean(&seg.where_)?;
             let member = match &seg.exclude {
@@ -417,6 +476,12 @@ impl Gen<'_, '_> {
 
     /// Emits a boolean node: (true mask, false mask) of the current word.
     fn boolean(&mut self, node: &BNode) -> Result<(Value, Value), String> {
+        if !self.shared.is_empty()
+            && let Some(key) = leaf_key(node)
+            && let Some(&value) = self.shared.get(&key)
+        {
+            return Ok(value);
+        }
         Ok(match node {
             BNode::Const(t, f) => (self.all(*t), self.all(*f)),
             BNode::Seg(id) => {
@@ -722,6 +787,12 @@ impl Gen<'_, '_> {
         }
         let offset = self.b.ins().imul_imm_s(self.base, i64::from(key_bytes));
         let rows = self.b.ins().iadd(keys, offset);
+        // The chunks' first keys, splatted once for the word's four steps.
+        let mut starts = Vec::with_capacity(chunks);
+        for c in 1..chunks {
+            let k = self.b.ins().iconst(types::I8, (c * 16) as i64);
+            starts.push(self.b.ins().splat(types::I8X16, k));
+        }
         let mut t_bits = self.b.ins().iconst(types::I64, 0);
         let mut f_bits = self.b.ins().iconst(types::I64, 0);
         for q in 0..4i32 {
@@ -747,10 +818,8 @@ impl Gen<'_, '_> {
                 }
             };
             let mut v = self.b.ins().swizzle(tables[0], index);
-            for (c, table) in tables.iter().enumerate().skip(1) {
-                let k = self.b.ins().iconst(types::I8, (c * 16) as i64);
-                let k = self.b.ins().splat(types::I8X16, k);
-                let shifted = self.b.ins().isub(index, k);
+            for (table, start) in tables.iter().skip(1).zip(&starts) {
+                let shifted = self.b.ins().isub(index, *start);
                 let hit = self.b.ins().swizzle(*table, shifted);
                 v = self.b.ins().bor(v, hit);
             }

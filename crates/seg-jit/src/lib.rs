@@ -329,7 +329,10 @@ impl JitProgram {
             .reported
             .iter()
             .map(|&pos| {
-                BooleanArray::new(BooleanBuffer::new(out.clone(), pos * nwords * 64, rows), None)
+                BooleanArray::new(
+                    BooleanBuffer::new(out.clone(), pos * nwords * 64, rows),
+                    None,
+                )
             })
             .collect();
         let priorities = self

@@ -205,7 +205,53 @@ pub(crate) const DICT_SLOTS: usize = 7;
 /// kernel gathers 16 rows at a time with byte shuffles over it.
 pub(crate) const VECTOR_TABLE: usize = 64;
 
+impl StrFn {
+    /// A text equal for two predicates exactly when they are the same
+    /// predicate: list members in order, patterns by their compiled copy
+    /// (the program's pattern cache gives one per pattern text).
+    pub(crate) fn key(&self) -> String {
+        match self {
+            StrFn::In(set, negated) => {
+                let mut members: Vec<&String> = set.iter().collect();
+                members.sort();
+                format!("In({members:?}, {negated})")
+            }
+            StrFn::Regex(pattern, negated) => {
+                format!("Regex({:p}, {negated})", std::sync::Arc::as_ptr(pattern))
+            }
+            StrFn::Map(chain, inner) => format!("Map({chain:?}, {})", inner.key()),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
 impl Input {
+    /// A text equal for two inputs that prepare the same slots from the same
+    /// column; `None` for inputs never shared this way (primitive columns
+    /// are shared by [`Lowerer::prim`], reference leaves are each their own
+    /// segment).
+    fn key(&self) -> Option<String> {
+        Some(match self {
+            Input::Dict {
+                col,
+                leaf: LeafEval::Str(f),
+                ..
+            } => format!("dict {col} {}", f.key()),
+            Input::Words {
+                col: Some(col),
+                leaf: LeafEval::Str(f),
+            } => format!("str {col} {}", f.key()),
+            Input::Words {
+                col: Some(col),
+                leaf: LeafEval::List(q, keys),
+            } => format!("list {col} {q:?} {keys:?}"),
+            Input::Bool { col } => format!("bool {col}"),
+            Input::Nulls { col } => format!("nulls {col}"),
+            Input::Derived { col, derive } => format!("derived {col} {derive:?}"),
+            _ => return None,
+        })
+    }
+
     /// Slots this input occupies.
     pub(crate) fn slot_count(&self) -> usize {
         match self {
@@ -492,6 +538,7 @@ pub(crate) struct Lowerer<'a> {
     binding: &'a Binding,
     inputs: Vec<Input>,
     prim_inputs: HashMap<(usize, u8), usize>,
+    input_keys: HashMap<String, usize>,
     synthetic: Program,
     fallbacks: Vec<Fallback>,
     segment: SegmentId,
@@ -555,6 +602,7 @@ impl<'a> Lowerer<'a> {
             binding,
             inputs: Vec::new(),
             prim_inputs: HashMap::new(),
+            input_keys: HashMap::new(),
             synthetic,
             fallbacks: Vec::new(),
             segment: SegmentId(0),
@@ -600,9 +648,19 @@ impl<'a> Lowerer<'a> {
         Some((col, dt))
     }
 
+    /// Adds an input, or returns the identical one added before: a leaf
+    /// written in several segments is prepared once per batch.
     fn add_input(&mut self, input: Input) -> usize {
+        let key = input.key();
+        if let Some(&i) = key.as_ref().and_then(|k| self.input_keys.get(k)) {
+            return i;
+        }
         self.inputs.push(input);
-        self.inputs.len() - 1
+        let i = self.inputs.len() - 1;
+        if let Some(key) = key {
+            self.input_keys.insert(key, i);
+        }
+        i
     }
 
     fn prim(&mut self, col: usize, read: Read) -> usize {

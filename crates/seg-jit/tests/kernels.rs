@@ -317,3 +317,38 @@ fn vector_leaves_agree_on_every_lane_width_and_edge_value() {
         }
     }
 }
+
+#[test]
+fn leaves_shared_by_several_segments_are_computed_once_and_agree() {
+    // The same dictionary predicate (an `in` list written in two orders), the
+    // same row predicate and the same list and string leaves in several
+    // segments, in `where` and in `exclude`, under `not`, and beside
+    // segment references; split into functions of 2 segments as well.
+    let rules = r#"schema { s: string  x: float  n: int }
+segment a { where s in ["v2@Ünï", "v0@a.com"] and x >= 0.5 }
+segment b { where (s in ["v0@a.com", "v2@Ünï"] or n > 3) exclude x >= 0.5 }
+segment c { where not (x >= 0.5) and not (n > 3) }
+segment d { where a or (s in ["v0@a.com", "v2@Ünï"] and n > 3) }
+segment e { where s == "v0@a.com" exclude s in ["v2@Ünï", "v0@a.com"] }
+"#;
+    let program = common::program(rules);
+    let mut rng = Rng::new(5);
+    for rows in ROWS {
+        for null_keys in [0u64, 30] {
+            let s = dictionary::<Int32Type>(40, rows, null_keys, &mut rng);
+            let x: Float64Array = (0..rows)
+                .map(|_| (rng.below(10) > 0).then(|| rng.below(100) as f64 / 100.0))
+                .collect();
+            let n: Int64Array = (0..rows)
+                .map(|_| (rng.below(10) > 0).then(|| rng.below(6) as i64))
+                .collect();
+            let batch = common::batch(vec![("s", s), ("x", Arc::new(x)), ("n", Arc::new(n))]);
+            common::agree_at(&program, &batch, common::AS_OF);
+            let split = seg_jit::JitOptions {
+                segments_per_function: 2,
+                ..common::options()
+            };
+            common::agree_with(&program, &batch, common::AS_OF, &split);
+        }
+    }
+}
