@@ -352,3 +352,31 @@ segment e { where s == "v0@a.com" exclude s in ["v2@Ünï", "v0@a.com"] }
         }
     }
 }
+
+#[test]
+fn member_counts_match_arrow_at_every_offset_and_length() {
+    let mut rng = Rng::new(9);
+    let bits: Vec<bool> = (0..700).map(|_| rng.below(3) == 0).collect();
+    let array = BooleanArray::from(bits);
+    for offset in [0usize, 1, 3, 63, 64, 65, 128, 200] {
+        for len in [
+            0usize,
+            1,
+            63,
+            64,
+            65,
+            127,
+            128,
+            129,
+            300,
+            500 - offset.min(200),
+        ] {
+            let view = array.slice(offset, len);
+            assert_eq!(
+                seg_jit::count_members(&view),
+                view.true_count(),
+                "offset {offset}, length {len}"
+            );
+        }
+    }
+}

@@ -78,7 +78,7 @@ impl Compiled<'_> {
             Compiled::Jit(jit) => jit.evaluate(batch)?,
             Compiled::Interp(evaluator, binding) => evaluator.evaluate(binding, batch)?,
         };
-        Ok(membership.segments.iter().map(|a| a.true_count()).sum())
+        Ok(membership.segments.iter().map(seg_jit::count_members).sum())
     }
 }
 

@@ -640,7 +640,7 @@ impl Totals {
                     .map_or(0, |a: &StringArray| a.len() as u64),
             );
         for (total, array) in self.members.iter_mut().zip(&m.segments) {
-            *total += array.true_count() as u64;
+            *total += seg_jit::count_members(array) as u64;
         }
         for ((counts, none), array) in self.assigned.iter_mut().zip(&m.priorities) {
             for value in array.iter() {
