@@ -115,10 +115,37 @@ pub fn date_minus(days: i32, d: &Duration) -> Option<i32> {
     days_from(shifted)
 }
 
-/// Year, month and day of a date.
+/// Year, month and day of a date; `None` outside the calendar's range (the
+/// dates chrono represents, about ±262,000 years).
 pub fn ymd(days: i32) -> Option<(i32, u32, u32)> {
-    let date = naive_date(days)?;
-    Some((date.year(), date.month(), date.day()))
+    // The range is chrono's, so a date exists here exactly when it exists
+    // everywhere else in Seg; inside it, Hinnant's civil-from-days
+    // arithmetic gives the proleptic Gregorian date without a table walk
+    // (the JIT's `year`/`month`/`day` columns call this once per row).
+    static RANGE: std::sync::LazyLock<(i32, i32)> = std::sync::LazyLock::new(|| {
+        (
+            days_from(NaiveDate::MIN).unwrap_or(0),
+            days_from(NaiveDate::MAX).unwrap_or(0),
+        )
+    });
+    let (first, last) = *RANGE;
+    if days < first || days > last {
+        return None;
+    }
+    let z = i64::from(days) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Some((
+        i32::try_from(year).ok()?,
+        u32::try_from(month).ok()?,
+        u32::try_from(day).ok()?,
+    ))
 }
 
 #[cfg(test)]
@@ -131,6 +158,21 @@ mod tests {
 
     fn date(y: i32, m: u32, day: u32) -> i32 {
         days_from(NaiveDate::from_ymd_opt(y, m, day).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn ymd_is_chronos_calendar_over_its_whole_range() {
+        let chrono_ymd = |days: i32| naive_date(days).map(|d| (d.year(), d.month(), d.day()));
+        let (first, last) = (
+            days_from(NaiveDate::MIN).unwrap(),
+            days_from(NaiveDate::MAX).unwrap(),
+        );
+        let mut probes: Vec<i32> = vec![i32::MIN, i32::MAX, first - 1, first, last, last + 1];
+        probes.extend(-800_000..800_000);
+        probes.extend((first..=last).step_by(9_973));
+        for days in probes {
+            assert_eq!(ymd(days), chrono_ymd(days), "day {days}");
+        }
     }
 
     #[test]
