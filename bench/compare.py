@@ -48,7 +48,7 @@ def load_inputs(paths):
             files += sorted(glob.glob(os.path.join(p, "*.json")))
         else:
             files.append(p)
-    data = {"peers": [], "seg_bench": [], "seg_parquet": [], "peers_examples": []}
+    data = {"peers": [], "seg_bench": [], "seg_parquet": [], "peers_examples": [], "sitting": []}
     for f in files:
         with open(f) as fh:
             try:
@@ -56,7 +56,10 @@ def load_inputs(paths):
             except json.JSONDecodeError as exc:
                 sys.exit(f"compare.py: {f}: not JSON ({exc})")
         kind = doc.get("kind")
-        if kind in ("baseline-examples", "sitting"):
+        if kind == "sitting":
+            data["sitting"].append(doc)
+            continue
+        if kind == "baseline-examples":
             continue
         if kind == "seg-parquet":
             data["seg_parquet"].append(doc)
@@ -156,6 +159,18 @@ def render(data, baseline, rep: Report):
     rows = rows or next((v["rows"] for v in seg.values()), None)
     rep.out(f"## Seg against its peers, {rows:,} rows" if rows else "## Seg against its peers")
     rep.out()
+    for sit in data["sitting"]:
+        rep.out(f"Sitting {sit.get('started', '?')}, commit {str(sit.get('commit', '?'))[:10]}"
+                f"{' (crates/ modified)' if sit.get('dirty') else ''}, REPEAT={sit.get('repeat', '?')},"
+                f" load average at start {sit.get('loadavg', '?')}.")
+        try:
+            load = float(str(sit.get("loadavg", "0")).split()[0])
+        except ValueError:
+            load = 0.0
+        if load >= 0.5 * (os.cpu_count() or 1):
+            rep.out("**The machine was busy when this sitting started: timings, and the ratios between"
+                    " thread counts most of all, are not reliable.**")
+        rep.out()
 
     # --- counts agree ------------------------------------------------------------
     for (q, t), s in sorted(seg.items()):
