@@ -15,6 +15,7 @@
 #   REPEAT=5          timed runs per measurement (medians); 1 for a smoke run
 #   THREADS="1 2"     thread counts
 #   PEERS=1           0: reuse the newest bench/results/ROWS-*/peers.json instead of running peers.py
+#                     (and the peers-examples.json beside it, when there is one)
 #   PEERS_JSON=FILE   reuse this peers.py JSON (implies PEERS=0)
 #   EXAMPLES=1        0: skip the 107-segment workload
 #   EX_ENGINES=duckdb,datafusion   SQL engines for the 107 segments
@@ -120,7 +121,11 @@ python3 bench/seg_parquet.py "$SEG" "$DATA" --threads "$T_LIST" --repeat "$REPEA
   --targets "$TARGETS" --out "$OUT/seg-parquet.json"
 
 # --- the 107 segments on the SQL engines ------------------------------------------------------------
-if [[ $EXAMPLES == 1 ]]; then
+EX_REUSE=$( [[ ${PEERS:-1} == 0 ]] && echo "$(dirname "$PEERS_JSON")/peers-examples.json" || true)
+if [[ $EXAMPLES == 1 && -n $EX_REUSE && -f $EX_REUSE ]]; then
+  say "reusing the 107 segments' SQL timings from $EX_REUSE"
+  cp "$EX_REUSE" "$OUT/peers-examples.json"
+elif [[ $EXAMPLES == 1 ]]; then
   say "the 107 segments of examples/ on $EX_ENGINES, threads $T_LIST, repeat $EX_REPEAT"
   python3 bench/examples_sql.py time "$DATA" --engines "$EX_ENGINES" --threads "$T_LIST" \
     --repeat "$EX_REPEAT" --out "$OUT/peers-examples.json" ||
