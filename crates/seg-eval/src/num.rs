@@ -1,7 +1,7 @@
 //! Exact decimal and calendar arithmetic shared by the evaluator (and, later,
 //! by constant folding), so both agree to the bit.
 
-use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta};
+use chrono::{DateTime, Months, NaiveDate, TimeDelta};
 use seg_ir::{Duration, TimeUnit};
 use std::cmp::Ordering;
 
@@ -151,6 +151,7 @@ pub fn ymd(days: i32) -> Option<(i32, u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Datelike;
 
     fn d(amount: i64, unit: TimeUnit) -> Duration {
         Duration { amount, unit }

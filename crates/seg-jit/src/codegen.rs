@@ -589,6 +589,30 @@ impl Gen<'_, '_> {
         })
     }
 
+    /// Whether skipping `node` when the word is already decided pays for
+    /// the test and the branch: on a full word, a leaf with a vector form
+    /// costs a few instructions per row, less than a mispredicted branch,
+    /// and computing it unconditionally lets the false mask of an `and`
+    /// (the true mask of an `or`) go unused and uncomputed.
+    fn costly(&self, node: &BNode) -> bool {
+        if !self.full {
+            return node.costly();
+        }
+        match node {
+            BNode::Rows(pred) => simd_shape(pred).is_none() && !vector_float_pred(pred),
+            BNode::Table(input) => !matches!(
+                self.plan.inputs.get(*input),
+                Some(Input::Dict { key_bytes, .. }) if *key_bytes <= 4
+            ),
+            BNode::Not(x) | BNode::IsMissing(x, _) | BNode::InList(x, ..) => self.costly(x),
+            BNode::Cmp(_, a, b) => self.costly(a) || self.costly(b),
+            BNode::And(xs) | BNode::Or(xs) | BNode::Coalesce(xs) => {
+                xs.iter().any(|x| self.costly(x))
+            }
+            _ => node.costly(),
+        }
+    }
+
     /// Kleene `and` (`is_and`) or `or` of several operands, skipping the
     /// remaining costly operands once every row of the word is decided.
     fn junction(&mut self, items: &[BNode], is_and: bool) -> Result<(Value, Value), String> {
@@ -600,7 +624,7 @@ impl Gen<'_, '_> {
         self.b.append_block_param(merge, types::I64);
         let (mut t, mut f) = self.boolean(first)?;
         for item in rest {
-            if item.costly() {
+            if self.costly(item) {
                 let decider = if is_and { f } else { t };
                 let covered = self.b.ins().band(decider, self.tail);
                 let decided = self.b.ins().icmp(IntCC::Equal, covered, self.tail);
