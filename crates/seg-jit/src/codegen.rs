@@ -1084,8 +1084,29 @@ impl Gen<'_, '_> {
         }
         let offset = self.b.ins().imul_imm_s(self.base, bytes);
         let rows_ptr = self.b.ins().iadd(ptr, offset);
+        // x86 compares signed vectors only with `>` (and `<` by swapping):
+        // `>=` and `<=` against a constant become `>` and `<` against its
+        // neighbour, saving the negation of the mask, whenever the
+        // neighbour is a value of the lane.
+        let tests: Vec<(CmpOp, K)> = shape
+            .tests
+            .iter()
+            .map(|&(op, k)| match (shape.lane, op, k) {
+                (Lane::Int { signed: true, .. }, CmpOp::Ge, K::I(x))
+                    if shape.lane.holds(x.wrapping_sub(1)) && x != i64::MIN =>
+                {
+                    (CmpOp::Gt, K::I(x - 1))
+                }
+                (Lane::Int { signed: true, .. }, CmpOp::Le, K::I(x))
+                    if shape.lane.holds(x.wrapping_add(1)) && x != i64::MAX =>
+                {
+                    (CmpOp::Lt, K::I(x + 1))
+                }
+                other => (other.1, other.2),
+            })
+            .collect();
         let mut splats = Vec::new();
-        for (_, k) in &shape.tests {
+        for (_, k) in &tests {
             let scalar_k = match (shape.lane, k) {
                 (Lane::F64, K::F(x)) => self.b.ins().f64const(*x),
                 (Lane::Int { .. }, K::I(x)) => self.b.ins().iconst(vty.lane_type(), *x),
@@ -1099,7 +1120,7 @@ impl Gen<'_, '_> {
             let at = i32::try_from(j * 16).unwrap_or(0);
             let v = self.b.ins().load(vty, flags(), rows_ptr, at);
             let mut lane_hits: Option<Value> = None;
-            for ((op, _), k) in shape.tests.iter().zip(&splats) {
+            for ((op, _), k) in tests.iter().zip(&splats) {
                 let c = match shape.lane {
                     Lane::F64 => self.b.ins().fcmp(float_cc(*op), v, *k),
                     Lane::Int { signed: true, .. } => self.b.ins().icmp(int_cc(*op), v, *k),
