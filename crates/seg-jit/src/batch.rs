@@ -26,18 +26,116 @@ use std::collections::HashSet;
 pub(crate) struct Prepared {
     pub slots: Vec<u64>,
     words: Vec<Vec<u64>>,
-    bytes: Vec<Vec<u8>>,
     ints: Vec<Vec<i64>>,
     floats: Vec<Vec<f64>>,
     /// The shared all-valid words, once a column without nulls needed them.
     all_valid: Option<u64>,
     /// Bitmaps made for this call that slots point into.
     keep: Vec<NullBuffer>,
+    /// Dictionary tables the slots point into.
+    tables: Vec<std::sync::Arc<DictTables>>,
+}
+
+/// A dictionary leaf's truth per key, for one dictionary.
+#[derive(Debug)]
+pub(crate) struct DictTables {
+    /// One byte per key (bit 0 true, bit 1 false), then the entry of a
+    /// missing string.
+    table: Vec<u8>,
+    /// For dictionaries of at most [`VECTOR_TABLE`] values: one byte per
+    /// key, bit 7 true and bit 6 false (what a byte mask's sign bits can
+    /// gather), keys past the dictionary's end reading the missing entry as
+    /// the scalar gather's clamp does.
+    vector: Option<Vec<u8>>,
+}
+
+impl DictTables {
+    fn missing(&self) -> u8 {
+        self.table.last().copied().unwrap_or(0)
+    }
+
+    fn build(
+        ctx: &Context<'_>,
+        batch: &RecordBatch,
+        col: usize,
+        values: &ArrayRef,
+        leaf: &LeafEval,
+    ) -> Result<DictTables, String> {
+        let mut table: Vec<u8> = Vec::with_capacity(values.len() + 1);
+        match leaf {
+            LeafEval::Str(f) => {
+                each_str(values, |s| table.push(truth_byte(f.apply(s))))?;
+                table.push(truth_byte(f.apply(None)));
+            }
+            LeafEval::Reference(seg) => {
+                let name = batch.schema().field(col).name().clone();
+                let null = arrow::array::new_null_array(values.data_type(), 1);
+                let with_null = arrow::compute::concat(&[values.as_ref(), null.as_ref()])
+                    .map_err(|e| e.to_string())?;
+                let mini = RecordBatch::try_new(
+                    std::sync::Arc::new(arrow::datatypes::Schema::new(vec![
+                        arrow::datatypes::Field::new(name, with_null.data_type().clone(), true),
+                    ])),
+                    vec![with_null],
+                )
+                .map_err(|e| e.to_string())?;
+                table.extend(reference(ctx, *seg, &mini)?.into_iter().map(truth_byte));
+            }
+            LeafEval::List(..) => return Err(internal("a list leaf over a dictionary")),
+        }
+        // bounds: the table holds `len + 1` entries, the last for missing
+        // strings; the kernel clamps keys to `len`.
+        if table.len() != values.len() + 1 {
+            return Err(internal("a dictionary table of the wrong length"));
+        }
+        let missing = table.last().copied().unwrap_or(0);
+        let vector = (values.len() <= VECTOR_TABLE).then(|| {
+            let mut vector = vec![vector_byte(missing); VECTOR_TABLE];
+            for (slot, &byte) in vector.iter_mut().zip(&table) {
+                *slot = vector_byte(byte);
+            }
+            vector
+        });
+        Ok(DictTables { table, vector })
+    }
+}
+
+/// The tables of one dictionary input for the last dictionary seen: batches
+/// of one Parquet column chunk share their dictionary, so its tables are
+/// built once. The cached values array is held, so its address cannot be
+/// reused by another dictionary while the entry lives.
+#[derive(Debug, Default)]
+pub(crate) struct DictCache(std::sync::Mutex<Option<(ArrayRef, std::sync::Arc<DictTables>)>>);
+
+impl DictCache {
+    fn get_or_build(
+        &self,
+        values: &ArrayRef,
+        build: impl FnOnce() -> Result<DictTables, String>,
+    ) -> Result<std::sync::Arc<DictTables>, String> {
+        let same = |cached: &ArrayRef| {
+            std::sync::Arc::ptr_eq(cached, values)
+                || (cached.len() == values.len() && cached.to_data().ptr_eq(&values.to_data()))
+        };
+        if let Ok(guard) = self.0.lock()
+            && let Some((cached, tables)) = guard.as_ref()
+            && same(cached)
+        {
+            return Ok(tables.clone());
+        }
+        let tables = std::sync::Arc::new(build()?);
+        if let Ok(mut guard) = self.0.lock() {
+            *guard = Some((values.clone(), tables.clone()));
+        }
+        Ok(tables)
+    }
 }
 
 /// What a batch preparation needs from the compiled program.
 pub(crate) struct Context<'a> {
     pub plan: &'a Plan,
+    /// One cache per input (only dictionary inputs use theirs).
+    pub dictionaries: &'a [DictCache],
     pub overrides: &'a [(ParamId, Const)],
     pub as_of: i64,
 }
@@ -344,7 +442,7 @@ pub(crate) fn prepare(ctx: &Context<'_>, batch: &RecordBatch) -> Result<Prepared
         }
         Ok(array)
     };
-    for input in &ctx.plan.inputs {
+    for (input_index, input) in ctx.plan.inputs.iter().enumerate() {
         match input {
             Input::Prim { col, read } => {
                 let array = column(*col)?;
@@ -378,65 +476,23 @@ pub(crate) fn prepare(ctx: &Context<'_>, batch: &RecordBatch) -> Result<Prepared
                 let ptr = values_ptr(keys, usize::from(*key_bytes))?;
                 let valid = p.validity_words(keys.nulls(), rows, nwords);
                 let values = dictionary.values();
-                let mut table: Vec<u8> = Vec::with_capacity(values.len() + 1);
-                match leaf {
-                    LeafEval::Str(f) => {
-                        each_str(values, |s| table.push(truth_byte(f.apply(s))))?;
-                        table.push(truth_byte(f.apply(None)));
-                    }
-                    LeafEval::Reference(seg) => {
-                        let name = batch.schema().field(*col).name().clone();
-                        let null = arrow::array::new_null_array(values.data_type(), 1);
-                        let with_null = arrow::compute::concat(&[values.as_ref(), null.as_ref()])
-                            .map_err(|e| e.to_string())?;
-                        let mini = RecordBatch::try_new(
-                            std::sync::Arc::new(arrow::datatypes::Schema::new(vec![
-                                arrow::datatypes::Field::new(
-                                    name,
-                                    with_null.data_type().clone(),
-                                    true,
-                                ),
-                            ])),
-                            vec![with_null],
-                        )
-                        .map_err(|e| e.to_string())?;
-                        table.extend(reference(ctx, *seg, &mini)?.into_iter().map(truth_byte));
-                    }
-                    LeafEval::List(..) => return Err(internal("a list leaf over a dictionary")),
-                }
-                // bounds: the table holds `len + 1` entries, the last for
-                // missing strings; the kernel clamps keys to `len`.
-                if table.len() != values.len() + 1 {
-                    return Err(internal("a dictionary table of the wrong length"));
-                }
-                let table_ptr = table.as_ptr() as u64;
-                let missing = table.last().copied().unwrap_or(0);
-                // The vector table: one byte per key, bit 7 for true and bit 6
-                // for false (what a byte mask's sign bits can gather), keys
-                // past the dictionary's end reading the missing entry as the
-                // scalar gather's clamp does.
-                let vector = if values.len() <= VECTOR_TABLE {
-                    let mut vector = vec![vector_byte(missing); VECTOR_TABLE];
-                    for (slot, &byte) in vector.iter_mut().zip(&table) {
-                        *slot = vector_byte(byte);
-                    }
-                    let ptr = vector.as_ptr() as u64;
-                    p.bytes.push(vector);
-                    ptr
-                } else {
-                    0
+                let tables = match ctx.dictionaries.get(input_index) {
+                    Some(cache) => cache.get_or_build(values, || {
+                        DictTables::build(ctx, batch, *col, values, leaf)
+                    })?,
+                    None => std::sync::Arc::new(DictTables::build(ctx, batch, *col, values, leaf)?),
                 };
                 let mask = |on: bool| if on { u64::MAX } else { 0 };
-                p.bytes.push(table);
                 p.slots.extend([
                     ptr,
                     valid,
-                    table_ptr,
+                    tables.table.as_ptr() as u64,
                     values.len() as u64,
-                    vector,
-                    mask(missing & 1 != 0),
-                    mask(missing & 2 != 0),
+                    tables.vector.as_ref().map_or(0, |v| v.as_ptr() as u64),
+                    mask(tables.missing() & 1 != 0),
+                    mask(tables.missing() & 2 != 0),
                 ]);
+                p.tables.push(tables);
             }
             Input::Words { col, leaf } => {
                 let truth = match (leaf, col) {

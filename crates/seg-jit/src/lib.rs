@@ -149,6 +149,9 @@ impl Drop for Kernel {
 pub struct JitProgram {
     kernel: Kernel,
     plan: plan::Plan,
+    /// The last dictionary tables of each input, reused by batches that
+    /// share a dictionary.
+    dictionaries: Vec<batch::DictCache>,
     /// Output position of each computed segment.
     computed: usize,
     /// Positions (in the computed order) of the reported segments.
@@ -266,9 +269,15 @@ impl JitProgram {
         let layout = codegen::Layout { slot_base, seg_pos };
         let (kernel, clif) =
             build_kernel(&plan, &layout, options).map_err(|e| internal_error(span, e))?;
+        let dictionaries = plan
+            .inputs
+            .iter()
+            .map(|_| batch::DictCache::default())
+            .collect();
         Ok(JitProgram {
             kernel,
             plan,
+            dictionaries,
             computed: order.len(),
             reported,
             groups,
@@ -307,6 +316,7 @@ impl JitProgram {
         }
         let ctx = batch::Context {
             plan: &self.plan,
+            dictionaries: &self.dictionaries,
             overrides: &self.overrides,
             as_of: self.as_of,
         };

@@ -380,3 +380,31 @@ fn member_counts_match_arrow_at_every_offset_and_length() {
         }
     }
 }
+
+#[test]
+fn cached_dictionary_tables_follow_the_dictionary_of_each_batch() {
+    // Two dictionaries with the same values in another order, then the
+    // first again, through one program: a table cached for one dictionary
+    // must never answer for another.
+    let program = common::program(DICT_RULES);
+    let forward = StringArray::from(vec!["v0@a.com", "v2@Ünï", "v3@a.com", "v4@b.org"]);
+    let backward = StringArray::from(vec!["v4@b.org", "v3@a.com", "v2@Ünï", "v0@a.com"]);
+    let keys = Int32Array::from((0..200).map(|i| Some(i % 4)).collect::<Vec<_>>());
+    let make = |values: &StringArray| -> ArrayRef {
+        Arc::new(
+            DictionaryArray::<Int32Type>::try_new(keys.clone(), Arc::new(values.clone())).unwrap(),
+        )
+    };
+    let first = common::batch(vec![("s", make(&forward))]);
+    let jit = common::compile(&program, &first, common::AS_OF);
+    let evaluator = seg_eval::Evaluator::new(&program, &[], common::AS_OF);
+    let binding = evaluator.bind(first.schema().as_ref()).unwrap();
+    for values in [&forward, &backward, &forward, &backward] {
+        let batch = common::batch(vec![("s", make(values))]);
+        let want = evaluator.evaluate(&binding, &batch).unwrap();
+        let got = jit.evaluate(&batch).unwrap();
+        for (w, g) in want.segments.iter().zip(&got.segments) {
+            assert_eq!(seg_testkit::members(w), seg_testkit::members(g));
+        }
+    }
+}
