@@ -309,6 +309,36 @@ pub(crate) struct Gen<'a, 'b> {
     full: bool,
     /// Leaves shared by several segments, computed at the word's start.
     shared: HashMap<String, (Value, Value)>,
+    /// Whether vector leaves unroll the whole word (see
+    /// `Gen::vector_steps`).
+    unroll: bool,
+}
+
+/// Vector steps per iteration of a leaf's loop when a function does not
+/// unroll whole words.
+const GROUP: i32 = 4;
+
+/// A function whose vector leaves need more steps per word than this loops
+/// over groups of steps instead of unrolling them.
+const UNROLL_BUDGET: usize = 2_048;
+
+/// Vector steps per full word of the leaves under `node` (an estimate of
+/// the unrolled code's size).
+fn vector_steps_of(node: &BNode) -> usize {
+    match node {
+        BNode::Rows(pred) => match simd_shape(pred) {
+            Some(shape) => 4 * usize::from(shape.lane.bytes()),
+            None if vector_float_pred(pred) => 32,
+            None => 0,
+        },
+        BNode::Table(_) => 4,
+        BNode::Not(x) | BNode::IsMissing(x, _) | BNode::InList(x, ..) => vector_steps_of(x),
+        BNode::Cmp(_, a, b) => vector_steps_of(a) + vector_steps_of(b),
+        BNode::And(xs) | BNode::Or(xs) | BNode::Coalesce(xs) => {
+            xs.iter().map(vector_steps_of).sum()
+        }
+        _ => 0,
+    }
 }
 
 type Env = HashMap<usize, (Value, Value)>;
@@ -370,6 +400,12 @@ pub(crate) fn emit(
         tail,
         full: true,
         shared: HashMap::new(),
+        unroll: segments
+            .iter()
+            .flat_map(|seg| std::iter::once(&seg.where_).chain(&seg.exclude))
+            .map(vector_steps_of)
+            .sum::<usize>()
+            <= UNROLL_BUDGET,
     };
     g.segments(segments)?;
     let next = g.b.ins().iadd_imm_s(g.w, 1);
@@ -924,47 +960,139 @@ impl Gen<'_, '_> {
             let offset = self.b.ins().imul_imm_s(self.base, width);
             rows.insert(input, self.b.ins().iadd(ptr, offset));
         }
-        let mut hits = self.b.ins().iconst(types::I64, 0);
-        let mut ok = hits;
-        for j in 0..32i32 {
+        let widths: Vec<(usize, Value, i64)> = {
+            let mut v: Vec<(usize, Value, i64)> = rows
+                .iter()
+                .map(|(&input, &ptr)| {
+                    let width = match self.plan.inputs.get(input) {
+                        Some(Input::Prim { read, .. }) => i64::from(read.width()),
+                        _ => 8,
+                    };
+                    (input, ptr, width)
+                })
+                .collect();
+            v.sort_unstable_by_key(|(input, _, _)| *input);
+            v
+        };
+        let acc = self.vector_steps(32, 2, &widths, 2, |g, rows, j| {
             let mut bad = None;
             let (lanes_hit, lanes_ok) = match pred {
                 RowPred::Cmp(op, a, c) => {
-                    let x = self.vf(a, j, &rows, &mut bad)?;
-                    let y = self.vf(c, j, &rows, &mut bad)?;
-                    let hit = self.b.ins().fcmp(float_cc(*op), x, y);
-                    (hit, self.b.ins().fcmp(FloatCC::Ordered, x, y))
+                    let x = g.vf(a, j, rows, &mut bad)?;
+                    let y = g.vf(c, j, rows, &mut bad)?;
+                    let hit = g.b.ins().fcmp(float_cc(*op), x, y);
+                    (hit, g.b.ins().fcmp(FloatCC::Ordered, x, y))
                 }
                 RowPred::Between(x, lo, hi, _) => {
-                    let x = self.vf(x, j, &rows, &mut bad)?;
-                    let lo = self.vf(lo, j, &rows, &mut bad)?;
-                    let hi = self.vf(hi, j, &rows, &mut bad)?;
-                    let above = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, lo);
-                    let below = self.b.ins().fcmp(FloatCC::LessThanOrEqual, x, hi);
+                    let x = g.vf(x, j, rows, &mut bad)?;
+                    let lo = g.vf(lo, j, rows, &mut bad)?;
+                    let hi = g.vf(hi, j, rows, &mut bad)?;
+                    let above = g.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, lo);
+                    let below = g.b.ins().fcmp(FloatCC::LessThanOrEqual, x, hi);
                     (
-                        self.b.ins().band(above, below),
-                        self.b.ins().fcmp(FloatCC::Ordered, x, x),
+                        g.b.ins().band(above, below),
+                        g.b.ins().fcmp(FloatCC::Ordered, x, x),
                     )
                 }
                 _ => return Err("a vector float leaf of another shape".into()),
             };
             let lanes_ok = match bad {
-                Some(bad) => self.b.ins().band_not(lanes_ok, bad),
+                Some(bad) => g.b.ins().band_not(lanes_ok, bad),
                 None => lanes_ok,
             };
-            let bits = self.b.ins().vhigh_bits(types::I64, lanes_hit);
-            let bits = self.b.ins().ishl_imm_s(bits, i64::from(j * 2));
-            hits = self.b.ins().bor(hits, bits);
-            let bits = self.b.ins().vhigh_bits(types::I64, lanes_ok);
-            let bits = self.b.ins().ishl_imm_s(bits, i64::from(j * 2));
-            ok = self.b.ins().bor(ok, bits);
-        }
+            let hits = g.b.ins().vhigh_bits(types::I64, lanes_hit);
+            let hits = g.b.ins().ishl_imm_s(hits, i64::from(j * 2));
+            let ok = g.b.ins().vhigh_bits(types::I64, lanes_ok);
+            let ok = g.b.ins().ishl_imm_s(ok, i64::from(j * 2));
+            Ok(vec![hits, ok])
+        })?;
+        let (hits, ok) = (acc[0], acc[1]);
         let known = self.b.ins().band(valid, ok);
         let t = self.b.ins().band(known, hits);
         let f = self.b.ins().band_not(known, hits);
         let negated = matches!(pred, RowPred::Between(.., true));
         let (t, f) = if negated { (f, t) } else { (t, f) };
         Ok((t, f))
+    }
+
+    /// Runs `step` over the `steps` vectors of a full word (`rows_per_step`
+    /// rows each) and ORs the masks each returns into `accumulators`
+    /// words. `step(g, pointers, j)` reads vector `j` at constant offsets
+    /// from `pointers` (each input's address of the row it starts from) and
+    /// returns its masks already shifted to rows `j × rows_per_step`.
+    ///
+    /// Small functions unroll the whole word (constant offsets and shifts,
+    /// nothing carried, values nothing reads never computed); a function
+    /// with many vector steps loops over groups of [`GROUP`] steps instead,
+    /// which keeps its size, and Cranelift's compile time, proportional to
+    /// its leaves rather than to 64 rows of each.
+    fn vector_steps(
+        &mut self,
+        steps: i32,
+        rows_per_step: i64,
+        inputs: &[(usize, Value, i64)],
+        accumulators: usize,
+        mut step: impl FnMut(&mut Self, &HashMap<usize, Value>, i32) -> Result<Vec<Value>, String>,
+    ) -> Result<Vec<Value>, String> {
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let mut acc = vec![zero; accumulators];
+        if self.unroll || steps <= GROUP {
+            let pointers: HashMap<usize, Value> = inputs.iter().map(|&(i, p, _)| (i, p)).collect();
+            for j in 0..steps {
+                for (a, bits) in acc.iter_mut().zip(step(self, &pointers, j)?) {
+                    *a = self.b.ins().bor(*a, bits);
+                }
+            }
+            return Ok(acc);
+        }
+        let lp = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.append_block_param(lp, types::I64);
+        for _ in 0..accumulators {
+            self.b.append_block_param(lp, types::I64);
+            self.b.append_block_param(done, types::I64);
+        }
+        let mut args = vec![BlockArg::Value(zero)];
+        args.extend(acc.iter().map(|&a| BlockArg::Value(a)));
+        self.b.ins().jump(lp, &args);
+        self.b.switch_to_block(lp);
+        let params = self.b.block_params(lp).to_vec();
+        let (group, carried) = (params[0], &params[1..]);
+        let mut pointers = HashMap::new();
+        for &(input, ptr, width) in inputs {
+            let offset = self
+                .b
+                .ins()
+                .imul_imm_s(group, i64::from(GROUP) * rows_per_step * width);
+            pointers.insert(input, self.b.ins().iadd(ptr, offset));
+        }
+        let mut local = vec![zero; accumulators];
+        for j in 0..GROUP {
+            for (a, bits) in local.iter_mut().zip(step(self, &pointers, j)?) {
+                *a = self.b.ins().bor(*a, bits);
+            }
+        }
+        let shift = self
+            .b
+            .ins()
+            .imul_imm_s(group, i64::from(GROUP) * rows_per_step);
+        let mut next = Vec::with_capacity(accumulators + 1);
+        let group1 = self.b.ins().iadd_imm_s(group, 1);
+        next.push(BlockArg::Value(group1));
+        let mut out = Vec::with_capacity(accumulators);
+        for (&c, &l) in carried.iter().zip(&local) {
+            let shifted = self.b.ins().ishl(l, shift);
+            let v = self.b.ins().bor(c, shifted);
+            next.push(BlockArg::Value(v));
+            out.push(BlockArg::Value(v));
+        }
+        let again =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedLessThan, group1, i64::from(steps / GROUP));
+        self.b.ins().brif(again, lp, &next, done, &out);
+        self.b.switch_to_block(done);
+        Ok(self.b.block_params(done).to_vec())
     }
 
     /// Rows `2j` and `2j + 1` of the word of a float expression accepted by
@@ -1114,35 +1242,44 @@ impl Gen<'_, '_> {
             };
             splats.push(self.b.ins().splat(vty, scalar_k));
         }
-        let mut hits = self.b.ins().iconst(types::I64, 0);
-        let mut present = hits;
-        for j in 0..64 / lanes {
-            let at = i32::try_from(j * 16).unwrap_or(0);
-            let v = self.b.ins().load(vty, flags(), rows_ptr, at);
-            let mut lane_hits: Option<Value> = None;
-            for ((op, _), k) in tests.iter().zip(&splats) {
-                let c = match shape.lane {
-                    Lane::F64 => self.b.ins().fcmp(float_cc(*op), v, *k),
-                    Lane::Int { signed: true, .. } => self.b.ins().icmp(int_cc(*op), v, *k),
-                    Lane::Int { signed: false, .. } => self.b.ins().icmp(unsigned_cc(*op), v, *k),
-                };
-                lane_hits = Some(match lane_hits {
-                    None => c,
-                    Some(prev) => self.b.ins().band(prev, c),
-                });
-            }
-            let lane_hits = lane_hits.ok_or("a vector leaf without a test")?;
-            let bits = self.b.ins().vhigh_bits(types::I64, lane_hits);
-            let bits = self.b.ins().ishl_imm_s(bits, j * lanes);
-            hits = self.b.ins().bor(hits, bits);
-            if shape.lane == Lane::F64 {
-                // NaN lanes are missing.
-                let ordered = self.b.ins().fcmp(FloatCC::Ordered, v, v);
-                let bits = self.b.ins().vhigh_bits(types::I64, ordered);
-                let bits = self.b.ins().ishl_imm_s(bits, j * lanes);
-                present = self.b.ins().bor(present, bits);
-            }
-        }
+        let is_float = shape.lane == Lane::F64;
+        let steps = i32::try_from(64 / lanes).unwrap_or(4);
+        let accumulators = if is_float { 2 } else { 1 };
+        let acc = self.vector_steps(
+            steps,
+            lanes,
+            &[(shape.input, rows_ptr, bytes)],
+            accumulators,
+            |g, rows, j| {
+                let ptr = *rows.get(&shape.input).ok_or("input not loaded")?;
+                let v = g.b.ins().load(vty, flags(), ptr, j * 16);
+                let mut lane_hits: Option<Value> = None;
+                for ((op, _), k) in tests.iter().zip(&splats) {
+                    let c = match shape.lane {
+                        Lane::F64 => g.b.ins().fcmp(float_cc(*op), v, *k),
+                        Lane::Int { signed: true, .. } => g.b.ins().icmp(int_cc(*op), v, *k),
+                        Lane::Int { signed: false, .. } => g.b.ins().icmp(unsigned_cc(*op), v, *k),
+                    };
+                    lane_hits = Some(match lane_hits {
+                        None => c,
+                        Some(prev) => g.b.ins().band(prev, c),
+                    });
+                }
+                let lane_hits = lane_hits.ok_or("a vector leaf without a test")?;
+                let shift = i64::from(j) * lanes;
+                let bits = g.b.ins().vhigh_bits(types::I64, lane_hits);
+                let mut out = vec![g.b.ins().ishl_imm_s(bits, shift)];
+                if is_float {
+                    // NaN lanes are missing.
+                    let ordered = g.b.ins().fcmp(FloatCC::Ordered, v, v);
+                    let bits = g.b.ins().vhigh_bits(types::I64, ordered);
+                    out.push(g.b.ins().ishl_imm_s(bits, shift));
+                }
+                Ok(out)
+            },
+        )?;
+        let hits = acc[0];
+        let present = acc.get(1).copied().unwrap_or(hits);
         let known = if shape.lane == Lane::F64 {
             self.b.ins().band(valid, present)
         } else {

@@ -408,3 +408,23 @@ fn cached_dictionary_tables_follow_the_dictionary_of_each_batch() {
         }
     }
 }
+
+#[test]
+fn large_functions_loop_over_vector_steps_and_agree() {
+    // Enough vector leaves in one function that its leaves loop over
+    // groups of steps rather than unrolling every word.
+    let mut rules = NUMERIC_RULES.to_string();
+    for k in 0..90 {
+        rules.push_str(&format!(
+            "segment big{k} {{ where f64c >= {k}.25 or (i32c > {k} and f32c < 0.{k}) or not (f64c / fi32 between -1 and {k}) or u8c <= {k} or i16c != {k} }}\n"
+        ));
+    }
+    let program = common::program(&rules);
+    let mut rng = Rng::new(13);
+    for nulls in [0u64, 30] {
+        for rows in [64usize, 130, 1000] {
+            let batch = numeric_batch(rows, nulls, &mut rng);
+            common::agree_at(&program, &batch, common::AS_OF);
+        }
+    }
+}
