@@ -49,6 +49,7 @@
 mod batch;
 mod codegen;
 mod plan;
+mod strings;
 
 use arrow::array::{BooleanArray, StringArray};
 use arrow::buffer::{BooleanBuffer, Buffer};

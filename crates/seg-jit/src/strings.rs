@@ -1,0 +1,677 @@
+//! Batch-level string and list leaves written straight into (true, false)
+//! words: 64 rows a word, bit `i` of word `w` is row `64 * w + i`.
+//!
+//! Plain string columns (Utf8, LargeUtf8, Utf8View) are read through their
+//! offsets and value bytes, never as `String`s: equality, `in`, `starts
+//! with`, `ends with`, `contains` and ordering compare bytes, which is exact
+//! because both sides are valid UTF-8 and Rust orders `str` by its bytes. A
+//! predicate is first computed for every row as a word of hits, then the
+//! null bitmap turns hits into the three-valued pair (a missing string is
+//! neither true nor false). What has no byte-level form here (`matches`,
+//! `lower`/`upper`/`coalesce` chains, a column of another layout) runs
+//! [`StrFn::apply`], the oracle's semantics, per row, still into words.
+//!
+//! List leaves over one column share one pass: the wanted values of every
+//! list leaf of the plan that reads the column (at most 64 distinct ones)
+//! each get a bit, every element of the child array is mapped once to the
+//! bit of the value it equals, and every row ORs its elements' bits into a
+//! "seen" mask. Each leaf then only tests its own bits in that mask.
+
+use crate::plan::{Input, LeafEval, ListKey, Plan, StrFn};
+use arrow::array::{Array, ArrayRef, AsArray, GenericListArray, OffsetSizeTrait};
+use arrow::buffer::NullBuffer;
+use arrow::datatypes::{
+    DataType, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type,
+};
+use memchr::memmem::Finder;
+use seg_eval::Col;
+use seg_ir::{CmpOp, ListQuantifier, StrOp, Type};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
+/// A set of byte strings hashed with a fast, fixed-seed hasher (the keys are
+/// constants of the program, not input, so flooding is not a concern).
+type ByteSet = HashSet<Box<[u8]>, foldhash::fast::FixedState>;
+
+/// (true words, false words) of a leaf.
+pub(crate) type Truth = (Vec<u64>, Vec<u64>);
+
+/// Validity of `rows` rows as words; rows past the end are 0.
+fn valid_words(nulls: Option<&NullBuffer>, rows: usize, nwords: usize) -> Vec<u64> {
+    let mut words: Vec<u64> = match nulls {
+        Some(n) => n.inner().bit_chunks().iter_padded().collect(),
+        None => {
+            let mut words = vec![u64::MAX; nwords];
+            if let Some(last) = words.last_mut()
+                && !rows.is_multiple_of(64)
+            {
+                *last = (1u64 << (rows % 64)) - 1;
+            }
+            words
+        }
+    };
+    words.resize(nwords, 0);
+    words
+}
+
+/// The rows of the batch as bits: all ones but past the last row.
+fn row_mask(w: usize, rows: usize) -> u64 {
+    let left = rows.saturating_sub(w * 64);
+    if left >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << left) - 1
+    }
+}
+
+/// Turns hit words into the three-valued pair: present rows are true when
+/// they hit (or when they miss, `negated`), false otherwise.
+fn truth_of_hits(hits: &[u64], valid: &[u64], negated: bool) -> Truth {
+    let flip = if negated { u64::MAX } else { 0 };
+    let t = hits
+        .iter()
+        .zip(valid)
+        .map(|(h, v)| (h ^ flip) & v)
+        .collect();
+    let f = hits
+        .iter()
+        .zip(valid)
+        .map(|(h, v)| !(h ^ flip) & v)
+        .collect();
+    (t, f)
+}
+
+/// Eight bytes as one integer (the caller passes at least eight).
+#[inline(always)]
+fn load8(s: &[u8]) -> u64 {
+    s.first_chunk::<8>().map_or(0, |b| u64::from_le_bytes(*b))
+}
+
+/// Up to eight bytes packed into an integer, first byte lowest. Only
+/// strings of the same length are ever compared packed, so the zero padding
+/// cannot make two different strings equal.
+#[inline(always)]
+fn pack(s: &[u8]) -> u64 {
+    s.iter()
+        .rev()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+}
+
+/// Byte equality without a call to `memcmp` (a call per row cost more than
+/// the comparison of short strings). The last eight bytes go first: keys
+/// and suffixes such as domains mostly differ there.
+#[inline(always)]
+fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let (Some(ta), Some(tb)) = (a.get(n - 8..), b.get(n - 8..)) else {
+        return false;
+    };
+    if load8(ta) != load8(tb) {
+        return false;
+    }
+    // The remainder after whole chunks lies inside the last eight bytes,
+    // which were compared above.
+    a.chunks_exact(8)
+        .zip(b.chunks_exact(8))
+        .all(|(x, y)| load8(x) == load8(y))
+}
+
+/// A byte-level string predicate: whether one present string hits.
+trait Hit {
+    fn hit(&self, s: &[u8]) -> bool;
+}
+
+struct Equal(Vec<u8>);
+impl Hit for Equal {
+    #[inline(always)]
+    fn hit(&self, s: &[u8]) -> bool {
+        eq_bytes(s, &self.0)
+    }
+}
+
+struct Order(CmpOp, Vec<u8>);
+impl Hit for Order {
+    #[inline(always)]
+    fn hit(&self, s: &[u8]) -> bool {
+        let o = s.cmp(self.1.as_slice());
+        match self.0 {
+            CmpOp::Eq => o.is_eq(),
+            CmpOp::Ne => o.is_ne(),
+            CmpOp::Lt => o.is_lt(),
+            CmpOp::Le => o.is_le(),
+            CmpOp::Gt => o.is_gt(),
+            CmpOp::Ge => o.is_ge(),
+        }
+    }
+}
+
+struct Starts(Vec<u8>);
+impl Hit for Starts {
+    #[inline(always)]
+    fn hit(&self, s: &[u8]) -> bool {
+        s.get(..self.0.len()).is_some_and(|h| eq_bytes(h, &self.0))
+    }
+}
+
+struct Ends(Vec<u8>);
+impl Hit for Ends {
+    #[inline(always)]
+    fn hit(&self, s: &[u8]) -> bool {
+        s.len()
+            .checked_sub(self.0.len())
+            .and_then(|start| s.get(start..))
+            .is_some_and(|t| eq_bytes(t, &self.0))
+    }
+}
+
+struct Contains(Finder<'static>);
+impl Hit for Contains {
+    #[inline(always)]
+    fn hit(&self, s: &[u8]) -> bool {
+        s.len() >= self.0.needle().len() && self.0.find(s).is_some()
+    }
+}
+
+/// A handful of strings: the row's length picks the candidates; strings of
+/// at most eight bytes compare as one integer.
+struct SmallSet {
+    /// Packed candidates of each length 0..=8.
+    short: [Vec<u64>; 9],
+    /// Longer candidates.
+    long: Vec<Vec<u8>>,
+}
+impl SmallSet {
+    fn new<'a>(items: impl Iterator<Item = &'a [u8]>) -> SmallSet {
+        let mut set = SmallSet {
+            short: Default::default(),
+            long: Vec::new(),
+        };
+        for s in items {
+            match set.short.get_mut(s.len()) {
+                Some(bucket) => bucket.push(pack(s)),
+                None => set.long.push(s.to_vec()),
+            }
+        }
+        set
+    }
+}
+impl Hit for SmallSet {
+    #[inline(always)]
+    fn hit(&self, s: &[u8]) -> bool {
+        match self.short.get(s.len()) {
+            Some(bucket) => {
+                if bucket.is_empty() {
+                    return false;
+                }
+                let v = pack(s);
+                bucket.contains(&v)
+            }
+            None => self.long.iter().any(|c| eq_bytes(c, s)),
+        }
+    }
+}
+
+struct LargeSet(ByteSet);
+impl Hit for LargeSet {
+    #[inline(always)]
+    fn hit(&self, s: &[u8]) -> bool {
+        self.0.contains(s)
+    }
+}
+
+/// Hit words of every row of a plain string array (hits of missing rows are
+/// meaningless; the caller masks them). `None` for another layout.
+fn hit_words<H: Hit>(array: &dyn Array, h: &H, nwords: usize) -> Option<Vec<u64>> {
+    fn collect<'a>(
+        rows: impl Iterator<Item = &'a [u8]>,
+        nwords: usize,
+        mut hit: impl FnMut(&[u8]) -> bool,
+    ) -> Vec<u64> {
+        let mut words = Vec::with_capacity(nwords);
+        let (mut word, mut bit) = (0u64, 0u32);
+        for s in rows {
+            word |= u64::from(hit(s)) << bit;
+            bit += 1;
+            if bit == 64 {
+                words.push(word);
+                (word, bit) = (0, 0);
+            }
+        }
+        if bit > 0 {
+            words.push(word);
+        }
+        words.resize(nwords, 0);
+        words
+    }
+    fn offsets<O: OffsetSizeTrait, H: Hit>(
+        a: &arrow::array::GenericStringArray<O>,
+        h: &H,
+        nwords: usize,
+    ) -> Vec<u64> {
+        // The offsets are those of the (possibly sliced) array; they index
+        // the whole values buffer.
+        let values: &[u8] = a.values();
+        let rows = a.value_offsets().windows(2).map(|w| match w {
+            [s, e] => values.get(s.as_usize()..e.as_usize()).unwrap_or_default(),
+            _ => &[],
+        });
+        collect(rows, nwords, |s| h.hit(s))
+    }
+    Some(match array.data_type() {
+        DataType::Utf8 => offsets(array.as_string::<i32>(), h, nwords),
+        DataType::LargeUtf8 => offsets(array.as_string::<i64>(), h, nwords),
+        DataType::Utf8View => collect(array.as_string_view().bytes_iter(), nwords, |s| h.hit(s)),
+        _ => return None,
+    })
+}
+
+/// The hit words of a byte-level predicate and whether it is negated;
+/// `None` when the predicate has no byte-level form.
+fn byte_hits(f: &StrFn, array: &dyn Array, nwords: usize) -> Option<(Vec<u64>, bool)> {
+    match f {
+        StrFn::Cmp(CmpOp::Eq, x) => {
+            Some((hit_words(array, &Equal(x.clone().into()), nwords)?, false))
+        }
+        StrFn::Cmp(CmpOp::Ne, x) => {
+            Some((hit_words(array, &Equal(x.clone().into()), nwords)?, true))
+        }
+        StrFn::Cmp(op, x) => Some((
+            hit_words(array, &Order(*op, x.clone().into()), nwords)?,
+            false,
+        )),
+        StrFn::In(set, negated) => {
+            let hits = if set.len() <= 16 {
+                hit_words(
+                    array,
+                    &SmallSet::new(set.iter().map(|s| s.as_bytes())),
+                    nwords,
+                )?
+            } else {
+                let mut hashed = ByteSet::with_capacity_and_hasher(set.len(), Default::default());
+                hashed.extend(set.iter().map(|s| Box::from(s.as_bytes())));
+                hit_words(array, &LargeSet(hashed), nwords)?
+            };
+            Some((hits, *negated))
+        }
+        StrFn::Pred(op, x, negated) => {
+            let x = x.as_bytes().to_vec();
+            let hits = match op {
+                StrOp::StartsWith => hit_words(array, &Starts(x), nwords)?,
+                StrOp::EndsWith => hit_words(array, &Ends(x), nwords)?,
+                StrOp::Contains => {
+                    hit_words(array, &Contains(Finder::new(&x).into_owned()), nwords)?
+                }
+                // Plans build `matches` as `StrFn::Regex`; should one come
+                // here, the per-row path applies the oracle's semantics.
+                StrOp::Matches => return None,
+            };
+            Some((hits, *negated))
+        }
+        StrFn::Regex(..) | StrFn::IsMissing(_) | StrFn::Map(..) => None,
+    }
+}
+
+/// Every row's string of a string column of any layout, in order.
+fn each_str(array: &ArrayRef, mut f: impl FnMut(Option<&str>)) -> Result<(), String> {
+    match array.data_type() {
+        DataType::Utf8 => array.as_string::<i32>().iter().for_each(f),
+        DataType::LargeUtf8 => array.as_string::<i64>().iter().for_each(f),
+        DataType::Utf8View => array.as_string_view().iter().for_each(f),
+        _ => match seg_eval::read_column(Type::String, array) {
+            Some(Col::Str(values)) => values.iter().for_each(|s| f(s.as_deref())),
+            _ => return Err("a string column of an unexpected type".into()),
+        },
+    }
+    Ok(())
+}
+
+/// The (true, false) words of a string leaf over a string column of
+/// `rows` rows.
+pub(crate) fn str_words(f: &StrFn, array: &ArrayRef, rows: usize) -> Result<Truth, String> {
+    let nwords = rows.div_ceil(64);
+    let plain = matches!(
+        array.data_type(),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    );
+    if plain {
+        if let StrFn::IsMissing(negated) = f {
+            // Missing rows are the null bitmap's zeros: no byte is read.
+            let present = valid_words(array.nulls(), rows, nwords);
+            let absent: Vec<u64> = present
+                .iter()
+                .enumerate()
+                .map(|(w, p)| !p & row_mask(w, rows))
+                .collect();
+            return Ok(if *negated {
+                (present, absent)
+            } else {
+                (absent, present)
+            });
+        }
+        if let Some((hits, negated)) = byte_hits(f, array.as_ref(), nwords) {
+            let valid = valid_words(array.nulls(), rows, nwords);
+            return Ok(truth_of_hits(&hits, &valid, negated));
+        }
+    }
+    // The oracle's own per-row semantics (regular expressions, `lower`,
+    // `upper`, `coalesce`, other layouts), written into words as it goes.
+    let mut t = vec![0u64; nwords];
+    let mut fw = vec![0u64; nwords];
+    let mut i = 0usize;
+    each_str(array, |s| {
+        let (w, bit) = (i / 64, 1u64 << (i % 64));
+        match (f.apply(s), t.get_mut(w), fw.get_mut(w)) {
+            (Some(true), Some(tw), _) => *tw |= bit,
+            (Some(false), _, Some(fv)) => *fv |= bit,
+            _ => {}
+        }
+        i += 1;
+    })?;
+    if i != rows {
+        return Err("a string leaf of the wrong length".into());
+    }
+    Ok((t, fw))
+}
+
+/// The per-row "seen" masks of a list column, shared by its leaves.
+struct Seen {
+    /// The wanted values, bit `i` for `keys[i]`.
+    keys: Vec<ListKey>,
+    /// One mask per row: the bits of the wanted values among its elements.
+    rows: Vec<u64>,
+    /// Rows whose list is present.
+    valid: Vec<u64>,
+}
+
+/// Per-batch memory of the list columns' "seen" masks (by column index).
+#[derive(Default)]
+pub(crate) struct ListCache {
+    seen: HashMap<usize, Seen>,
+}
+
+/// Distinct keys, in first-seen order; `None` past 64.
+fn distinct<'a>(keys: impl Iterator<Item = &'a ListKey>) -> Option<Vec<ListKey>> {
+    let mut out: Vec<ListKey> = Vec::new();
+    let mut set: HashSet<&ListKey> = HashSet::new();
+    for k in keys {
+        if set.insert(k) {
+            if out.len() == 64 {
+                return None;
+            }
+            out.push(k.clone());
+        }
+    }
+    Some(out)
+}
+
+/// The (true, false) words of `contains any/all/none` over a list column of
+/// `rows` rows; `None` when the leaf wants more than 64 distinct values or
+/// the column has an unexpected layout (the general helper then runs).
+pub(crate) fn list_words(
+    plan: &Plan,
+    col: usize,
+    array: &ArrayRef,
+    quantifier: ListQuantifier,
+    keys: &[ListKey],
+    cache: &mut ListCache,
+    rows: usize,
+) -> Result<Option<Truth>, String> {
+    let nwords = rows.div_ceil(64);
+    let alone = |array: &ArrayRef| -> Result<Option<Truth>, String> {
+        match distinct(keys.iter()) {
+            Some(own) => Ok(seen(array, own, nwords)?.map(|s| quantify(&s, quantifier, keys))),
+            None => Ok(None),
+        }
+    };
+    let shared = match cache.seen.entry(col) {
+        Entry::Occupied(e) => e.into_mut(),
+        Entry::Vacant(e) => {
+            // Every list leaf of the plan over this column is served by one
+            // pass when their wanted values fit 64 bits; otherwise each
+            // leaf is computed alone.
+            let all = plan.inputs.iter().filter_map(|i| match i {
+                Input::Words {
+                    col: Some(c),
+                    leaf: LeafEval::List(_, ks),
+                } if *c == col => Some(ks.iter()),
+                _ => None,
+            });
+            let Some(union) = distinct(all.flatten()) else {
+                return alone(array);
+            };
+            let Some(s) = seen(array, union, nwords)? else {
+                return Ok(None);
+            };
+            e.insert(s)
+        }
+    };
+    // The shared set holds every list leaf's values over the column; should
+    // one be absent all the same, the leaf is computed alone.
+    if keys.iter().all(|k| shared.keys.contains(k)) {
+        Ok(Some(quantify(shared, quantifier, keys)))
+    } else {
+        alone(array)
+    }
+}
+
+/// One leaf's words from the shared masks.
+fn quantify(s: &Seen, quantifier: ListQuantifier, keys: &[ListKey]) -> Truth {
+    let want = keys.iter().fold(0u64, |acc, k| {
+        acc | s.keys.iter().position(|x| x == k).map_or(0, |i| 1u64 << i)
+    });
+    let test = |seen: u64| match quantifier {
+        ListQuantifier::Any => seen & want != 0,
+        ListQuantifier::All => seen & want == want,
+        ListQuantifier::None => seen & want == 0,
+    };
+    let hits: Vec<u64> = s
+        .rows
+        .chunks(64)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .enumerate()
+                .fold(0u64, |acc, (i, m)| acc | (u64::from(test(*m)) << i))
+        })
+        .collect();
+    let mut hits = hits;
+    hits.resize(s.valid.len(), 0);
+    truth_of_hits(&hits, &s.valid, false)
+}
+
+/// The "seen" masks of a List or LargeList column; `None` for an element
+/// type without a dedicated reader here.
+fn seen(array: &ArrayRef, keys: Vec<ListKey>, nwords: usize) -> Result<Option<Seen>, String> {
+    let rows = array.len();
+    let masks = match array.data_type() {
+        DataType::List(_) => row_masks(array.as_list::<i32>(), &keys)?,
+        DataType::LargeList(_) => row_masks(array.as_list::<i64>(), &keys)?,
+        _ => return Err("a list column of another type".into()),
+    };
+    let Some(masks) = masks else {
+        return Ok(None);
+    };
+    if masks.len() != rows {
+        return Err("list masks of the wrong length".into());
+    }
+    Ok(Some(Seen {
+        keys,
+        rows: masks,
+        valid: valid_words(array.nulls(), rows, nwords),
+    }))
+}
+
+/// Wanted strings by length, each with its bit.
+struct StrKeys {
+    by_len: Vec<Vec<(Vec<u8>, u64)>>,
+}
+impl StrKeys {
+    fn new(keys: &[ListKey]) -> StrKeys {
+        let mut by_len: Vec<Vec<(Vec<u8>, u64)>> = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            if let ListKey::Str(s) = k {
+                if by_len.len() <= s.len() {
+                    by_len.resize(s.len() + 1, Vec::new());
+                }
+                if let Some(bucket) = by_len.get_mut(s.len()) {
+                    bucket.push((s.as_bytes().to_vec(), 1u64 << i));
+                }
+            }
+        }
+        StrKeys { by_len }
+    }
+    /// The bit of the wanted string `s` equals, or 0 (keys are distinct, so
+    /// at most one matches).
+    #[inline(always)]
+    fn bit(&self, s: &[u8]) -> u64 {
+        match self.by_len.get(s.len()) {
+            Some(bucket) => bucket
+                .iter()
+                .find(|(k, _)| eq_bytes(k, s))
+                .map_or(0, |(_, b)| *b),
+            None => 0,
+        }
+    }
+}
+
+/// The bit of every element of a string array (0 for unwanted ones; missing
+/// ones are cleared by the caller). `None` for an unexpected layout.
+fn string_bits(child: &ArrayRef, keys: &StrKeys) -> Option<Vec<u64>> {
+    fn offsets<O: OffsetSizeTrait>(
+        a: &arrow::array::GenericStringArray<O>,
+        keys: &StrKeys,
+    ) -> Vec<u64> {
+        let values: &[u8] = a.values();
+        a.value_offsets()
+            .windows(2)
+            .map(|w| match w {
+                [s, e] => keys.bit(values.get(s.as_usize()..e.as_usize()).unwrap_or_default()),
+                _ => 0,
+            })
+            .collect()
+    }
+    Some(match child.data_type() {
+        DataType::Utf8 => offsets(child.as_string::<i32>(), keys),
+        DataType::LargeUtf8 => offsets(child.as_string::<i64>(), keys),
+        DataType::Utf8View => child
+            .as_string_view()
+            .bytes_iter()
+            .map(|s| keys.bit(s))
+            .collect(),
+        DataType::Dictionary(..) => {
+            // The wanted bit of each dictionary value, gathered by key; a
+            // null key or a key of a null value is missing (bit 0).
+            let dictionary = child.as_any_dictionary_opt()?;
+            let values = dictionary.values();
+            if values.is_empty() {
+                return Some(vec![0; child.len()]);
+            }
+            let mut value_bits = string_bits(values, keys)?;
+            clear_missing(&mut value_bits, values.logical_nulls().as_ref());
+            let mut bits: Vec<u64> = dictionary
+                .normalized_keys()
+                .into_iter()
+                .map(|k| value_bits.get(k).copied().unwrap_or(0))
+                .collect();
+            clear_missing(&mut bits, dictionary.keys().nulls());
+            return Some(bits);
+        }
+        _ => return None,
+    })
+}
+
+/// The bit of every element of an int array of any accepted width.
+fn int_bits(child: &ArrayRef, keys: &[ListKey]) -> Option<Vec<u64>> {
+    let wanted: Vec<(i64, u64)> = keys
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| match k {
+            ListKey::Int(v) => Some((*v, 1u64 << i)),
+            ListKey::Str(_) => None,
+        })
+        .collect();
+    let bit = |v: i64| wanted.iter().find(|(w, _)| *w == v).map_or(0, |(_, b)| *b);
+    macro_rules! widen {
+        ($t:ty) => {
+            child
+                .as_primitive::<$t>()
+                .values()
+                .iter()
+                .map(|v| bit(i64::from(*v)))
+                .collect()
+        };
+    }
+    Some(match child.data_type() {
+        DataType::Int8 => widen!(Int8Type),
+        DataType::Int16 => widen!(Int16Type),
+        DataType::Int32 => widen!(Int32Type),
+        DataType::Int64 => widen!(Int64Type),
+        DataType::UInt8 => widen!(UInt8Type),
+        DataType::UInt16 => widen!(UInt16Type),
+        DataType::UInt32 => widen!(UInt32Type),
+        _ => return None,
+    })
+}
+
+/// Zeroes the bits of missing elements: they never match.
+fn clear_missing(bits: &mut [u64], nulls: Option<&NullBuffer>) {
+    if let Some(nulls) = nulls
+        && nulls.null_count() > 0
+    {
+        for (b, valid) in bits.iter_mut().zip(nulls.iter()) {
+            if !valid {
+                *b = 0;
+            }
+        }
+    }
+}
+
+/// Each row's OR of its elements' bits (missing lists give 0; the caller
+/// masks them with the list's validity).
+fn row_masks<O: OffsetSizeTrait>(
+    list: &GenericListArray<O>,
+    keys: &[ListKey],
+) -> Result<Option<Vec<u64>>, String> {
+    let offsets = list.value_offsets();
+    let (Some(first), Some(last)) = (offsets.first(), offsets.last()) else {
+        return Err("a list without offsets".into());
+    };
+    let (first, last) = (first.as_usize(), last.as_usize());
+    if last < first || last > list.values().len() {
+        return Err("list offsets out of range".into());
+    }
+    // Only the elements the (possibly sliced) list covers are read.
+    let child = list.values().slice(first, last - first);
+    let bits = if seg_eval::accepts(Type::String, child.data_type()) {
+        string_bits(&child, &StrKeys::new(keys))
+    } else {
+        int_bits(&child, keys)
+    };
+    let Some(mut bits) = bits else {
+        return Ok(None);
+    };
+    if bits.len() != child.len() {
+        return Err("element bits of the wrong length".into());
+    }
+    clear_missing(&mut bits, child.nulls());
+    let mut masks = Vec::with_capacity(list.len());
+    for w in offsets.windows(2) {
+        let [a, b] = w else {
+            return Err("list offsets out of range".into());
+        };
+        let row = a
+            .as_usize()
+            .checked_sub(first)
+            .zip(b.as_usize().checked_sub(first))
+            .and_then(|(a, b)| bits.get(a..b))
+            .ok_or_else(|| String::from("list offsets out of range"))?;
+        masks.push(row.iter().fold(0u64, |acc, x| acc | x));
+    }
+    Ok(Some(masks))
+}
