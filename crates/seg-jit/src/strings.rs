@@ -122,16 +122,87 @@ fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
         .all(|(x, y)| load8(x) == load8(y))
 }
 
+/// A constant string compared without branches on its bytes: a candidate
+/// of the same length is equal when its first and last 4 or 8 bytes (which
+/// overlap for short keys) are, plus the middle for keys over 16 bytes.
+/// Unpredictable branches (hit or miss per row) cost more than the compare.
+struct Key {
+    bytes: Vec<u8>,
+    head: u64,
+    tail: u64,
+}
+
+impl Key {
+    fn new(bytes: &[u8]) -> Key {
+        let n = bytes.len();
+        let (head, tail) = match n {
+            0..=3 => (pack(bytes), 0),
+            4..=7 => (load4(bytes), bytes.get(n - 4..).map_or(0, load4)),
+            _ => (load8(bytes), bytes.get(n - 8..).map_or(0, load8)),
+        };
+        Key {
+            bytes: bytes.to_vec(),
+            head,
+            tail,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether `w`, of the key's length, equals the key.
+    #[inline(always)]
+    fn eq(&self, w: &[u8]) -> bool {
+        let n = self.bytes.len();
+        match n {
+            0..=3 => pack(w) == self.head,
+            4..=7 => (load4(w) == self.head) & (w.get(n - 4..).map_or(0, load4) == self.tail),
+            8..=16 => (load8(w) == self.head) & (w.get(n - 8..).map_or(0, load8) == self.tail),
+            _ => {
+                (load8(w) == self.head) & (w.get(n - 8..).map_or(0, load8) == self.tail)
+                    && eq_bytes(w, &self.bytes)
+            }
+        }
+    }
+
+    /// Whether `values[at..at + len]` equals the key (false past the end).
+    #[inline(always)]
+    fn eq_at(&self, values: &[u8], at: usize) -> bool {
+        values
+            .get(at..at.wrapping_add(self.len()))
+            .is_some_and(|w| self.eq(w))
+    }
+}
+
+/// Four bytes as one integer (the caller passes at least four).
+#[inline(always)]
+fn load4(s: &[u8]) -> u64 {
+    s.first_chunk::<4>()
+        .map_or(0, |b| u64::from(u32::from_le_bytes(*b)))
+}
+
 /// A byte-level string predicate: whether one present string hits.
 trait Hit {
     fn hit(&self, s: &[u8]) -> bool;
+
+    /// Whether the string `values[a..b]` hits; matchers of a fixed length
+    /// override it to compare without branching on the row's length.
+    #[inline(always)]
+    fn hit_at(&self, values: &[u8], a: usize, b: usize) -> bool {
+        self.hit(values.get(a..b).unwrap_or_default())
+    }
 }
 
-struct Equal(Vec<u8>);
+struct Equal(Key);
 impl Hit for Equal {
     #[inline(always)]
     fn hit(&self, s: &[u8]) -> bool {
-        eq_bytes(s, &self.0)
+        s.len() == self.0.len() && self.0.eq(s)
+    }
+    #[inline(always)]
+    fn hit_at(&self, values: &[u8], a: usize, b: usize) -> bool {
+        (b.wrapping_sub(a) == self.0.len()) & self.0.eq_at(values, a)
     }
 }
 
@@ -151,22 +222,32 @@ impl Hit for Order {
     }
 }
 
-struct Starts(Vec<u8>);
+struct Starts(Key);
 impl Hit for Starts {
     #[inline(always)]
     fn hit(&self, s: &[u8]) -> bool {
-        s.get(..self.0.len()).is_some_and(|h| eq_bytes(h, &self.0))
+        s.get(..self.0.len()).is_some_and(|h| self.0.eq(h))
+    }
+    #[inline(always)]
+    fn hit_at(&self, values: &[u8], a: usize, b: usize) -> bool {
+        (b.wrapping_sub(a) >= self.0.len()) & self.0.eq_at(values, a)
     }
 }
 
-struct Ends(Vec<u8>);
+struct Ends(Key);
 impl Hit for Ends {
     #[inline(always)]
     fn hit(&self, s: &[u8]) -> bool {
         s.len()
             .checked_sub(self.0.len())
             .and_then(|start| s.get(start..))
-            .is_some_and(|t| eq_bytes(t, &self.0))
+            .is_some_and(|t| self.0.eq(t))
+    }
+    #[inline(always)]
+    fn hit_at(&self, values: &[u8], a: usize, b: usize) -> bool {
+        // A row shorter than the key compares bytes before it (or none at
+        // the start of the buffer); the length test discards the result.
+        (b.wrapping_sub(a) >= self.0.len()) & self.0.eq_at(values, b.wrapping_sub(self.0.len()))
     }
 }
 
@@ -228,10 +309,10 @@ impl Hit for LargeSet {
 /// Hit words of every row of a plain string array (hits of missing rows are
 /// meaningless; the caller masks them). `None` for another layout.
 fn hit_words<H: Hit>(array: &dyn Array, h: &H, nwords: usize) -> Option<Vec<u64>> {
-    fn collect<'a>(
-        rows: impl Iterator<Item = &'a [u8]>,
+    fn collect<T>(
+        rows: impl Iterator<Item = T>,
         nwords: usize,
-        mut hit: impl FnMut(&[u8]) -> bool,
+        mut hit: impl FnMut(T) -> bool,
     ) -> Vec<u64> {
         let mut words = Vec::with_capacity(nwords);
         let (mut word, mut bit) = (0u64, 0u32);
@@ -258,10 +339,10 @@ fn hit_words<H: Hit>(array: &dyn Array, h: &H, nwords: usize) -> Option<Vec<u64>
         // the whole values buffer.
         let values: &[u8] = a.values();
         let rows = a.value_offsets().windows(2).map(|w| match w {
-            [s, e] => values.get(s.as_usize()..e.as_usize()).unwrap_or_default(),
-            _ => &[],
+            [s, e] => (s.as_usize(), e.as_usize()),
+            _ => (0, 0),
         });
-        collect(rows, nwords, |s| h.hit(s))
+        collect(rows, nwords, |(s, e)| h.hit_at(values, s, e))
     }
     Some(match array.data_type() {
         DataType::Utf8 => offsets(array.as_string::<i32>(), h, nwords),
@@ -275,12 +356,14 @@ fn hit_words<H: Hit>(array: &dyn Array, h: &H, nwords: usize) -> Option<Vec<u64>
 /// `None` when the predicate has no byte-level form.
 fn byte_hits(f: &StrFn, array: &dyn Array, nwords: usize) -> Option<(Vec<u64>, bool)> {
     match f {
-        StrFn::Cmp(CmpOp::Eq, x) => {
-            Some((hit_words(array, &Equal(x.clone().into()), nwords)?, false))
-        }
-        StrFn::Cmp(CmpOp::Ne, x) => {
-            Some((hit_words(array, &Equal(x.clone().into()), nwords)?, true))
-        }
+        StrFn::Cmp(CmpOp::Eq, x) => Some((
+            hit_words(array, &Equal(Key::new(x.as_bytes())), nwords)?,
+            false,
+        )),
+        StrFn::Cmp(CmpOp::Ne, x) => Some((
+            hit_words(array, &Equal(Key::new(x.as_bytes())), nwords)?,
+            true,
+        )),
         StrFn::Cmp(op, x) => Some((
             hit_words(array, &Order(*op, x.clone().into()), nwords)?,
             false,
@@ -302,8 +385,8 @@ fn byte_hits(f: &StrFn, array: &dyn Array, nwords: usize) -> Option<(Vec<u64>, b
         StrFn::Pred(op, x, negated) => {
             let x = x.as_bytes().to_vec();
             let hits = match op {
-                StrOp::StartsWith => hit_words(array, &Starts(x), nwords)?,
-                StrOp::EndsWith => hit_words(array, &Ends(x), nwords)?,
+                StrOp::StartsWith => hit_words(array, &Starts(Key::new(&x)), nwords)?,
+                StrOp::EndsWith => hit_words(array, &Ends(Key::new(&x)), nwords)?,
                 StrOp::Contains => {
                     hit_words(array, &Contains(Finder::new(&x).into_owned()), nwords)?
                 }
@@ -509,32 +592,31 @@ fn seen(array: &ArrayRef, keys: Vec<ListKey>, nwords: usize) -> Result<Option<Se
 
 /// Wanted strings by length, each with its bit.
 struct StrKeys {
-    by_len: Vec<Vec<(Vec<u8>, u64)>>,
+    by_len: Vec<Vec<(Key, u64)>>,
 }
 impl StrKeys {
     fn new(keys: &[ListKey]) -> StrKeys {
-        let mut by_len: Vec<Vec<(Vec<u8>, u64)>> = Vec::new();
+        let mut by_len: Vec<Vec<(Key, u64)>> = Vec::new();
         for (i, k) in keys.iter().enumerate() {
             if let ListKey::Str(s) = k {
                 if by_len.len() <= s.len() {
-                    by_len.resize(s.len() + 1, Vec::new());
+                    by_len.resize_with(s.len() + 1, Vec::new);
                 }
                 if let Some(bucket) = by_len.get_mut(s.len()) {
-                    bucket.push((s.as_bytes().to_vec(), 1u64 << i));
+                    bucket.push((Key::new(s.as_bytes()), 1u64 << i));
                 }
             }
         }
         StrKeys { by_len }
     }
     /// The bit of the wanted string `s` equals, or 0 (keys are distinct, so
-    /// at most one matches).
+    /// at most one matches; ORing every candidate's bit avoids a branch).
     #[inline(always)]
     fn bit(&self, s: &[u8]) -> u64 {
         match self.by_len.get(s.len()) {
-            Some(bucket) => bucket
-                .iter()
-                .find(|(k, _)| eq_bytes(k, s))
-                .map_or(0, |(_, b)| *b),
+            Some(bucket) => bucket.iter().fold(0, |acc, (k, b)| {
+                acc | (b & 0u64.wrapping_sub(u64::from(k.eq(s))))
+            }),
             None => 0,
         }
     }
@@ -660,18 +742,23 @@ fn row_masks<O: OffsetSizeTrait>(
         return Err("element bits of the wrong length".into());
     }
     clear_missing(&mut bits, child.nulls());
-    let mut masks = Vec::with_capacity(list.len());
-    for w in offsets.windows(2) {
-        let [a, b] = w else {
-            return Err("list offsets out of range".into());
-        };
-        let row = a
-            .as_usize()
-            .checked_sub(first)
-            .zip(b.as_usize().checked_sub(first))
-            .and_then(|(a, b)| bits.get(a..b))
-            .ok_or_else(|| String::from("list offsets out of range"))?;
-        masks.push(row.iter().fold(0u64, |acc, x| acc | x));
+    // Wanted elements are few: rather than OR each row's elements (a loop of
+    // unpredictable length per row), each element with a bit finds its row
+    // by walking the offsets forward.
+    let mut masks = vec![0u64; list.len()];
+    let ends = offsets.get(1..).unwrap_or_default();
+    let mut row = 0usize;
+    for (e, bit) in bits.iter().enumerate() {
+        if *bit == 0 {
+            continue;
+        }
+        let e = e + first;
+        while ends.get(row).is_some_and(|end| end.as_usize() <= e) {
+            row += 1;
+        }
+        if let Some(m) = masks.get_mut(row) {
+            *m |= bit;
+        }
     }
     Ok(Some(masks))
 }
