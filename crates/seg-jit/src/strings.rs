@@ -166,6 +166,10 @@ impl Key {
         }
     }
 
+    fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
     /// Whether `values[at..at + len]` equals the key (false past the end).
     #[inline(always)]
     fn eq_at(&self, values: &[u8], at: usize) -> bool {
@@ -548,24 +552,28 @@ fn quantify(s: &Seen, quantifier: ListQuantifier, keys: &[ListKey]) -> Truth {
     let want = keys.iter().fold(0u64, |acc, k| {
         acc | s.keys.iter().position(|x| x == k).map_or(0, |i| 1u64 << i)
     });
-    let test = |seen: u64| match quantifier {
-        ListQuantifier::Any => seen & want != 0,
-        ListQuantifier::All => seen & want == want,
-        ListQuantifier::None => seen & want == 0,
+    // One loop per quantifier, so that the test is not re-decided per row.
+    let mut hits = match quantifier {
+        ListQuantifier::Any => pack_rows(&s.rows, |m| m & want != 0),
+        ListQuantifier::All => pack_rows(&s.rows, |m| m & want == want),
+        ListQuantifier::None => pack_rows(&s.rows, |m| m & want == 0),
     };
-    let hits: Vec<u64> = s
-        .rows
-        .chunks(64)
-        .map(|chunk| {
-            chunk
-                .iter()
-                .enumerate()
-                .fold(0u64, |acc, (i, m)| acc | (u64::from(test(*m)) << i))
-        })
-        .collect();
-    let mut hits = hits;
     hits.resize(s.valid.len(), 0);
     truth_of_hits(&hits, &s.valid, false)
+}
+
+/// One bit per row mask: whether it passes `test`.
+fn pack_rows(masks: &[u64], test: impl Fn(u64) -> bool) -> Vec<u64> {
+    masks
+        .chunks(64)
+        .map(|chunk| {
+            let mut word = 0u64;
+            for (i, m) in chunk.iter().enumerate() {
+                word |= u64::from(test(*m)) << i;
+            }
+            word
+        })
+        .collect()
 }
 
 /// The "seen" masks of a List or LargeList column; `None` for an element
@@ -593,7 +601,13 @@ fn seen(array: &ArrayRef, keys: Vec<ListKey>, nwords: usize) -> Result<Option<Se
 /// Wanted strings by length, each with its bit.
 struct StrKeys {
     by_len: Vec<Vec<(Key, u64)>>,
+    /// Every key, when there are at most [`FEW`].
+    few: Option<Vec<(Key, u64)>>,
 }
+
+/// Up to this many wanted strings are compared with every element without
+/// looking at its length first.
+const FEW: usize = 4;
 impl StrKeys {
     fn new(keys: &[ListKey]) -> StrKeys {
         let mut by_len: Vec<Vec<(Key, u64)>> = Vec::new();
@@ -607,18 +621,50 @@ impl StrKeys {
                 }
             }
         }
-        StrKeys { by_len }
+        let all: Vec<(Key, u64)> = keys
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| match k {
+                ListKey::Str(s) => Some((Key::new(s.as_bytes()), 1u64 << i)),
+                ListKey::Int(_) => None,
+            })
+            .collect();
+        let few = (all.len() <= FEW).then_some(all);
+        StrKeys { by_len, few }
+    }
+
+    /// The bit of the element `values[a..b]`. With few keys every key is
+    /// compared at `a` whatever the element's length: the loads then walk
+    /// the values buffer in order (which the prefetcher follows) and no
+    /// branch depends on the element.
+    #[inline(always)]
+    fn bit_at(&self, values: &[u8], a: usize, b: usize) -> u64 {
+        match &self.few {
+            Some(few) => {
+                let len = b.wrapping_sub(a);
+                let mut acc = 0;
+                for (k, bit) in few {
+                    let hit = (len == k.len()) & k.eq_at(values, a);
+                    acc |= bit & 0u64.wrapping_sub(u64::from(hit));
+                }
+                acc
+            }
+            None => self.bit(values.get(a..b).unwrap_or_default()),
+        }
     }
     /// The bit of the wanted string `s` equals, or 0 (keys are distinct, so
     /// at most one matches; ORing every candidate's bit avoids a branch).
     #[inline(always)]
     fn bit(&self, s: &[u8]) -> u64 {
-        match self.by_len.get(s.len()) {
-            Some(bucket) => bucket.iter().fold(0, |acc, (k, b)| {
-                acc | (b & 0u64.wrapping_sub(u64::from(k.eq(s))))
-            }),
-            None => 0,
+        // Most elements have no candidate of their length; a plain loop
+        // (not a `fold`, which stayed a call per element) keeps it inline.
+        let mut acc = 0;
+        if let Some(bucket) = self.by_len.get(s.len()) {
+            for (k, b) in bucket {
+                acc |= b & 0u64.wrapping_sub(u64::from(k.eq(s)));
+            }
         }
+        acc
     }
 }
 
@@ -701,7 +747,7 @@ fn int_bits(child: &ArrayRef, keys: &[ListKey]) -> Option<Vec<u64>> {
     })
 }
 
-/// Zeroes the bits of missing elements: they never match.
+/// Zeroes the bits of missing values (of a dictionary): they never match.
 fn clear_missing(bits: &mut [u64], nulls: Option<&NullBuffer>) {
     if let Some(nulls) = nulls
         && nulls.null_count() > 0
@@ -730,26 +776,40 @@ fn row_masks<O: OffsetSizeTrait>(
     }
     // Only the elements the (possibly sliced) list covers are read.
     let child = list.values().slice(first, last - first);
-    let bits = if seg_eval::accepts(Type::String, child.data_type()) {
-        string_bits(&child, &StrKeys::new(keys))
-    } else {
-        int_bits(&child, keys)
+    let keyed;
+    let hits = match child.data_type() {
+        // The common layouts: wanted elements are collected as they are
+        // found, without a word per element.
+        DataType::Utf8 => sparse_hits(child.as_string::<i32>(), &StrKeys::new(keys)),
+        DataType::LargeUtf8 => sparse_hits(child.as_string::<i64>(), &StrKeys::new(keys)),
+        _ => {
+            keyed = if seg_eval::accepts(Type::String, child.data_type()) {
+                string_bits(&child, &StrKeys::new(keys))
+            } else {
+                int_bits(&child, keys)
+            };
+            let Some(bits) = &keyed else {
+                return Ok(None);
+            };
+            if bits.len() != child.len() {
+                return Err("element bits of the wrong length".into());
+            }
+            bits.iter()
+                .enumerate()
+                .filter(|(_, b)| **b != 0)
+                .map(|(e, b)| (e, *b))
+                .collect()
+        }
     };
-    let Some(mut bits) = bits else {
-        return Ok(None);
-    };
-    if bits.len() != child.len() {
-        return Err("element bits of the wrong length".into());
-    }
-    clear_missing(&mut bits, child.nulls());
     // Wanted elements are few: rather than OR each row's elements (a loop of
-    // unpredictable length per row), each element with a bit finds its row
-    // by walking the offsets forward.
+    // unpredictable length per row), each wanted element finds its row by
+    // walking the offsets forward. Missing elements never match.
+    let nulls = child.nulls().filter(|n| n.null_count() > 0);
     let mut masks = vec![0u64; list.len()];
     let ends = offsets.get(1..).unwrap_or_default();
     let mut row = 0usize;
-    for (e, bit) in bits.iter().enumerate() {
-        if *bit == 0 {
+    for (e, bit) in hits {
+        if nulls.is_some_and(|n| n.is_null(e)) {
             continue;
         }
         let e = e + first;
@@ -761,4 +821,84 @@ fn row_masks<O: OffsetSizeTrait>(
         }
     }
     Ok(Some(masks))
+}
+
+/// The wanted elements of a string array: (index, bit) of each, by index.
+fn sparse_hits<O: OffsetSizeTrait>(
+    a: &arrow::array::GenericStringArray<O>,
+    keys: &StrKeys,
+) -> Vec<(usize, u64)> {
+    let values: &[u8] = a.values();
+    let offsets = a.value_offsets();
+    if let Some(few) = &keys.few
+        && few.iter().all(|(k, _)| !k.is_empty())
+        && let (Some(lo), Some(hi)) = (offsets.first(), offsets.last())
+        && let Some(hay) = values.get(lo.as_usize()..hi.as_usize())
+    {
+        return searched_hits(offsets, lo.as_usize(), hay, few);
+    }
+    let mut hits = Vec::new();
+    for (e, w) in offsets.windows(2).enumerate() {
+        if let [s, t] = w {
+            let bit = keys.bit_at(values, s.as_usize(), t.as_usize());
+            if bit != 0 {
+                hits.push((e, bit));
+            }
+        }
+    }
+    hits
+}
+
+/// [`sparse_hits`] for a few non-empty keys: each key is searched for in
+/// the elements' bytes as one haystack (memchr's vectorised search runs
+/// far faster than a visit per element), and an occurrence counts when it
+/// is exactly one element: it starts at an element's start and ends at its
+/// end. Occurrences may overlap (a false one across two elements can hide
+/// the start of a true one), so the search resumes one byte after each.
+fn searched_hits<O: OffsetSizeTrait>(
+    offsets: &[O],
+    base: usize,
+    hay: &[u8],
+    keys: &[(Key, u64)],
+) -> Vec<(usize, u64)> {
+    let mut hits = Vec::new();
+    for (k, bit) in keys {
+        let finder = Finder::new(&k.bytes);
+        let (mut from, mut e) = (0usize, 0usize);
+        while let Some(found) = hay.get(from..).and_then(|h| finder.find(h)) {
+            let at = base + from + found;
+            from += found + 1;
+            e = first_at_or_after(offsets, e, at);
+            // Empty elements before the one that starts here start here too.
+            while offsets.get(e + 1).is_some_and(|o| o.as_usize() == at) {
+                e += 1;
+            }
+            let start = offsets.get(e).map(|o| o.as_usize());
+            let end = offsets.get(e + 1).map(|o| o.as_usize());
+            if start == Some(at) && end == Some(at + k.len()) {
+                hits.push((e, *bit));
+            }
+        }
+    }
+    if keys.len() > 1 {
+        hits.sort_unstable_by_key(|h| h.0);
+    }
+    hits
+}
+
+/// The first index at or after `from` whose offset is at least `at`
+/// (offsets are sorted): a galloping search, as occurrences are near each
+/// other.
+fn first_at_or_after<O: OffsetSizeTrait>(offsets: &[O], from: usize, at: usize) -> usize {
+    let (mut lo, mut hi, mut step) = (from, from, 1usize);
+    // Invariant: every offset in `from..lo` is below `at`.
+    while offsets.get(hi).is_some_and(|o| o.as_usize() < at) {
+        lo = hi + 1;
+        hi = lo + step;
+        step *= 2;
+    }
+    let hi = hi.min(offsets.len());
+    lo + offsets
+        .get(lo..hi)
+        .map_or(0, |s| s.partition_point(|o| o.as_usize() < at))
 }
