@@ -14,8 +14,12 @@
 //! List leaves over one column share one pass: the wanted values of every
 //! list leaf of the plan that reads the column (at most 64 distinct ones)
 //! each get a bit, every element of the child array is mapped once to the
-//! bit of the value it equals, and every row ORs its elements' bits into a
-//! "seen" mask. Each leaf then only tests its own bits in that mask.
+//! bit of the value it equals (or, for at most [`FEW`] non-empty values over
+//! Utf8 and LargeUtf8 elements, each value is searched for in the elements'
+//! bytes with memchr and an occurrence counts when it is a whole element),
+//! each wanted element finds its row by walking the list offsets, and each
+//! row's "seen" mask is the OR of its wanted elements' bits. Each leaf then
+//! only tests its own bits in that mask.
 
 use crate::plan::{Input, LeafEval, ListKey, Plan, StrFn};
 use arrow::array::{Array, ArrayRef, AsArray, GenericListArray, OffsetSizeTrait};
