@@ -474,10 +474,19 @@ pub(crate) fn str_words(f: &StrFn, array: &ArrayRef, rows: usize) -> Result<Trut
 struct Seen {
     /// The wanted values, bit `i` for `keys[i]`.
     keys: Vec<ListKey>,
-    /// One mask per row: the bits of the wanted values among its elements.
-    rows: Vec<u64>,
+    /// Which rows hold which wanted values.
+    rows: Masks,
     /// Rows whose list is present.
     valid: Vec<u64>,
+}
+
+/// The wanted values each row holds.
+enum Masks {
+    /// One mask per row: the bits of the wanted values among its elements.
+    PerRow(Vec<u64>),
+    /// One wanted value: whether each row holds it, 64 rows a word (no
+    /// word per row to fill and read back).
+    One(Vec<u64>),
 }
 
 /// Per-batch memory of the list columns' "seen" masks (by column index).
@@ -556,11 +565,28 @@ fn quantify(s: &Seen, quantifier: ListQuantifier, keys: &[ListKey]) -> Truth {
     let want = keys.iter().fold(0u64, |acc, k| {
         acc | s.keys.iter().position(|x| x == k).map_or(0, |i| 1u64 << i)
     });
+    let rows = match &s.rows {
+        Masks::PerRow(rows) => rows,
+        Masks::One(held) => {
+            // `want` is the one value's bit, or 0 for a leaf of no values.
+            let (wanted, every) = (want != 0, u64::MAX);
+            let hits: Vec<u64> = held
+                .iter()
+                .map(|h| match (quantifier, wanted) {
+                    (ListQuantifier::Any, true) | (ListQuantifier::All, true) => *h,
+                    (ListQuantifier::None, true) => !h,
+                    (ListQuantifier::Any, false) => 0,
+                    (ListQuantifier::All | ListQuantifier::None, false) => every,
+                })
+                .collect();
+            return truth_of_hits(&hits, &s.valid, false);
+        }
+    };
     // One loop per quantifier, so that the test is not re-decided per row.
     let mut hits = match quantifier {
-        ListQuantifier::Any => pack_rows(&s.rows, |m| m & want != 0),
-        ListQuantifier::All => pack_rows(&s.rows, |m| m & want == want),
-        ListQuantifier::None => pack_rows(&s.rows, |m| m & want == 0),
+        ListQuantifier::Any => pack_rows(rows, |m| m & want != 0),
+        ListQuantifier::All => pack_rows(rows, |m| m & want == want),
+        ListQuantifier::None => pack_rows(rows, |m| m & want == 0),
     };
     hits.resize(s.valid.len(), 0);
     truth_of_hits(&hits, &s.valid, false)
@@ -585,14 +611,18 @@ fn pack_rows(masks: &[u64], test: impl Fn(u64) -> bool) -> Vec<u64> {
 fn seen(array: &ArrayRef, keys: Vec<ListKey>, nwords: usize) -> Result<Option<Seen>, String> {
     let rows = array.len();
     let masks = match array.data_type() {
-        DataType::List(_) => row_masks(array.as_list::<i32>(), &keys)?,
-        DataType::LargeList(_) => row_masks(array.as_list::<i64>(), &keys)?,
+        DataType::List(_) => row_masks(array.as_list::<i32>(), &keys, nwords)?,
+        DataType::LargeList(_) => row_masks(array.as_list::<i64>(), &keys, nwords)?,
         _ => return Err("a list column of another type".into()),
     };
     let Some(masks) = masks else {
         return Ok(None);
     };
-    if masks.len() != rows {
+    let expected = match &masks {
+        Masks::PerRow(m) => m.len() == rows,
+        Masks::One(w) => w.len() == nwords,
+    };
+    if !expected {
         return Err("list masks of the wrong length".into());
     }
     Ok(Some(Seen {
@@ -769,7 +799,8 @@ fn clear_missing(bits: &mut [u64], nulls: Option<&NullBuffer>) {
 fn row_masks<O: OffsetSizeTrait>(
     list: &GenericListArray<O>,
     keys: &[ListKey],
-) -> Result<Option<Vec<u64>>, String> {
+    nwords: usize,
+) -> Result<Option<Masks>, String> {
     let offsets = list.value_offsets();
     let (Some(first), Some(last)) = (offsets.first(), offsets.last()) else {
         return Err("a list without offsets".into());
@@ -809,7 +840,8 @@ fn row_masks<O: OffsetSizeTrait>(
     // unpredictable length per row), each wanted element finds its row by
     // walking the offsets forward. Missing elements never match.
     let nulls = child.nulls().filter(|n| n.null_count() > 0);
-    let mut masks = vec![0u64; list.len()];
+    let one = keys.len() == 1;
+    let mut masks = vec![0u64; if one { nwords } else { list.len() }];
     let ends = offsets.get(1..).unwrap_or_default();
     let mut row = 0usize;
     for (e, bit) in hits {
@@ -820,11 +852,19 @@ fn row_masks<O: OffsetSizeTrait>(
         while ends.get(row).is_some_and(|end| end.as_usize() <= e) {
             row += 1;
         }
-        if let Some(m) = masks.get_mut(row) {
+        if one {
+            if let Some(m) = masks.get_mut(row / 64) {
+                *m |= 1u64 << (row % 64);
+            }
+        } else if let Some(m) = masks.get_mut(row) {
             *m |= bit;
         }
     }
-    Ok(Some(masks))
+    Ok(Some(if one {
+        Masks::One(masks)
+    } else {
+        Masks::PerRow(masks)
+    }))
 }
 
 /// The wanted elements of a string array: (index, bit) of each, by index.

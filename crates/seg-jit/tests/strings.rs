@@ -485,6 +485,20 @@ fn occurrences_across_elements_are_not_elements() {
         let source = program_over(SCHEMA_LS, &[], &[], std::slice::from_ref(e));
         tiny_lists_agree(&common::program(&source), &TINY);
     }
+    // One wanted value over the column, and leaves that want none.
+    let one: Vec<String> = [
+        "ls contains \"aa\"",
+        "ls contains none [\"aa\"]",
+        "ls contains all [\"aa\", \"aa\"]",
+        "ls contains any []",
+        "ls contains all []",
+        "ls contains none []",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let source = program_over(SCHEMA_LS, &[], &[], &one);
+    tiny_lists_agree(&common::program(&source), &TINY);
 }
 
 fn tiny_lists_agree(program: &seg_ir::Program, tiny: &[&'static str]) {
