@@ -298,8 +298,10 @@ impl Hit for SmallSet {
                 if bucket.is_empty() {
                     return false;
                 }
+                // Every candidate is compared: stopping at the first equal
+                // one is a branch on the row's value, which mispredicts.
                 let v = pack(s);
-                bucket.contains(&v)
+                bucket.iter().fold(false, |acc, c| acc | (*c == v))
             }
             None => self.long.iter().any(|c| eq_bytes(c, s)),
         }
@@ -925,7 +927,8 @@ fn searched_hits<O: OffsetSizeTrait>(
         }
     }
     if keys.len() > 1 {
-        hits.sort_unstable_by_key(|h| h.0);
+        // One sorted run per key: the stable sort merges runs in linear time.
+        hits.sort_by_key(|h| h.0);
     }
     hits
 }
