@@ -12,6 +12,7 @@
 //! marked "bounds" below.
 
 use crate::plan::{Derive, Input, LeafEval, ListKey, Plan, Read, VECTOR_TABLE};
+use crate::strings;
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::buffer::NullBuffer;
 use arrow::datatypes::DataType;
@@ -306,108 +307,6 @@ fn list_truth(
         .collect())
 }
 
-/// List membership in one pass over the list's elements: each element is
-/// mapped once to the bit of the wanted value it equals, and each row ORs its
-/// elements' bits. `None` when there are more than 64 distinct wanted values
-/// (the general helper then runs).
-fn list_truth_fast(
-    array: &ArrayRef,
-    quantifier: ListQuantifier,
-    keys: &[ListKey],
-) -> Result<Option<Vec<Option<bool>>>, String> {
-    let mut distinct: Vec<&ListKey> = Vec::new();
-    for k in keys {
-        if !distinct.contains(&k) {
-            distinct.push(k);
-        }
-    }
-    if distinct.len() > 64 {
-        return Ok(None);
-    }
-    let full = if distinct.len() == 64 {
-        u64::MAX
-    } else {
-        (1u64 << distinct.len()) - 1
-    };
-    match array.data_type() {
-        DataType::List(_) => list_rows(array.as_list::<i32>(), &distinct, full, quantifier),
-        DataType::LargeList(_) => list_rows(array.as_list::<i64>(), &distinct, full, quantifier),
-        _ => Err(internal("a list column of another type")),
-    }
-}
-
-fn list_rows<O: arrow::array::OffsetSizeTrait>(
-    list: &arrow::array::GenericListArray<O>,
-    distinct: &[&ListKey],
-    full: u64,
-    quantifier: ListQuantifier,
-) -> Result<Option<Vec<Option<bool>>>, String> {
-    let offsets = list.value_offsets();
-    let (Some(first), Some(last)) = (offsets.first(), offsets.last()) else {
-        return Err(internal("a list without offsets"));
-    };
-    let (first, last) = (first.as_usize(), last.as_usize());
-    let child = list.values().slice(first, last - first);
-    let mut bits: Vec<u64> = Vec::with_capacity(child.len());
-    let bit_of = |k: &ListKey| {
-        distinct
-            .iter()
-            .position(|d| *d == k)
-            .map_or(0, |i| 1u64 << i)
-    };
-    if seg_eval::accepts(Type::String, child.data_type()) {
-        // A handful of wanted strings: comparing lengths, then bytes, beats
-        // hashing every element (a profile showed SipHash at 45 % of Q12).
-        let strings: Vec<(&[u8], u64)> = distinct
-            .iter()
-            .filter_map(|k| match k {
-                ListKey::Str(s) => Some((s.as_bytes(), bit_of(k))),
-                ListKey::Int(_) => None,
-            })
-            .collect();
-        each_str(&child, |s| {
-            bits.push(s.map_or(0, |s| {
-                let s = s.as_bytes();
-                strings
-                    .iter()
-                    .filter(|(w, _)| w.len() == s.len() && *w == s)
-                    .fold(0, |acc, (_, bit)| acc | bit)
-            }))
-        })?;
-    } else {
-        let Some(Col::Int(values)) = seg_eval::read_column(Type::Int, &child) else {
-            return Ok(None);
-        };
-        bits.extend(
-            values
-                .into_iter()
-                .map(|v| v.map_or(0, |v| bit_of(&ListKey::Int(v)))),
-        );
-    }
-    let mut out = Vec::with_capacity(list.len());
-    for i in 0..list.len() {
-        if list.is_null(i) {
-            out.push(None);
-            continue;
-        }
-        let (a, b) = (
-            offsets[i].as_usize() - first,
-            offsets[i + 1].as_usize() - first,
-        );
-        let seen = bits
-            .get(a..b)
-            .ok_or_else(|| internal("list offsets out of range"))?
-            .iter()
-            .fold(0u64, |acc, x| acc | x);
-        out.push(Some(match quantifier {
-            ListQuantifier::Any => seen != 0,
-            ListQuantifier::All => seen & full == full,
-            ListQuantifier::None => seen == 0,
-        }));
-    }
-    Ok(Some(out))
-}
-
 fn list_col(array: &ArrayRef) -> Option<Col<'_>> {
     seg_eval::read_column(Type::ListString, array)
         .or_else(|| seg_eval::read_column(Type::ListInt, array))
@@ -426,11 +325,25 @@ fn truth_byte(v: Option<bool>) -> u8 {
     }
 }
 
+/// Packs one three-valued result per row, checking there is one per row.
+fn per_row(
+    truth: Vec<Option<bool>>,
+    rows: usize,
+    nwords: usize,
+) -> Result<(Vec<u64>, Vec<u64>), String> {
+    if truth.len() != rows {
+        return Err(internal("a batch-level leaf of the wrong length"));
+    }
+    Ok(pack_truth(truth.into_iter(), nwords))
+}
+
 /// Fills the slot table for `batch`.
 pub(crate) fn prepare(ctx: &Context<'_>, batch: &RecordBatch) -> Result<Prepared, String> {
     let rows = batch.num_rows();
     let nwords = rows.div_ceil(64);
     let mut p = Prepared::default();
+    // The "seen" masks of list columns, shared by their list leaves.
+    let mut lists = strings::ListCache::default();
     let column = |col: usize| -> Result<&ArrayRef, String> {
         let array = batch
             .columns()
@@ -495,30 +408,33 @@ pub(crate) fn prepare(ctx: &Context<'_>, batch: &RecordBatch) -> Result<Prepared
                 p.tables.push(tables);
             }
             Input::Words { col, leaf } => {
-                let truth = match (leaf, col) {
-                    (LeafEval::Str(f), Some(col)) => {
-                        let mut out = Vec::with_capacity(rows);
-                        each_str(column(*col)?, |s| out.push(f.apply(s)))?;
-                        out
-                    }
+                // Dedicated helpers write words directly; the general list
+                // helper (more than 64 wanted values) and the reference
+                // evaluator give one value per row, packed here.
+                let (t, f) = match (leaf, col) {
+                    (LeafEval::Str(f), Some(col)) => strings::str_words(f, column(*col)?, rows)?,
                     (LeafEval::List(q, keys), Some(col)) => {
                         let array = column(*col)?;
-                        match list_truth_fast(array, *q, keys)? {
-                            Some(truth) => truth,
+                        match strings::list_words(
+                            ctx.plan, *col, array, *q, keys, &mut lists, rows,
+                        )? {
+                            Some(words) => words,
                             None => {
                                 let col = list_col(array)
                                     .ok_or_else(|| internal("a list column of another type"))?;
-                                list_truth(col, *q, keys)?
+                                per_row(list_truth(col, *q, keys)?, rows, nwords)?
                             }
                         }
                     }
-                    (LeafEval::Reference(seg), _) => reference(ctx, *seg, batch)?,
+                    (LeafEval::Reference(seg), _) => {
+                        per_row(reference(ctx, *seg, batch)?, rows, nwords)?
+                    }
                     _ => return Err(internal("a batch-level leaf without its column")),
                 };
-                if truth.len() != rows {
+                // bounds: exactly `nwords` words each.
+                if t.len() != nwords || f.len() != nwords {
                     return Err(internal("a batch-level leaf of the wrong length"));
                 }
-                let (t, f) = pack_truth(truth.into_iter(), nwords);
                 let t = p.push_words(t);
                 let f = p.push_words(f);
                 p.slots.extend([t, f]);

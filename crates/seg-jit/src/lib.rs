@@ -27,8 +27,8 @@
 //! | compare, `between`, `in`, `is missing`, `within`/`before`/`after` over ints (every width), floats (Float32/64, ints, UInt64), dates (Date32/64), timestamps (every unit), decimals of any scales (negative ones included) | native row loop; SIMD (f64x2, i64x2, i32x4) for a column against constants on full words |
 //! | int `+ - * %`, `-`, `abs` (overflow missing); float `+ - * /` (NaN, ÷0 missing); decimal `+ - *`, `-`, `abs`, `coalesce` (exact, overflow missing); `coalesce` of numbers and instants; `days_since` | native |
 //! | string predicates (`== < in contains starts ends matches is missing`, through `lower`/`upper`/`coalesce` with constants) over a dictionary column | evaluated once per batch over the dictionary values (any single-column string predicate, via the reference evaluator when no helper fits), gathered by key natively |
-//! | the same over Utf8/LargeUtf8/Utf8View | batch-level helper into bitmaps |
-//! | `contains any/all/none` over List/LargeList of strings or ints; `is missing` of strings and lists | batch-level helper / validity bitmap |
+//! | the same over Utf8/LargeUtf8/Utf8View | batch-level helper (`strings.rs`) writing (true, false) words directly: bytes compared through the offsets or views (`==`/`!=`/`<`.., `in` by length then packed bytes or a hash set, `starts`/`ends with` branch-free, `contains` with memchr), `matches` and `lower`/`upper`/`coalesce` chains per row through the evaluator's semantics |
+//! | `contains any/all/none` over List/LargeList of strings (plain, large, view, dictionary) or ints (every width); `is missing` of strings and lists | batch-level helper (`strings.rs`): one pass per column for all its list leaves (up to 64 distinct values; memchr search of the elements' bytes for up to 4), a general helper beyond / validity bitmap |
 //! | `length`, `size`, `year`/`month`/`day` of a field; decimal to float | batch-level helper into a derived column read natively |
 //! | anything else (decimal and float `%`, comparisons of two string expressions, `length` of an expression over a plain string, list predicates over expressions, ...) | the reference evaluator on the whole batch, listed in [`JitProgram::fallbacks`] |
 //!
@@ -49,6 +49,7 @@
 mod batch;
 mod codegen;
 mod plan;
+mod strings;
 
 use arrow::array::{BooleanArray, StringArray};
 use arrow::buffer::{BooleanBuffer, Buffer};
