@@ -22,10 +22,88 @@ use seg_eval::{Col, num};
 use seg_ir::{Const, ListQuantifier, ParamId, SegmentId, Type};
 use std::collections::HashSet;
 
+/// A plain-string leaf the kernel computes one word at a time through
+/// [`lazy_word`].
+pub(crate) struct Lazy<'a> {
+    f: &'a crate::plan::StrFn,
+    matcher: Option<(strings::Matcher, bool)>,
+    array: &'a ArrayRef,
+    rows: usize,
+    /// Set when a word could not be computed (the kernel then reads that
+    /// word as unknown and the batch's evaluation fails after it).
+    pub failed: std::sync::atomic::AtomicBool,
+}
+
+impl Lazy<'_> {
+    fn word(&self, w: usize) -> Result<(u64, u64), String> {
+        let start = w * 64;
+        let n = self.rows.saturating_sub(start).min(64);
+        if n == 0 {
+            return Ok((0, 0));
+        }
+        let rows = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+        let mut valid = rows;
+        if let Some(nulls) = self.array.nulls() {
+            valid = 0;
+            for i in 0..n {
+                valid |= u64::from(nulls.is_valid(start + i)) << i;
+            }
+        }
+        if let crate::plan::StrFn::IsMissing(negated) = self.f {
+            let absent = !valid & rows;
+            return Ok(if *negated {
+                (valid, absent)
+            } else {
+                (absent, valid)
+            });
+        }
+        // The matcher built once for the batch reads the rows' bytes in
+        // place; other predicates run the batch helper on a one-word slice.
+        if let Some((matcher, negated)) = &self.matcher
+            && let Some(hits) = matcher.hit_word(self.array.as_ref(), start, n)
+        {
+            let hits = if *negated { !hits } else { hits };
+            return Ok((valid & hits, valid & !hits));
+        }
+        let slice = self.array.slice(start, n);
+        let (t, f) = strings::str_words(self.f, &slice, n)?;
+        Ok((
+            t.first().copied().unwrap_or(0),
+            f.first().copied().unwrap_or(0),
+        ))
+    }
+}
+
+/// The kernel's call for word `w` of a lazy leaf: writes its (true, false)
+/// words to `out[0]` and `out[1]`. Never unwinds into the kernel: an error
+/// or a panic marks the leaf failed and yields an unknown word.
+#[allow(unsafe_code)]
+pub(crate) extern "C" fn lazy_word(leaf: *const Lazy<'_>, w: u64, out: *mut u64) {
+    // SAFETY: the kernel passes the `Lazy` pointer `prepare` stored in this
+    // input's slot, which lives in the `Prepared` of the running call, and
+    // `out` points at the kernel's 16-byte stack slot for this leaf.
+    let (leaf, out) = unsafe { (&*leaf, std::slice::from_raw_parts_mut(out, 2)) };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        leaf.word(usize::try_from(w).unwrap_or(usize::MAX))
+    }));
+    let (t, f) = match result {
+        Ok(Ok(words)) => words,
+        _ => {
+            leaf.failed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            (0, 0)
+        }
+    };
+    out[0] = t;
+    out[1] = f;
+}
+
 /// Buffers the slot table points into; they live as long as the call.
 #[derive(Default)]
-pub(crate) struct Prepared {
+pub(crate) struct Prepared<'a> {
     pub slots: Vec<u64>,
+    /// Leaves computed on demand.
+    pub lazy: Vec<Box<Lazy<'a>>>,
     words: Vec<Vec<u64>>,
     ints: Vec<Vec<i64>>,
     floats: Vec<Vec<f64>>,
@@ -141,7 +219,7 @@ pub(crate) struct Context<'a> {
     pub as_of: i64,
 }
 
-impl Prepared {
+impl Prepared<'_> {
     fn push_words(&mut self, words: Vec<u64>) -> u64 {
         let ptr = words.as_ptr() as u64;
         self.words.push(words);
@@ -167,7 +245,7 @@ fn all_valid(len: usize, nwords: usize) -> Vec<u64> {
     words
 }
 
-impl Prepared {
+impl Prepared<'_> {
     /// The address of a column's validity as 64-row words: Arrow's own
     /// bitmap when it starts on a word boundary and holds every word the
     /// kernel reads (bits past the last row are cleared by the kernel's
@@ -338,7 +416,10 @@ fn per_row(
 }
 
 /// Fills the slot table for `batch`.
-pub(crate) fn prepare(ctx: &Context<'_>, batch: &RecordBatch) -> Result<Prepared, String> {
+pub(crate) fn prepare<'a>(
+    ctx: &Context<'a>,
+    batch: &'a RecordBatch,
+) -> Result<Prepared<'a>, String> {
     let rows = batch.num_rows();
     let nwords = rows.div_ceil(64);
     let mut p = Prepared::default();
@@ -406,6 +487,22 @@ pub(crate) fn prepare(ctx: &Context<'_>, batch: &RecordBatch) -> Result<Prepared
                     mask(tables.missing() & 2 != 0),
                 ]);
                 p.tables.push(tables);
+            }
+            Input::Words {
+                col: Some(col),
+                leaf: LeafEval::Str(f),
+            } if ctx.plan.lazy.get(input_index).copied().unwrap_or(false) => {
+                let leaf = Box::new(Lazy {
+                    f,
+                    matcher: strings::Matcher::new(f),
+                    array: column(*col)?,
+                    rows,
+                    failed: std::sync::atomic::AtomicBool::new(false),
+                });
+                let call: extern "C" fn(*const Lazy<'_>, u64, *mut u64) = lazy_word;
+                p.slots
+                    .extend([call as usize as u64, &*leaf as *const Lazy<'_> as u64]);
+                p.lazy.push(leaf);
             }
             Input::Words { col, leaf } => {
                 // Dedicated helpers write words directly; the general list

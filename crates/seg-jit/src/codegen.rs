@@ -312,6 +312,11 @@ pub(crate) struct Gen<'a, 'b> {
     /// Whether vector leaves unroll the whole word (see
     /// `Gen::vector_steps`).
     unroll: bool,
+    /// The stack slot lazy leaves write their words to, once one needs it.
+    lazy_slot: Option<codegen::ir::StackSlot>,
+    /// The signature of the lazy leaves' helper, once imported.
+    lazy_signature: Option<codegen::ir::SigRef>,
+    call_conv: isa::CallConv,
 }
 
 /// Vector steps per iteration of a leaf's loop when a function does not
@@ -400,6 +405,9 @@ pub(crate) fn emit(
         tail,
         full: true,
         shared: HashMap::new(),
+        lazy_slot: None,
+        lazy_signature: None,
+        call_conv: config.default_call_conv,
         unroll: segments
             .iter()
             .flat_map(|seg| std::iter::once(&seg.where_).chain(&seg.exclude))
@@ -535,6 +543,9 @@ impl Gen<'_, '_> {
                 let f = self.b.ins().band_not(valid, v);
                 (t, f)
             }
+            BNode::Words(input) if self.plan.lazy.get(*input).copied().unwrap_or(false) => {
+                self.lazy_word(*input)?
+            }
             BNode::Words(input) => {
                 let tp = self.input_slot(*input, 0)?;
                 let fp = self.input_slot(*input, 1)?;
@@ -625,12 +636,67 @@ impl Gen<'_, '_> {
         })
     }
 
+    /// A lazy leaf's words for the current word: a call of the helper whose
+    /// address and argument `crate::batch` stored in the input's slots
+    /// (`fn(leaf, word, out)`), which writes (true, false) to a stack slot.
+    fn lazy_word(&mut self, input: usize) -> Result<(Value, Value), String> {
+        let call = self.input_slot(input, 0)?;
+        let leaf = self.input_slot(input, 1)?;
+        let slot = match self.lazy_slot {
+            Some(slot) => slot,
+            None => {
+                let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+                    StackSlotKind::ExplicitSlot,
+                    16,
+                    3,
+                ));
+                self.lazy_slot = Some(slot);
+                slot
+            }
+        };
+        let signature = match self.lazy_signature {
+            Some(sig) => sig,
+            None => {
+                let mut sig = Signature::new(self.call_conv);
+                for _ in 0..3 {
+                    sig.params.push(AbiParam::new(types::I64));
+                }
+                let sig = self.b.import_signature(sig);
+                self.lazy_signature = Some(sig);
+                sig
+            }
+        };
+        let out = self.b.ins().stack_addr(types::I64, slot, 0);
+        self.b
+            .ins()
+            .call_indirect(signature, call, &[leaf, self.w, out]);
+        let t = self.b.ins().load(types::I64, flags(), out, 0);
+        let f = self.b.ins().load(types::I64, flags(), out, 8);
+        Ok((t, f))
+    }
+
+    /// Whether `node` reads a lazy leaf (evaluated last in its junction).
+    fn reads_lazy(&self, node: &BNode) -> bool {
+        match node {
+            BNode::Words(input) => self.plan.lazy.get(*input).copied().unwrap_or(false),
+            BNode::Not(x) | BNode::IsMissing(x, _) | BNode::InList(x, ..) => self.reads_lazy(x),
+            BNode::Cmp(_, a, b) => self.reads_lazy(a) || self.reads_lazy(b),
+            BNode::And(xs) | BNode::Or(xs) | BNode::Coalesce(xs) => {
+                xs.iter().any(|x| self.reads_lazy(x))
+            }
+            _ => false,
+        }
+    }
+
     /// Whether skipping `node` when the word is already decided pays for
     /// the test and the branch: on a full word, a leaf with a vector form
     /// costs a few instructions per row, less than a mispredicted branch,
     /// and computing it unconditionally lets the false mask of an `and`
     /// (the true mask of an `or`) go unused and uncomputed.
     fn costly(&self, node: &BNode) -> bool {
+        if self.reads_lazy(node) {
+            return true;
+        }
         if !self.full {
             return node.costly();
         }
@@ -652,7 +718,12 @@ impl Gen<'_, '_> {
     /// Kleene `and` (`is_and`) or `or` of several operands, skipping the
     /// remaining costly operands once every row of the word is decided.
     fn junction(&mut self, items: &[BNode], is_and: bool) -> Result<(Value, Value), String> {
-        let Some((first, rest)) = items.split_first() else {
+        // Kleene `and` and `or` do not depend on the order of their
+        // operands: lazy leaves go last, so they run only on the words the
+        // others leave undecided.
+        let mut ordered: Vec<&BNode> = items.iter().collect();
+        ordered.sort_by_key(|x| self.reads_lazy(x));
+        let Some((first, rest)) = ordered.split_first() else {
             return Ok((self.all(is_and), self.all(!is_and)));
         };
         let merge = self.b.create_block();

@@ -326,6 +326,16 @@ impl JitProgram {
         let nwords = rows.div_ceil(64);
         let mut out = vec![0u64; self.computed * nwords];
         self.run(&prepared.slots, rows, &mut out)?;
+        if prepared
+            .lazy
+            .iter()
+            .any(|leaf| leaf.failed.load(std::sync::atomic::Ordering::Relaxed))
+        {
+            return Err(internal_error(
+                span,
+                "a string leaf failed on a word of this batch",
+            ));
+        }
 
         // The membership words become the arrays' buffer as they are: every
         // segment's words start on a 64-bit boundary of the one buffer.

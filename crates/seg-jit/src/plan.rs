@@ -521,11 +521,66 @@ pub(crate) struct Plan {
     pub synthetic: Program,
     /// Leaves that use the reference evaluator on whole batches.
     pub fallbacks: Vec<Fallback>,
+    /// Per input: whether the kernel asks for its words one word at a time
+    /// (see [`lazy_inputs`]) instead of reading words prepared per batch.
+    pub lazy: Vec<bool>,
     /// The compiled `matches` patterns, shared by the helpers and the
     /// reference leaves of every batch.
     pub patterns: std::sync::Arc<seg_eval::PatternCache>,
     /// The bound batch column of each field the plan reads, with its type.
     pub columns: Vec<(usize, DataType)>,
+}
+
+/// The plain-string leaves computed on demand, one 64-row word at a time,
+/// when the kernel reaches them: those that only ever appear as an operand
+/// of an `and` or `or` of several operands. The kernel evaluates them last
+/// in their junction and skips them on words the other operands already
+/// decide, so a selective segment reads few of the strings; a leaf that
+/// stands alone (every row needs it) stays a batch-level pass, which is
+/// cheaper per row.
+fn lazy_inputs(inputs: &[Input], segments: &[SegPlan]) -> Vec<bool> {
+    // 0: unused, 1: only inside junctions, 2: somewhere else too.
+    fn visit(node: &BNode, in_junction: bool, state: &mut [u8]) {
+        match node {
+            BNode::Words(i) => {
+                if let Some(s) = state.get_mut(*i) {
+                    *s = if in_junction && *s != 2 { 1 } else { 2 };
+                }
+            }
+            BNode::And(xs) | BNode::Or(xs) => {
+                let junction = xs.len() > 1;
+                xs.iter().for_each(|x| visit(x, junction, state));
+            }
+            BNode::Not(x) | BNode::IsMissing(x, _) | BNode::InList(x, ..) => visit(x, false, state),
+            BNode::Cmp(_, a, b) => {
+                visit(a, false, state);
+                visit(b, false, state);
+            }
+            BNode::Coalesce(xs) => xs.iter().for_each(|x| visit(x, false, state)),
+            _ => {}
+        }
+    }
+    let mut state = vec![0u8; inputs.len()];
+    for seg in segments {
+        visit(&seg.where_, false, &mut state);
+        if let Some(x) = &seg.exclude {
+            visit(x, false, &mut state);
+        }
+    }
+    inputs
+        .iter()
+        .zip(state)
+        .map(|(input, s)| {
+            s == 1
+                && matches!(
+                    input,
+                    Input::Words {
+                        col: Some(_),
+                        leaf: LeafEval::Str(_)
+                    }
+                )
+        })
+        .collect()
 }
 
 type Unsupported = String;
@@ -612,8 +667,10 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(crate) fn finish(self, segments: Vec<SegPlan>) -> Plan {
+        let lazy = lazy_inputs(&self.inputs, &segments);
         Plan {
             segments,
+            lazy,
             inputs: self.inputs,
             synthetic: self.synthetic,
             fallbacks: self.fallbacks,

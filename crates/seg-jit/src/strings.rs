@@ -202,7 +202,7 @@ trait Hit {
     }
 }
 
-struct Equal(Key);
+pub(crate) struct Equal(Key);
 impl Hit for Equal {
     #[inline(always)]
     fn hit(&self, s: &[u8]) -> bool {
@@ -214,7 +214,7 @@ impl Hit for Equal {
     }
 }
 
-struct Order(CmpOp, Vec<u8>);
+pub(crate) struct Order(CmpOp, Vec<u8>);
 impl Hit for Order {
     #[inline(always)]
     fn hit(&self, s: &[u8]) -> bool {
@@ -230,7 +230,7 @@ impl Hit for Order {
     }
 }
 
-struct Starts(Key);
+pub(crate) struct Starts(Key);
 impl Hit for Starts {
     #[inline(always)]
     fn hit(&self, s: &[u8]) -> bool {
@@ -242,7 +242,7 @@ impl Hit for Starts {
     }
 }
 
-struct Ends(Key);
+pub(crate) struct Ends(Key);
 impl Hit for Ends {
     #[inline(always)]
     fn hit(&self, s: &[u8]) -> bool {
@@ -259,7 +259,7 @@ impl Hit for Ends {
     }
 }
 
-struct Contains(Finder<'static>);
+pub(crate) struct Contains(Finder<'static>);
 impl Hit for Contains {
     #[inline(always)]
     fn hit(&self, s: &[u8]) -> bool {
@@ -269,7 +269,7 @@ impl Hit for Contains {
 
 /// A handful of strings: the row's length picks the candidates; strings of
 /// at most eight bytes compare as one integer.
-struct SmallSet {
+pub(crate) struct SmallSet {
     /// Packed candidates of each length 0..=8.
     short: [Vec<u64>; 9],
     /// Longer candidates.
@@ -308,7 +308,7 @@ impl Hit for SmallSet {
     }
 }
 
-struct LargeSet(ByteSet);
+pub(crate) struct LargeSet(ByteSet);
 impl Hit for LargeSet {
     #[inline(always)]
     fn hit(&self, s: &[u8]) -> bool {
@@ -362,52 +362,119 @@ fn hit_words<H: Hit>(array: &dyn Array, h: &H, nwords: usize) -> Option<Vec<u64>
     })
 }
 
+/// A byte-level string predicate, built once from a [`StrFn`].
+pub(crate) enum Matcher {
+    Equal(Equal),
+    Order(Order),
+    Small(SmallSet),
+    Large(LargeSet),
+    Starts(Starts),
+    Ends(Ends),
+    Contains(Contains),
+}
+
+impl Matcher {
+    /// The matcher of a predicate and whether its result is negated;
+    /// `None` when the predicate has no byte-level form.
+    pub(crate) fn new(f: &StrFn) -> Option<(Matcher, bool)> {
+        Some(match f {
+            StrFn::Cmp(CmpOp::Eq, x) => (Matcher::Equal(Equal(Key::new(x.as_bytes()))), false),
+            StrFn::Cmp(CmpOp::Ne, x) => (Matcher::Equal(Equal(Key::new(x.as_bytes()))), true),
+            StrFn::Cmp(op, x) => (Matcher::Order(Order(*op, x.clone().into())), false),
+            StrFn::In(set, negated) => {
+                let m = if set.len() <= 16 {
+                    Matcher::Small(SmallSet::new(set.iter().map(|s| s.as_bytes())))
+                } else {
+                    let mut hashed =
+                        ByteSet::with_capacity_and_hasher(set.len(), Default::default());
+                    hashed.extend(set.iter().map(|s| Box::from(s.as_bytes())));
+                    Matcher::Large(LargeSet(hashed))
+                };
+                (m, *negated)
+            }
+            StrFn::Pred(op, x, negated) => {
+                let x = x.as_bytes();
+                let m = match op {
+                    StrOp::StartsWith => Matcher::Starts(Starts(Key::new(x))),
+                    StrOp::EndsWith => Matcher::Ends(Ends(Key::new(x))),
+                    StrOp::Contains => Matcher::Contains(Contains(Finder::new(x).into_owned())),
+                    // Plans build `matches` as `StrFn::Regex`; should one
+                    // come here, the per-row path applies the oracle.
+                    StrOp::Matches => return None,
+                };
+                (m, *negated)
+            }
+            StrFn::Regex(..) | StrFn::IsMissing(_) | StrFn::Map(..) => return None,
+        })
+    }
+
+    /// The hit words of every row of a plain string array, each matcher's
+    /// loop compiled for it.
+    fn hit_words(&self, array: &dyn Array, nwords: usize) -> Option<Vec<u64>> {
+        match self {
+            Matcher::Equal(h) => hit_words(array, h, nwords),
+            Matcher::Order(h) => hit_words(array, h, nwords),
+            Matcher::Small(h) => hit_words(array, h, nwords),
+            Matcher::Large(h) => hit_words(array, h, nwords),
+            Matcher::Starts(h) => hit_words(array, h, nwords),
+            Matcher::Ends(h) => hit_words(array, h, nwords),
+            Matcher::Contains(h) => hit_words(array, h, nwords),
+        }
+    }
+
+    fn hit_at(&self, values: &[u8], a: usize, b: usize) -> bool {
+        match self {
+            Matcher::Equal(h) => h.hit_at(values, a, b),
+            Matcher::Order(h) => h.hit_at(values, a, b),
+            Matcher::Small(h) => h.hit_at(values, a, b),
+            Matcher::Large(h) => h.hit_at(values, a, b),
+            Matcher::Starts(h) => h.hit_at(values, a, b),
+            Matcher::Ends(h) => h.hit_at(values, a, b),
+            Matcher::Contains(h) => h.hit_at(values, a, b),
+        }
+    }
+
+    /// The hit bits of rows `start..start + n` (n ≤ 64) of a plain string
+    /// array; `None` for another layout.
+    pub(crate) fn hit_word(&self, array: &dyn Array, start: usize, n: usize) -> Option<u64> {
+        fn offsets<O: OffsetSizeTrait>(
+            m: &Matcher,
+            a: &arrow::array::GenericStringArray<O>,
+            start: usize,
+            n: usize,
+        ) -> u64 {
+            let values: &[u8] = a.values();
+            let offsets = a.value_offsets().get(start..=start + n).unwrap_or_default();
+            let mut word = 0u64;
+            for (i, w) in offsets.windows(2).enumerate() {
+                if let [s, e] = w {
+                    word |= u64::from(m.hit_at(values, s.as_usize(), e.as_usize())) << i;
+                }
+            }
+            word
+        }
+        Some(match array.data_type() {
+            DataType::Utf8 => offsets(self, array.as_string::<i32>(), start, n),
+            DataType::LargeUtf8 => offsets(self, array.as_string::<i64>(), start, n),
+            DataType::Utf8View => {
+                let views = array.as_string_view();
+                let mut word = 0u64;
+                for i in 0..n.min(views.len().saturating_sub(start)) {
+                    let s = views.value(start + i).as_bytes();
+                    word |= u64::from(self.hit_at(s, 0, s.len())) << i;
+                }
+                word
+            }
+            _ => return None,
+        })
+    }
+}
+
 /// The hit words of a byte-level predicate and whether it is negated;
 /// `None` when the predicate has no byte-level form.
 fn byte_hits(f: &StrFn, array: &dyn Array, nwords: usize) -> Option<(Vec<u64>, bool)> {
-    match f {
-        StrFn::Cmp(CmpOp::Eq, x) => Some((
-            hit_words(array, &Equal(Key::new(x.as_bytes())), nwords)?,
-            false,
-        )),
-        StrFn::Cmp(CmpOp::Ne, x) => Some((
-            hit_words(array, &Equal(Key::new(x.as_bytes())), nwords)?,
-            true,
-        )),
-        StrFn::Cmp(op, x) => Some((
-            hit_words(array, &Order(*op, x.clone().into()), nwords)?,
-            false,
-        )),
-        StrFn::In(set, negated) => {
-            let hits = if set.len() <= 16 {
-                hit_words(
-                    array,
-                    &SmallSet::new(set.iter().map(|s| s.as_bytes())),
-                    nwords,
-                )?
-            } else {
-                let mut hashed = ByteSet::with_capacity_and_hasher(set.len(), Default::default());
-                hashed.extend(set.iter().map(|s| Box::from(s.as_bytes())));
-                hit_words(array, &LargeSet(hashed), nwords)?
-            };
-            Some((hits, *negated))
-        }
-        StrFn::Pred(op, x, negated) => {
-            let x = x.as_bytes().to_vec();
-            let hits = match op {
-                StrOp::StartsWith => hit_words(array, &Starts(Key::new(&x)), nwords)?,
-                StrOp::EndsWith => hit_words(array, &Ends(Key::new(&x)), nwords)?,
-                StrOp::Contains => {
-                    hit_words(array, &Contains(Finder::new(&x).into_owned()), nwords)?
-                }
-                // Plans build `matches` as `StrFn::Regex`; should one come
-                // here, the per-row path applies the oracle's semantics.
-                StrOp::Matches => return None,
-            };
-            Some((hits, *negated))
-        }
-        StrFn::Regex(..) | StrFn::IsMissing(_) | StrFn::Map(..) => None,
-    }
+    let (m, negated) = Matcher::new(f)?;
+    Some((m.hit_words(array, nwords)?, negated))
 }
 
 /// Every row's string of a string column of any layout, in order.

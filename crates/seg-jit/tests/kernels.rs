@@ -428,3 +428,44 @@ fn large_functions_loop_over_vector_steps_and_agree() {
         }
     }
 }
+
+#[test]
+fn lazy_string_leaves_agree_where_words_are_skipped_and_where_not() {
+    // Plain-string leaves as operands of `and`/`or` are computed one word at
+    // a time, last, and only where the other operands leave rows undecided:
+    // selective conditions (most words skipped), unselective ones (every
+    // word computed), unknown operands (Kleene), `exclude`, every layout.
+    let rules = r#"schema { s: string  n: int }
+segment rare { where n == 3 and s ends with "@b.org" }
+segment common { where n >= 0 and s starts with "v1" }
+segment either { where n > 4 or s in ["v2@Ünï", "v7@b.org"] }
+segment unknown_first { where n < 2 and (s contains "a.c" or n == 0) }
+segment excluded { where n >= 1 exclude n == 2 and s == "v0@a.com" }
+segment nested { where not (n == 1 or s ends with "Ünï") and s is present }
+"#;
+    let program = common::program(rules);
+    let mut rng = Rng::new(17);
+    for rows in ROWS {
+        for nulls in [0u64, 30, 100] {
+            let strings: Vec<Option<String>> = (0..rows)
+                .map(|_| {
+                    (rng.below(100) >= nulls).then(|| {
+                        let i = rng.below(12);
+                        format!("v{i}@{}", ["a.com", "b.org", "Ünï"][(i % 3) as usize])
+                    })
+                })
+                .collect();
+            let n: Int64Array = (0..rows)
+                .map(|_| (rng.below(100) >= nulls).then(|| rng.below(6) as i64))
+                .collect();
+            for s in [
+                Arc::new(StringArray::from(strings.clone())) as ArrayRef,
+                Arc::new(LargeStringArray::from(strings.clone())),
+                Arc::new(StringViewArray::from(strings.clone())),
+            ] {
+                let batch = common::batch(vec![("s", s), ("n", Arc::new(n.clone()))]);
+                common::agree_at(&program, &batch, common::AS_OF);
+            }
+        }
+    }
+}
