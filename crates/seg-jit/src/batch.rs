@@ -102,7 +102,9 @@ pub(crate) extern "C" fn lazy_word(leaf: *const Lazy<'_>, w: u64, out: *mut u64)
 #[derive(Default)]
 pub(crate) struct Prepared<'a> {
     pub slots: Vec<u64>,
-    /// Leaves computed on demand.
+    /// Leaves computed on demand; boxed because their slots hold their
+    /// addresses, which must not move when the vector grows.
+    #[allow(clippy::vec_box)]
     pub lazy: Vec<Box<Lazy<'a>>>,
     words: Vec<Vec<u64>>,
     ints: Vec<Vec<i64>>,
