@@ -1067,9 +1067,12 @@ impl Gen<'_, '_> {
                 }
                 _ => return Err("a vector float leaf of another shape".into()),
             };
-            let lanes_ok = match bad {
-                Some(bad) => g.b.ins().band_not(lanes_ok, bad),
-                None => lanes_ok,
+            let (lanes_hit, lanes_ok) = match bad {
+                Some(bad) => (
+                    g.b.ins().band_not(lanes_hit, bad),
+                    g.b.ins().band_not(lanes_ok, bad),
+                ),
+                None => (lanes_hit, lanes_ok),
             };
             let hits = g.b.ins().vhigh_bits(types::I64, lanes_hit);
             let hits = g.b.ins().ishl_imm_s(hits, i64::from(j * 2));
@@ -1079,9 +1082,14 @@ impl Gen<'_, '_> {
         })?;
         let (hits, ok) = (acc[0], acc[1]);
         let known = self.b.ins().band(valid, ok);
-        let t = self.b.ins().band(known, hits);
-        let f = self.b.ins().band_not(known, hits);
         let negated = matches!(pred, RowPred::Between(.., true));
+        // Hits exclude lanes dividing by zero, and an ordered test is false
+        // on NaN: the true rows of a plain test need no NaN mask, so where
+        // only they are read the NaN test is never computed.
+        let ordered = !matches!(pred, RowPred::Cmp(CmpOp::Ne, ..));
+        let t_known = if ordered && !negated { valid } else { known };
+        let t = self.b.ins().band(t_known, hits);
+        let f = self.b.ins().band_not(known, hits);
         let (t, f) = if negated { (f, t) } else { (t, f) };
         Ok((t, f))
     }
