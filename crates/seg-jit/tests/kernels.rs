@@ -469,3 +469,59 @@ segment nested { where not (n == 1 or s ends with "Ünï") and s is present }
         }
     }
 }
+
+#[test]
+fn lazy_list_leaves_agree_where_words_are_skipped_and_where_not() {
+    let rules = r#"schema { l: list<string>  li: list<int>  n: int }
+segment rare { where n == 3 and l contains "b" }
+segment any_all { where n >= 1 and (l contains any ["a", "zz"] or l contains all ["b", "c", "b"]) }
+segment none_of { where n < 5 and not (l contains none ["c"]) }
+segment ints { where n != 2 and li contains any [1, -7] }
+segment ints_all { where n > 0 or li contains all [2, 3] }
+segment excluded { where n >= 0 exclude n == 1 and l contains "a" }
+"#;
+    let program = common::program(rules);
+    let mut rng = Rng::new(19);
+    let pool = ["a", "b", "c", "", "Ünï"];
+    for rows in ROWS {
+        for nulls in [0u64, 30] {
+            let mut strings = ListBuilder::new(StringBuilder::new());
+            let mut large = LargeListBuilder::new(StringBuilder::new());
+            let mut ints = ListBuilder::new(Int64Builder::new());
+            for _ in 0..rows {
+                if rng.below(100) < nulls {
+                    strings.append(false);
+                    large.append(false);
+                    ints.append(false);
+                    continue;
+                }
+                for _ in 0..rng.below(4) {
+                    let k = rng.below(6) as usize;
+                    let value = pool.get(k).copied();
+                    strings.values().append_option(value);
+                    large.values().append_option(value);
+                    ints.values()
+                        .append_option((k < 5).then(|| [1i64, 2, 3, -7, 0][k]));
+                }
+                strings.append(true);
+                large.append(true);
+                ints.append(true);
+            }
+            let n: Int64Array = (0..rows)
+                .map(|_| (rng.below(100) >= nulls).then(|| rng.below(6) as i64))
+                .collect();
+            let ints: ArrayRef = Arc::new(ints.finish());
+            for l in [
+                Arc::new(strings.finish()) as ArrayRef,
+                Arc::new(large.finish()),
+            ] {
+                let batch = common::batch(vec![
+                    ("l", l),
+                    ("li", ints.clone()),
+                    ("n", Arc::new(n.clone())),
+                ]);
+                common::agree_at(&program, &batch, common::AS_OF);
+            }
+        }
+    }
+}
