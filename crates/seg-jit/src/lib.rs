@@ -8,25 +8,32 @@
 //! segments share one pass. A program of more than
 //! [`JitOptions::segments_per_function`] segments becomes several such
 //! functions, each computing a run of segments over the whole batch, called
-//! in evaluation order: compile time then stays linear in the program's size. Boolean subexpressions are pairs of 64-bit masks
-//! (rows definitely true, rows definitely false; unknown is neither), which
-//! makes Kleene logic a handful of bitwise operations. Predicates over
-//! numbers, dates, timestamps and decimals run as loops over the raw Arrow
-//! buffers inside the kernel. String predicates over dictionary columns are
-//! evaluated once per batch over the dictionary values and gathered by key in
-//! the kernel; other string and list predicates are computed per batch by
-//! dedicated helpers. Whatever has no native or dedicated form runs in the
-//! reference evaluator at batch level and is listed in
-//! [`JitProgram::fallbacks`].
+//! in evaluation order: compile time then stays linear in the program's
+//! size. Boolean subexpressions are pairs of 64-bit masks (rows definitely
+//! true, rows definitely false; unknown is neither), which makes Kleene logic
+//! a handful of bitwise operations.
+//!
+//! Full words and the last, partial word are separate code: on a full word
+//! every leaf with a vector form computes its 64 rows with 128-bit compares
+//! whose lane masks are gathered by `vhigh_bits`, validity folded in with one
+//! AND per word, with no test of the row count; the partial word runs scalar
+//! row loops. A leaf written in several segments of a function is computed
+//! once per word, and identical batch-level inputs are prepared once per
+//! batch. Bitmaps that start on a word boundary are read where Arrow keeps
+//! them, and the membership words become the output arrays' buffer.
+//! Whatever has no native or dedicated form runs in the reference evaluator
+//! at batch level and is listed in [`JitProgram::fallbacks`].
 //!
 //! What runs where:
 //!
 //! | construct | how |
 //! |---|---|
-//! | `and`/`or`/`not`, segment references, bool columns, `==`/`in`/`is missing`/`coalesce` of bools | word-level mask logic, short-circuited per word |
-//! | compare, `between`, `in`, `is missing`, `within`/`before`/`after` over ints (every width), floats (Float32/64, ints, UInt64), dates (Date32/64), timestamps (every unit), decimals of any scales (negative ones included) | native row loop; SIMD (f64x2, i64x2, i32x4) for a column against constants on full words |
-//! | int `+ - * %`, `-`, `abs` (overflow missing); float `+ - * /` (NaN, ÷0 missing); decimal `+ - *`, `-`, `abs`, `coalesce` (exact, overflow missing); `coalesce` of numbers and instants; `days_since` | native |
-//! | string predicates (`== < in contains starts ends matches is missing`, through `lower`/`upper`/`coalesce` with constants) over a dictionary column | evaluated once per batch over the dictionary values (any single-column string predicate, via the reference evaluator when no helper fits), gathered by key natively |
+//! | `and`/`or`/`not`, segment references, bool columns, `==`/`in`/`is missing`/`coalesce` of bools | word-level mask logic; operands without a vector form (and lazy string leaves, evaluated last) are skipped on words already decided |
+//! | a column against constants (compare, `between`, `within`/`before`/`after`) over int8–64 (signed and unsigned up to 32 bits), Float64, Date32, microsecond timestamps | vector leaf: `i8x16`…`i64x2`/`f64x2` compares, whole word unrolled (functions with over 2,048 vector steps per word loop over groups of 4) |
+//! | float comparisons of expressions over Float32/64 and int32 columns, constants, `+ - * /`, `-`, `abs` (NaN and ÷0 missing) | vector leaf, `f64x2` lanes, 2 rows per step |
+//! | any other compare, `between`, `in`, `is missing` over ints, floats, dates (Date32/64), timestamps (every unit), decimals of any scales (negative ones included); int `+ - * %`, `-`, `abs` (overflow missing); decimal `+ - *`, `-`, `abs`, `coalesce` (exact, overflow missing); `coalesce` of numbers and instants; `days_since` | native row loop over the word |
+//! | string predicates (`== < in contains starts ends matches is missing`, through `lower`/`upper`/`coalesce` with constants) over a dictionary column | a truth table per dictionary (any single-column string predicate, via the reference evaluator when no helper fits), built once for the batches that share the dictionary; gathered 16 keys at a time with byte shuffles for dictionaries of up to 64 values and 1-, 2- or 4-byte keys, one key at a time otherwise |
+//! | the same over Utf8/LargeUtf8/Utf8View as an operand of an `and` | lazy leaf: computed last, one word at a time through a call into `batch.rs`, only on words the other operands leave undecided |
 //! | the same over Utf8/LargeUtf8/Utf8View | batch-level helper (`strings.rs`) writing (true, false) words directly: bytes compared through the offsets or views (`==`/`!=`/`<`.., `in` by length then packed bytes or a hash set, `starts`/`ends with` branch-free, `contains` with memchr), `matches` and `lower`/`upper`/`coalesce` chains per row through the evaluator's semantics |
 //! | `contains any/all/none` over List/LargeList of strings (plain, large, view, dictionary) or ints (every width); `is missing` of strings and lists | batch-level helper (`strings.rs`): one pass per column for all its list leaves (up to 64 distinct values; memchr search of the elements' bytes for up to 4), a general helper beyond / validity bitmap |
 //! | `length`, `size`, `year`/`month`/`day` of a field; decimal to float | batch-level helper into a derived column read natively |
