@@ -68,16 +68,7 @@ fn compare_fails_on_a_count_mismatch() {
 
 #[test]
 fn examples_sql_counts_agree_with_seg() {
-    let has_duckdb = Command::new("python3")
-        .args(["-c", "import duckdb"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_duckdb {
-        assert!(
-            std::env::var_os("SEG_REQUIRE_CROSSCHECK").is_none(),
-            "the cross-check is required but python3 cannot import duckdb"
-        );
-        eprintln!("skipped: python3 with duckdb is not installed (scripts/test.sh installs it)");
+    if !seg_testkit::duckdb_available() {
         return;
     }
     let root = root();

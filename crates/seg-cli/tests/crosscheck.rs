@@ -16,16 +16,7 @@ use std::process::Command;
 #[test]
 fn segment_counts_agree_with_duckdb() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let has_duckdb = Command::new("python3")
-        .args(["-c", "import duckdb"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_duckdb {
-        assert!(
-            std::env::var_os("SEG_REQUIRE_CROSSCHECK").is_none(),
-            "the cross-check is required but python3 cannot import duckdb"
-        );
-        eprintln!("skipped: python3 with duckdb is not installed (scripts/test.sh installs it)");
+    if !seg_testkit::duckdb_available() {
         return;
     }
     let out = Command::new("python3")

@@ -8,8 +8,7 @@ use crate::num::{self, DAY_MICROS};
 use arrow::record_batch::RecordBatch;
 use seg_ir::pattern::{self, Pattern, PatternError};
 use seg_ir::{
-    ArithOp, CmpOp, Const, Duration, Expr, ExprKind, FieldId, Func, ListQuantifier, Relative,
-    StrOp, Type,
+    ArithOp, Const, Duration, Expr, ExprKind, FieldId, Func, ListQuantifier, Relative, StrOp, Type,
 };
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -157,17 +156,6 @@ fn compare_cols(l: &Col<'_>, r: &Col<'_>) -> R<Vec<Option<Ordering>>> {
         (Col::Timestamp(a), Col::Timestamp(b)) => zip(a, b, Ord::cmp),
         _ => return internal("comparison of columns of different types"),
     })
-}
-
-fn apply(op: CmpOp, ordering: Ordering) -> bool {
-    match op {
-        CmpOp::Eq => ordering == Ordering::Equal,
-        CmpOp::Ne => ordering != Ordering::Equal,
-        CmpOp::Lt => ordering == Ordering::Less,
-        CmpOp::Le => ordering != Ordering::Greater,
-        CmpOp::Gt => ordering == Ordering::Greater,
-        CmpOp::Ge => ordering != Ordering::Less,
-    }
 }
 
 /// A constant reduced to a hashable key for `in` and list membership: floats
@@ -335,7 +323,7 @@ impl<'a> Frame<'a, '_> {
                 Ok(Col::Bool(
                     ordering
                         .into_iter()
-                        .map(|o| o.map(|o| apply(*op, o)))
+                        .map(|o| o.map(|o| op.holds(o)))
                         .collect(),
                 ))
             }

@@ -145,7 +145,7 @@ impl DictTables {
         let mut table: Vec<u8> = Vec::with_capacity(values.len() + 1);
         match leaf {
             LeafEval::Str(f) => {
-                each_str(values, |s| table.push(truth_byte(f.apply(s))))?;
+                strings::each_str(values, |s| table.push(truth_byte(f.apply(s))))?;
                 table.push(truth_byte(f.apply(None)));
             }
             LeafEval::Reference(seg) => {
@@ -315,21 +315,6 @@ fn values_ptr(array: &dyn Array, width: usize) -> Result<u64, String> {
         return Err(internal("a values buffer shorter than its array"));
     }
     Ok(buffer.as_ptr() as u64 + start as u64)
-}
-
-/// Calls `f` with every string of a plain string array (Utf8, LargeUtf8,
-/// Utf8View), in order.
-fn each_str(array: &ArrayRef, mut f: impl FnMut(Option<&str>)) -> Result<(), String> {
-    match array.data_type() {
-        DataType::Utf8 => array.as_string::<i32>().iter().for_each(f),
-        DataType::LargeUtf8 => array.as_string::<i64>().iter().for_each(f),
-        DataType::Utf8View => array.as_string_view().iter().for_each(f),
-        _ => match seg_eval::read_column(Type::String, array) {
-            Some(Col::Str(values)) => values.iter().for_each(|s| f(s.as_deref())),
-            _ => return Err(internal("a string column of an unexpected type")),
-        },
-    }
-    Ok(())
 }
 
 /// Runs a reference leaf (a segment of the synthetic program) over a batch.

@@ -754,12 +754,7 @@ impl Gen<'_, '_> {
                 f = self.b.ins().band(f, f2);
             }
         }
-        self.b
-            .ins()
-            .jump(merge, &[BlockArg::Value(t), BlockArg::Value(f)]);
-        self.b.switch_to_block(merge);
-        let p = self.b.block_params(merge);
-        Ok((p[0], p[1]))
+        Ok(self.merge_pair(merge, t, f))
     }
 
     /// A loop over the rows of the word; `per_row(gen, row, bit)` yields the
@@ -889,12 +884,18 @@ impl Gen<'_, '_> {
         let Some(merge) = merge else {
             return Ok((t, f));
         };
+        Ok(self.merge_pair(merge, t, f))
+    }
+
+    /// Jumps to `merge` with a (true, false) pair and continues there,
+    /// returning the pair as the merge block's parameters.
+    fn merge_pair(&mut self, merge: Block, t: Value, f: Value) -> (Value, Value) {
         self.b
             .ins()
             .jump(merge, &[BlockArg::Value(t), BlockArg::Value(f)]);
         self.b.switch_to_block(merge);
         let p = self.b.block_params(merge);
-        Ok((p[0], p[1]))
+        (p[0], p[1])
     }
 
     /// The (true, false) bits of a full word's 64 rows from a vector table of

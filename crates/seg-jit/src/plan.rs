@@ -117,17 +117,7 @@ impl StrFn {
         }
         let s = s?;
         Some(match self {
-            StrFn::Cmp(op, x) => {
-                let o = s.cmp(x.as_str());
-                match op {
-                    CmpOp::Eq => o.is_eq(),
-                    CmpOp::Ne => o.is_ne(),
-                    CmpOp::Lt => o.is_lt(),
-                    CmpOp::Le => o.is_le(),
-                    CmpOp::Gt => o.is_gt(),
-                    CmpOp::Ge => o.is_ge(),
-                }
-            }
+            StrFn::Cmp(op, x) => op.holds(s.cmp(x.as_str())),
             // Lists are short: comparing lengths, then bytes, is cheaper per
             // row than hashing the row's string (SipHash showed in profiles).
             StrFn::In(set, negated) => {

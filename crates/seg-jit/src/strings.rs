@@ -218,15 +218,7 @@ pub(crate) struct Order(CmpOp, Vec<u8>);
 impl Hit for Order {
     #[inline(always)]
     fn hit(&self, s: &[u8]) -> bool {
-        let o = s.cmp(self.1.as_slice());
-        match self.0 {
-            CmpOp::Eq => o.is_eq(),
-            CmpOp::Ne => o.is_ne(),
-            CmpOp::Lt => o.is_lt(),
-            CmpOp::Le => o.is_le(),
-            CmpOp::Gt => o.is_gt(),
-            CmpOp::Ge => o.is_ge(),
-        }
+        self.0.holds(s.cmp(self.1.as_slice()))
     }
 }
 
@@ -478,7 +470,7 @@ fn byte_hits(f: &StrFn, array: &dyn Array, nwords: usize) -> Option<(Vec<u64>, b
 }
 
 /// Every row's string of a string column of any layout, in order.
-fn each_str(array: &ArrayRef, mut f: impl FnMut(Option<&str>)) -> Result<(), String> {
+pub(crate) fn each_str(array: &ArrayRef, mut f: impl FnMut(Option<&str>)) -> Result<(), String> {
     match array.data_type() {
         DataType::Utf8 => array.as_string::<i32>().iter().for_each(f),
         DataType::LargeUtf8 => array.as_string::<i64>().iter().for_each(f),

@@ -92,3 +92,21 @@ impl Rng {
         self.next() % n
     }
 }
+
+/// Whether `python3` can import DuckDB, for the tests that compare with it.
+/// When `SEG_REQUIRE_CROSSCHECK` is set (`scripts/test.sh` sets it after
+/// installing DuckDB) a missing DuckDB fails the test instead of skipping it.
+pub fn duckdb_available() -> bool {
+    let found = std::process::Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var_os("SEG_REQUIRE_CROSSCHECK").is_none(),
+            "the cross-check is required but python3 cannot import duckdb"
+        );
+        eprintln!("skipped: python3 with duckdb is not installed (scripts/test.sh installs it)");
+    }
+    found
+}
