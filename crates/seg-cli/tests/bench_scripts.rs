@@ -72,19 +72,14 @@ fn examples_sql_counts_agree_with_seg() {
         return;
     }
     let root = root();
-    let out = Command::new("python3")
-        .arg(root.join("bench/examples_sql.py"))
-        .arg("check")
-        .arg(env!("CARGO_BIN_EXE_seg"))
-        .arg(root.join("examples/profiles.parquet"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let script = root.join("bench/examples_sql.py");
+    let data = root.join("examples/profiles.parquet");
+    let stdout = seg_testkit::python(&[
+        script.as_os_str(),
+        "check".as_ref(),
+        env!("CARGO_BIN_EXE_seg").as_ref(),
+        data.as_os_str(),
+    ]);
     assert!(
         stdout.contains("duckdb: 107 of 107 segment counts equal Seg's"),
         "{stdout}"

@@ -11,7 +11,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 #[test]
 fn segment_counts_agree_with_duckdb() {
@@ -19,17 +18,12 @@ fn segment_counts_agree_with_duckdb() {
     if !seg_testkit::duckdb_available() {
         return;
     }
-    let out = Command::new("python3")
-        .arg(root.join("tests/crosscheck/crosscheck.py"))
-        .arg(env!("CARGO_BIN_EXE_seg"))
-        .arg(root.join("examples/profiles.parquet"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let script = root.join("tests/crosscheck/crosscheck.py");
+    let data = root.join("examples/profiles.parquet");
+    let stdout = seg_testkit::python(&[
+        script.as_os_str(),
+        env!("CARGO_BIN_EXE_seg").as_ref(),
+        data.as_os_str(),
+    ]);
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }

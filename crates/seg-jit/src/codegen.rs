@@ -221,6 +221,37 @@ fn costly_leaves<'a>(node: &'a BNode, f: &mut impl FnMut(String, &'a BNode)) {
     }
 }
 
+/// The input of a signed int32 column read as a float (directly, or through
+/// an int-to-float cast), which `Gen::vf` converts two rows at a time.
+fn int32_as_float(v: &VNode) -> Option<usize> {
+    let int32 = |read: &Read, cast: bool| {
+        matches!(
+            (read, cast),
+            (
+                Read::IntAsFloat {
+                    bytes: 4,
+                    signed: true
+                },
+                false
+            ) | (
+                Read::Int {
+                    bytes: 4,
+                    signed: true
+                },
+                true
+            )
+        )
+    };
+    match v {
+        VNode::Col { input, read } if int32(read, false) => Some(*input),
+        VNode::IntToFloat(a) => match &**a {
+            VNode::Col { input, read } if int32(read, true) => Some(*input),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Whether a float expression has a two-lane form in `Gen::vf`: float
 /// columns, int32 columns read as floats, constants and `+ - * /`, `-`,
 /// `abs` over them. None has `coalesce`, so a row is missing exactly when a
@@ -230,25 +261,10 @@ fn vector_float_value(v: &VNode) -> bool {
         VNode::F64(_)
         | VNode::Derived { float: true, .. }
         | VNode::Col {
-            read:
-                Read::F64
-                | Read::F32
-                | Read::IntAsFloat {
-                    bytes: 4,
-                    signed: true,
-                },
+            read: Read::F64 | Read::F32,
             ..
         } => true,
-        VNode::IntToFloat(a) => matches!(
-            **a,
-            VNode::Col {
-                read: Read::Int {
-                    bytes: 4,
-                    signed: true
-                },
-                ..
-            }
-        ),
+        VNode::Col { .. } | VNode::IntToFloat(_) => int32_as_float(v).is_some(),
         VNode::FloatArith(op, a, b) => {
             *op != ArithOp::Rem && vector_float_value(a) && vector_float_value(b)
         }
@@ -1213,39 +1229,13 @@ impl Gen<'_, '_> {
                 let v = pair(self, input, types::F32X4)?;
                 self.b.ins().fvpromote_low(v)
             }
-            VNode::Col {
-                input,
-                read:
-                    Read::IntAsFloat {
-                        bytes: 4,
-                        signed: true,
-                    },
-            } => {
-                let v = pair(self, input, types::I32X4)?;
-                {
-                    // x64 lowers this pair to one `cvtdq2pd`.
-                    let wide = self.b.ins().swiden_low(v);
-                    self.b.ins().fcvt_from_sint(types::F64X2, wide)
-                }
+            VNode::Col { .. } | VNode::IntToFloat(_) if int32_as_float(v).is_some() => {
+                let input = int32_as_float(v).ok_or("an int32 column")?;
+                let v = pair(self, &input, types::I32X4)?;
+                // x64 lowers this pair to one `cvtdq2pd`.
+                let wide = self.b.ins().swiden_low(v);
+                self.b.ins().fcvt_from_sint(types::F64X2, wide)
             }
-            VNode::IntToFloat(a) => match &**a {
-                VNode::Col {
-                    input,
-                    read:
-                        Read::Int {
-                            bytes: 4,
-                            signed: true,
-                        },
-                } => {
-                    let v = pair(self, input, types::I32X4)?;
-                    {
-                        // x64 lowers this pair to one `cvtdq2pd`.
-                        let wide = self.b.ins().swiden_low(v);
-                        self.b.ins().fcvt_from_sint(types::F64X2, wide)
-                    }
-                }
-                _ => return Err("a vector int-to-float of another shape".into()),
-            },
             VNode::FloatArith(op, a, c) => {
                 let x = self.vf(a, j, rows, bad)?;
                 let y = self.vf(c, j, rows, bad)?;

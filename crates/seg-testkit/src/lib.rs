@@ -110,3 +110,19 @@ pub fn duckdb_available() -> bool {
     }
     found
 }
+
+/// Runs `python3` with `args` and returns its standard output, failing the
+/// test (with both outputs) when the script exits unsuccessfully.
+pub fn python(args: &[&std::ffi::OsStr]) -> String {
+    let out = std::process::Command::new("python3")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
