@@ -231,11 +231,7 @@ fuzz_target!(|input: Input| {
         return;
     };
     let jit = seg_jit::JitProgram::compile(
-        &program,
-        &[],
-        AS_OF,
-        evaluator.segments().to_vec(),
-        evaluator.priorities().to_vec(),
+        &evaluator,
         batch.schema().as_ref(),
         &binding,
         &seg_jit::JitOptions {

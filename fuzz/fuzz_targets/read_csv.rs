@@ -9,5 +9,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
-    seg_fuzz::read(seg_cli::data::DataFormat::Csv, bytes);
+    seg_fuzz::read(seg::formats::DataFormat::Csv, bytes);
 });

@@ -12,7 +12,7 @@
 //!   error; whatever it yields binds and evaluates without panicking;
 //! - `jit_differential`: the JIT agrees with the reference evaluator.
 
-use seg_cli::data::{self, DataFormat};
+use seg::formats::DataFormat;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -132,7 +132,7 @@ pub fn read(format: DataFormat, bytes: &[u8]) {
     let program = rules();
     let evaluator = seg_eval::Evaluator::new(program, &[], 1_795_478_400_000_000);
     let fields = evaluator.required_fields();
-    let input = match data::open(&path, format, program, &fields, 7, None) {
+    let input = match seg::formats::open(&path, format, program, &fields, 7, None) {
         Ok(input) => input,
         Err(e) => {
             assert!(e.code.starts_with('E'), "an error without a code: {}", e.message);

@@ -7,9 +7,8 @@
 //! error.
 
 pub mod commands;
-pub mod data;
-pub mod engine;
 pub mod files;
+pub mod output;
 pub mod render;
 
 /// What a command reports back to `main`.

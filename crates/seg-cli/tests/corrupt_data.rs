@@ -16,7 +16,7 @@ use arrow::array::{
     StringArray, StringBuilder, TimestampMicrosecondArray,
 };
 use arrow::record_batch::RecordBatch;
-use seg_cli::data::{self, DataFormat};
+use seg::formats::DataFormat;
 use seg_testkit::Rng;
 use std::path::Path;
 use std::sync::Arc;
@@ -253,26 +253,27 @@ fn read_through_library(
     format: DataFormat,
     program: &seg::ir::Program,
 ) -> Option<String> {
-    let evaluator = seg_eval::Evaluator::new(program, &[], seg_testkit::AS_OF);
-    let fields = evaluator.required_fields();
-    let input = match data::open(path, format, program, &fields, 7, None) {
+    let options = seg::RunOptions::default().as_of(seg_testkit::AS_OF);
+    let query = seg::Query::prepare(program, &options).unwrap();
+    let open = seg::formats::OpenOptions {
+        batch_rows: 7,
+        prune: false,
+        every_profile: false,
+    };
+    let input = match seg::formats::open_query(&query, path, format, &open) {
         Ok(input) => input,
         Err(e) => return Some(e.code.to_string()),
     };
-    let binding = match evaluator.bind_among(&input.schema, &input.columns) {
+    let binding = match query.bind_among(&input.schema, &input.columns) {
         Ok(b) => b,
         Err(diagnostics) => return Some(diagnostics[0].code.as_str().to_string()),
     };
-    for batch in input.batches {
-        let batch = match batch {
-            Ok(b) => b,
-            Err(e) => return Some(e.code.to_string()),
-        };
-        if let Err(d) = evaluator.evaluate(&binding, &batch.batch) {
-            return Some(d.code.as_str().to_string());
-        }
+    let executor = query.compile(seg::Engine::Interp, &binding).unwrap();
+    match seg::run(&executor, input, &mut seg::Discard, &seg::Silent, 1) {
+        Ok(_) => None,
+        Err(seg::RunError::Data(e)) => Some(e.code.to_string()),
+        Err(seg::RunError::Program(d)) => Some(d[0].code.as_str().to_string()),
     }
-    None
 }
 
 #[test]

@@ -112,22 +112,16 @@ fn opt_fixtures() {
             );
             let program = checked.program.as_ref().unwrap();
             let as_of = 1_795_478_400_000_000; // 2026-11-24T00:00:00Z
-            let optimized = seg::opt::optimize(
-                program,
-                &seg::opt::Options {
-                    params: Some(seg::opt::param_values(program, &[])),
-                    as_of: Some(as_of),
-                    share: true,
-                },
-            );
-            let all: Vec<seg::ir::SegmentId> = (0..optimized.program.segments.len())
+            let query =
+                seg::Query::prepare(program, &seg::RunOptions::default().as_of(as_of)).unwrap();
+            let all: Vec<seg::ir::SegmentId> = (0..query.executed().segments.len())
                 .map(|i| seg::ir::SegmentId(i as u32))
                 .collect();
             let findings: Vec<&seg::diagnostics::Diagnostic> = checked.diagnostics.iter().collect();
             let report = format!(
                 "{}\n{}",
                 render::human(&checked.diagnostics, &checked.sources, false),
-                seg_cli::commands::explain::text(program, &optimized, &all, Some(as_of), &findings)
+                seg_cli::commands::explain::text(&query, &all, &findings)
             );
             insta::assert_snapshot!(report);
         });

@@ -38,6 +38,18 @@ pub struct Diagnostic {
     pub help: Option<String>,
 }
 
+/// `error[E0101]: message` (or `warning[...]`), without the location: a
+/// library user's one-line form. Rendering with source lines is the
+/// command line's job (it holds the sources).
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = if self.is_error() { "error" } else { "warning" };
+        write!(f, "{kind}[{}]: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
 impl Diagnostic {
     /// A diagnostic with a code, message and primary span; the label defaults to
     /// the code's summary until [`Diagnostic::with_label`] sets it.

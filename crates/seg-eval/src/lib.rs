@@ -23,11 +23,12 @@ pub mod num;
 pub use column::{Col, accepted_types, accepts};
 pub use eval::PatternCache;
 
-use arrow::array::{BooleanArray, StringArray};
+use arrow::array::{BooleanArray, UInt32Array};
+use arrow::buffer::{BooleanBuffer, Buffer, NullBuffer};
 use arrow::datatypes::Schema as ArrowSchema;
 use arrow::record_batch::RecordBatch;
 use seg_diagnostics::{Code, Diagnostic};
-use seg_ir::{Const, FieldId, ParamId, Program, SegmentId};
+use seg_ir::{Const, FieldId, ParamId, Program, SegmentId, Selection};
 use std::sync::Arc;
 
 /// Which batch column serves each schema field, checked before any row is
@@ -47,14 +48,17 @@ impl Binding {
 /// A segment's `where` results and, when it has one, its `exclude` results.
 pub type Conditions = (Vec<Option<bool>>, Option<Vec<Option<bool>>>);
 
-/// The result of evaluating one batch.
-#[derive(Clone, Debug)]
+/// The result of evaluating one batch: the same type from every engine.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Membership {
-    /// One non-null array per evaluated segment, in [`Evaluator::segments`] order.
+    /// One non-null array per reported segment, in [`Evaluator::segments`] order.
     pub segments: Vec<BooleanArray>,
-    /// One array per priority group, in [`Evaluator::priorities`] order: the
-    /// name of the first listed segment each profile is in, or null.
-    pub priorities: Vec<StringArray>,
+    /// One array per reported priority group, in [`Evaluator::priorities`]
+    /// order: for each profile, the position in the group's list of the first
+    /// segment it is a member of, or null when it is in none (see
+    /// [`first_member`]). Names are attached at the edge, by whoever prints or
+    /// writes them.
+    pub priorities: Vec<UInt32Array>,
 }
 
 /// Evaluates one program with fixed param values and `as_of`.
@@ -63,12 +67,8 @@ pub struct Evaluator<'p> {
     program: &'p Program,
     params: Vec<Const>,
     as_of: i64,
-    /// Segments to report, in order.
-    segments: Vec<SegmentId>,
-    /// Priority groups to report (indexes into `program.priorities`).
-    priorities: Vec<usize>,
-    /// Every segment that must be computed, dependencies first.
-    order: Vec<SegmentId>,
+    /// What is reported and what that needs.
+    selection: Selection,
     /// Compiled `matches` patterns, shared by every batch and thread.
     patterns: Arc<eval::PatternCache>,
 }
@@ -77,26 +77,29 @@ impl<'p> Evaluator<'p> {
     /// An evaluator of every segment and priority group of `program`, at the
     /// instant `as_of` (microseconds since the epoch), with params overridden.
     pub fn new(program: &'p Program, overrides: &[(ParamId, Const)], as_of: i64) -> Self {
-        let mut params: Vec<Const> = program.params.iter().map(|p| p.value.clone()).collect();
-        for (id, value) in overrides {
-            if let Some(slot) = params.get_mut(id.0 as usize) {
-                *slot = value.clone();
-            }
-        }
-        let all: Vec<SegmentId> = (0..program.segments.len())
-            .map(|i| SegmentId(u32::try_from(i).unwrap_or(u32::MAX)))
-            .collect();
-        let mut evaluator = Evaluator {
+        Evaluator::with_params(
+            program,
+            seg_ir::param_values(program, overrides),
+            as_of,
+            Selection::all(program),
+        )
+    }
+
+    /// An evaluator of `selection`, with every param's value given (see
+    /// [`seg_ir::param_values`]).
+    pub fn with_params(
+        program: &'p Program,
+        params: Vec<Const>,
+        as_of: i64,
+        selection: Selection,
+    ) -> Self {
+        Evaluator {
             program,
             params,
             as_of,
-            segments: all,
-            priorities: (0..program.priorities.len()).collect(),
-            order: Vec::new(),
+            selection,
             patterns: Arc::default(),
-        };
-        evaluator.order = evaluator.needed_order();
-        evaluator
+        }
     }
 
     /// Uses `patterns` for the compiled `matches` patterns, so that
@@ -110,20 +113,33 @@ impl<'p> Evaluator<'p> {
     /// Restricts the output to these segments and priority groups (their
     /// dependencies are still computed).
     pub fn select(mut self, segments: Vec<SegmentId>, priorities: Vec<usize>) -> Self {
-        self.segments = segments;
-        self.priorities = priorities;
-        self.order = self.needed_order();
+        self.selection = Selection::new(self.program, segments, priorities);
         self
+    }
+
+    /// The program evaluated.
+    pub fn program(&self) -> &'p Program {
+        self.program
+    }
+
+    /// Every param's value.
+    pub fn params(&self) -> &[Const] {
+        &self.params
+    }
+
+    /// What is reported, and what that needs.
+    pub fn selection(&self) -> &Selection {
+        &self.selection
     }
 
     /// The segments reported, in output order.
     pub fn segments(&self) -> &[SegmentId] {
-        &self.segments
+        self.selection.segments()
     }
 
     /// The priority groups reported (indexes into the program's priorities).
     pub fn priorities(&self) -> &[usize] {
-        &self.priorities
+        self.selection.priorities()
     }
 
     /// The instant of evaluation.
@@ -131,60 +147,10 @@ impl<'p> Evaluator<'p> {
         self.as_of
     }
 
-    fn needed_order(&self) -> Vec<SegmentId> {
-        let mut needed = vec![false; self.program.segments.len()];
-        let mut stack: Vec<SegmentId> = self.segments.clone();
-        for &p in &self.priorities {
-            if let Some(group) = self.program.priorities.get(p) {
-                stack.extend(group.segments.iter().copied());
-            }
-        }
-        while let Some(id) = stack.pop() {
-            let Some(flag) = needed.get_mut(id.0 as usize) else {
-                continue;
-            };
-            if *flag {
-                continue;
-            }
-            *flag = true;
-            let segment = &self.program.segments[id.0 as usize];
-            let mut refs = Vec::new();
-            seg_ir::segment_refs(&segment.where_, &mut refs);
-            if let Some(exclude) = &segment.exclude {
-                seg_ir::segment_refs(exclude, &mut refs);
-            }
-            stack.extend(refs);
-        }
-        self.program
-            .evaluation_order()
-            .into_iter()
-            .filter(|id| needed[id.0 as usize])
-            .collect()
-    }
-
     /// The fields the selected segments read (plus the key, when declared), in
     /// schema order: what a reader must load.
     pub fn required_fields(&self) -> Vec<FieldId> {
-        let mut used = vec![false; self.program.schema.fields.len()];
-        for id in &self.order {
-            let segment = &self.program.segments[id.0 as usize];
-            let mut refs = Vec::new();
-            seg_ir::field_refs(&segment.where_, &mut refs);
-            if let Some(exclude) = &segment.exclude {
-                seg_ir::field_refs(exclude, &mut refs);
-            }
-            for (field, _) in refs {
-                used[field.0 as usize] = true;
-            }
-        }
-        if let Some(key) = self.program.schema.key() {
-            used[key.0 as usize] = true;
-        }
-        used.iter()
-            .enumerate()
-            .filter(|(_, u)| **u)
-            .map(|(i, _)| FieldId(u32::try_from(i).unwrap_or(u32::MAX)))
-            .collect()
+        self.selection.required_fields(self.program)
     }
 
     /// Binds the required fields to the columns of `schema`: a missing column
@@ -258,15 +224,17 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    /// Computes the memberships of every segment the selection needs.
+    /// Computes the memberships of the segments in `order` (dependencies
+    /// first).
     fn memberships(
         &self,
         binding: &Binding,
         batch: &RecordBatch,
+        order: &[SegmentId],
     ) -> Result<Vec<Option<Vec<bool>>>, Diagnostic> {
         let rows = batch.num_rows();
         let mut memberships: Vec<Option<Vec<bool>>> = vec![None; self.program.segments.len()];
-        for &id in &self.order {
+        for &id in order {
             let (where_, exclude) = self.conditions_with(binding, batch, id, &memberships)?;
             // A member: `where` is true and `exclude` is not true.
             let member = (0..rows)
@@ -326,14 +294,22 @@ impl<'p> Evaluator<'p> {
     }
 
     /// The three-valued results of a segment's `where` and `exclude` on each
-    /// row (`None` is unknown), for explaining a membership.
+    /// row (`None` is unknown), for explaining a membership. Only the
+    /// segments it references are computed first; its own condition is
+    /// evaluated once.
     pub fn conditions(
         &self,
         binding: &Binding,
         batch: &RecordBatch,
         id: SegmentId,
     ) -> Result<Conditions, Diagnostic> {
-        let memberships = self.memberships(binding, batch)?;
+        if id.0 as usize >= self.program.segments.len() {
+            return Err(unknown_segment(id));
+        }
+        // The segment's own needs, dependencies first; it comes last.
+        let needs = Selection::new(self.program, vec![id], Vec::new());
+        let dependencies = needs.order().split_last().map_or(&[][..], |(_, rest)| rest);
+        let memberships = self.memberships(binding, batch, dependencies)?;
         self.conditions_with(binding, batch, id, &memberships)
     }
 
@@ -344,43 +320,77 @@ impl<'p> Evaluator<'p> {
         binding: &Binding,
         batch: &RecordBatch,
     ) -> Result<Membership, Diagnostic> {
-        let rows = batch.num_rows();
-        let memberships = self.memberships(binding, batch)?;
-        let mut segments = Vec::with_capacity(self.segments.len());
-        for id in &self.segments {
+        let memberships = self.memberships(binding, batch, self.selection.order())?;
+        let array = |id: &SegmentId| match memberships.get(id.0 as usize) {
+            Some(Some(m)) => Ok(BooleanArray::from(m.clone())),
             // A selected id the program does not have is a caller's bug:
             // report it rather than index out of bounds.
-            let Some(Some(m)) = memberships.get(id.0 as usize) else {
-                return Err(Diagnostic::new(
-                    Code::E0901,
-                    seg_diagnostics::Span::default(),
-                    format!("internal error: segment #{} is not in the program", id.0),
-                )
-                .with_help("please report this, with the rules, at the Seg issue tracker"));
-            };
-            segments.push(BooleanArray::from(m.clone()));
-        }
-        let priorities = self
-            .priorities
+            _ => Err(unknown_segment(*id)),
+        };
+        let segments = self
+            .selection
+            .segments()
+            .iter()
+            .map(array)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut priorities = Vec::with_capacity(self.selection.priorities().len());
+        for group in self
+            .selection
+            .priorities()
             .iter()
             .filter_map(|&p| self.program.priorities.get(p))
-            .map(|group| {
-                let names: Vec<Option<&str>> = (0..rows)
-                    .map(|i| {
-                        group.segments.iter().find_map(|id| {
-                            let member = memberships[id.0 as usize].as_ref().is_some_and(|m| m[i]);
-                            member.then(|| self.program.segments[id.0 as usize].name.as_str())
-                        })
-                    })
-                    .collect();
-                StringArray::from(names)
-            })
-            .collect();
+        {
+            let members = group
+                .segments
+                .iter()
+                .map(|id| array(id).map(|a| a.values().clone()))
+                .collect::<Result<Vec<_>, _>>()?;
+            priorities.push(first_member(&members, batch.num_rows()));
+        }
         Ok(Membership {
             segments,
             priorities,
         })
     }
+}
+
+fn unknown_segment(id: SegmentId) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0901,
+        seg_diagnostics::Span::default(),
+        format!("internal error: segment #{} is not in the program", id.0),
+    )
+    .with_help("please report this, with the rules, at the Seg issue tracker")
+}
+
+/// A priority group's choice on each row: the position (in the group's list)
+/// of the first segment the profile is a member of, or null when it is in
+/// none. `members` holds the group's segments' memberships in the group's
+/// order. The one definition of "first match wins" every engine uses.
+pub fn first_member(members: &[BooleanBuffer], rows: usize) -> UInt32Array {
+    let words = rows.div_ceil(64);
+    let mut taken = vec![0u64; words];
+    let mut values = vec![0u32; rows];
+    for (position, member) in members.iter().enumerate() {
+        let position = u32::try_from(position).unwrap_or(u32::MAX);
+        let chunks = member.bit_chunks();
+        for (w, chunk) in chunks.iter_padded().enumerate().take(words) {
+            let mut new = chunk & !taken[w];
+            if new == 0 {
+                continue;
+            }
+            taken[w] |= new;
+            while new != 0 {
+                let row = w * 64 + new.trailing_zeros() as usize;
+                if let Some(slot) = values.get_mut(row) {
+                    *slot = position;
+                }
+                new &= new - 1;
+            }
+        }
+    }
+    let assigned = BooleanBuffer::new(Buffer::from_vec(taken), 0, rows);
+    UInt32Array::new(values.into(), Some(NullBuffer::new(assigned)))
 }
 
 /// The evaluator's view of one column, for tests and tools: the values of an

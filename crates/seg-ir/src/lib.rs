@@ -13,9 +13,11 @@
 
 pub mod pattern;
 mod render;
+mod selection;
 
 pub use render::{const_text, expr_text};
 use seg_diagnostics::Span;
+pub use selection::{Selection, param_values};
 use std::fmt;
 
 /// The types of Seg values.

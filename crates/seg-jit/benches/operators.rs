@@ -129,11 +129,7 @@ fn compile(program: &Program) -> JitProgram {
     let evaluator = seg_eval::Evaluator::new(program, &[], AS_OF);
     let binding = evaluator.bind(batch.schema().as_ref()).unwrap();
     JitProgram::compile(
-        program,
-        &[],
-        AS_OF,
-        evaluator.segments().to_vec(),
-        evaluator.priorities().to_vec(),
+        &evaluator,
         batch.schema().as_ref(),
         &binding,
         &JitOptions::default(),

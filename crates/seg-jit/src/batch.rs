@@ -19,7 +19,7 @@ use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use arrow::util::bit_chunk_iterator::BitChunks;
 use seg_eval::{Col, num};
-use seg_ir::{Const, ListQuantifier, ParamId, SegmentId, Type};
+use seg_ir::{Const, ListQuantifier, SegmentId, Type};
 use std::collections::HashSet;
 
 /// A plain-string leaf the kernel computes one word at a time through
@@ -217,7 +217,7 @@ pub(crate) struct Context<'a> {
     pub plan: &'a Plan,
     /// One cache per input (only dictionary inputs use theirs).
     pub dictionaries: &'a [DictCache],
-    pub overrides: &'a [(ParamId, Const)],
+    pub params: &'a [Const],
     pub as_of: i64,
 }
 
@@ -323,9 +323,14 @@ fn reference(
     seg: SegmentId,
     batch: &RecordBatch,
 ) -> Result<Vec<Option<bool>>, String> {
-    let evaluator = seg_eval::Evaluator::new(&ctx.plan.synthetic, ctx.overrides, ctx.as_of)
-        .with_patterns(ctx.plan.patterns.clone())
-        .select(vec![seg], vec![]);
+    let selection = seg_ir::Selection::new(&ctx.plan.synthetic, vec![seg], vec![]);
+    let evaluator = seg_eval::Evaluator::with_params(
+        &ctx.plan.synthetic,
+        ctx.params.to_vec(),
+        ctx.as_of,
+        selection,
+    )
+    .with_patterns(ctx.plan.patterns.clone());
     let binding = evaluator
         .bind(batch.schema().as_ref())
         .map_err(|e| e.first().map(|d| d.message.clone()).unwrap_or_default())?;

@@ -43,11 +43,8 @@
 //! # fn demo(program: &seg_ir::Program, batch: &arrow::record_batch::RecordBatch) {
 //! let evaluator = seg_eval::Evaluator::new(program, &[], 0);
 //! let binding = evaluator.bind(batch.schema().as_ref()).expect("columns fit");
-//! let segments = evaluator.segments().to_vec();
-//! let priorities = evaluator.priorities().to_vec();
 //! let jit = seg_jit::JitProgram::compile(
-//!     program, &[], 0, segments, priorities,
-//!     batch.schema().as_ref(), &binding, &seg_jit::JitOptions::default(),
+//!     &evaluator, batch.schema().as_ref(), &binding, &seg_jit::JitOptions::default(),
 //! ).expect("compiles");
 //! let membership = jit.evaluate(batch).expect("no internal error");
 //! # }
@@ -58,7 +55,7 @@ mod codegen;
 mod plan;
 mod strings;
 
-use arrow::array::{BooleanArray, StringArray};
+use arrow::array::BooleanArray;
 use arrow::buffer::{BooleanBuffer, Buffer};
 use arrow::datatypes::Schema as ArrowSchema;
 use arrow::record_batch::RecordBatch;
@@ -66,8 +63,8 @@ use cranelift::prelude::*;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module};
 use seg_diagnostics::{Code, Diagnostic, Span};
-use seg_eval::{Binding, Membership};
-use seg_ir::{Const, ParamId, Program, SegmentId};
+use seg_eval::{Binding, Evaluator, Membership};
+use seg_ir::{Const, SegmentId};
 use std::collections::HashMap;
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -164,9 +161,11 @@ pub struct JitProgram {
     computed: usize,
     /// Positions (in the computed order) of the reported segments.
     reported: Vec<usize>,
-    /// Per reported priority group: (position, segment name) of its members.
-    groups: Vec<Vec<(usize, String)>>,
-    overrides: Vec<(ParamId, Const)>,
+    /// Per reported priority group: the positions of its members, in the
+    /// group's order.
+    groups: Vec<Vec<usize>>,
+    /// Every param's value (for what runs in the reference evaluator).
+    params: Vec<Const>,
     as_of: i64,
     clif: String,
     compile_time: Duration,
@@ -181,70 +180,33 @@ fn internal_error(span: Span, what: impl fmt::Display) -> Diagnostic {
     .with_help("please report this, with the rules and the data's schema, at the Seg issue tracker")
 }
 
-/// Every segment the selection needs, dependencies first (as the evaluator
-/// orders them).
-fn needed_order(program: &Program, segments: &[SegmentId], priorities: &[usize]) -> Vec<SegmentId> {
-    let mut needed = vec![false; program.segments.len()];
-    let mut stack: Vec<SegmentId> = segments.to_vec();
-    for &p in priorities {
-        if let Some(group) = program.priorities.get(p) {
-            stack.extend(group.segments.iter().copied());
-        }
-    }
-    while let Some(id) = stack.pop() {
-        let Some(flag) = needed.get_mut(id.0 as usize) else {
-            continue;
-        };
-        if *flag {
-            continue;
-        }
-        *flag = true;
-        let segment = &program.segments[id.0 as usize];
-        seg_ir::segment_refs(&segment.where_, &mut stack);
-        if let Some(exclude) = &segment.exclude {
-            seg_ir::segment_refs(exclude, &mut stack);
-        }
-    }
-    program
-        .evaluation_order()
-        .into_iter()
-        .filter(|id| needed[id.0 as usize])
-        .collect()
-}
-
 impl JitProgram {
-    /// Compiles `program` for one Arrow schema: the physical type of every
-    /// bound column is specialised at compile time. `segments` and
-    /// `priorities` select the output as [`seg_eval::Evaluator::select`]
-    /// does; `binding` comes from [`seg_eval::Evaluator::bind`] on the same
-    /// schema. Errors are internal (E0901).
-    #[allow(clippy::too_many_arguments)]
+    /// Compiles what `evaluator` evaluates (its program, params, `as_of`
+    /// and selection) for one Arrow schema: the physical type of every bound
+    /// column is specialised at compile time. `binding` comes from
+    /// [`seg_eval::Evaluator::bind`] on the same schema. Errors are internal
+    /// (E0901).
     pub fn compile(
-        program: &Program,
-        overrides: &[(ParamId, Const)],
-        as_of: i64,
-        segments: Vec<SegmentId>,
-        priorities: Vec<usize>,
+        evaluator: &Evaluator<'_>,
         arrow_schema: &ArrowSchema,
         binding: &Binding,
         options: &JitOptions,
     ) -> Result<JitProgram, Diagnostic> {
         let started = Instant::now();
         let span = Span::default();
-        if let Some(bad) = segments
+        let program = evaluator.program();
+        let selection = evaluator.selection().clone();
+        if let Some(bad) = selection
+            .segments()
             .iter()
             .find(|s| s.0 as usize >= program.segments.len())
         {
             return Err(internal_error(span, format!("no segment {}", bad.0)));
         }
-        let mut params: Vec<Const> = program.params.iter().map(|p| p.value.clone()).collect();
-        for (id, value) in overrides {
-            if let Some(slot) = params.get_mut(id.0 as usize) {
-                *slot = value.clone();
-            }
-        }
-        let order = needed_order(program, &segments, &priorities);
-        let mut lowerer = plan::Lowerer::new(program, params, as_of, arrow_schema, binding);
+        let params = evaluator.params().to_vec();
+        let as_of = evaluator.as_of();
+        let order = selection.order();
+        let mut lowerer = plan::Lowerer::new(program, params.clone(), as_of, arrow_schema, binding);
         let seg_plans = order.iter().map(|&id| lowerer.segment(id)).collect();
         let plan = lowerer.finish(seg_plans);
 
@@ -256,21 +218,20 @@ impl JitProgram {
         }
         let seg_pos: HashMap<SegmentId, usize> =
             order.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-        let reported = segments
+        let reported = selection
+            .segments()
             .iter()
             .map(|id| seg_pos.get(id).copied().unwrap_or(0))
             .collect();
-        let groups = priorities
+        let groups = selection
+            .priorities()
             .iter()
             .filter_map(|&p| program.priorities.get(p))
             .map(|group| {
                 group
                     .segments
                     .iter()
-                    .filter_map(|id| {
-                        let name = program.segments.get(id.0 as usize)?.name.clone();
-                        Some((*seg_pos.get(id)?, name))
-                    })
+                    .filter_map(|id| seg_pos.get(id).copied())
                     .collect()
             })
             .collect();
@@ -289,7 +250,7 @@ impl JitProgram {
             computed: order.len(),
             reported,
             groups,
-            overrides: overrides.to_vec(),
+            params,
             as_of,
             clif,
             compile_time: started.elapsed(),
@@ -325,7 +286,7 @@ impl JitProgram {
         let ctx = batch::Context {
             plan: &self.plan,
             dictionaries: &self.dictionaries,
-            overrides: &self.overrides,
+            params: &self.params,
             as_of: self.as_of,
         };
         let prepared = batch::prepare(&ctx, batch).map_err(|e| internal_error(span, e))?;
@@ -347,35 +308,18 @@ impl JitProgram {
         // The membership words become the arrays' buffer as they are: every
         // segment's words start on a 64-bit boundary of the one buffer.
         let out = Buffer::from_vec(out);
-        let words: &[u64] = out.typed_data();
-        let word = |pos: usize, row: usize| {
-            words
-                .get(pos * nwords + row / 64)
-                .is_some_and(|w| w >> (row % 64) & 1 == 1)
-        };
+        let bits = |pos: usize| BooleanBuffer::new(out.clone(), pos * nwords * 64, rows);
         let segments = self
             .reported
             .iter()
-            .map(|&pos| {
-                BooleanArray::new(
-                    BooleanBuffer::new(out.clone(), pos * nwords * 64, rows),
-                    None,
-                )
-            })
+            .map(|&pos| BooleanArray::new(bits(pos), None))
             .collect();
         let priorities = self
             .groups
             .iter()
             .map(|group| {
-                let names: Vec<Option<&str>> = (0..rows)
-                    .map(|row| {
-                        group
-                            .iter()
-                            .find(|(pos, _)| word(*pos, row))
-                            .map(|(_, name)| name.as_str())
-                    })
-                    .collect();
-                StringArray::from(names)
+                let members: Vec<BooleanBuffer> = group.iter().map(|&pos| bits(pos)).collect();
+                seg_eval::first_member(&members, rows)
             })
             .collect();
         Ok(Membership {

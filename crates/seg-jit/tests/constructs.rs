@@ -684,11 +684,9 @@ fn a_hundred_segments_compile_quickly() {
     let evaluator = seg_eval::Evaluator::new(&program, &[], common::AS_OF);
     let binding = evaluator.bind(batch.schema().as_ref()).unwrap();
     let jit = JitProgram::compile(
-        &program,
-        &[],
-        common::AS_OF,
-        evaluator.segments().to_vec(),
-        vec![],
+        &evaluator
+            .clone()
+            .select(evaluator.segments().to_vec(), vec![]),
         batch.schema().as_ref(),
         &binding,
         &JitOptions::default(),
@@ -715,11 +713,7 @@ fn an_empty_selection_and_unknown_priorities() {
     let evaluator = seg_eval::Evaluator::new(&program, &[], 0).select(vec![], vec![0, 5]);
     let binding = evaluator.bind(batch.schema().as_ref()).unwrap();
     let jit = JitProgram::compile(
-        &program,
-        &[],
-        0,
-        vec![],
-        vec![0, 5],
+        &evaluator.clone().select(vec![], vec![0, 5]),
         batch.schema().as_ref(),
         &binding,
         &JitOptions {
@@ -755,11 +749,9 @@ fn overrides_and_as_of_are_honoured() {
     let evaluator = seg_eval::Evaluator::new(&program, &overrides, as_of);
     let binding = evaluator.bind(batch.schema().as_ref()).unwrap();
     let jit = JitProgram::compile(
-        &program,
-        &overrides,
-        as_of,
-        evaluator.segments().to_vec(),
-        vec![],
+        &evaluator
+            .clone()
+            .select(evaluator.segments().to_vec(), vec![]),
         batch.schema().as_ref(),
         &binding,
         &JitOptions {

@@ -32,7 +32,7 @@ mod share;
 pub use findings::findings;
 
 use rewrite::{Context, Event, Rewriter};
-use seg_ir::{Const, Expr, ExprKind, ParamId, Program, SegmentId, Type};
+use seg_ir::{Const, Expr, ExprKind, Program, SegmentId, Type};
 
 /// Passes over the whole program before the optimizer stops, changed or not.
 /// Each pass applies every rule once bottom-up; real programs settle in two or
@@ -231,16 +231,9 @@ pub struct Optimized {
     pub passes: usize,
 }
 
-/// The params' values with overrides applied.
-pub fn param_values(program: &Program, overrides: &[(ParamId, Const)]) -> Vec<Const> {
-    let mut values: Vec<Const> = program.params.iter().map(|p| p.value.clone()).collect();
-    for (id, value) in overrides {
-        if let Some(slot) = values.get_mut(id.0 as usize) {
-            *slot = value.clone();
-        }
-    }
-    values
-}
+/// Every param's value with overrides applied (the one definition lives in
+/// `seg-ir`).
+pub use seg_ir::param_values;
 
 /// Optimizes a checked program.
 pub fn optimize(program: &Program, options: &Options) -> Optimized {

@@ -17,9 +17,9 @@
 //! # fn demo(program: &seg_ir::Program, file: std::fs::File) -> Result<(), Box<dyn std::error::Error>> {
 //! use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 //! use parquet::file::metadata::PageIndexPolicy;
-//! let params: Vec<seg_ir::Const> = program.params.iter().map(|p| p.value.clone()).collect();
-//! let segments: Vec<seg_ir::SegmentId> = (0..program.segments.len() as u32).map(seg_ir::SegmentId).collect();
-//! let pruner = seg_prune::Pruner::new(program, &params, 1_795_478_400_000_000, &segments, &[]);
+//! let params = seg_ir::param_values(program, &[]);
+//! let selection = seg_ir::Selection::all(program);
+//! let pruner = seg_prune::Pruner::new(program, &params, 1_795_478_400_000_000, &selection);
 //! let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
 //! let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)?;
 //! let plan = pruner.plan(builder.metadata(), builder.schema());
@@ -39,7 +39,7 @@ use analysis::{Analysis, Compiler, Node};
 use arrow::datatypes::Schema as ArrowSchema;
 use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
 use parquet::file::metadata::ParquetMetaData;
-use seg_ir::{Const, FieldId, Program, SegmentId};
+use seg_ir::{Const, FieldId, Program, SegmentId, Selection};
 use value::FieldFacts;
 
 /// Decides, from Parquet statistics, which rows may hold a member of the
@@ -86,17 +86,10 @@ pub struct Plan {
 
 impl Pruner {
     /// `params` are the program's param values with overrides applied;
-    /// `segments`/`priorities` are what the run reports (priorities index
-    /// `program.priorities`).
-    pub fn new(
-        program: &Program,
-        params: &[Const],
-        as_of: i64,
-        segments: &[SegmentId],
-        priorities: &[usize],
-    ) -> Pruner {
-        let mut targets: Vec<SegmentId> = segments.to_vec();
-        for &p in priorities {
+    /// `selection` is what the run reports.
+    pub fn new(program: &Program, params: &[Const], as_of: i64, selection: &Selection) -> Pruner {
+        let mut targets: Vec<SegmentId> = selection.segments().to_vec();
+        for &p in selection.priorities() {
             if let Some(group) = program.priorities.get(p) {
                 targets.extend(group.segments.iter().copied());
             }
@@ -105,18 +98,9 @@ impl Pruner {
         targets.dedup();
         // Every segment the targets reference, transitively.
         let mut needed = vec![false; program.segments.len()];
-        let mut stack = targets.clone();
-        while let Some(id) = stack.pop() {
-            let Some(flag) = needed.get_mut(id.0 as usize) else {
-                continue;
-            };
-            if std::mem::replace(flag, true) {
-                continue;
-            }
-            let segment = &program.segments[id.0 as usize];
-            seg_ir::segment_refs(&segment.where_, &mut stack);
-            if let Some(exclude) = &segment.exclude {
-                seg_ir::segment_refs(exclude, &mut stack);
+        for id in selection.order() {
+            if let Some(flag) = needed.get_mut(id.0 as usize) {
+                *flag = true;
             }
         }
         let compiler = Compiler {

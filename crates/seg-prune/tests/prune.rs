@@ -552,8 +552,7 @@ fn params_and_overrides_fold_like_evaluation() {
         &p,
         &[seg_ir::Const::Int(50)],
         AS_OF,
-        &[seg_ir::SegmentId(0)],
-        &[],
+        &seg_ir::Selection::new(&p, [seg_ir::SegmentId(0)].to_vec(), vec![]),
     );
     let b = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
         file.try_clone().unwrap(),
@@ -571,16 +570,29 @@ fn describe_lists_necessary_ranges() {
          segment young { where age < 30 and country in [\"US\", \"GB\"] or age < 20 and email starts with \"a\" }
         ",
     );
-    let big = seg_prune::Pruner::new(&p, &[], AS_OF, &[seg_ir::SegmentId(0)], &[]);
+    let big = seg_prune::Pruner::new(
+        &p,
+        &[],
+        AS_OF,
+        &seg_ir::Selection::new(&p, [seg_ir::SegmentId(0)].to_vec(), vec![]),
+    );
     assert_eq!(big.describe(), "lifetime_value: [500, +inf)\nage: [25, 40]");
     let both = seg_prune::Pruner::new(
         &p,
         &[],
         AS_OF,
-        &[seg_ir::SegmentId(0), seg_ir::SegmentId(1)],
-        &[],
+        &seg_ir::Selection::new(
+            &p,
+            [seg_ir::SegmentId(0), seg_ir::SegmentId(1)].to_vec(),
+            vec![],
+        ),
     );
     assert_eq!(both.describe(), "age: (-inf, 40]");
-    let young = seg_prune::Pruner::new(&p, &[], AS_OF, &[seg_ir::SegmentId(1)], &[]);
+    let young = seg_prune::Pruner::new(
+        &p,
+        &[],
+        AS_OF,
+        &seg_ir::Selection::new(&p, [seg_ir::SegmentId(1)].to_vec(), vec![]),
+    );
     assert_eq!(young.describe(), "age: (-inf, 30)");
 }

@@ -1,28 +1,89 @@
 //! Seg, the language in which marketers write customer segments: the API for
 //! tools that embed the compiler.
 //!
-//! ```no_run
-//! let checked = seg::check_file("examples/lifecycle.seg".as_ref());
-//! for diagnostic in &checked.diagnostics {
-//!     eprintln!("{}: {}", diagnostic.code, diagnostic.message);
-//! }
-//! if let Some(program) = checked.program {
-//!     println!("{} segments", program.segments.len());
-//! }
+//! A program goes through stages, each a type:
+//!
+//! | stage | call | gives |
+//! |---|---|---|
+//! | check | [`check_file`], [`check_source`], [`check_program`] | [`Checked`]: diagnostics and, without errors, a typed [`ir::Program`] |
+//! | prepare | [`Query::prepare`] with [`RunOptions`] (instant, params, segments) | [`Query`]: params and selection resolved once, optimized, with the rewrite trace |
+//! | bind | [`Query::bind`] with an Arrow schema | [`Binding`]: which column serves each field, or located E0401/E0402 |
+//! | compile | [`Query::compile`] with an [`Engine`] | [`Executor`]: `evaluate(&RecordBatch)` → [`Membership`], the same type from every engine |
+//! | run | [`run`] over an [`Input`] into a [`Sink`] | [`RunReport`]: sizes, pruning, engine, time |
+//!
 //! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use arrow::array::{Int64Array, RecordBatch, StringArray};
+//! use std::sync::Arc;
+//!
+//! let rules = r#"
+//! schema {
+//!   country: string
+//!   orders: int
+//! }
+//! segment us_buyers { where country == "US" and orders >= min_orders }
+//! param min_orders = 1
+//! "#;
+//! let checked = seg::check_source("rules.seg".as_ref(), rules);
+//! let program = checked.program.ok_or("the rules have errors")?;
+//!
+//! let options = seg::RunOptions::default().as_of_text("2026-11-24")?.param("min_orders", "2");
+//! let query = seg::Query::prepare(&program, &options)?;
+//!
+//! let batch = RecordBatch::try_from_iter([
+//!     ("country", Arc::new(StringArray::from(vec!["US", "US", "FR"])) as _),
+//!     ("orders", Arc::new(Int64Array::from(vec![3, 1, 5])) as _),
+//! ])?;
+//! let binding = query.bind(&batch.schema()).map_err(|d| d[0].message.clone())?;
+//! let executor = query.compile(seg::Engine::Auto, &binding)?;
+//! let membership = executor.evaluate(&batch)?;
+//! assert_eq!(membership.segments[0].true_count(), 1);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Features: the default is lean (checking, preparing and the reference
+//! evaluator over Arrow batches). `jit` adds the Cranelift JIT
+//! ([`Engine::Jit`]; [`Engine::Auto`] then compiles natively); `formats`
+//! adds [`formats`], the Parquet (with statistics pruning), CSV, JSON lines
+//! and Arrow IPC readers.
 //!
 //! [`check_file`] reads files from disk; [`check_source`] checks text held in
 //! memory (its `use`s are still read from disk, relative to the path given);
-//! [`seg_check::check_program`] takes any [`SourceLoader`].
+//! [`check_program`] takes any [`SourceLoader`].
 
 pub use seg_check as check;
 pub use seg_check::{
     Checked, LoadError, SourceLoader, load_error_diagnostic as check_program_load_error,
 };
 pub use seg_diagnostics as diagnostics;
+pub use seg_eval as eval;
 pub use seg_ir as ir;
+#[cfg(feature = "jit")]
+pub use seg_jit as jit;
 pub use seg_opt as opt;
 pub use seg_syntax as syntax;
+
+mod error;
+mod exec;
+#[cfg(feature = "formats")]
+pub mod formats;
+mod input;
+mod query;
+mod run;
+
+pub use error::{Error, RunError};
+pub use exec::{Engine, Executor};
+pub use input::{Input, InputBatch, PruneReport};
+pub use query::{Binding, Query, RunOptions, format_instant, parse_instant};
+pub use run::{Discard, Progress, RunReport, Silent, Sink, Sizes, WriterSink, run};
+pub use seg_eval::Membership;
+
+/// The README's embedding example, compiled and run as a doctest so that it
+/// stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeExample;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

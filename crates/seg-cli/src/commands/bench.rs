@@ -4,13 +4,12 @@
 //! whole program and for each segment on its own.
 
 use crate::Outcome;
-use crate::commands::run::{fail, read_rules};
-use crate::data::{self, DataError};
+use crate::commands::run::fail;
 use arrow::record_batch::RecordBatch;
 use rayon::prelude::*;
-use seg::ir::{Program, SegmentId};
-use seg_eval::{Binding, Evaluator};
-use std::time::{Duration, Instant};
+use seg::Error as DataError;
+use seg::{Binding, Query};
+use std::time::Instant;
 
 /// Arguments of `seg bench`.
 #[derive(clap::Args)]
@@ -66,22 +65,6 @@ pub enum BenchFormat {
     Json,
 }
 
-/// One compiled evaluator of one engine.
-enum Compiled<'p> {
-    Jit(Box<crate::engine::Jit<'p>>),
-    Interp(Evaluator<'p>, Binding),
-}
-
-impl Compiled<'_> {
-    fn evaluate(&self, batch: &RecordBatch) -> Result<usize, seg::diagnostics::Diagnostic> {
-        let membership = match self {
-            Compiled::Jit(jit) => jit.evaluate(batch)?,
-            Compiled::Interp(evaluator, binding) => evaluator.evaluate(binding, batch)?,
-        };
-        Ok(membership.segments.iter().map(seg_jit::count_members).sum())
-    }
-}
-
 /// One timing: the median over the iterations.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Timing {
@@ -102,11 +85,7 @@ pub struct Timing {
 }
 
 struct Setup<'a> {
-    program: &'a Program,
-    overrides: &'a [(seg::ir::ParamId, seg::ir::Const)],
-    as_of: i64,
     batches: &'a [RecordBatch],
-    schema: &'a arrow::datatypes::SchemaRef,
     binding: &'a Binding,
     pool: &'a rayon::ThreadPool,
     iterations: u32,
@@ -114,40 +93,27 @@ struct Setup<'a> {
 }
 
 impl Setup<'_> {
-    fn compile(
-        &self,
-        engine: BenchEngine,
-        segments: Vec<SegmentId>,
-        priorities: Vec<usize>,
-    ) -> Result<(Compiled<'_>, Option<Duration>), seg::diagnostics::Diagnostic> {
-        let evaluator = Evaluator::new(self.program, self.overrides, self.as_of)
-            .select(segments.clone(), priorities.clone());
-        Ok(match engine {
-            BenchEngine::Interp => (Compiled::Interp(evaluator, self.binding.clone()), None),
-            BenchEngine::Jit => {
-                let jit = crate::engine::Jit::new(
-                    self.program,
-                    self.overrides,
-                    self.as_of,
-                    segments,
-                    priorities,
-                    self.schema,
-                    self.binding,
-                )?;
-                let compile = jit.compile_time();
-                (Compiled::Jit(Box::new(jit)), Some(compile))
-            }
-        })
-    }
-
     fn time(
         &self,
         engine: BenchEngine,
         target: String,
-        segments: Vec<SegmentId>,
-        priorities: Vec<usize>,
+        query: &Query,
     ) -> Result<Timing, seg::diagnostics::Diagnostic> {
-        let (compiled, compile) = self.compile(engine, segments, priorities)?;
+        let executor = query.compile(
+            match engine {
+                BenchEngine::Jit => seg::Engine::Jit,
+                BenchEngine::Interp => seg::Engine::Interp,
+            },
+            self.binding,
+        )?;
+        let evaluate = |batch: &RecordBatch| {
+            executor.evaluate(batch).map(|m| {
+                m.segments
+                    .iter()
+                    .map(seg::jit::count_members)
+                    .sum::<usize>()
+            })
+        };
         let mut times = Vec::with_capacity(self.iterations as usize);
         let mut members = 0;
         // One untimed pass warms caches and the allocator.
@@ -157,14 +123,10 @@ impl Setup<'_> {
             // hundred microseconds to a pool thread and waiting for it costs
             // a wake-up that would be timed too.
             let counts: Result<Vec<usize>, _> = if self.pool.current_num_threads() == 1 {
-                self.batches.iter().map(|b| compiled.evaluate(b)).collect()
+                self.batches.iter().map(evaluate).collect()
             } else {
-                self.pool.install(|| {
-                    self.batches
-                        .par_iter()
-                        .map(|b| compiled.evaluate(b))
-                        .collect()
-                })
+                self.pool
+                    .install(|| self.batches.par_iter().map(evaluate).collect())
             };
             let elapsed = started.elapsed();
             members = counts?.iter().sum();
@@ -174,13 +136,14 @@ impl Setup<'_> {
         }
         times.sort_by(f64::total_cmp);
         let median = times[times.len() / 2];
+        let compile = executor.compile_time();
         Ok(Timing {
             engine: engine.name(),
             target,
             median_seconds: median,
             rows_per_second: self.rows as f64 / median.max(1e-12),
             ns_per_row: median * 1e9 / (self.rows.max(1) as f64),
-            compile_seconds: compile.map(|d| d.as_secs_f64()),
+            compile_seconds: (engine == BenchEngine::Jit).then_some(compile.as_secs_f64()),
             members,
         })
     }
@@ -189,44 +152,26 @@ impl Setup<'_> {
 /// Runs `seg bench`.
 pub fn run(args: &Args) -> Outcome {
     let color = crate::commands::check::Color::Auto.enabled();
-    let checked = match read_rules(&args.input.rules, &args.input.uses) {
-        Ok(checked) => checked,
-        Err(e) => return fail(e),
-    };
-    let Some(program) = checked.program.as_ref().filter(|_| !checked.has_errors()) else {
-        eprint!("{}", crate::render::human_checked(&checked, color));
-        eprintln!("the rules have errors; nothing was timed");
-        return Outcome::Findings;
-    };
-    let resolved = match args.input.resolve(program) {
-        Ok(r) => r,
-        Err(e) => return fail(e),
-    };
-    let (as_of, overrides) = (resolved.as_of, resolved.overrides.clone());
-    let (segments, priorities) = (resolved.segments.clone(), resolved.priorities.clone());
     // The optimized program is what `seg run` executes.
-    let optimized = crate::commands::run::optimize(program, &resolved);
-    let executed = &optimized.program;
-    let evaluator =
-        Evaluator::new(executed, &overrides, as_of).select(segments.clone(), priorities.clone());
+    let (checked, query) = match crate::commands::run::prepare(&args.input, true, color) {
+        Ok(prepared) => prepared,
+        Err(outcome) => return outcome,
+    };
     let format = match args.input.format() {
         Ok(f) => f,
         Err(e) => return fail(e),
     };
-    let fields = evaluator.required_fields();
     let loading = Instant::now();
-    let input = match data::open(
-        &args.input.data,
-        format,
-        program,
-        &fields,
-        args.batch_rows as usize,
-        None,
-    ) {
+    let open = seg::formats::OpenOptions {
+        batch_rows: args.batch_rows as usize,
+        prune: false,
+        every_profile: false,
+    };
+    let input = match seg::formats::open_query(&query, &args.input.data, format, &open) {
         Ok(input) => input,
         Err(e) => return fail(e),
     };
-    let binding = match evaluator.bind_among(&input.schema, &input.columns) {
+    let binding = match query.bind_among(&input.schema, &input.columns) {
         Ok(b) => b,
         Err(diagnostics) => {
             eprint!(
@@ -236,7 +181,6 @@ pub fn run(args: &Args) -> Outcome {
             return Outcome::Failure;
         }
     };
-    let schema = input.schema.clone();
     let mut batches = Vec::new();
     for batch in input.batches {
         match batch {
@@ -258,11 +202,7 @@ pub fn run(args: &Args) -> Outcome {
         }
     };
     let setup = Setup {
-        program: executed,
-        overrides: &overrides,
-        as_of,
         batches: &batches,
-        schema: &schema,
         binding: &binding,
         pool: &pool,
         iterations: args.iterations,
@@ -270,12 +210,7 @@ pub fn run(args: &Args) -> Outcome {
     };
     let mut timings = Vec::new();
     for &engine in &args.engines {
-        let result = setup.time(
-            engine,
-            "program".into(),
-            segments.clone(),
-            priorities.clone(),
-        );
+        let result = setup.time(engine, "program".into(), &query);
         match result {
             Ok(t) => timings.push(t),
             Err(d) => {
@@ -284,9 +219,10 @@ pub fn run(args: &Args) -> Outcome {
             }
         }
         if args.per_segment {
-            for id in &segments {
-                let name = program.segments[id.0 as usize].name.clone();
-                match setup.time(engine, name, vec![*id], Vec::new()) {
+            for &id in query.selection().segments() {
+                let name = query.segment_name(id).to_string();
+                let one = query.with_selection(vec![id], Vec::new());
+                match setup.time(engine, name, &one) {
                     Ok(t) => timings.push(t),
                     Err(d) => {
                         eprint!("{}", crate::render::human(&[d], &checked.sources, color));
@@ -317,7 +253,7 @@ pub fn run(args: &Args) -> Outcome {
         "batches": batches.len(),
         "threads": threads,
         "iterations": args.iterations,
-        "as_of": crate::commands::run::format_instant(as_of),
+        "as_of": seg::format_instant(query.as_of()),
         "load_seconds": load_seconds,
         "timings": timings,
     });

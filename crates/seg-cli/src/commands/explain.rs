@@ -3,11 +3,11 @@
 //! compiler made of each segment and why.
 
 use crate::Outcome;
-use crate::commands::run::{fail, parse_as_of, parse_overrides, read_rules, select};
-use crate::data::DataError;
+use crate::commands::run::{fail, read_rules};
 use crate::render;
+use seg::Error as DataError;
+use seg::Query;
 use seg::ir::{Program, SegmentId, expr_text};
-use seg::opt::{Optimized, Options};
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -52,30 +52,13 @@ pub enum ExplainFormat {
     Json,
 }
 
-/// The segments to show: the requested ones and every segment they depend
-/// on, in evaluation order (hidden shared segments included).
-fn shown(optimized: &Optimized, requested: &[SegmentId]) -> Vec<SegmentId> {
-    let program = &optimized.program;
-    let mut wanted = vec![false; program.segments.len()];
-    let mut stack: Vec<SegmentId> = requested.to_vec();
-    while let Some(id) = stack.pop() {
-        let Some(flag) = wanted.get_mut(id.0 as usize) else {
-            continue;
-        };
-        if *flag {
-            continue;
-        }
-        *flag = true;
-        let segment = &program.segments[id.0 as usize];
-        seg::ir::segment_refs(&segment.where_, &mut stack);
-        if let Some(exclude) = &segment.exclude {
-            seg::ir::segment_refs(exclude, &mut stack);
-        }
-    }
-    (0..program.segments.len())
-        .filter(|&i| wanted[i])
-        .map(|i| SegmentId(u32::try_from(i).unwrap_or(u32::MAX)))
-        .collect()
+/// The segments to show: the selected ones, the members of the selected
+/// priority groups, and every segment they depend on (hidden shared segments
+/// included), in definition order.
+fn shown(query: &Query) -> Vec<SegmentId> {
+    let mut shown = query.selection().order().to_vec();
+    shown.sort_unstable();
+    shown
 }
 
 /// Runs `seg explain`.
@@ -90,44 +73,32 @@ pub fn run(args: &Args) -> Outcome {
         eprintln!("the rules have errors; nothing to explain");
         return Outcome::Findings;
     };
-    let as_of = match args.as_of.as_deref().map(parse_as_of).transpose() {
-        Ok(t) => t,
-        Err(e) => return fail(e),
+    // Without `--as-of`, relative time stays symbolic in what is shown; the
+    // kernel of `--clif` is compiled for now, as `seg run` would.
+    let mut options = seg::RunOptions {
+        params: args.params.clone(),
+        segments: args.segment.clone(),
+        fold_time: args.as_of.is_some(),
+        ..seg::RunOptions::default()
     };
-    let overrides = match parse_overrides(program, &args.params) {
-        Ok(o) => o,
-        Err(e) => return fail(e),
-    };
-    let requested = if args.segment.is_empty() {
-        (0..program.segments.len())
-            .map(|i| SegmentId(u32::try_from(i).unwrap_or(u32::MAX)))
-            .collect()
-    } else {
-        match select(program, &args.segment) {
-            Ok((segments, priorities)) => {
-                let mut all = segments;
-                for p in priorities {
-                    all.extend(program.priorities[p].segments.iter().copied());
-                }
-                all
-            }
+    if let Some(text) = &args.as_of {
+        match seg::parse_instant(text) {
+            Ok(t) => options.as_of = Some(t),
             Err(e) => return fail(e),
         }
+    }
+    let query = match Query::prepare(program, &options) {
+        Ok(query) => query,
+        Err(e) => return fail(e),
     };
-    let options = Options {
-        params: Some(seg::opt::param_values(program, &overrides)),
-        as_of,
-        share: true,
-    };
-    let optimized = seg::opt::optimize(program, &options);
-    let segments = shown(&optimized, &requested);
+    let segments = shown(&query);
     let findings: Vec<&seg::diagnostics::Diagnostic> = checked
         .diagnostics
         .iter()
         .filter(|d| !d.is_error())
         .collect();
     let jit = if args.clif {
-        match compile_jit(args, program, &optimized, &overrides, as_of, &requested) {
+        match compile_jit(args, &query) {
             Ok(jit) => Some(jit),
             Err(outcome) => return outcome,
         }
@@ -135,11 +106,9 @@ pub fn run(args: &Args) -> Outcome {
         None
     };
     match args.format {
-        ExplainFormat::Text => {
-            crate::out!("{}", text(program, &optimized, &segments, as_of, &findings))
-        }
+        ExplainFormat::Text => crate::out!("{}", text(&query, &segments, &findings)),
         ExplainFormat::Json => {
-            let mut value = json(program, &optimized, &segments, as_of, &findings);
+            let mut value = json(&query, &segments, &findings);
             if let Some(jit) = &jit {
                 value["jit"] = serde_json::json!({
                     "compile_seconds": jit.compile_time().as_secs_f64(),
@@ -177,22 +146,13 @@ pub fn run(args: &Args) -> Outcome {
     Outcome::Clean
 }
 
-/// Compiles the optimized program as `seg run` would, for `--clif`.
-fn compile_jit(
-    args: &Args,
-    program: &Program,
-    optimized: &Optimized,
-    overrides: &[(seg::ir::ParamId, seg::ir::Const)],
-    as_of: Option<i64>,
-    requested: &[SegmentId],
-) -> Result<seg_jit::JitProgram, Outcome> {
-    let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().timestamp_micros());
-    let executed = &optimized.program;
-    let evaluator =
-        seg_eval::Evaluator::new(executed, overrides, as_of).select(requested.to_vec(), Vec::new());
+/// Compiles the query as `seg run` would, for `--clif`: for the column
+/// types of `--data`, or the canonical Arrow type of each schema type.
+fn compile_jit(args: &Args, query: &Query) -> Result<seg::jit::JitProgram, Outcome> {
+    let program = query.program();
     let schema = match &args.data {
         Some(path) => {
-            let Some(format) = crate::data::DataFormat::from_path(path) else {
+            let Some(format) = seg::formats::DataFormat::from_path(path) else {
                 return Err(fail(DataError {
                     code: "E0403",
                     message: format!(
@@ -202,13 +162,17 @@ fn compile_jit(
                     help: Some("use a .parquet, .csv, .jsonl or .arrow file".into()),
                 }));
             };
-            let fields = evaluator.required_fields();
-            match crate::data::open(path, format, program, &fields, 1024, None) {
+            let options = seg::formats::OpenOptions {
+                batch_rows: 1024,
+                prune: false,
+                every_profile: false,
+            };
+            match seg::formats::open_query(query, path, format, &options) {
                 Ok(input) => input.schema,
                 Err(e) => return Err(fail(e)),
             }
         }
-        None => match seg_eval::profile_batch(&program.schema, &[]) {
+        None => match seg::eval::profile_batch(&program.schema, &[]) {
             Ok(batch) => batch.schema(),
             Err(e) => {
                 return Err(fail(DataError {
@@ -219,7 +183,7 @@ fn compile_jit(
             }
         },
     };
-    let binding = match evaluator.bind(&schema) {
+    let binding = match query.bind(&schema) {
         Ok(b) => b,
         Err(diagnostics) => {
             for d in diagnostics {
@@ -228,20 +192,11 @@ fn compile_jit(
             return Err(Outcome::Failure);
         }
     };
-    seg_jit::JitProgram::compile(
-        executed,
-        overrides,
-        as_of,
-        requested.to_vec(),
-        Vec::new(),
-        &schema,
-        &binding,
-        &seg_jit::JitOptions {
-            clif: true,
-            ..seg_jit::JitOptions::default()
-        },
-    )
-    .map_err(|d| {
+    let options = seg::jit::JitOptions {
+        clif: true,
+        ..seg::jit::JitOptions::default()
+    };
+    query.compile_kernel(&binding, &options).map_err(|d| {
         eprintln!("error[{}]: {}", d.code, d.message);
         Outcome::Failure
     })
@@ -249,19 +204,18 @@ fn compile_jit(
 
 /// The readable form: one block per segment.
 pub fn text(
-    program: &Program,
-    optimized: &Optimized,
+    query: &Query,
     segments: &[SegmentId],
-    as_of: Option<i64>,
     findings: &[&seg::diagnostics::Diagnostic],
 ) -> String {
+    let program = query.program();
     let mut out = String::new();
-    match as_of {
+    match query.is_time_folded().then(|| query.as_of()) {
         Some(t) => {
             let _ = writeln!(
                 out,
                 "as_of {} (relative time folded)",
-                crate::commands::run::format_instant(t)
+                seg::format_instant(t)
             );
         }
         None => {
@@ -271,10 +225,10 @@ pub fn text(
     let _ = writeln!(
         out,
         "optimizer: {} rewrites in {} passes\n",
-        optimized.trace.len(),
-        optimized.passes
+        query.trace().len(),
+        query.passes()
     );
-    let optimized_program = &optimized.program;
+    let optimized_program = query.executed();
     for id in segments {
         let index = id.0 as usize;
         let after = &optimized_program.segments[index];
@@ -318,8 +272,8 @@ pub fn text(
                 expr_text(optimized_program, exclude)
             );
         }
-        let rewrites: Vec<&seg::opt::Rewrite> = optimized
-            .trace
+        let rewrites: Vec<&seg::opt::Rewrite> = query
+            .trace()
             .iter()
             .filter(|r| r.segment == after.name)
             .collect();
@@ -363,13 +317,12 @@ fn belongs(program: &Program, index: usize, d: &seg::diagnostics::Diagnostic) ->
 
 /// The JSON form.
 pub fn json(
-    program: &Program,
-    optimized: &Optimized,
+    query: &Query,
     segments: &[SegmentId],
-    as_of: Option<i64>,
     findings: &[&seg::diagnostics::Diagnostic],
 ) -> serde_json::Value {
-    let optimized_program = &optimized.program;
+    let program = query.program();
+    let optimized_program = query.executed();
     let entries: Vec<serde_json::Value> = segments
         .iter()
         .map(|id| {
@@ -387,7 +340,7 @@ pub fn json(
                     "where": expr_text(optimized_program, &after.where_),
                     "exclude": after.exclude.as_ref().map(|x| expr_text(optimized_program, x)),
                 },
-                "rewrites": optimized.trace.iter().filter(|r| r.segment == after.name).map(|r| serde_json::json!({
+                "rewrites": query.trace().iter().filter(|r| r.segment == after.name).map(|r| serde_json::json!({
                     "rule": r.rule.name(),
                     "before": r.before,
                     "after": r.after,
@@ -401,8 +354,8 @@ pub fn json(
         })
         .collect();
     serde_json::json!({
-        "as_of": as_of.map(crate::commands::run::format_instant),
-        "passes": optimized.passes,
+        "as_of": query.is_time_folded().then(|| seg::format_instant(query.as_of())),
+        "passes": query.passes(),
         "segments": entries,
     })
 }

@@ -2,16 +2,13 @@
 //! print the segment sizes, and optionally write per-profile results.
 
 use crate::Outcome;
-use crate::data::{self, DataError, DataFormat, Output};
+use crate::output::{Output, ResultsSink};
 use crate::render;
-use arrow::array::{ArrayRef, BooleanArray, StringArray};
-use arrow::datatypes::{DataType, Field, Schema};
-use arrow::record_batch::RecordBatch;
-use rayon::prelude::*;
-use seg::ir::{Program, SegmentId};
+use seg::Error as DataError;
+use seg::formats::DataFormat;
+use seg::ir::Program;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The arguments `seg run` and `seg bench` share: what to evaluate, over
@@ -41,37 +38,19 @@ pub struct Inputs {
     pub uses: crate::commands::UseArgs,
 }
 
-/// What [`Inputs`] come to for a checked program.
-pub struct Resolved {
-    /// The instant of evaluation, microseconds since the epoch.
-    pub as_of: i64,
-    /// `--param` overrides.
-    pub overrides: Vec<(seg::ir::ParamId, seg::ir::Const)>,
-    /// Every param's value with the overrides applied.
-    pub params: Vec<seg::ir::Const>,
-    /// The segments reported.
-    pub segments: Vec<SegmentId>,
-    /// The priority groups reported.
-    pub priorities: Vec<usize>,
-}
-
 impl Inputs {
-    /// Parses `--as-of` (default now), `--param` and `--segments` against
-    /// the program.
-    pub fn resolve(&self, program: &Program) -> Result<Resolved, DataError> {
-        let as_of = match &self.as_of {
-            Some(text) => parse_as_of(text)?,
-            None => chrono::Utc::now().timestamp_micros(),
+    /// The run options `--as-of` (default now), `--param` and `--segments`
+    /// give.
+    pub fn options(&self) -> Result<seg::RunOptions, DataError> {
+        let mut options = seg::RunOptions {
+            params: self.params.clone(),
+            segments: self.segments.clone(),
+            ..seg::RunOptions::default()
         };
-        let overrides = parse_overrides(program, &self.params)?;
-        let (segments, priorities) = selection(program, &self.segments)?;
-        Ok(Resolved {
-            as_of,
-            params: seg::opt::param_values(program, &overrides),
-            overrides,
-            segments,
-            priorities,
-        })
+        if let Some(text) = &self.as_of {
+            options.as_of = Some(seg::parse_instant(text)?);
+        }
+        Ok(options)
     }
 
     /// The data's format: `--data-format`, or the file's extension.
@@ -87,19 +66,6 @@ impl Inputs {
                 help: Some("name the format: --data-format parquet|csv|jsonl|arrow".into()),
             })
     }
-}
-
-/// The program as `seg run` executes it: optimized for the run's instant and
-/// param values.
-pub fn optimize(program: &Program, resolved: &Resolved) -> seg::opt::Optimized {
-    seg::opt::optimize(
-        program,
-        &seg::opt::Options {
-            params: Some(resolved.params.clone()),
-            as_of: Some(resolved.as_of),
-            share: true,
-        },
-    )
 }
 
 /// Arguments of `seg run`.
@@ -165,68 +131,6 @@ pub fn fail(error: DataError) -> Outcome {
     Outcome::Failure
 }
 
-/// Parses `--as-of`: RFC 3339 with an offset, or a date meaning midnight UTC.
-pub fn parse_as_of(text: &str) -> Result<i64, DataError> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Ok(t.timestamp_micros());
-    }
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        && let Some(t) = d.and_hms_opt(0, 0, 0)
-    {
-        return Ok(t.and_utc().timestamp_micros());
-    }
-    Err(DataError {
-        code: "E0406",
-        message: format!("`{text}` is not an instant"),
-        help: Some("write RFC 3339 with an offset, such as 2026-11-24T00:00:00Z, or a date such as 2026-11-24".into()),
-    })
-}
-
-/// Formats microseconds since the epoch as RFC 3339 UTC.
-pub fn format_instant(micros: i64) -> String {
-    chrono::DateTime::from_timestamp_micros(micros)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-        .unwrap_or_else(|| micros.to_string())
-}
-
-/// Resolves `--segments` names to segments and priority groups.
-pub fn select(
-    program: &Program,
-    names: &[String],
-) -> Result<(Vec<SegmentId>, Vec<usize>), DataError> {
-    let mut segments = Vec::new();
-    let mut priorities = Vec::new();
-    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
-        if let Some(id) = program.segment_id(name) {
-            if !segments.contains(&id) {
-                segments.push(id);
-            }
-        } else if let Some(p) = program.priorities.iter().position(|p| p.name == name) {
-            if !priorities.contains(&p) {
-                priorities.push(p);
-            }
-        } else {
-            let candidates = program
-                .segments
-                .iter()
-                .map(|s| s.name.as_str())
-                .chain(program.priorities.iter().map(|p| p.name.as_str()));
-            return Err(DataError {
-                code: "E0407",
-                message: format!("the rules have no segment or priority group `{name}`"),
-                help: Some(match seg::diagnostics::did_you_mean(name, candidates) {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None => {
-                        "`seg check` lists problems; the segment names are those after `segment`"
-                            .into()
-                    }
-                }),
-            });
-        }
-    }
-    Ok((segments, priorities))
-}
-
 /// Reads and checks the rules; a file that cannot be read is an E0801 error
 /// (exit 2), while problems in the rules (bytes that are not UTF-8 among
 /// them) are in the result.
@@ -241,85 +145,35 @@ pub fn read_rules(path: &Path, uses: &crate::commands::UseArgs) -> Result<seg::C
     }
 }
 
-/// Parses every `--param NAME=VALUE` against the program's params.
-pub fn parse_overrides(
-    program: &Program,
-    assignments: &[String],
-) -> Result<Vec<(seg::ir::ParamId, seg::ir::Const)>, DataError> {
-    assignments
-        .iter()
-        .map(|assignment| {
-            seg::check::parse_param_override(program, assignment).map_err(|e| DataError {
-                code: e.code.as_str(),
-                message: e.message,
-                help: Some(e.help),
-            })
-        })
-        .collect()
-}
-
-/// The segments and priority groups `--segments` names, or all of them.
-/// `--segments ''` (or only commas) names nothing: a usage error, not a run of
-/// every segment.
-pub fn selection(
-    program: &Program,
-    names: &[String],
-) -> Result<(Vec<SegmentId>, Vec<usize>), DataError> {
-    if !names.is_empty() && names.iter().all(|n| n.trim().is_empty()) {
-        return Err(DataError {
-            code: "E0407",
-            message: "`--segments` names no segment".into(),
-            help: Some(
-                "name segments or priority groups separated by commas, or leave out `--segments` to run them all"
-                    .into(),
-            ),
-        });
-    }
-    if names.is_empty() {
-        Ok((
-            (0..program.segments.len())
-                .map(|i| SegmentId(u32::try_from(i).unwrap_or(u32::MAX)))
-                .collect(),
-            (0..program.priorities.len()).collect(),
-        ))
-    } else {
-        select(program, names)
-    }
+/// Checks the rules and prepares them for the run `inputs` describe: the
+/// rules' diagnostics are printed; errors in them end the command (exit 1),
+/// bad options too (exit 2).
+pub fn prepare(
+    inputs: &Inputs,
+    optimize: bool,
+    color: bool,
+) -> Result<(seg::Checked, seg::Query), Outcome> {
+    let checked = read_rules(&inputs.rules, &inputs.uses).map_err(fail)?;
+    eprint!("{}", render::human_checked(&checked, color));
+    let Some(program) = checked.program.as_ref().filter(|_| !checked.has_errors()) else {
+        eprintln!("the rules have errors; nothing was run");
+        return Err(Outcome::Findings);
+    };
+    let query = inputs
+        .options()
+        .and_then(|options| seg::Query::prepare(program, &options.optimize(optimize)))
+        .map_err(fail)?;
+    Ok((checked, query))
 }
 
 /// Runs `seg run`.
 pub fn run(args: &Args) -> Outcome {
     let started = Instant::now();
     let color = crate::commands::check::Color::Auto.enabled();
-    let checked = match read_rules(&args.input.rules, &args.input.uses) {
-        Ok(checked) => checked,
-        Err(e) => return fail(e),
+    let (checked, query) = match prepare(&args.input, !args.no_optimize, color) {
+        Ok(prepared) => prepared,
+        Err(outcome) => return outcome,
     };
-    let has_errors = checked.has_errors();
-    eprint!("{}", render::human_checked(&checked, color));
-    let Some(program) = checked.program.as_ref().filter(|_| !has_errors) else {
-        eprintln!("the rules have errors; nothing was run");
-        return Outcome::Findings;
-    };
-
-    let resolved = match args.input.resolve(program) {
-        Ok(r) => r,
-        Err(e) => return fail(e),
-    };
-    let Resolved {
-        as_of,
-        ref overrides,
-        ref params,
-        ref segments,
-        ref priorities,
-    } = resolved;
-    // The optimized program keeps every segment's id (hidden shared segments
-    // come after), so the selection applies to it unchanged.
-    let optimized = (!args.no_optimize).then(|| optimize(program, &resolved));
-    let executed = optimized.as_ref().map_or(program, |o| &o.program);
-    let evaluator = seg_eval::Evaluator::new(executed, overrides, as_of)
-        .select(segments.clone(), priorities.clone());
-
     let format = match args.input.format() {
         Ok(f) => f,
         Err(e) => return fail(e),
@@ -359,40 +213,16 @@ pub fn run(args: &Args) -> Outcome {
         }
     }
 
-    let fields = evaluator.required_fields();
-    let key = program
-        .schema
-        .key()
-        .map(|k| program.schema.field(k).name.clone());
-    // Without a key, an output row could not say which profile it is, so
-    // every row is read when results are written.
-    let prunable =
-        format == DataFormat::Parquet && !args.no_prune && (args.out.is_none() || key.is_some());
-    let pruner = prunable.then(|| {
-        seg_prune::Pruner::new(
-            executed,
-            params,
-            as_of,
-            evaluator.segments(),
-            evaluator.priorities(),
-        )
-    });
-    let pruning = pruner.as_ref().map(|pruner| data::Pruning {
-        pruner,
-        keep_key: args.out.as_ref().and(key.as_deref()),
-    });
-    let mut input = match data::open(
-        &args.input.data,
-        format,
-        program,
-        &fields,
-        args.batch_rows as usize,
-        pruning,
-    ) {
+    let open = seg::formats::OpenOptions {
+        batch_rows: args.batch_rows as usize,
+        prune: !args.no_prune,
+        every_profile: args.out.is_some(),
+    };
+    let input = match seg::formats::open_query(&query, &args.input.data, format, &open) {
         Ok(input) => input,
         Err(e) => return fail(e),
     };
-    let binding = match evaluator.bind_among(&input.schema, &input.columns) {
+    let binding = match query.bind_among(&input.schema, &input.columns) {
         Ok(b) => b,
         Err(diagnostics) => {
             eprint!("{}", render::human(&diagnostics, &checked.sources, color));
@@ -403,174 +233,63 @@ pub fn run(args: &Args) -> Outcome {
             return Outcome::Failure;
         }
     };
-
-    let jit = match args.engine {
-        Engine::Interp => None,
-        Engine::Auto | Engine::Jit => match crate::engine::Jit::new(
-            executed,
-            overrides,
-            as_of,
-            evaluator.segments().to_vec(),
-            evaluator.priorities().to_vec(),
-            &input.schema,
-            &binding,
-        ) {
-            Ok(jit) => Some(jit),
-            Err(diagnostic) => {
-                eprint!("{}", render::human(&[diagnostic], &checked.sources, color));
-                if args.engine == Engine::Jit {
-                    return Outcome::Failure;
-                }
-                eprintln!("note: running on the reference evaluator instead");
-                None
-            }
-        },
+    let engine = match args.engine {
+        Engine::Auto => seg::Engine::Auto,
+        Engine::Jit => seg::Engine::Jit,
+        Engine::Interp => seg::Engine::Interp,
     };
-    let engine_name = if jit.is_some() { "jit" } else { "interp" };
-    let mut output_columns: Vec<Field> = Vec::new();
-    if let Some(key) = &key
-        && let Ok(index) = input.schema.index_of(key)
-    {
-        output_columns.push(input.schema.field(index).clone());
-    }
-    for id in evaluator.segments() {
-        output_columns.push(Field::new(
-            &program.segments[id.0 as usize].name,
-            DataType::Boolean,
-            false,
-        ));
-    }
-    for &p in evaluator.priorities() {
-        output_columns.push(Field::new(
-            &program.priorities[p].name,
-            DataType::Utf8,
-            true,
-        ));
-    }
-    let output_schema = Arc::new(Schema::new(output_columns));
-    let mut output = match (&args.out, out_format) {
-        (Some(path), Some(format)) => match Output::create(path, format, output_schema.clone()) {
-            Ok(o) => Some(o),
-            Err(e) => return fail(e),
-        },
-        _ => None,
+    let executor = match query.compile(engine, &binding) {
+        Ok(executor) => executor,
+        Err(diagnostic) => {
+            eprint!("{}", render::human(&[diagnostic], &checked.sources, color));
+            return Outcome::Failure;
+        }
     };
+    if let Some(diagnostic) = executor.fallback() {
+        eprint!(
+            "{}",
+            render::human(std::slice::from_ref(diagnostic), &checked.sources, color)
+        );
+        eprintln!("note: running on the reference evaluator instead");
+    }
 
     let threads = worker_threads(args.threads);
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-        Ok(pool) => pool,
-        Err(e) => {
-            return fail(DataError {
-                code: "E0801",
-                message: format!("cannot start {threads} worker threads: {e}"),
-                help: Some("pass a smaller --threads".into()),
-            });
+    let progress = ProgressBar::new();
+    let report = match (&args.out, out_format) {
+        (Some(path), Some(format)) => {
+            let output = match Output::create(path, format, query.result_schema(&input.schema)) {
+                Ok(o) => o,
+                Err(e) => return fail(e),
+            };
+            let mut sink = ResultsSink {
+                query: &query,
+                output,
+            };
+            let report = seg::run(&executor, input, &mut sink, &progress, threads);
+            if report.is_ok()
+                && let Err(e) = sink.output.finish()
+            {
+                return fail(e);
+            }
+            report
+        }
+        _ => seg::run(&executor, input, &mut seg::Discard, &progress, threads),
+    };
+    let report = match report {
+        Ok(report) => report,
+        Err(seg::RunError::Data(e)) => return fail(e),
+        Err(seg::RunError::Program(diagnostics)) => {
+            eprint!("{}", render::human(&diagnostics, &checked.sources, color));
+            return Outcome::Failure;
         }
     };
-
-    let progress = Progress::new(input.total_rows);
-    let mut totals = Totals::new(evaluator.segments().len(), evaluator.priorities().len());
-    let mut batches = std::mem::replace(&mut input.batches, Box::new(std::iter::empty()));
-    // Read a few batches per worker, evaluate them in parallel, then account and
-    // write them in input order: memory stays bounded by this window.
-    let window = threads * 2;
-    loop {
-        let mut chunk = Vec::with_capacity(window);
-        for _ in 0..window {
-            match batches.next() {
-                Some(Ok(batch)) => chunk.push(batch),
-                Some(Err(e)) => return fail(e),
-                None => break,
-            }
-        }
-        if chunk.is_empty() {
-            break;
-        }
-        let results: Vec<Result<seg_eval::Membership, seg::diagnostics::Diagnostic>> = pool
-            .install(|| {
-                chunk
-                    .par_iter()
-                    .map(|input| {
-                        if input.skipped {
-                            Ok(no_members(&evaluator, input.batch.num_rows()))
-                        } else if let Some(jit) = &jit {
-                            jit.evaluate(&input.batch)
-                        } else {
-                            evaluator.evaluate(&binding, &input.batch)
-                        }
-                    })
-                    .collect()
-            });
-        for (input, result) in chunk.iter().zip(results) {
-            let batch = &input.batch;
-            let membership = match result {
-                Ok(m) => m,
-                Err(diagnostic) => {
-                    eprint!("{}", render::human(&[diagnostic], &checked.sources, color));
-                    return Outcome::Failure;
-                }
-            };
-            totals.add(&membership);
-            if let Some(out) = output.as_mut() {
-                let mut columns: Vec<ArrayRef> = Vec::new();
-                if let Some(key) = &key
-                    && let Some(array) = data::column_of(batch, key)
-                {
-                    columns.push(array.clone());
-                }
-                columns.extend(
-                    membership
-                        .segments
-                        .iter()
-                        .map(|a| Arc::new(a.clone()) as ArrayRef),
-                );
-                columns.extend(
-                    membership
-                        .priorities
-                        .iter()
-                        .map(|a| Arc::new(a.clone()) as ArrayRef),
-                );
-                let result = RecordBatch::try_new(output_schema.clone(), columns)
-                    .map_err(|e| DataError {
-                        code: "E0801",
-                        message: format!("cannot assemble the output: {e}"),
-                        help: None,
-                    })
-                    .and_then(|b| out.write(&b));
-                if let Err(e) = result {
-                    return fail(e);
-                }
-            }
-            progress.advance(batch.num_rows() as u64);
-        }
-    }
-    progress.finish();
-    // Rows in skipped row groups and pages that were not read at all are
-    // profiles in no segment.
-    if let Some(report) = &input.pruning
-        && args.out.is_none()
-    {
-        totals.add_unread(report.rows_skipped);
-    }
-    if let Some(out) = output
-        && let Err(e) = out.finish()
-    {
-        return fail(e);
-    }
-    let elapsed = started.elapsed();
     let summary = Summary {
-        program,
-        evaluator: &evaluator,
-        totals: &totals,
-        elapsed,
-        as_of,
-        threads,
+        query: &query,
+        report: &report,
+        elapsed: started.elapsed(),
         rules: &args.input.rules,
         data: &args.input.data,
         out: args.out.as_deref(),
-        engine: engine_name,
-        optimized: optimized.is_some(),
-        pruning: input.pruning.as_ref(),
     };
     match args.summary {
         SummaryFormat::Human => eprint!("{}", summary.human()),
@@ -602,88 +321,13 @@ pub fn worker_threads(requested: Option<usize>) -> usize {
     }
 }
 
-/// Counts accumulated over batches.
-pub struct Totals {
-    /// Profiles seen.
-    pub profiles: u64,
-    /// Members per reported segment.
-    pub members: Vec<u64>,
-    /// Per priority group: profiles per assigned segment name, and unassigned.
-    pub assigned: Vec<(std::collections::BTreeMap<String, u64>, u64)>,
-}
-
-impl Totals {
-    fn new(segments: usize, priorities: usize) -> Self {
-        Totals {
-            profiles: 0,
-            members: vec![0; segments],
-            assigned: vec![(std::collections::BTreeMap::new(), 0); priorities],
-        }
-    }
-
-    /// Profiles proven to be in no segment, never read.
-    fn add_unread(&mut self, rows: u64) {
-        self.profiles += rows;
-        for (_, none) in &mut self.assigned {
-            *none += rows;
-        }
-    }
-
-    fn add(&mut self, m: &seg_eval::Membership) {
-        self.profiles += m
-            .segments
-            .first()
-            .map_or(0, |a: &BooleanArray| a.len() as u64)
-            .max(
-                m.priorities
-                    .first()
-                    .map_or(0, |a: &StringArray| a.len() as u64),
-            );
-        for (total, array) in self.members.iter_mut().zip(&m.segments) {
-            *total += seg_jit::count_members(array) as u64;
-        }
-        for ((counts, none), array) in self.assigned.iter_mut().zip(&m.priorities) {
-            for value in array.iter() {
-                match value {
-                    Some(name) => *counts.entry(name.to_string()).or_insert(0) += 1,
-                    None => *none += 1,
-                }
-            }
-        }
-    }
-}
-
-use arrow::array::Array;
-
-/// The result of a batch whose rows statistics proved to be in no segment.
-fn no_members(evaluator: &seg_eval::Evaluator<'_>, rows: usize) -> seg_eval::Membership {
-    seg_eval::Membership {
-        segments: evaluator
-            .segments()
-            .iter()
-            .map(|_| BooleanArray::from(vec![false; rows]))
-            .collect(),
-        priorities: evaluator
-            .priorities()
-            .iter()
-            .map(|_| StringArray::new_null(rows))
-            .collect(),
-    }
-}
-
 struct Summary<'a> {
-    program: &'a Program,
-    evaluator: &'a seg_eval::Evaluator<'a>,
-    totals: &'a Totals,
+    query: &'a seg::Query,
+    report: &'a seg::RunReport,
     elapsed: Duration,
-    as_of: i64,
-    threads: usize,
     rules: &'a Path,
     data: &'a Path,
     out: Option<&'a Path>,
-    engine: &'a str,
-    optimized: bool,
-    pruning: Option<&'a data::PruneReport>,
 }
 
 fn share(part: u64, whole: u64) -> f64 {
@@ -695,24 +339,41 @@ fn share(part: u64, whole: u64) -> f64 {
 }
 
 impl Summary<'_> {
+    fn program(&self) -> &Program {
+        self.query.program()
+    }
+
+    /// The reported priority groups with their sizes.
+    fn groups(&self) -> impl Iterator<Item = (&seg::ir::Priority, &[u64], u64)> {
+        let sizes = &self.report.sizes;
+        self.query
+            .selection()
+            .priorities()
+            .iter()
+            .zip(sizes.assigned.iter().zip(&sizes.unassigned))
+            .filter_map(|(&p, (counts, none))| {
+                Some((self.program().priorities.get(p)?, counts.as_slice(), *none))
+            })
+    }
+
     fn human(&self) -> String {
-        let t = self.totals;
+        let t = &self.report.sizes;
         let names: Vec<&str> = self
-            .evaluator
+            .query
+            .selection()
             .segments()
             .iter()
-            .map(|id| self.program.segments[id.0 as usize].name.as_str())
+            .map(|&id| self.query.segment_name(id))
             .collect();
         let width = names
             .iter()
             .map(|n| n.chars().count())
-            .chain(self.evaluator.priorities().iter().flat_map(|&p| {
-                let group = &self.program.priorities[p];
+            .chain(self.groups().flat_map(|(group, _, _)| {
                 std::iter::once(group.name.chars().count() + "priority ".len()).chain(
                     group
                         .segments
                         .iter()
-                        .map(|id| self.program.segments[id.0 as usize].name.chars().count() + 2),
+                        .map(|&id| self.query.segment_name(id).chars().count() + 2),
                 )
             }))
             .chain([8])
@@ -732,19 +393,17 @@ impl Summary<'_> {
                 ));
             }
         }
-        for (&p, (counts, none)) in self.evaluator.priorities().iter().zip(&t.assigned) {
-            let group = &self.program.priorities[p];
+        for (group, counts, none) in self.groups() {
             out.push_str(&format!(
                 "\n{:<width$}  {:>12}  {:>7}\n",
                 format!("priority {}", group.name),
                 "profiles",
                 "share"
             ));
-            for id in &group.segments {
-                let name = &self.program.segments[id.0 as usize].name;
-                let n = counts.get(name).copied().unwrap_or(0);
+            for (&id, &n) in group.segments.iter().zip(counts) {
                 out.push_str(&format!(
-                    "  {name:<w$}  {:>12}  {:>6.2}%\n",
+                    "  {:<w$}  {:>12}  {:>6.2}%\n",
+                    self.query.segment_name(id),
                     render::thousands(n),
                     share(n, t.profiles),
                     w = width - 2
@@ -753,23 +412,24 @@ impl Summary<'_> {
             out.push_str(&format!(
                 "  {:<w$}  {:>12}  {:>6.2}%\n",
                 "(none)",
-                render::thousands(*none),
-                share(*none, t.profiles),
+                render::thousands(none),
+                share(none, t.profiles),
                 w = width - 2
             ));
         }
         let seconds = self.elapsed.as_secs_f64();
+        let threads = self.report.threads;
         out.push_str(&format!(
             "\n{} profiles from {} in {:.2} s · as of {} · engine {}, {} thread{}\n",
             render::thousands(t.profiles),
             render::display_path(self.data),
             seconds,
-            format_instant(self.as_of),
-            self.engine,
-            self.threads,
-            if self.threads == 1 { "" } else { "s" }
+            seg::format_instant(self.query.as_of()),
+            self.report.engine,
+            threads,
+            if threads == 1 { "" } else { "s" }
         ));
-        if let Some(p) = self.pruning
+        if let Some(p) = &self.report.pruning
             && (p.row_groups_skipped > 0 || p.pages_skipped > 0)
         {
             out.push_str(&format!(
@@ -791,14 +451,15 @@ impl Summary<'_> {
     }
 
     fn json(&self) -> serde_json::Value {
-        let t = self.totals;
+        let t = &self.report.sizes;
         let segments: Vec<serde_json::Value> = self
-            .evaluator
+            .query
+            .selection()
             .segments()
             .iter()
             .zip(&t.members)
             .map(|(id, members)| {
-                let s = &self.program.segments[id.0 as usize];
+                let s = &self.program().segments[id.0 as usize];
                 serde_json::json!({
                     "name": s.name,
                     "title": s.title,
@@ -808,19 +469,14 @@ impl Summary<'_> {
             })
             .collect();
         let priorities: Vec<serde_json::Value> = self
-            .evaluator
-            .priorities()
-            .iter()
-            .zip(&t.assigned)
-            .map(|(&p, (counts, none))| {
-                let group = &self.program.priorities[p];
+            .groups()
+            .map(|(group, counts, none)| {
                 let assignments: Vec<serde_json::Value> = group
                     .segments
                     .iter()
-                    .map(|id| {
-                        let name = &self.program.segments[id.0 as usize].name;
-                        let n = counts.get(name).copied().unwrap_or(0);
-                        serde_json::json!({ "segment": name, "profiles": n, "share": share(n, t.profiles) / 100.0 })
+                    .zip(counts)
+                    .map(|(&id, &n)| {
+                        serde_json::json!({ "segment": self.query.segment_name(id), "profiles": n, "share": share(n, t.profiles) / 100.0 })
                     })
                     .collect();
                 serde_json::json!({ "name": group.name, "assignments": assignments, "unassigned": none })
@@ -831,11 +487,11 @@ impl Summary<'_> {
             "rules": render::display_path(self.rules),
             "data": render::display_path(self.data),
             "output": self.out.map(render::display_path),
-            "as_of": format_instant(self.as_of),
-            "engine": self.engine,
-            "optimized": self.optimized,
-            "pruning": self.pruning,
-            "threads": self.threads,
+            "as_of": seg::format_instant(self.query.as_of()),
+            "engine": self.report.engine,
+            "optimized": self.query.is_optimized(),
+            "pruning": self.report.pruning,
+            "threads": self.report.threads,
             "profiles": t.profiles,
             "elapsed_seconds": self.elapsed.as_secs_f64(),
             "segments": segments,
@@ -845,39 +501,39 @@ impl Summary<'_> {
 }
 
 /// A progress bar on a terminal, shown only once a run passes one second.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
+struct ProgressBar {
+    bar: std::sync::OnceLock<indicatif::ProgressBar>,
     started: Instant,
 }
 
-impl Progress {
-    fn new(total: Option<u64>) -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = match total {
-                Some(n) => indicatif::ProgressBar::with_draw_target(
-                    Some(n),
-                    indicatif::ProgressDrawTarget::hidden(),
-                ),
-                None => indicatif::ProgressBar::with_draw_target(
-                    None,
-                    indicatif::ProgressDrawTarget::hidden(),
-                ),
-            };
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:30} {human_pos}/{human_len} profiles · {per_sec} · {eta}",
-            ) {
-                bar.set_style(style);
-            }
-            bar
-        });
-        Progress {
-            bar,
+impl ProgressBar {
+    fn new() -> Self {
+        ProgressBar {
+            bar: std::sync::OnceLock::new(),
             started: Instant::now(),
         }
     }
+}
+
+impl seg::Progress for ProgressBar {
+    fn start(&self, total: Option<u64>) {
+        if !std::io::stderr().is_terminal() {
+            return;
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            total,
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:30} {human_pos}/{human_len} profiles · {per_sec} · {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        let _ = self.bar.set(bar);
+    }
 
     fn advance(&self, rows: u64) {
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = self.bar.get() {
             bar.inc(rows);
             if bar.is_hidden() && self.started.elapsed() > Duration::from_secs(1) {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
@@ -886,7 +542,7 @@ impl Progress {
     }
 
     fn finish(&self) {
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = self.bar.get() {
             bar.finish_and_clear();
         }
     }

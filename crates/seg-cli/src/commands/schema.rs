@@ -2,8 +2,8 @@
 //! a marketer starts from their real columns.
 
 use crate::Outcome;
-use crate::data::DataFormat;
 use arrow::datatypes::{DataType, Schema};
+use seg::formats::DataFormat;
 use std::fs::File;
 use std::io::{BufReader, Seek};
 use std::path::PathBuf;
@@ -65,7 +65,7 @@ fn seg_type(dt: &DataType) -> Option<&'static str> {
     ];
     order
         .iter()
-        .find(|(ty, _)| seg_eval::accepts(*ty, dt))
+        .find(|(ty, _)| seg::eval::accepts(*ty, dt))
         .map(|(_, n)| *n)
 }
 

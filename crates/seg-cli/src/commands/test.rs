@@ -6,7 +6,6 @@
 //! `where` and `exclude` evaluated to, and the values of the fields involved.
 
 use crate::Outcome;
-use crate::commands::run::{format_instant, parse_as_of};
 use crate::files::expand;
 use crate::render;
 use seg::ir::{Const, Program, Test};
@@ -52,12 +51,12 @@ fn show(value: &Const) -> String {
         }
         Const::Bool(v) => v.to_string(),
         Const::String(s) => format!("{s:?}"),
-        Const::Date(d) => format_instant(i64::from(*d) * 86_400_000_000)
+        Const::Date(d) => seg::format_instant(i64::from(*d) * 86_400_000_000)
             .split('T')
             .next()
             .unwrap_or_default()
             .to_string(),
-        Const::Timestamp(t) => format_instant(*t),
+        Const::Timestamp(t) => seg::format_instant(*t),
         Const::ListString(items) => format!("{items:?}"),
         Const::ListInt(items) => format!("{items:?}"),
         Const::Duration(d) => format!("{} {:?}", d.amount, d.unit).to_lowercase(),
@@ -66,13 +65,20 @@ fn show(value: &Const) -> String {
 
 /// Runs one test; returns the failure messages (empty when it passes).
 fn run_test(program: &Program, test: &Test, as_of: i64) -> Result<Vec<String>, String> {
-    let batch = seg_eval::profile_batch(&program.schema, &test.given).map_err(|e| e.to_string())?;
-    let evaluator = seg_eval::Evaluator::new(program, &[], test.as_of.unwrap_or(as_of));
-    let binding = evaluator
-        .bind(batch.schema().as_ref())
+    let batch =
+        seg::eval::profile_batch(&program.schema, &test.given).map_err(|e| e.to_string())?;
+    // The program as checked, on the reference evaluator: a failure shows
+    // what the conditions the user wrote evaluate to.
+    let options = seg::RunOptions::default()
+        .as_of(test.as_of.unwrap_or(as_of))
+        .optimize(false);
+    let query = seg::Query::prepare(program, &options).map_err(|e| e.message)?;
+    let binding = query
+        .bind(&batch.schema())
         .map_err(|d| d.first().map(|d| d.message.clone()).unwrap_or_default())?;
-    let membership = evaluator
-        .evaluate(&binding, &batch)
+    let membership = query
+        .compile(seg::Engine::Interp, &binding)
+        .and_then(|executor| executor.evaluate(&batch))
         .map_err(|d| d.message)?;
     let mut failures = Vec::new();
     for expect in &test.expects {
@@ -81,8 +87,9 @@ fn run_test(program: &Program, test: &Test, as_of: i64) -> Result<Vec<String>, S
             continue;
         }
         let segment = &program.segments[expect.segment.0 as usize];
-        let (where_, exclude) = evaluator
-            .conditions(&binding, &batch, expect.segment)
+        let (where_, exclude) = query
+            .evaluator()
+            .conditions(binding.columns(), &batch, expect.segment)
             .map_err(|d| d.message)?;
         let mut why = format!("`where` is {}", truth(where_[0]));
         if let Some(exclude) = exclude {
@@ -126,7 +133,7 @@ fn run_test(program: &Program, test: &Test, as_of: i64) -> Result<Vec<String>, S
 pub fn run(args: &Args) -> Outcome {
     let color = crate::commands::check::Color::Auto.enabled();
     let as_of = match &args.as_of {
-        Some(text) => match parse_as_of(text) {
+        Some(text) => match seg::parse_instant(text) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("error[{}]: {}", e.code, e.message);

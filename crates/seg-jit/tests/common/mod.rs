@@ -33,17 +33,8 @@ pub fn compile_with(
 ) -> JitProgram {
     let evaluator = seg_eval::Evaluator::new(program, &[], as_of);
     let binding = evaluator.bind(batch.schema().as_ref()).unwrap();
-    JitProgram::compile(
-        program,
-        &[],
-        as_of,
-        evaluator.segments().to_vec(),
-        evaluator.priorities().to_vec(),
-        batch.schema().as_ref(),
-        &binding,
-        options,
-    )
-    .unwrap_or_else(|d| panic!("compile failed: {d:?}"))
+    JitProgram::compile(&evaluator, batch.schema().as_ref(), &binding, options)
+        .unwrap_or_else(|d| panic!("compile failed: {d:?}"))
 }
 
 fn bits(a: &BooleanArray) -> Vec<bool> {

@@ -116,13 +116,9 @@ impl<'p> Run<'p> {
             .iter()
             .map(|p| p.value.clone())
             .collect();
-        Pruner::new(
-            self.program,
-            &params,
-            self.as_of,
-            &self.segments,
-            &self.priorities,
-        )
+        let selection =
+            seg_ir::Selection::new(self.program, self.segments.clone(), self.priorities.clone());
+        Pruner::new(self.program, &params, self.as_of, &selection)
     }
 
     /// Rows (of `batch`) that are a member of a reported segment or get a

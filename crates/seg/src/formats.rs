@@ -1,12 +1,12 @@
-//! Reading profile data and writing results.
+//! Reading profile data from files (feature `formats`).
 //!
 //! Inputs stream batch by batch with bounded memory: Parquet and Arrow IPC
 //! read only the columns the rules need (plus the key); CSV and JSON lines are
 //! typed from the `.seg` schema. Every batch is checked against the schema the
-//! rules were bound to, by column name, before it is evaluated. Outputs go to a
-//! temporary file beside the target and are renamed into place only when
-//! complete, so a failed run never leaves a half-written file.
+//! rules were bound to, by column name, before it is evaluated.
 
+use crate::error::one_line;
+use crate::{Error as DataError, Input, InputBatch, PruneReport};
 use arrow::array::{
     Array, ArrayRef, AsArray, Decimal128Builder, Int64Builder, ListBuilder, StringBuilder,
 };
@@ -14,7 +14,7 @@ use arrow::buffer::Buffer;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::record_batch::{RecordBatch, RecordBatchOptions, RecordBatchReader};
-use seg::ir::{FieldId, Program, Type};
+use seg_ir::{FieldId, Program, Type};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -28,7 +28,8 @@ use std::sync::Arc;
 pub const TEXT_DECIMAL_SCALE: u32 = 9;
 
 /// The data formats `seg run` reads and writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum DataFormat {
     /// Apache Parquet.
     Parquet,
@@ -54,49 +55,6 @@ impl DataFormat {
     }
 }
 
-/// A data problem, reported as `error[CODE]: message` with a help line.
-#[derive(Debug)]
-pub struct DataError {
-    /// The code (`E0403`, `E0801`, ...).
-    pub code: &'static str,
-    /// What went wrong, naming the file.
-    pub message: String,
-    /// How to fix it.
-    pub help: Option<String>,
-}
-
-impl DataError {
-    fn unreadable(path: &Path, format: &str, error: impl std::fmt::Display) -> Self {
-        DataError {
-            code: "E0403",
-            message: format!(
-                "cannot read `{}` as {format}: {}",
-                path.display(),
-                one_line(&error.to_string())
-            ),
-            help: Some(format!(
-                "check that the file is complete and really {format}; `--data-format` overrides the extension"
-            )),
-        }
-    }
-
-    fn io(path: &Path, error: &std::io::Error) -> Self {
-        DataError {
-            code: "E0801",
-            message: format!(
-                "cannot read `{}`: {}",
-                path.display(),
-                seg::io_reason(error)
-            ),
-            help: None,
-        }
-    }
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// A value from the data as an error message shows it: control characters
 /// escaped (so a stray byte is visible), long values cut, so that a message
 /// never dumps a large part of the file.
@@ -118,58 +76,6 @@ fn shown(value: &str) -> String {
     } else {
         format!("{}…", value.chars().take(MAX).collect::<String>())
     }
-}
-
-/// An open input: its schema (after projection and conversion), its row count
-/// when known, and its batches.
-pub struct Input {
-    /// The schema of the batches: every batch has exactly these columns, in
-    /// this order (checked by name as each batch is read).
-    pub schema: SchemaRef,
-    /// Every column of the file, loaded or not (for messages).
-    pub columns: Vec<String>,
-    /// Total rows, when the format says so up front.
-    pub total_rows: Option<u64>,
-    /// The batches, in order.
-    pub batches: Box<dyn Iterator<Item = Result<InputBatch, DataError>> + Send>,
-    /// What statistics-based pruning skipped (Parquet only).
-    pub pruning: Option<PruneReport>,
-}
-
-/// One batch of input.
-pub struct InputBatch {
-    /// The rows (for `skipped` batches, only the key column).
-    pub batch: RecordBatch,
-    /// True when statistics proved no row here is in any reported segment:
-    /// the batch is read only to write the key of each profile to `--out`.
-    pub skipped: bool,
-}
-
-impl InputBatch {
-    fn evaluated(batch: RecordBatch) -> Self {
-        InputBatch {
-            batch,
-            skipped: false,
-        }
-    }
-}
-
-/// Statistics-based pruning of a Parquet file, as `seg run --summary json`
-/// reports it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct PruneReport {
-    /// Row groups in the file.
-    pub row_groups: usize,
-    /// Row groups whose statistics allowed a member, read and evaluated.
-    pub row_groups_read: usize,
-    /// Row groups proven to hold no member, not evaluated.
-    pub row_groups_skipped: usize,
-    /// Page ranges considered within the row groups read (0 without a page index).
-    pub pages: usize,
-    /// Page ranges proven to hold no member, not read.
-    pub pages_skipped: usize,
-    /// Rows not evaluated (in skipped row groups and pages).
-    pub rows_skipped: u64,
 }
 
 /// How to prune a Parquet input.
@@ -344,6 +250,7 @@ fn open_parquet(
                 Guarded::new(reader).map(move |b| wrap(b).map(InputBatch::evaluated)),
             ),
             pruning: None,
+            unread_rows: 0,
         });
     };
     let plan = pruning.pruner.plan(metadata.metadata(), metadata.schema());
@@ -396,6 +303,7 @@ fn open_parquet(
                 batches: Box::new(
                     Guarded::new(reader).map(move |b| wrap(b).map(InputBatch::evaluated)),
                 ),
+                unread_rows: report.rows_skipped,
                 pruning: Some(report),
             })
         }
@@ -413,7 +321,7 @@ fn open_parquet(
                         message: format!(
                             "cannot read `{}`: {}",
                             path.display(),
-                            seg::io_reason(&e)
+                            crate::io_reason(&e)
                         ),
                         help: None,
                     })
@@ -448,6 +356,8 @@ fn open_parquet(
                 total_rows,
                 batches: Box::new(groups.flatten()),
                 pruning: Some(report),
+                // Skipped groups are read for their keys: no row goes unread.
+                unread_rows: 0,
             })
         }
     }
@@ -561,7 +471,7 @@ fn read_block(file: &mut File, len: u64, block: &arrow::ipc::Block) -> Result<Bu
     let mut bytes = vec![0u8; size];
     file.seek(SeekFrom::Start(offset))
         .and_then(|_| file.read_exact(&mut bytes))
-        .map_err(|e| seg::io_reason(&e))?;
+        .map_err(|e| crate::io_reason(&e))?;
     Ok(Buffer::from_vec(bytes))
 }
 
@@ -661,6 +571,7 @@ fn open_ipc_file(
         total_rows: None,
         batches: Box::new(batches),
         pruning: None,
+        unread_rows: 0,
     })
 }
 
@@ -684,7 +595,7 @@ impl IpcStream {
                     match self.file.read(&mut chunk) {
                         Ok(n) => break n,
                         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        Err(e) => return Err(seg::io_reason(&e)),
+                        Err(e) => return Err(crate::io_reason(&e)),
                     }
                 };
                 if read == 0 {
@@ -755,6 +666,7 @@ fn open_ipc_stream(path: &Path, file: File, len: u64, names: &[&str]) -> Result<
         total_rows: None,
         batches: Box::new(batches),
         pruning: None,
+        unread_rows: 0,
     })
 }
 
@@ -950,7 +862,7 @@ impl JsonLines {
                 let read = self
                     .reader
                     .read_until(b'\n', &mut self.current)
-                    .map_err(|e| seg::io_reason(&e))?;
+                    .map_err(|e| crate::io_reason(&e))?;
                 if read == 0 {
                     self.done = true;
                     break;
@@ -1149,6 +1061,7 @@ fn convert_text_input(
         total_rows: None,
         batches: Box::new(batches),
         pruning: None,
+        unread_rows: 0,
     })
 }
 
@@ -1482,128 +1395,6 @@ fn lists_from_json(
     }
 }
 
-/// A results file being written: a temporary file beside the target (the
-/// real file when the target is a symbolic link), renamed into place by
-/// [`Output::finish`]. Dropping it unfinished deletes it; an interrupted run
-/// deletes it too (see [`crate::files::remove_temporaries_on_signals`]).
-pub struct Output {
-    /// The path the user named, for messages.
-    target: std::path::PathBuf,
-    /// The file replaced: `target`, or the file it links to.
-    real: std::path::PathBuf,
-    temp: tempfile::NamedTempFile,
-    _registered: crate::files::Registered,
-    writer: Writer,
-}
-
-enum Writer {
-    Parquet(parquet::arrow::ArrowWriter<File>),
-    Csv(arrow::csv::Writer<File>),
-    Jsonl(arrow::json::LineDelimitedWriter<File>),
-    Arrow(arrow::ipc::writer::FileWriter<File>),
-}
-
-impl Output {
-    /// Creates the temporary file for `target` in `format`.
-    pub fn create(
-        target: &Path,
-        format: DataFormat,
-        schema: SchemaRef,
-    ) -> Result<Output, DataError> {
-        let io = |e: std::io::Error| DataError {
-            code: "E0801",
-            message: format!(
-                "cannot write `{}`: {}",
-                target.display(),
-                seg::io_reason(&e)
-            ),
-            help: None,
-        };
-        let real = crate::files::write_target(target);
-        let (temp, registered) = crate::files::temporary_beside(&real, ".seg-run-").map_err(io)?;
-        let file = temp.reopen().map_err(io)?;
-        let arrow_error = |e: ArrowError| DataError {
-            code: "E0801",
-            message: format!("cannot write `{}`: {e}", target.display()),
-            help: None,
-        };
-        let writer = match format {
-            DataFormat::Parquet => Writer::Parquet(
-                parquet::arrow::ArrowWriter::try_new(file, schema, None).map_err(|e| {
-                    DataError {
-                        code: "E0801",
-                        message: format!("cannot write `{}`: {e}", target.display()),
-                        help: None,
-                    }
-                })?,
-            ),
-            DataFormat::Csv => Writer::Csv(
-                arrow::csv::WriterBuilder::new()
-                    .with_header(true)
-                    .build(file),
-            ),
-            DataFormat::Jsonl => Writer::Jsonl(arrow::json::LineDelimitedWriter::new(file)),
-            DataFormat::Arrow => Writer::Arrow(
-                arrow::ipc::writer::FileWriter::try_new(file, &schema).map_err(arrow_error)?,
-            ),
-        };
-        Ok(Output {
-            target: target.to_path_buf(),
-            real,
-            temp,
-            _registered: registered,
-            writer,
-        })
-    }
-
-    fn error(&self, e: impl std::fmt::Display) -> DataError {
-        DataError {
-            code: "E0801",
-            message: format!("cannot write `{}`: {e}", self.target.display()),
-            help: None,
-        }
-    }
-
-    /// Appends a batch.
-    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), DataError> {
-        let result = match &mut self.writer {
-            Writer::Parquet(w) => w.write(batch).map_err(|e| e.to_string()),
-            Writer::Csv(w) => w.write(batch).map_err(|e| e.to_string()),
-            Writer::Jsonl(w) => w.write(batch).map_err(|e| e.to_string()),
-            Writer::Arrow(w) => w.write(batch).map_err(|e| e.to_string()),
-        };
-        result.map_err(|e| self.error(e))
-    }
-
-    /// Completes the file and renames it into place, with the permissions
-    /// of the file it replaces (a new file: `0666` less the umask).
-    pub fn finish(self) -> Result<(), DataError> {
-        let Output {
-            target,
-            real,
-            temp,
-            _registered,
-            writer,
-        } = self;
-        let error = |e: String| DataError {
-            code: "E0801",
-            message: format!("cannot write `{}`: {e}", target.display()),
-            help: None,
-        };
-        match writer {
-            Writer::Parquet(w) => w.close().map(|_| ()).map_err(|e| error(e.to_string()))?,
-            Writer::Csv(w) => drop(w.into_inner()),
-            Writer::Jsonl(mut w) => w.finish().map_err(|e| error(e.to_string()))?,
-            Writer::Arrow(mut w) => w.finish().map_err(|e| error(e.to_string()))?,
-        }
-        temp.as_file()
-            .sync_all()
-            .map_err(|e| error(seg::io_reason(&e)))?;
-        crate::files::replace_with(temp, &real).map_err(|e| error(seg::io_reason(&e)))?;
-        Ok(())
-    }
-}
-
 /// The column of a batch holding `field`, if present.
 pub fn column_of<'b>(batch: &'b RecordBatch, name: &str) -> Option<&'b ArrayRef> {
     batch.schema().index_of(name).ok().map(|i| batch.column(i))
@@ -1612,4 +1403,55 @@ pub fn column_of<'b>(batch: &'b RecordBatch, name: &str) -> Option<&'b ArrayRef>
 /// True when `array` is non-empty and entirely null (for summaries).
 pub fn all_null(array: &dyn Array) -> bool {
     array.null_count() == array.len()
+}
+
+/// How [`open_query`] reads a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Rows per batch.
+    pub batch_rows: usize,
+    /// Skip Parquet row groups and pages whose statistics prove they hold no
+    /// member of a reported segment.
+    pub prune: bool,
+    /// Every profile must come out of the run (results are written per
+    /// profile): skipped row groups are still read for their keys, and
+    /// without a key nothing is skipped.
+    pub every_profile: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            batch_rows: 65_536,
+            prune: true,
+            every_profile: false,
+        }
+    }
+}
+
+/// Opens a data file for `query`: only the columns it reads (plus the key),
+/// typed from the rules' schema for text formats, and, for Parquet, pruned
+/// by statistics as `options` allow.
+pub fn open_query(
+    query: &crate::Query,
+    path: &Path,
+    format: DataFormat,
+    options: &OpenOptions,
+) -> Result<Input, DataError> {
+    let key = query.key_name();
+    let prunable =
+        format == DataFormat::Parquet && options.prune && (!options.every_profile || key.is_some());
+    let pruner = prunable.then(|| query.pruner());
+    let pruning = pruner.as_ref().map(|pruner| Pruning {
+        pruner,
+        keep_key: if options.every_profile { key } else { None },
+    });
+    open(
+        path,
+        format,
+        query.program(),
+        &query.required_fields(),
+        options.batch_rows,
+        pruning,
+    )
 }

@@ -1,0 +1,271 @@
+//! Running a compiled query over a stream of batches: evaluation in parallel
+//! with bounded memory, results handed to a [`Sink`] in input order, sizes
+//! counted on the way.
+
+use crate::error::RunError;
+use crate::exec::Executor;
+use crate::input::{Input, PruneReport};
+use crate::{Error, Membership};
+use arrow::record_batch::RecordBatch;
+use rayon::prelude::*;
+use std::time::{Duration, Instant};
+
+/// Where per-profile results go, batch by batch in input order (a results
+/// file, a table in memory, a message queue).
+pub trait Sink {
+    /// Takes the results of one input batch. `batch` holds the input rows
+    /// (for batches statistics skipped, only the key column), `membership`
+    /// their results.
+    fn write(&mut self, batch: &RecordBatch, membership: &Membership) -> Result<(), Error>;
+}
+
+/// A sink that keeps nothing: a run that only counts.
+pub struct Discard;
+
+impl Sink for Discard {
+    fn write(&mut self, _: &RecordBatch, _: &Membership) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// Writes [`Query::result_batch`](crate::Query::result_batch)es to any Arrow
+/// writer (IPC, Parquet, CSV, JSON, ...): the key, one boolean column per
+/// segment, one string column per priority group.
+pub struct WriterSink<'q, W> {
+    query: &'q crate::Query,
+    writer: W,
+}
+
+impl<'q, W: arrow::record_batch::RecordBatchWriter> WriterSink<'q, W> {
+    /// Results of `query` into `writer` (made for
+    /// [`Query::result_schema`](crate::Query::result_schema)).
+    pub fn new(query: &'q crate::Query, writer: W) -> Self {
+        WriterSink { query, writer }
+    }
+
+    /// The writer, to finish it.
+    pub fn into_inner(self) -> W {
+        self.writer
+    }
+}
+
+impl<W: arrow::record_batch::RecordBatchWriter> Sink for WriterSink<'_, W> {
+    fn write(&mut self, batch: &RecordBatch, membership: &Membership) -> Result<(), Error> {
+        let results = self.query.result_batch(batch, membership)?;
+        self.writer
+            .write(&results)
+            .map_err(|e| Error::new("E0801", format!("cannot write the results: {e}"), None))
+    }
+}
+
+/// Told how a run advances (a progress bar, a log line).
+pub trait Progress: Sync {
+    /// The run starts; `total` rows when the input says.
+    fn start(&self, total: Option<u64>) {
+        let _ = total;
+    }
+    /// `rows` more profiles were evaluated and handed to the sink.
+    fn advance(&self, rows: u64);
+    /// The run is over.
+    fn finish(&self) {}
+}
+
+/// Reports nothing.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn advance(&self, _: u64) {}
+}
+
+/// Segment sizes accumulated over a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Sizes {
+    /// Profiles seen (including those statistics proved in no segment).
+    pub profiles: u64,
+    /// Members of each reported segment, in selection order.
+    pub members: Vec<u64>,
+    /// Per reported priority group: profiles assigned to each of its
+    /// segments, in the group's order.
+    pub assigned: Vec<Vec<u64>>,
+    /// Per reported priority group: profiles in none of its segments.
+    pub unassigned: Vec<u64>,
+}
+
+impl Sizes {
+    /// Zero sizes for a query's selection.
+    pub fn new(query: &crate::Query) -> Sizes {
+        let groups = query.selection().priorities();
+        Sizes {
+            profiles: 0,
+            members: vec![0; query.selection().segments().len()],
+            assigned: groups
+                .iter()
+                .map(|&p| {
+                    vec![
+                        0;
+                        query
+                            .program()
+                            .priorities
+                            .get(p)
+                            .map_or(0, |g| g.segments.len())
+                    ]
+                })
+                .collect(),
+            unassigned: vec![0; groups.len()],
+        }
+    }
+
+    /// Adds the results of one batch of `rows` profiles.
+    pub fn add(&mut self, rows: usize, membership: &Membership) {
+        self.profiles += rows as u64;
+        for (total, array) in self.members.iter_mut().zip(&membership.segments) {
+            *total += count_members(array) as u64;
+        }
+        for ((counts, none), choices) in self
+            .assigned
+            .iter_mut()
+            .zip(self.unassigned.iter_mut())
+            .zip(&membership.priorities)
+        {
+            use arrow::array::Array;
+            *none += choices.null_count() as u64;
+            for choice in choices.iter().flatten() {
+                if let Some(count) = counts.get_mut(choice as usize) {
+                    *count += 1;
+                }
+            }
+        }
+    }
+
+    /// Profiles proven to be in no segment, never read.
+    pub fn add_unread(&mut self, rows: u64) {
+        self.profiles += rows;
+        for none in &mut self.unassigned {
+            *none += rows;
+        }
+    }
+}
+
+/// Members of a membership array (set bits), counted 64 rows at a time.
+fn count_members(array: &arrow::array::BooleanArray) -> usize {
+    #[cfg(feature = "jit")]
+    {
+        seg_jit::count_members(array)
+    }
+    #[cfg(not(feature = "jit"))]
+    {
+        array.true_count()
+    }
+}
+
+/// What a run did.
+#[derive(Clone, Debug)]
+pub struct RunReport {
+    /// Segment and priority sizes.
+    pub sizes: Sizes,
+    /// What statistics pruning skipped, for Parquet input.
+    pub pruning: Option<PruneReport>,
+    /// The engine that ran: `"jit"` or `"interp"`.
+    pub engine: &'static str,
+    /// Worker threads.
+    pub threads: usize,
+    /// Wall time of the run (reading, evaluating, writing).
+    pub elapsed: Duration,
+}
+
+/// Runs `executor` over every batch of `input` on `threads` workers,
+/// handing results to `sink` in input order, and returns the sizes. A few
+/// batches per worker are read, evaluated in parallel, then counted and
+/// written in order, so memory stays bounded by that window. Batches
+/// statistics skipped are not evaluated: their profiles are in no segment.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use arrow::array::{Int64Array, RecordBatch};
+/// use std::sync::Arc;
+///
+/// let checked = seg::check_source(
+///     "rules.seg".as_ref(),
+///     "schema { orders: int }\nsegment buyers { where orders > 0 }\n",
+/// );
+/// let program = checked.program.ok_or("the rules have errors")?;
+/// let query = seg::Query::prepare(&program, &seg::RunOptions::default())?;
+///
+/// let orders = Int64Array::from(vec![Some(3), Some(0), None]);
+/// let batch = RecordBatch::try_from_iter([("orders", Arc::new(orders) as _)])?;
+/// let binding = query.bind(&batch.schema()).map_err(|d| d[0].message.clone())?;
+/// let executor = query.compile(seg::Engine::Auto, &binding)?;
+///
+/// let input = seg::Input::from_batches(batch.schema(), vec![batch]);
+/// let report = seg::run(&executor, input, &mut seg::Discard, &seg::Silent, 1)?;
+/// assert_eq!(report.sizes.members, [1]);
+/// assert_eq!(report.sizes.profiles, 3);
+/// # Ok(())
+/// # }
+/// ```
+pub fn run(
+    executor: &Executor<'_>,
+    mut input: Input,
+    sink: &mut dyn Sink,
+    progress: &dyn Progress,
+    threads: usize,
+) -> Result<RunReport, RunError> {
+    let started = Instant::now();
+    let query = executor.query();
+    let threads = threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| {
+            Error::new(
+                "E0801",
+                format!("cannot start {threads} worker threads: {e}"),
+                Some("pass a smaller --threads".into()),
+            )
+        })?;
+    let mut sizes = Sizes::new(query);
+    progress.start(input.total_rows);
+    let window = threads * 2;
+    loop {
+        let mut chunk = Vec::with_capacity(window);
+        for _ in 0..window {
+            match input.batches.next() {
+                Some(Ok(batch)) => chunk.push(batch),
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            }
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let evaluate = |input: &crate::InputBatch| {
+            if input.skipped {
+                Ok(query.no_members(input.batch.num_rows()))
+            } else {
+                executor.evaluate(&input.batch)
+            }
+        };
+        // One worker evaluates on this thread: handing a batch to a pool
+        // thread and waiting for it costs a wake-up per batch.
+        let results: Vec<Result<Membership, _>> = if threads == 1 {
+            chunk.iter().map(evaluate).collect()
+        } else {
+            pool.install(|| chunk.par_iter().map(evaluate).collect())
+        };
+        for (input, result) in chunk.iter().zip(results) {
+            let membership = result?;
+            sizes.add(input.batch.num_rows(), &membership);
+            sink.write(&input.batch, &membership)?;
+            progress.advance(input.batch.num_rows() as u64);
+        }
+    }
+    progress.finish();
+    sizes.add_unread(input.unread_rows);
+    Ok(RunReport {
+        sizes,
+        pruning: input.pruning.take(),
+        engine: executor.engine(),
+        threads,
+        elapsed: started.elapsed(),
+    })
+}
