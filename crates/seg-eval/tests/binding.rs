@@ -414,3 +414,158 @@ fn unknown_selected_segment_is_an_error_not_a_panic() {
     let error = evaluator.evaluate(&binding, &batch).unwrap_err();
     assert_eq!(error.code, seg_diagnostics::Code::E0901);
 }
+
+/// A nullable Arrow field, for building nested types.
+fn child(name: &str, dt: DataType) -> Field {
+    Field::new(name, dt, true)
+}
+
+fn list_of(dt: DataType) -> DataType {
+    DataType::List(Arc::new(child("item", dt)))
+}
+
+fn large_list_of(dt: DataType) -> DataType {
+    DataType::LargeList(Arc::new(child("item", dt)))
+}
+
+#[test]
+fn list_binding_is_recursive_and_keeps_v01_lists_as_they_were() {
+    use seg_eval::accepts;
+    let strings = Type::list(Type::String);
+    let ints = Type::list(Type::Int);
+    let dictionary = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::LargeUtf8));
+    for element in [
+        DataType::Utf8,
+        DataType::LargeUtf8,
+        DataType::Utf8View,
+        dictionary,
+    ] {
+        assert!(accepts(&strings, &list_of(element.clone())), "{element}");
+        assert!(
+            accepts(&strings, &large_list_of(element.clone())),
+            "{element}"
+        );
+        assert!(!accepts(&ints, &list_of(element)));
+    }
+    for element in [
+        DataType::Int8,
+        DataType::Int32,
+        DataType::UInt32,
+        DataType::Int64,
+    ] {
+        assert!(accepts(&ints, &list_of(element.clone())), "{element}");
+        assert!(accepts(&ints, &large_list_of(element.clone())), "{element}");
+        assert!(!accepts(&strings, &list_of(element)));
+    }
+    // As before: no UInt64 elements, no bare values, no fixed-size lists.
+    assert!(!accepts(&ints, &list_of(DataType::UInt64)));
+    assert!(!accepts(&strings, &DataType::Utf8));
+    assert!(!accepts(
+        &strings,
+        &DataType::FixedSizeList(Arc::new(child("item", DataType::Utf8)), 2)
+    ));
+    // Nested lists bind level by level.
+    let nested = Type::list(Type::list(Type::Int));
+    assert!(accepts(&nested, &list_of(large_list_of(DataType::Int16))));
+    assert!(!accepts(&nested, &list_of(DataType::Int16)));
+    assert!(!accepts(&nested, &list_of(list_of(DataType::Utf8))));
+    // The words of a binding error for today's lists are unchanged.
+    assert_eq!(
+        seg_eval::accepted_types(&strings),
+        "List or LargeList of strings"
+    );
+    assert_eq!(
+        seg_eval::accepted_types(&ints),
+        "List or LargeList of integers"
+    );
+}
+
+#[test]
+fn a_record_binds_to_a_struct_by_field_name_in_any_order() {
+    use seg_eval::accepts;
+    let record = Type::record([
+        ("at".to_string(), Type::Timestamp),
+        ("amount".to_string(), Type::Decimal),
+        ("category".to_string(), Type::String),
+    ]);
+    let timestamp = DataType::Timestamp(arrow::datatypes::TimeUnit::Millisecond, None);
+    let strukt = |fields: Vec<Field>| DataType::Struct(fields.into());
+    // The declared order, another order, and extra children: all bind.
+    let exact = strukt(vec![
+        child("at", timestamp.clone()),
+        child("amount", DataType::Decimal128(10, 2)),
+        child("category", DataType::Utf8),
+    ]);
+    let shuffled_with_extras = strukt(vec![
+        child("channel", DataType::Utf8),
+        child(
+            "category",
+            DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Utf8)),
+        ),
+        child("sku", DataType::Int64),
+        child("amount", DataType::Decimal128(38, 4)),
+        child("at", timestamp.clone()),
+    ]);
+    assert!(accepts(&record, &exact));
+    assert!(accepts(&record, &shuffled_with_extras));
+    // Each child is checked with its field's own rule.
+    let float_amount = strukt(vec![
+        child("at", timestamp.clone()),
+        child("amount", DataType::Float64),
+        child("category", DataType::Utf8),
+    ]);
+    assert!(
+        !accepts(&record, &float_amount),
+        "decimal takes Decimal128 only"
+    );
+    // A declared field absent from the struct, names matched exactly.
+    let missing = strukt(vec![
+        child("at", timestamp.clone()),
+        child("category", DataType::Utf8),
+    ]);
+    assert!(!accepts(&record, &missing));
+    let other_case = strukt(vec![
+        child("At", timestamp.clone()),
+        child("amount", DataType::Decimal128(10, 2)),
+        child("category", DataType::Utf8),
+    ]);
+    assert!(!accepts(&record, &other_case));
+    // A record is a struct, never a scalar or a list.
+    assert!(!accepts(&record, &DataType::Utf8));
+    assert!(!accepts(&record, &list_of(exact.clone())));
+    // An event history: a list (or large list) of such structs.
+    let history = Type::list(record.clone());
+    assert!(accepts(&history, &list_of(exact.clone())));
+    assert!(accepts(&history, &large_list_of(shuffled_with_extras)));
+    assert!(!accepts(&history, &list_of(missing)));
+    assert!(!accepts(&history, &exact));
+    // Records inside records bind recursively too (v0.2 forbids declaring
+    // them, but the rule has no special case).
+    let outer = Type::record([("inner".to_string(), record)]);
+    assert!(accepts(&outer, &strukt(vec![child("inner", exact)])));
+    assert!(!accepts(
+        &outer,
+        &strukt(vec![child("inner", float_amount)])
+    ));
+    // The binding error names the fields it wanted.
+    let words = seg_eval::accepted_types(&history);
+    assert!(
+        words.starts_with("List or LargeList of Struct with the fields `at`"),
+        "{words}"
+    );
+}
+
+#[test]
+fn a_list_of_records_is_bound_but_not_read_yet() {
+    // Evaluating event histories is a later step: reading one is refused
+    // (an internal error in the evaluator), never a wrong column.
+    let mut builder = arrow::array::ListBuilder::new(arrow::array::StructBuilder::from_fields(
+        vec![child("sku", DataType::Utf8)],
+        0,
+    ));
+    builder.append_null();
+    let array: ArrayRef = Arc::new(builder.finish());
+    let history = Type::list(Type::record([("sku".to_string(), Type::String)]));
+    assert!(seg_eval::accepts(&history, array.data_type()));
+    assert_eq!(read_column(&history, &array), None);
+}
