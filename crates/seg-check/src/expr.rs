@@ -122,10 +122,10 @@ fn mk(kind: ExprKind, ty: Type, span: Span) -> Expr {
 }
 
 /// The common type two operands are compared or combined at, if any.
-pub(crate) fn unify(a: Type, b: Type) -> Option<Type> {
+pub(crate) fn unify(a: &Type, b: &Type) -> Option<Type> {
     use Type::*;
     Some(match (a, b) {
-        _ if a == b => a,
+        _ if a == b => a.clone(),
         (Int, Float) | (Float, Int) => Float,
         (Int, Decimal) | (Decimal, Int) => Decimal,
         (Decimal, Float) | (Float, Decimal) => Float,
@@ -136,7 +136,7 @@ pub(crate) fn unify(a: Type, b: Type) -> Option<Type> {
 
 /// `coalesce` is stricter than comparison: decimal with float is a type error,
 /// because the result would silently lose exactness.
-fn unify_strict(a: Type, b: Type) -> Option<Type> {
+fn unify_strict(a: &Type, b: &Type) -> Option<Type> {
     match (a, b) {
         (Type::Decimal, Type::Float) | (Type::Float, Type::Decimal) => None,
         _ => unify(a, b),
@@ -144,9 +144,9 @@ fn unify_strict(a: Type, b: Type) -> Option<Type> {
 }
 
 /// Converts a constant to `target` (one of the coercions [`unify`] allows).
-fn convert_const(value: &Const, target: Type) -> Option<Const> {
+fn convert_const(value: &Const, target: &Type) -> Option<Const> {
     Some(match (value, target) {
-        (c, t) if c.ty() == t => c.clone(),
+        (c, t) if c.ty() == *t => c.clone(),
         (Const::Int(v), Type::Float) => Const::Float(*v as f64),
         (Const::Int(v), Type::Decimal) => Const::Decimal {
             unscaled: i128::from(*v),
@@ -162,17 +162,17 @@ fn convert_const(value: &Const, target: Type) -> Option<Const> {
 
 /// Coerces an expression to `target`: constants are converted in place, other
 /// expressions get an explicit cast.
-pub(crate) fn coerce(expr: Expr, target: Type) -> Expr {
-    if expr.ty == target {
+pub(crate) fn coerce(expr: Expr, target: &Type) -> Expr {
+    if expr.ty == *target {
         return expr;
     }
     if let ExprKind::Const(value) = &expr.kind
         && let Some(converted) = convert_const(value, target)
     {
-        return mk(ExprKind::Const(converted), target, expr.span);
+        return mk(ExprKind::Const(converted), target.clone(), expr.span);
     }
     let span = expr.span;
-    mk(ExprKind::Cast(Box::new(expr)), target, span)
+    mk(ExprKind::Cast(Box::new(expr)), target.clone(), span)
 }
 
 pub(crate) fn literal_const(lit: &ast::Literal) -> Const {
@@ -215,14 +215,14 @@ fn cmp_op(op: ast::CmpOp) -> CmpOp {
 }
 
 /// `a`, `an`: "an `int`", "a `string`".
-fn article(ty: Type) -> &'static str {
+fn article(ty: &Type) -> &'static str {
     match ty {
         Type::Int => "an",
         _ => "a",
     }
 }
 
-pub(crate) fn describe(ty: Type) -> String {
+pub(crate) fn describe(ty: &Type) -> String {
     format!("{} `{ty}`", article(ty))
 }
 
@@ -251,14 +251,14 @@ impl ExprChecker<'_, '_> {
     fn require_bool(
         &mut self,
         expr: &ast::Expr,
-        message: impl FnOnce(Type) -> String,
+        message: impl FnOnce(&Type) -> String,
     ) -> Option<Expr> {
         let checked = self.check(expr)?;
         if checked.ty != Type::Bool {
             self.report(
-                Diagnostic::new(Code::E0202, expr.span, message(checked.ty))
-                    .with_label(format!("this is {}", describe(checked.ty)))
-                    .with_help(condition_help(checked.ty)),
+                Diagnostic::new(Code::E0202, expr.span, message(&checked.ty))
+                    .with_label(format!("this is {}", describe(&checked.ty)))
+                    .with_help(condition_help(&checked.ty)),
             );
             return None;
         }
@@ -369,8 +369,8 @@ impl ExprChecker<'_, '_> {
                 if !inner.ty.is_temporal() {
                     self.mismatch(
                         x.span,
-                        format!("`within` needs a date or timestamp, but this is {}", describe(inner.ty)),
-                        format!("this is {}", describe(inner.ty)),
+                        format!("`within` needs a date or timestamp, but this is {}", describe(&inner.ty)),
+                        format!("this is {}", describe(&inner.ty)),
                         "use `within` on a date or timestamp field, as in `last_purchase_at within 30 days`",
                     );
                     return None;
@@ -393,8 +393,8 @@ impl ExprChecker<'_, '_> {
                 if !inner.ty.is_numeric() {
                     self.mismatch(
                         span,
-                        format!("`-` needs a number, but this is {}", describe(inner.ty)),
-                        format!("this is {}", describe(inner.ty)),
+                        format!("`-` needs a number, but this is {}", describe(&inner.ty)),
+                        format!("this is {}", describe(&inner.ty)),
                         "only `int`, `float` and `decimal` values can be negated",
                     );
                     return None;
@@ -416,7 +416,7 @@ impl ExprChecker<'_, '_> {
                         return Some(mk(ExprKind::Const(value), inner.ty, span));
                     }
                 }
-                let ty = inner.ty;
+                let ty = inner.ty.clone();
                 Some(mk(ExprKind::Neg(Box::new(inner)), ty, span))
             }
             ast::ExprKind::Call { func, args } => self.call(func, args, span),
@@ -444,12 +444,12 @@ impl ExprChecker<'_, '_> {
     fn name(&mut self, ident: &ast::Ident) -> Option<Expr> {
         let span = ident.span;
         if let Some(id) = self.scope.schema.find(&ident.name) {
-            let ty = self.scope.schema.field(id).ty;
+            let ty = self.scope.schema.field(id).ty.clone();
             return Some(mk(ExprKind::Field(id), ty, span));
         }
         match self.scope.names.get(&ident.name) {
             Some(Decl::Param(id)) => {
-                let ty = self.scope.params[id.0 as usize].0;
+                let ty = self.scope.params[id.0 as usize].0.clone();
                 Some(mk(ExprKind::Param(*id), ty, span))
             }
             Some(Decl::Segment(id)) => Some(mk(ExprKind::Segment(*id), Type::Bool, span)),
@@ -533,8 +533,8 @@ impl ExprChecker<'_, '_> {
                 if value.ty != Type::Duration {
                     self.mismatch(
                         p.span,
-                        format!("expected a duration, but `{}` is {}", p.name, describe(value.ty)),
-                        format!("this is {}", describe(value.ty)),
+                        format!("expected a duration, but `{}` is {}", p.name, describe(&value.ty)),
+                        format!("this is {}", describe(&value.ty)),
                         "write a duration such as `30 days`, or a param declared as `param window = 30 days`",
                     );
                     return None;
@@ -582,8 +582,8 @@ impl ExprChecker<'_, '_> {
 
     /// `N unit ago` means `now - d` against a timestamp and `today - d` against a
     /// date: once the other side's type is known, retarget it.
-    fn retarget_relative(&mut self, expr: Expr, partner: Type) -> Option<Expr> {
-        if partner != Type::Date {
+    fn retarget_relative(&mut self, expr: Expr, partner: &Type) -> Option<Expr> {
+        if *partner != Type::Date {
             return Some(expr);
         }
         match expr.kind {
@@ -607,28 +607,28 @@ impl ExprChecker<'_, '_> {
 
     /// Unifies operands of a comparison-like operator and coerces them.
     fn unify_operands(&mut self, operands: Vec<Expr>, what: &str) -> Option<(Vec<Expr>, Type)> {
-        let first = operands.first()?.ty;
-        let mut target = first;
+        let first = operands.first()?.ty.clone();
+        let mut target = first.clone();
         for operand in &operands[1..] {
-            match unify(target, operand.ty) {
+            match unify(&target, &operand.ty) {
                 Some(t) => target = t,
                 None => {
-                    let help = mismatch_help(target, operand.ty);
+                    let help = mismatch_help(&target, &operand.ty);
                     self.mismatch(
                         operand.span,
                         format!(
                             "cannot {what} {} with {}",
-                            describe(first),
-                            describe(operand.ty)
+                            describe(&first),
+                            describe(&operand.ty)
                         ),
-                        format!("this is {}", describe(operand.ty)),
+                        format!("this is {}", describe(&operand.ty)),
                         &help,
                     );
                     return None;
                 }
             }
         }
-        if matches!(target, Type::ListString | Type::ListInt | Type::Duration) {
+        if matches!(target, Type::List(_) | Type::Duration) {
             let help = if target == Type::Duration {
                 "durations go after `within` or before `ago`"
             } else {
@@ -637,13 +637,13 @@ impl ExprChecker<'_, '_> {
             self.mismatch(
                 operands[0].span,
                 format!("cannot {what} `{target}` values"),
-                format!("this is {}", describe(target)),
+                format!("this is {}", describe(&target)),
                 help,
             );
             return None;
         }
         Some((
-            operands.into_iter().map(|o| coerce(o, target)).collect(),
+            operands.into_iter().map(|o| coerce(o, &target)).collect(),
             target,
         ))
     }
@@ -653,9 +653,9 @@ impl ExprChecker<'_, '_> {
         let l = self.check(lhs);
         let r = self.check(rhs);
         let (l, r) = (l?, r?);
-        let l_ty = l.ty;
-        let l = self.retarget_relative(l, r.ty)?;
-        let r = self.retarget_relative(r, l_ty)?;
+        let l_ty = l.ty.clone();
+        let l = self.retarget_relative(l, &r.ty)?;
+        let r = self.retarget_relative(r, &l_ty)?;
         Some((l, r))
     }
 
@@ -706,8 +706,8 @@ impl ExprChecker<'_, '_> {
             if !side.ty.is_temporal() {
                 self.mismatch(
                     side.span,
-                    format!("`{word}` compares dates and timestamps, but this is {}", describe(side.ty)),
-                    format!("this is {}", describe(side.ty)),
+                    format!("`{word}` compares dates and timestamps, but this is {}", describe(&side.ty)),
+                    format!("this is {}", describe(&side.ty)),
                     "write a date (2024-01-31), a timestamp (2024-01-31T10:00:00Z), `N days ago`, `today` or `now`",
                 );
                 return None;
@@ -737,7 +737,7 @@ impl ExprChecker<'_, '_> {
     ) -> Option<Expr> {
         let (x, lo) = self.pair(x, lo)?;
         let hi = self.check(hi)?;
-        let hi = self.retarget_relative(hi, x.ty)?;
+        let hi = self.retarget_relative(hi, &x.ty)?;
         let (mut operands, ty) = self.unify_operands(vec![x, lo, hi], "compare")?;
         if ty == Type::Bool {
             self.mismatch(
@@ -767,12 +767,7 @@ impl ExprChecker<'_, '_> {
     fn list_element(&mut self, element: &ast::Expr) -> Option<Expr> {
         let checked = self.check(element)?;
         let constant = matches!(checked.kind, ExprKind::Const(_) | ExprKind::Param(_));
-        if !constant
-            || matches!(
-                checked.ty,
-                Type::ListInt | Type::ListString | Type::Duration
-            )
-        {
+        if !constant || matches!(checked.ty, Type::List(_) | Type::Duration) {
             self.report(
                 Diagnostic::new(Code::E0206, element.span, "list elements must be values")
                     .with_label("not a single value")
@@ -822,7 +817,7 @@ impl ExprChecker<'_, '_> {
                 let element = candidates.ty.element();
                 let is_param = matches!(candidates.kind, ExprKind::Param(_));
                 match element {
-                    Some(element) if is_param && element == value.ty => {
+                    Some(element) if is_param && *element == value.ty => {
                         self.check_one_of_param(&value, &candidates);
                         Some(mk(
                             ExprKind::InList {
@@ -840,7 +835,7 @@ impl ExprChecker<'_, '_> {
                             list.span,
                             format!(
                                 "cannot look for {} in a list of `{element}`",
-                                describe(value.ty)
+                                describe(&value.ty)
                             ),
                             format!("this is a `{}`", candidates.ty),
                             "the list's elements must have the value's type",
@@ -859,8 +854,11 @@ impl ExprChecker<'_, '_> {
                     None => {
                         self.mismatch(
                             list.span,
-                            format!("`in` needs a list, but this is {}", describe(candidates.ty)),
-                            format!("this is {}", describe(candidates.ty)),
+                            format!(
+                                "`in` needs a list, but this is {}",
+                                describe(&candidates.ty)
+                            ),
+                            format!("this is {}", describe(&candidates.ty)),
                             "write a list, as in `country in [\"US\", \"CA\"]`, or use `==`",
                         );
                         None
@@ -874,7 +872,7 @@ impl ExprChecker<'_, '_> {
     fn list_values(
         &mut self,
         list: &ast::Expr,
-        element: Type,
+        element: &Type,
         word: &str,
     ) -> Option<(Vec<Expr>, Option<Box<Expr>>)> {
         match &list.kind {
@@ -883,14 +881,14 @@ impl ExprChecker<'_, '_> {
                     items.iter().map(|i| self.list_element(i)).collect();
                 let elements: Vec<Expr> = elements.into_iter().collect::<Option<_>>()?;
                 for e in &elements {
-                    if e.ty != element {
+                    if e.ty != *element {
                         self.mismatch(
                             e.span,
                             format!(
                                 "the list holds `{element}` values, but this is {}",
-                                describe(e.ty)
+                                describe(&e.ty)
                             ),
-                            format!("this is {}", describe(e.ty)),
+                            format!("this is {}", describe(&e.ty)),
                             "every value must have the list's element type",
                         );
                         return None;
@@ -907,7 +905,7 @@ impl ExprChecker<'_, '_> {
                 self.mismatch(
                     list.span,
                     format!("`contains {word}` needs a list of `{element}` values"),
-                    format!("this is {}", describe(values.ty)),
+                    format!("this is {}", describe(&values.ty)),
                     &format!(
                         "write a list, as in `interests contains {word} [\"yoga\", \"running\"]`"
                     ),
@@ -938,14 +936,14 @@ impl ExprChecker<'_, '_> {
             }
             return self.str_pred_checked(StrOp::Contains, target_checked, value, negated, span);
         }
-        let Some(element) = target_checked.ty.element() else {
+        let Some(element) = target_checked.ty.element().cloned() else {
             self.mismatch(
                 target.span,
                 format!(
                     "`contains` needs a string or a list, but this is {}",
-                    describe(target_checked.ty)
+                    describe(&target_checked.ty)
                 ),
-                format!("this is {}", describe(target_checked.ty)),
+                format!("this is {}", describe(&target_checked.ty)),
                 "use `==`, `in` or a comparison for single values",
             );
             return None;
@@ -963,16 +961,16 @@ impl ExprChecker<'_, '_> {
                     value.span,
                     format!(
                         "the list holds `{element}` values, but this is {}",
-                        describe(needle.ty)
+                        describe(&needle.ty)
                     ),
-                    format!("this is {}", describe(needle.ty)),
+                    format!("this is {}", describe(&needle.ty)),
                     "look for a value of the list's element type",
                 );
                 return None;
             }
             (vec![needle], None)
         } else {
-            self.list_values(value, element, word)?
+            self.list_values(value, &element, word)?
         };
         let (quantifier, wrap_not) = match (quantifier, negated) {
             (ast::Quantifier::One | ast::Quantifier::Any, false) => (ListQuantifier::Any, false),
@@ -1017,9 +1015,9 @@ impl ExprChecker<'_, '_> {
                 target.span,
                 format!(
                     "`{word}` needs a string, but this is {}",
-                    describe(target_checked.ty)
+                    describe(&target_checked.ty)
                 ),
-                format!("this is {}", describe(target_checked.ty)),
+                format!("this is {}", describe(&target_checked.ty)),
                 "string predicates apply to `string` fields and expressions",
             );
             return None;
@@ -1041,9 +1039,9 @@ impl ExprChecker<'_, '_> {
                 pattern.span,
                 format!(
                     "expected a string here, but this is {}",
-                    describe(pattern_checked.ty)
+                    describe(&pattern_checked.ty)
                 ),
-                format!("this is {}", describe(pattern_checked.ty)),
+                format!("this is {}", describe(&pattern_checked.ty)),
                 "put text between double quotes: \"like this\"",
             );
             return None;
@@ -1104,9 +1102,9 @@ impl ExprChecker<'_, '_> {
                     format!(
                         "`{}` needs numbers, but this is {}",
                         op.as_str(),
-                        describe(side.ty)
+                        describe(&side.ty)
                     ),
-                    format!("this is {}", describe(side.ty)),
+                    format!("this is {}", describe(&side.ty)),
                     "arithmetic applies to `int`, `float` and `decimal` values",
                 );
                 return None;
@@ -1123,13 +1121,13 @@ impl ExprChecker<'_, '_> {
         let ty = if ir_op == seg_ir::ArithOp::Div {
             Type::Float
         } else {
-            unify(l.ty, r.ty)?
+            unify(&l.ty, &r.ty)?
         };
         Some(mk(
             ExprKind::Arith {
                 op: ir_op,
-                lhs: Box::new(coerce(l, ty)),
-                rhs: Box::new(coerce(r, ty)),
+                lhs: Box::new(coerce(l, &ty)),
+                rhs: Box::new(coerce(r, &ty)),
             },
             ty,
             span,
@@ -1185,12 +1183,12 @@ impl ExprChecker<'_, '_> {
         let bad_arg = |this: &mut Self, arg: &Expr| {
             this.mismatch(
                 arg.span,
-                format!("`{}` cannot take {}", func.name, describe(arg.ty)),
-                format!("this is {}", describe(arg.ty)),
+                format!("`{}` cannot take {}", func.name, describe(&arg.ty)),
+                format!("this is {}", describe(&arg.ty)),
                 signature(f),
             );
         };
-        let arg_ty = checked[0].ty;
+        let arg_ty = checked[0].ty.clone();
         let result = match f {
             Func::Lower | Func::Upper if arg_ty == Type::String => Type::String,
             Func::Length if arg_ty == Type::String => Type::Int,
@@ -1202,24 +1200,24 @@ impl ExprChecker<'_, '_> {
             Func::Coalesce => {
                 let mut target = arg_ty;
                 for arg in &checked[1..] {
-                    match unify_strict(target, arg.ty) {
+                    match unify_strict(&target, &arg.ty) {
                         Some(t) if !matches!(t, Type::Duration) => target = t,
                         _ => {
                             self.mismatch(
                                 arg.span,
                                 format!(
                                     "`coalesce` cannot mix {} with {}",
-                                    describe(target),
-                                    describe(arg.ty)
+                                    describe(&target),
+                                    describe(&arg.ty)
                                 ),
-                                format!("this is {}", describe(arg.ty)),
+                                format!("this is {}", describe(&arg.ty)),
                                 signature(f),
                             );
                             return None;
                         }
                     }
                 }
-                let args = checked.into_iter().map(|a| coerce(a, target)).collect();
+                let args = checked.into_iter().map(|a| coerce(a, &target)).collect();
                 return Some(mk(ExprKind::Call { func: f, args }, target, span));
             }
             _ => {
@@ -1322,7 +1320,7 @@ fn signature(f: Func) -> &'static str {
     }
 }
 
-fn condition_help(ty: Type) -> String {
+fn condition_help(ty: &Type) -> String {
     match ty {
         Type::Int | Type::Float | Type::Decimal => {
             "compare the number, as in `total_orders > 0`".to_string()
@@ -1331,14 +1329,12 @@ fn condition_help(ty: Type) -> String {
         Type::Date | Type::Timestamp => {
             "compare the time, as in `last_purchase_at within 30 days`".to_string()
         }
-        Type::ListString | Type::ListInt => {
-            "test membership, as in `interests contains \"yoga\"`".to_string()
-        }
+        Type::List(_) => "test membership, as in `interests contains \"yoga\"`".to_string(),
         _ => "a condition is a comparison, a `bool` field, or a segment name".to_string(),
     }
 }
 
-fn mismatch_help(a: Type, b: Type) -> String {
+fn mismatch_help(a: &Type, b: &Type) -> String {
     use Type::*;
     match (a, b) {
         (String, Int | Float | Decimal) | (Int | Float | Decimal, String) => {
@@ -1348,7 +1344,7 @@ fn mismatch_help(a: Type, b: Type) -> String {
             "write dates without quotes, as in 2024-01-31".into()
         }
         (Bool, _) | (_, Bool) => "compare `bool` values with `true` or `false`".into(),
-        (ListString | ListInt, _) | (_, ListString | ListInt) => {
+        (List(_), _) | (_, List(_)) => {
             "test list membership with `contains`, as in `interests contains \"yoga\"`".into()
         }
         _ => "compare values of one type; `int`, `float` and `decimal` mix, and so do `date` and `timestamp`".into(),

@@ -343,9 +343,12 @@ fn field_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Option<T
             );
             None
         }
-        (Some(arg), "list") => match (arg.arg.is_some(), arg.name.name.as_str()) {
-            (false, "string") => Some(Type::ListString),
-            (false, "int") => Some(Type::ListInt),
+        // The element converts by the same rules, so the IR can represent any
+        // nesting; v0.1 lists hold only strings and ints, so every other
+        // element (an unknown name, a nested list) gets the one error below,
+        // and the element's own diagnostics are not reported.
+        (Some(arg), "list") => match field_type(arg, &mut Vec::new()) {
+            Some(element @ (Type::String | Type::Int)) => Some(Type::list(element)),
             _ => {
                 diagnostics.push(
                     Diagnostic::new(
@@ -709,7 +712,7 @@ fn check_test(
             continue;
         };
         let declared = schema.field(id);
-        let value = match given_value(value, declared.ty) {
+        let value = match given_value(value, &declared.ty) {
             Some(v) => v,
             None => {
                 diagnostics.push(
@@ -719,11 +722,14 @@ fn check_test(
                         format!(
                             "field `{}` is {}, but the value given is not",
                             declared.name,
-                            crate::expr::describe(declared.ty)
+                            crate::expr::describe(&declared.ty)
                         ),
                     )
                     .with_label("wrong type for this field")
-                    .with_help(format!("give {} value", crate::expr::describe(declared.ty))),
+                    .with_help(format!(
+                        "give {} value",
+                        crate::expr::describe(&declared.ty)
+                    )),
                 );
                 continue;
             }
@@ -761,24 +767,23 @@ fn check_test(
 }
 
 /// Converts a `given` literal to the field's type, as a comparison would.
-pub(crate) fn given_value(value: Const, ty: Type) -> Option<Const> {
+pub(crate) fn given_value(value: Const, ty: &Type) -> Option<Const> {
     match (&value, ty) {
-        (Const::ListString(items), Type::ListInt) if items.is_empty() => {
+        (Const::ListString(items), Type::List(element))
+            if items.is_empty() && **element == Type::Int =>
+        {
             Some(Const::ListInt(Vec::new()))
         }
-        (Const::ListString(_), Type::ListString) | (Const::ListInt(_), Type::ListInt) => {
-            Some(value)
-        }
-        _ if value.ty() == ty => Some(value),
+        _ if value.ty() == *ty => Some(value),
         _ => {
-            let target = unify(value.ty(), ty).filter(|t| *t == ty)?;
+            let target = unify(&value.ty(), ty).filter(|t| t == ty)?;
             let expr = coerce(
                 seg_ir::Expr {
                     ty: value.ty(),
                     kind: seg_ir::ExprKind::Const(value),
                     span: Span::default(),
                 },
-                target,
+                &target,
             );
             match expr.kind {
                 seg_ir::ExprKind::Const(c) => Some(c),

@@ -247,7 +247,7 @@ fn parse_param_value(
     if param.ty == seg_ir::Type::String && !value.starts_with('"') {
         return Ok((id, seg_ir::Const::String(value.to_string())));
     }
-    let example = match param.ty {
+    let example = match &param.ty {
         seg_ir::Type::Int => "1000",
         seg_ir::Type::Float => "0.5",
         seg_ir::Type::Decimal => "19.99",
@@ -256,19 +256,20 @@ fn parse_param_value(
         seg_ir::Type::Date => "2025-01-01",
         seg_ir::Type::Timestamp => "2025-01-01T00:00:00Z",
         seg_ir::Type::Duration => "\"30 days\"",
-        seg_ir::Type::ListString => "'[\"gold\", \"platinum\"]'",
-        seg_ir::Type::ListInt => "'[1, 2]'",
+        seg_ir::Type::List(element) if **element == seg_ir::Type::Int => "'[1, 2]'",
+        // Lists of strings; a record is never a param's type.
+        seg_ir::Type::List(_) | seg_ir::Type::Record(_) => "'[\"gold\", \"platinum\"]'",
     };
     let bad = |found: Option<String>| ParamError {
         code: Code::E0404,
         message: match found {
             Some(found) => format!(
                 "param `{name}` is {}, but `{value}` is {found}",
-                expr::describe(param.ty)
+                expr::describe(&param.ty)
             ),
             None => format!(
                 "param `{name}` is {}, but `{value}` is not a literal",
-                expr::describe(param.ty)
+                expr::describe(&param.ty)
             ),
         },
         help: format!(
@@ -290,7 +291,7 @@ fn parse_param_value(
         return Err(bad(None));
     };
     let found = literal.ty();
-    match (param.ty, literal) {
+    match (&param.ty, literal) {
         (seg_ir::Type::Duration, seg_ir::Const::Duration(d)) => {
             let too_fine = matches!(d.unit, seg_ir::TimeUnit::Hour | seg_ir::TimeUnit::Minute);
             if too_fine && used_against_a_date(program, id) {
@@ -306,7 +307,7 @@ fn parse_param_value(
         }
         (ty, literal) => items::given_value(literal, ty)
             .map(|v| (id, v))
-            .ok_or_else(|| bad(Some(expr::describe(found)))),
+            .ok_or_else(|| bad(Some(expr::describe(&found)))),
     }
 }
 

@@ -68,8 +68,12 @@ fn is_plain_string(dt: &DataType) -> bool {
 }
 
 /// True when an Arrow column of type `dt` can serve a schema field of type `ty`
-/// (LANGUAGE.md §5).
-pub fn accepts(ty: Type, dt: &DataType) -> bool {
+/// (LANGUAGE.md §5). The rule is recursive: a list accepts a `List` or
+/// `LargeList` whose elements its element type accepts, and a record accepts a
+/// `Struct` that has, by name and in any order, a child its field's type
+/// accepts for each of its fields (extra children are ignored, as extra
+/// columns are).
+pub fn accepts(ty: &Type, dt: &DataType) -> bool {
     match ty {
         Type::Int => is_int(dt),
         Type::Float => {
@@ -80,12 +84,17 @@ pub fn accepts(ty: Type, dt: &DataType) -> bool {
         Type::String => is_string(dt),
         Type::Date => matches!(dt, DataType::Date32 | DataType::Date64),
         Type::Timestamp => matches!(dt, DataType::Timestamp(_, _)),
-        Type::ListString => match dt {
-            DataType::List(f) | DataType::LargeList(f) => is_string(f.data_type()),
+        Type::List(element) => match dt {
+            DataType::List(f) | DataType::LargeList(f) => accepts(element, f.data_type()),
             _ => false,
         },
-        Type::ListInt => match dt {
-            DataType::List(f) | DataType::LargeList(f) => is_int(f.data_type()),
+        Type::Record(fields) => match dt {
+            DataType::Struct(children) => fields.iter().all(|field| {
+                children
+                    .iter()
+                    .find(|child| child.name() == &field.name)
+                    .is_some_and(|child| accepts(&field.ty, child.data_type()))
+            }),
             _ => false,
         },
         Type::Duration => false,
@@ -93,24 +102,38 @@ pub fn accepts(ty: Type, dt: &DataType) -> bool {
 }
 
 /// The Arrow types a schema type accepts, in words, for error messages.
-pub fn accepted_types(ty: Type) -> &'static str {
+pub fn accepted_types(ty: &Type) -> Cow<'static, str> {
     match ty {
-        Type::Int => "Int8, Int16, Int32, Int64, UInt8, UInt16 or UInt32",
-        Type::Float => "Float32, Float64 or an integer type",
-        Type::Decimal => "Decimal128 of any scale",
-        Type::Bool => "Boolean",
-        Type::String => "Utf8, LargeUtf8, Utf8View or a Dictionary of those",
-        Type::Date => "Date32 or Date64",
-        Type::Timestamp => "Timestamp of any unit and time zone",
-        Type::ListString => "List or LargeList of strings",
-        Type::ListInt => "List or LargeList of integers",
-        Type::Duration => "nothing (durations are not columns)",
+        Type::Int => "Int8, Int16, Int32, Int64, UInt8, UInt16 or UInt32".into(),
+        Type::Float => "Float32, Float64 or an integer type".into(),
+        Type::Decimal => "Decimal128 of any scale".into(),
+        Type::Bool => "Boolean".into(),
+        Type::String => "Utf8, LargeUtf8, Utf8View or a Dictionary of those".into(),
+        Type::Date => "Date32 or Date64".into(),
+        Type::Timestamp => "Timestamp of any unit and time zone".into(),
+        Type::List(element) => match **element {
+            Type::String => "List or LargeList of strings".into(),
+            Type::Int => "List or LargeList of integers".into(),
+            _ => format!("List or LargeList of {}", accepted_types(element)).into(),
+        },
+        Type::Record(fields) => format!(
+            "Struct with the fields {}",
+            fields
+                .iter()
+                .map(|f| format!("`{}` ({})", f.name, accepted_types(&f.ty)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+        .into(),
+        Type::Duration => "nothing (durations are not columns)".into(),
     }
 }
 
 /// Reads an Arrow column as the schema type `ty` (which [`accepts`] it).
-/// Returns `None` when the column's type does not fit.
-pub fn read(ty: Type, array: &ArrayRef) -> Option<Col<'_>> {
+/// Returns `None` when the column's type does not fit, and for the types the
+/// evaluator has no column for yet (lists of other than strings and ints,
+/// records).
+pub fn read<'a>(ty: &Type, array: &'a ArrayRef) -> Option<Col<'a>> {
     Some(match ty {
         Type::Int => Col::Int(read_ints(array)?),
         Type::Float => Col::Float(read_floats(array)?),
@@ -145,17 +168,17 @@ pub fn read(ty: Type, array: &ArrayRef) -> Option<Col<'_>> {
             _ => return None,
         }),
         Type::Timestamp => Col::Timestamp(read_timestamps(array)?),
-        Type::ListString => Col::ListStr(match array.data_type() {
+        Type::List(element) if **element == Type::String => Col::ListStr(match array.data_type() {
             DataType::List(_) => read_lists(array.as_list::<i32>(), read_strings_owned_by)?,
             DataType::LargeList(_) => read_lists(array.as_list::<i64>(), read_strings_owned_by)?,
             _ => return None,
         }),
-        Type::ListInt => Col::ListInt(match array.data_type() {
+        Type::List(element) if **element == Type::Int => Col::ListInt(match array.data_type() {
             DataType::List(_) => read_lists(array.as_list::<i32>(), read_ints)?,
             DataType::LargeList(_) => read_lists(array.as_list::<i64>(), read_ints)?,
             _ => return None,
         }),
-        Type::Duration => return None,
+        Type::List(_) | Type::Record(_) | Type::Duration => return None,
     })
 }
 

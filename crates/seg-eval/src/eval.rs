@@ -255,7 +255,15 @@ impl<'a> Frame<'a, '_> {
         };
         let batch: &'a RecordBatch = self.batch;
         let array = batch.column(*index);
-        column::read(field.ty, array).ok_or_else(|| {
+        column::read(&field.ty, array).ok_or_else(|| {
+            // Binding accepts lists of records (v0.2), which the evaluator
+            // cannot read yet; say so rather than blame the data.
+            if field.ty.element().and_then(Type::record_fields).is_some() {
+                return Internal(format!(
+                    "field `{}` is a list of records, which the evaluator does not read yet",
+                    field.name
+                ));
+            }
             Internal(format!(
                 "column `{}` changed type between batches",
                 field.name
@@ -291,7 +299,7 @@ impl<'a> Frame<'a, '_> {
             ExprKind::Duration { .. } => internal("a duration used as a column"),
             ExprKind::Cast(inner) => {
                 let col = self.eval(inner)?;
-                cast(col, e.ty)
+                cast(col, &e.ty)
             }
             ExprKind::Not(inner) => {
                 let v = bools(self.eval(inner)?)?;
@@ -676,7 +684,7 @@ fn coalesce(cols: Vec<Col<'_>>) -> R<Col<'_>> {
 }
 
 /// Applies a coercion the checker made explicit.
-fn cast(col: Col<'_>, to: Type) -> R<Col<'_>> {
+fn cast<'a>(col: Col<'a>, to: &Type) -> R<Col<'a>> {
     Ok(match (col, to) {
         (Col::Int(v), Type::Float) => {
             Col::Float(v.into_iter().map(|x| x.map(|x| x as f64)).collect())

@@ -29,7 +29,7 @@ fn every_integer_width_reads_as_int() {
     ];
     for a in &arrays {
         assert_eq!(
-            read_column(Type::Int, a),
+            read_column(&Type::Int, a),
             Some(expected.clone()),
             "{}",
             a.data_type()
@@ -41,17 +41,17 @@ fn every_integer_width_reads_as_int() {
         Arc::new(UInt32Array::from(vec![Some(1), None, Some(u32::MAX)])),
     ];
     assert_eq!(
-        read_column(Type::Int, &unsigned[0]),
+        read_column(&Type::Int, &unsigned[0]),
         Some(ints(&[Some(1), None, Some(255)]))
     );
     assert_eq!(
-        read_column(Type::Int, &unsigned[2]),
+        read_column(&Type::Int, &unsigned[2]),
         Some(ints(&[Some(1), None, Some(i64::from(u32::MAX))]))
     );
     // UInt64 could exceed i64: not an int column.
     let u64s: ArrayRef = Arc::new(UInt64Array::from(vec![1u64]));
-    assert_eq!(read_column(Type::Int, &u64s), None);
-    assert!(!seg_eval::accepts(Type::Int, &DataType::UInt64));
+    assert_eq!(read_column(&Type::Int, &u64s), None);
+    assert!(!seg_eval::accepts(&Type::Int, &DataType::UInt64));
 }
 
 #[test]
@@ -63,7 +63,7 @@ fn floats_widen_exactly_and_nan_is_missing() {
         Some(-0.0),
     ]));
     assert_eq!(
-        read_column(Type::Float, &f32s),
+        read_column(&Type::Float, &f32s),
         Some(Col::Float(vec![
             Some(f64::from(0.1f32)),
             None,
@@ -73,7 +73,7 @@ fn floats_widen_exactly_and_nan_is_missing() {
     );
     let from_ints: ArrayRef = Arc::new(Int32Array::from(vec![Some(3), None]));
     assert_eq!(
-        read_column(Type::Float, &from_ints),
+        read_column(&Type::Float, &from_ints),
         Some(Col::Float(vec![Some(3.0), None]))
     );
 }
@@ -86,7 +86,7 @@ fn decimals_keep_their_scale() {
             .unwrap(),
     );
     assert_eq!(
-        read_column(Type::Decimal, &d),
+        read_column(&Type::Decimal, &d),
         Some(Col::Decimal(vec![Some(12345), None], 3))
     );
     // A negative scale multiplies.
@@ -96,7 +96,7 @@ fn decimals_keep_their_scale() {
             .unwrap(),
     );
     assert_eq!(
-        read_column(Type::Decimal, &n),
+        read_column(&Type::Decimal, &n),
         Some(Col::Decimal(vec![Some(1200)], 0))
     );
 }
@@ -105,7 +105,7 @@ fn decimals_keep_their_scale() {
 fn dates_and_timestamps_of_every_unit() {
     let d64: ArrayRef = Arc::new(Date64Array::from(vec![Some(86_400_000), Some(-1), None]));
     assert_eq!(
-        read_column(Type::Date, &d64),
+        read_column(&Type::Date, &d64),
         Some(Col::Date(vec![Some(1), Some(-1), None]))
     );
     let expected = Col::Timestamp(vec![Some(1_500_000), None, Some(-1)]);
@@ -114,18 +114,18 @@ fn dates_and_timestamps_of_every_unit() {
             .with_timezone("Europe/Paris"),
     );
     assert_eq!(
-        read_column(Type::Timestamp, &s),
+        read_column(&Type::Timestamp, &s),
         Some(expected),
         "nanoseconds floor to the microsecond"
     );
     let ms: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![Some(1_500)]));
     assert_eq!(
-        read_column(Type::Timestamp, &ms),
+        read_column(&Type::Timestamp, &ms),
         Some(Col::Timestamp(vec![Some(1_500_000)]))
     );
     let sec: ArrayRef = Arc::new(TimestampSecondArray::from(vec![Some(2), Some(i64::MAX)]));
     assert_eq!(
-        read_column(Type::Timestamp, &sec),
+        read_column(&Type::Timestamp, &sec),
         Some(Col::Timestamp(vec![Some(2_000_000), None])),
         "seconds that overflow microseconds are missing"
     );
@@ -158,7 +158,7 @@ fn every_string_representation_reads_alike() {
     ];
     for a in &arrays {
         assert_eq!(
-            read_column(Type::String, a),
+            read_column(&Type::String, a),
             Some(expected.clone()),
             "{}",
             a.data_type()
@@ -173,13 +173,13 @@ fn dictionary_null_keys_and_null_values_are_missing() {
     let keys = Int32Array::from(vec![Some(0), Some(1), None, Some(2), Some(1)]);
     let dictionary: ArrayRef = Arc::new(DictionaryArray::try_new(keys, values).unwrap());
     assert_eq!(
-        read_column(Type::String, &dictionary),
+        read_column(&Type::String, &dictionary),
         Some(strs(&[Some("a"), None, None, Some("c"), None]))
     );
     // And sliced.
     let sliced = dictionary.slice(1, 3);
     assert_eq!(
-        read_column(Type::String, &sliced),
+        read_column(&Type::String, &sliced),
         Some(strs(&[None, None, Some("c")]))
     );
 }
@@ -192,7 +192,7 @@ fn an_all_null_dictionary_without_values_reads_as_missing() {
     builder.append_null();
     let dictionary: ArrayRef = Arc::new(builder.finish());
     assert_eq!(
-        read_column(Type::String, &dictionary),
+        read_column(&Type::String, &dictionary),
         Some(strs(&[None, None]))
     );
 }
@@ -267,8 +267,8 @@ fn sample_arrays() -> Vec<(Type, ArrayRef)> {
                 (0..n).map(|i| null_every_third(i).then_some(i * 1_000_003)),
             )),
         ),
-        (Type::ListString, Arc::new(ls.finish())),
-        (Type::ListInt, Arc::new(li.finish())),
+        (Type::list(Type::String), Arc::new(ls.finish())),
+        (Type::list(Type::Int), Arc::new(li.finish())),
     ]
 }
 
@@ -292,12 +292,12 @@ fn slice_col(col: Col<'_>, offset: usize, len: usize) -> Col<'_> {
 #[test]
 fn sliced_arrays_read_like_fresh_ones() {
     for (ty, array) in sample_arrays() {
-        let whole = read_column(ty, &array).unwrap();
+        let whole = read_column(&ty, &array).unwrap();
         for offset in [1, 7, 9, 63] {
             for len in [0, 1, 5, 30] {
                 let sliced = array.slice(offset, len);
                 assert_eq!(
-                    read_column(ty, &sliced),
+                    read_column(&ty, &sliced),
                     Some(slice_col(whole.clone(), offset, len)),
                     "{} sliced at {offset} for {len}",
                     array.data_type()
@@ -333,7 +333,7 @@ segment c { where n is missing exclude x > 3 }
         ("n", pick(Type::Int, 0)),
         ("x", pick(Type::Float, 0)),
         ("s", pick(Type::String, 1)),
-        ("tags", pick(Type::ListString, 0)),
+        ("tags", pick(Type::list(Type::String), 0)),
     ]);
     let whole = common::run(source, &full, common::AS_OF);
     for offset in [1, 7, 9, 63] {
@@ -412,4 +412,159 @@ fn unknown_selected_segment_is_an_error_not_a_panic() {
     let binding = evaluator.bind(batch.schema().as_ref()).unwrap();
     let error = evaluator.evaluate(&binding, &batch).unwrap_err();
     assert_eq!(error.code, seg_diagnostics::Code::E0901);
+}
+
+/// A nullable Arrow field, for building nested types.
+fn child(name: &str, dt: DataType) -> Field {
+    Field::new(name, dt, true)
+}
+
+fn list_of(dt: DataType) -> DataType {
+    DataType::List(Arc::new(child("item", dt)))
+}
+
+fn large_list_of(dt: DataType) -> DataType {
+    DataType::LargeList(Arc::new(child("item", dt)))
+}
+
+#[test]
+fn list_binding_is_recursive_and_keeps_v01_lists_as_they_were() {
+    use seg_eval::accepts;
+    let strings = Type::list(Type::String);
+    let ints = Type::list(Type::Int);
+    let dictionary = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::LargeUtf8));
+    for element in [
+        DataType::Utf8,
+        DataType::LargeUtf8,
+        DataType::Utf8View,
+        dictionary,
+    ] {
+        assert!(accepts(&strings, &list_of(element.clone())), "{element}");
+        assert!(
+            accepts(&strings, &large_list_of(element.clone())),
+            "{element}"
+        );
+        assert!(!accepts(&ints, &list_of(element)));
+    }
+    for element in [
+        DataType::Int8,
+        DataType::Int32,
+        DataType::UInt32,
+        DataType::Int64,
+    ] {
+        assert!(accepts(&ints, &list_of(element.clone())), "{element}");
+        assert!(accepts(&ints, &large_list_of(element.clone())), "{element}");
+        assert!(!accepts(&strings, &list_of(element)));
+    }
+    // As before: no UInt64 elements, no bare values, no fixed-size lists.
+    assert!(!accepts(&ints, &list_of(DataType::UInt64)));
+    assert!(!accepts(&strings, &DataType::Utf8));
+    assert!(!accepts(
+        &strings,
+        &DataType::FixedSizeList(Arc::new(child("item", DataType::Utf8)), 2)
+    ));
+    // Nested lists bind level by level.
+    let nested = Type::list(Type::list(Type::Int));
+    assert!(accepts(&nested, &list_of(large_list_of(DataType::Int16))));
+    assert!(!accepts(&nested, &list_of(DataType::Int16)));
+    assert!(!accepts(&nested, &list_of(list_of(DataType::Utf8))));
+    // The words of a binding error for today's lists are unchanged.
+    assert_eq!(
+        seg_eval::accepted_types(&strings),
+        "List or LargeList of strings"
+    );
+    assert_eq!(
+        seg_eval::accepted_types(&ints),
+        "List or LargeList of integers"
+    );
+}
+
+#[test]
+fn a_record_binds_to_a_struct_by_field_name_in_any_order() {
+    use seg_eval::accepts;
+    let record = Type::record([
+        ("at".to_string(), Type::Timestamp),
+        ("amount".to_string(), Type::Decimal),
+        ("category".to_string(), Type::String),
+    ]);
+    let timestamp = DataType::Timestamp(arrow::datatypes::TimeUnit::Millisecond, None);
+    let strukt = |fields: Vec<Field>| DataType::Struct(fields.into());
+    // The declared order, another order, and extra children: all bind.
+    let exact = strukt(vec![
+        child("at", timestamp.clone()),
+        child("amount", DataType::Decimal128(10, 2)),
+        child("category", DataType::Utf8),
+    ]);
+    let shuffled_with_extras = strukt(vec![
+        child("channel", DataType::Utf8),
+        child(
+            "category",
+            DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Utf8)),
+        ),
+        child("sku", DataType::Int64),
+        child("amount", DataType::Decimal128(38, 4)),
+        child("at", timestamp.clone()),
+    ]);
+    assert!(accepts(&record, &exact));
+    assert!(accepts(&record, &shuffled_with_extras));
+    // Each child is checked with its field's own rule.
+    let float_amount = strukt(vec![
+        child("at", timestamp.clone()),
+        child("amount", DataType::Float64),
+        child("category", DataType::Utf8),
+    ]);
+    assert!(
+        !accepts(&record, &float_amount),
+        "decimal takes Decimal128 only"
+    );
+    // A declared field absent from the struct, names matched exactly.
+    let missing = strukt(vec![
+        child("at", timestamp.clone()),
+        child("category", DataType::Utf8),
+    ]);
+    assert!(!accepts(&record, &missing));
+    let other_case = strukt(vec![
+        child("At", timestamp.clone()),
+        child("amount", DataType::Decimal128(10, 2)),
+        child("category", DataType::Utf8),
+    ]);
+    assert!(!accepts(&record, &other_case));
+    // A record is a struct, never a scalar or a list.
+    assert!(!accepts(&record, &DataType::Utf8));
+    assert!(!accepts(&record, &list_of(exact.clone())));
+    // An event history: a list (or large list) of such structs.
+    let history = Type::list(record.clone());
+    assert!(accepts(&history, &list_of(exact.clone())));
+    assert!(accepts(&history, &large_list_of(shuffled_with_extras)));
+    assert!(!accepts(&history, &list_of(missing)));
+    assert!(!accepts(&history, &exact));
+    // Records inside records bind recursively too (v0.2 forbids declaring
+    // them, but the rule has no special case).
+    let outer = Type::record([("inner".to_string(), record)]);
+    assert!(accepts(&outer, &strukt(vec![child("inner", exact)])));
+    assert!(!accepts(
+        &outer,
+        &strukt(vec![child("inner", float_amount)])
+    ));
+    // The binding error names the fields it wanted.
+    let words = seg_eval::accepted_types(&history);
+    assert!(
+        words.starts_with("List or LargeList of Struct with the fields `at`"),
+        "{words}"
+    );
+}
+
+#[test]
+fn a_list_of_records_is_bound_but_not_read_yet() {
+    // Evaluating event histories is a later step: reading one is refused
+    // (an internal error in the evaluator), never a wrong column.
+    let mut builder = arrow::array::ListBuilder::new(arrow::array::StructBuilder::from_fields(
+        vec![child("sku", DataType::Utf8)],
+        0,
+    ));
+    builder.append_null();
+    let array: ArrayRef = Arc::new(builder.finish());
+    let history = Type::list(Type::record([("sku".to_string(), Type::String)]));
+    assert!(seg_eval::accepts(&history, array.data_type()));
+    assert_eq!(read_column(&history, &array), None);
 }

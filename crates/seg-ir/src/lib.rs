@@ -19,10 +19,21 @@ pub use render::{const_text, expr_text};
 use seg_diagnostics::Span;
 pub use selection::{Selection, param_values};
 use std::fmt;
+use std::sync::Arc;
 
 /// The types of Seg values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+///
+/// The model is recursive so that language v0.2's event histories,
+/// `list<{ at: timestamp, amount: decimal }>`, are one more shape rather than
+/// one more variant per combination: a [`Type::List`] holds its element type
+/// and a [`Type::Record`] its named, ordered fields. What v0.1 programs can
+/// declare is still only the scalars, `list<string>` and `list<int>` (the
+/// checker enforces that, not this type).
+///
+/// `Type` is not `Copy`; pass `&Type` and clone only where an owned value is
+/// kept. Cloning a scalar or a record is cheap (records share their fields
+/// through an [`Arc`]); cloning a list allocates its boxed element.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
     /// 64-bit signed integer.
     Int,
@@ -38,37 +49,79 @@ pub enum Type {
     Date,
     /// An instant, microseconds since the Unix epoch, UTC.
     Timestamp,
-    /// `list<string>`.
-    ListString,
-    /// `list<int>`.
-    ListInt,
+    /// `list<T>`: a list of elements of one type (`list<string>`, `list<int>`,
+    /// and from v0.2 `list<{ ... }>`).
+    List(Box<Type>),
+    /// `{ name: type, ... }`: a record with named fields in declaration order
+    /// (from v0.2, only as the element of a list). Two record types are equal
+    /// when they have the same fields, by name and type, in the same order.
+    Record(Arc<[RecordField]>),
     /// A duration (only as a param value).
     Duration,
 }
 
+/// One field of a [`Type::Record`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct RecordField {
+    /// The field's name (bound to an Arrow struct child of that name).
+    pub name: String,
+    /// Its type.
+    pub ty: Type,
+}
+
 impl Type {
+    /// The list type with elements of type `of`.
+    pub fn list(of: Type) -> Type {
+        Type::List(Box::new(of))
+    }
+
+    /// The record type with these fields, in this order.
+    pub fn record(fields: impl IntoIterator<Item = (String, Type)>) -> Type {
+        Type::Record(
+            fields
+                .into_iter()
+                .map(|(name, ty)| RecordField { name, ty })
+                .collect(),
+        )
+    }
+
     /// True for `int`, `float` and `decimal`.
-    pub fn is_numeric(self) -> bool {
+    pub fn is_numeric(&self) -> bool {
         matches!(self, Type::Int | Type::Float | Type::Decimal)
     }
 
     /// True for `date` and `timestamp`.
-    pub fn is_temporal(self) -> bool {
+    pub fn is_temporal(&self) -> bool {
         matches!(self, Type::Date | Type::Timestamp)
     }
 
     /// The element type of a list type.
-    pub fn element(self) -> Option<Type> {
+    pub fn element(&self) -> Option<&Type> {
         match self {
-            Type::ListString => Some(Type::String),
-            Type::ListInt => Some(Type::Int),
+            Type::List(element) => Some(element),
             _ => None,
         }
     }
 
-    /// The name as written in `.seg` files.
-    pub fn name(self) -> &'static str {
+    /// The fields of a record type.
+    pub fn record_fields(&self) -> Option<&[RecordField]> {
         match self {
+            Type::Record(fields) => Some(fields),
+            _ => None,
+        }
+    }
+
+    /// The type of the field `name` of a record type.
+    pub fn record_field(&self, name: &str) -> Option<&Type> {
+        self.record_fields()?
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| &f.ty)
+    }
+
+    /// The name of a type without parts, as written in `.seg` files.
+    fn scalar_name(&self) -> Option<&'static str> {
+        Some(match self {
             Type::Int => "int",
             Type::Float => "float",
             Type::Decimal => "decimal",
@@ -76,17 +129,66 @@ impl Type {
             Type::String => "string",
             Type::Date => "date",
             Type::Timestamp => "timestamp",
-            Type::ListString => "list<string>",
-            Type::ListInt => "list<int>",
             Type::Duration => "duration",
+            Type::List(_) | Type::Record(_) => return None,
+        })
+    }
+
+    /// The name as written in `.seg` files (the same text as `Display`):
+    /// `int`, `list<string>`, `list<{ sku: string, amount: decimal }>`.
+    pub fn name(&self) -> std::borrow::Cow<'static, str> {
+        match self.scalar_name() {
+            Some(name) => name.into(),
+            None => self.to_string().into(),
         }
     }
 }
 
+/// Prints a type as `.seg` files write it. A record field whose name is not an
+/// identifier is backticked, as a column name is in a schema.
 impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        if let Some(name) = self.scalar_name() {
+            return f.write_str(name);
+        }
+        match self {
+            Type::List(element) => write!(f, "list<{element}>"),
+            Type::Record(fields) if fields.is_empty() => f.write_str("{}"),
+            Type::Record(fields) => {
+                f.write_str("{ ")?;
+                for (i, field) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    if is_identifier(&field.name) {
+                        write!(f, "{}: {}", field.name, field.ty)?;
+                    } else {
+                        write!(f, "`{}`: {}", field.name, field.ty)?;
+                    }
+                }
+                f.write_str(" }")
+            }
+            _ => Ok(()),
+        }
     }
+}
+
+/// A type serializes as its `.seg` text (`"int"`, `"list<string>"`), which
+/// is stable, readable in JSON output, and parses back with the language's
+/// own syntax.
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// `[A-Za-z_][A-Za-z0-9_]*`, the identifiers of LANGUAGE.md §1.
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Index of a schema field.
@@ -217,8 +319,8 @@ impl Const {
             Const::String(_) => Type::String,
             Const::Date(_) => Type::Date,
             Const::Timestamp(_) => Type::Timestamp,
-            Const::ListString(_) => Type::ListString,
-            Const::ListInt(_) => Type::ListInt,
+            Const::ListString(_) => Type::list(Type::String),
+            Const::ListInt(_) => Type::list(Type::Int),
             Const::Duration(_) => Type::Duration,
         }
     }

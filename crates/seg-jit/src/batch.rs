@@ -378,8 +378,8 @@ fn list_truth(
 }
 
 fn list_col(array: &ArrayRef) -> Option<Col<'_>> {
-    seg_eval::read_column(Type::ListString, array)
-        .or_else(|| seg_eval::read_column(Type::ListInt, array))
+    seg_eval::read_column(&Type::list(Type::String), array)
+        .or_else(|| seg_eval::read_column(&Type::list(Type::Int), array))
 }
 
 /// A table byte (bit 0 true, bit 1 false) in the vector table's encoding.
@@ -555,7 +555,7 @@ fn derived(array: &ArrayRef, derive: Derive, p: &mut Prepared) -> Result<(u64, V
     let bad = || internal("a derived column of an unexpected type");
     let ints: Vec<Option<i64>> = match derive {
         Derive::DecimalToFloat => {
-            let Some(Col::Decimal(values, scale)) = seg_eval::read_column(Type::Decimal, array)
+            let Some(Col::Decimal(values, scale)) = seg_eval::read_column(&Type::Decimal, array)
             else {
                 return Err(bad());
             };
@@ -572,7 +572,7 @@ fn derived(array: &ArrayRef, derive: Derive, p: &mut Prepared) -> Result<(u64, V
             p.floats.push(floats);
             return Ok((ptr, present));
         }
-        Derive::Length => match seg_eval::read_column(Type::String, array) {
+        Derive::Length => match seg_eval::read_column(&Type::String, array) {
             Some(Col::Str(v)) => v
                 .iter()
                 .map(|s| {
@@ -596,12 +596,12 @@ fn derived(array: &ArrayRef, derive: Derive, p: &mut Prepared) -> Result<(u64, V
         Derive::Year | Derive::Month | Derive::Day => {
             let days: Vec<Option<i32>> = match array.data_type() {
                 DataType::Date32 | DataType::Date64 => {
-                    match seg_eval::read_column(Type::Date, array) {
+                    match seg_eval::read_column(&Type::Date, array) {
                         Some(Col::Date(v)) => v,
                         _ => return Err(bad()),
                     }
                 }
-                _ => match seg_eval::read_column(Type::Timestamp, array) {
+                _ => match seg_eval::read_column(&Type::Timestamp, array) {
                     Some(Col::Timestamp(v)) => v.into_iter().map(|t| t.map(num::date_of)).collect(),
                     _ => return Err(bad()),
                 },

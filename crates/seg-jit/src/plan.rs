@@ -807,10 +807,7 @@ impl<'a> Lowerer<'a> {
             }
             ExprKind::IsMissing { expr, negated }
                 if matches!(expr.kind, ExprKind::Field(_))
-                    && matches!(
-                        expr.ty,
-                        Type::String | Type::ListString | Type::ListInt | Type::Int
-                    )
+                    && matches!(expr.ty, Type::String | Type::List(_) | Type::Int)
                     && self.plain_column(expr).is_some() =>
             {
                 // Strings, lists and ints (every accepted width fits an i64)
@@ -875,8 +872,8 @@ impl<'a> Lowerer<'a> {
             _ => None,
         };
         if let Some((field, col, dt)) = single {
-            let ty = self.program.schema.field(field).ty;
-            if let (Type::String, DataType::Dictionary(key, _)) = (ty, &dt)
+            let ty = self.program.schema.field(field).ty.clone();
+            if let (Type::String, DataType::Dictionary(key, _)) = (&ty, &dt)
                 && let Some((key_bytes, key_signed)) = int_read(key)
             {
                 let leaf = match self.str_fn(e) {
@@ -898,7 +895,7 @@ impl<'a> Lowerer<'a> {
                     leaf: LeafEval::Str(f),
                 }));
             }
-            if matches!(ty, Type::ListString | Type::ListInt)
+            if matches!(ty, Type::List(_))
                 && let Some((q, keys)) = self.list_fn(e)
             {
                 return BNode::Words(self.add_input(Input::Words {
@@ -1168,7 +1165,7 @@ impl<'a> Lowerer<'a> {
                 for c in consts.into_iter().flatten() {
                     // Only constants of x's own type can equal it, as the
                     // evaluator's keys are typed.
-                    let v = match (&c, expr.ty, &x) {
+                    let v = match (&c, &expr.ty, &x) {
                         (Const::Int(i), Type::Int, _) => VNode::I64(*i),
                         (Const::Date(d), Type::Date, _) => VNode::I64(i64::from(*d)),
                         (Const::Timestamp(t), Type::Timestamp, _) => VNode::I64(*t),
@@ -1289,7 +1286,7 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn constant(c: Option<Const>, ty: Type) -> Result<VNode, Unsupported> {
+    fn constant(c: Option<Const>, ty: &Type) -> Result<VNode, Unsupported> {
         Ok(match c {
             None => VNode::Missing(match ty {
                 Type::Float => VTy::F64,
@@ -1309,7 +1306,7 @@ impl<'a> Lowerer<'a> {
     /// Lowers a value expression evaluated per row.
     fn value(&mut self, e: &Expr) -> Result<VNode, Unsupported> {
         if !reads_row(e) && e.ty != Type::Duration {
-            return Self::constant(self.fold(e)?, e.ty);
+            return Self::constant(self.fold(e)?, &e.ty);
         }
         let bx = |v: VNode| Box::new(v);
         Ok(match &e.kind {
@@ -1317,7 +1314,7 @@ impl<'a> Lowerer<'a> {
                 let Some((col, dt)) = self.column(*f) else {
                     return Err("an unbound field".into());
                 };
-                let read = match (e.ty, &dt) {
+                let read = match (&e.ty, &dt) {
                     (Type::Int, dt) => {
                         let (bytes, signed) = int_read(dt).ok_or("int column type")?;
                         Read::Int { bytes, signed }
@@ -1348,7 +1345,7 @@ impl<'a> Lowerer<'a> {
                     read,
                 }
             }
-            ExprKind::Cast(inner) => match (inner.ty, e.ty) {
+            ExprKind::Cast(inner) => match (&inner.ty, &e.ty) {
                 (Type::Int, Type::Float) => VNode::IntToFloat(bx(self.value(inner)?)),
                 (Type::Date, Type::Timestamp) => VNode::DateToTs(bx(self.value(inner)?)),
                 (Type::Int, Type::Decimal) => VNode::IntToDec(bx(self.value(inner)?)),

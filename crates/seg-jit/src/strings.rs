@@ -475,7 +475,7 @@ pub(crate) fn each_str(array: &ArrayRef, mut f: impl FnMut(Option<&str>)) -> Res
         DataType::Utf8 => array.as_string::<i32>().iter().for_each(f),
         DataType::LargeUtf8 => array.as_string::<i64>().iter().for_each(f),
         DataType::Utf8View => array.as_string_view().iter().for_each(f),
-        _ => match seg_eval::read_column(Type::String, array) {
+        _ => match seg_eval::read_column(&Type::String, array) {
             Some(Col::Str(values)) => values.iter().for_each(|s| f(s.as_deref())),
             _ => return Err("a string column of an unexpected type".into()),
         },
@@ -879,7 +879,7 @@ fn row_masks<O: OffsetSizeTrait>(
         DataType::Utf8 => sparse_hits(child.as_string::<i32>(), &StrKeys::new(keys)),
         DataType::LargeUtf8 => sparse_hits(child.as_string::<i64>(), &StrKeys::new(keys)),
         _ => {
-            keyed = if seg_eval::accepts(Type::String, child.data_type()) {
+            keyed = if seg_eval::accepts(&Type::String, child.data_type()) {
                 string_bits(&child, &StrKeys::new(keys))
             } else {
                 int_bits(&child, keys)

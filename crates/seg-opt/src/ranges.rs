@@ -45,7 +45,7 @@ fn same(a: &Const, b: &Const) -> bool {
 /// True for types whose values are totally ordered with no gaps worth
 /// closing (floats, decimals, strings, timestamps) or with unit steps (ints,
 /// dates).
-pub(crate) fn orderable(ty: Type) -> bool {
+pub(crate) fn orderable(ty: &Type) -> bool {
     matches!(
         ty,
         Type::Int | Type::Float | Type::Decimal | Type::String | Type::Date | Type::Timestamp
@@ -93,7 +93,7 @@ pub(crate) fn constraint_of(e: &Expr) -> Option<(&Expr, Constraint)> {
             let ExprKind::Const(c) = &rhs.kind else {
                 return None;
             };
-            if matches!(lhs.kind, ExprKind::Const(_)) || !orderable(lhs.ty) {
+            if matches!(lhs.kind, ExprKind::Const(_)) || !orderable(&lhs.ty) {
                 return None;
             }
             if matches!(c, Const::Float(f) if f.is_nan()) {
@@ -119,7 +119,7 @@ pub(crate) fn constraint_of(e: &Expr) -> Option<(&Expr, Constraint)> {
             negated: false,
         } => match (&lo.kind, &hi.kind) {
             (ExprKind::Const(lo), ExprKind::Const(hi))
-                if orderable(expr.ty) && !matches!(expr.kind, ExprKind::Const(_)) =>
+                if orderable(&expr.ty) && !matches!(expr.kind, ExprKind::Const(_)) =>
             {
                 Some((expr, Constraint::Range(lo.clone(), hi.clone())))
             }
@@ -130,7 +130,7 @@ pub(crate) fn constraint_of(e: &Expr) -> Option<(&Expr, Constraint)> {
             list,
             list_param: None,
             negated: false,
-        } if orderable(expr.ty) && !matches!(expr.kind, ExprKind::Const(_)) => {
+        } if orderable(&expr.ty) && !matches!(expr.kind, ExprKind::Const(_)) => {
             let mut values = Vec::with_capacity(list.len());
             for item in list {
                 match &item.kind {

@@ -81,7 +81,7 @@ fn compare(op: CmpOp, term: &Expr, value: Const, span: Span) -> Expr {
         kind: ExprKind::Compare {
             op,
             lhs: Box::new(term.clone()),
-            rhs: Box::new(constant(value, term.ty, span)),
+            rhs: Box::new(constant(value, term.ty.clone(), span)),
         },
         ty: Type::Bool,
         span,
@@ -94,7 +94,7 @@ fn in_list(term: &Expr, values: Vec<Const>, negated: bool, span: Span) -> Expr {
             expr: Box::new(term.clone()),
             list: values
                 .into_iter()
-                .map(|v| constant(v, term.ty, span))
+                .map(|v| constant(v, term.ty.clone(), span))
                 .collect(),
             list_param: None,
             negated,
@@ -405,7 +405,7 @@ impl Rewriter<'_> {
         let replacement = match &e.kind {
             ExprKind::Param(id) => {
                 let value = params.get(id.0 as usize)?.clone();
-                constant(value, e.ty, e.span)
+                constant(value, e.ty.clone(), e.span)
             }
             ExprKind::Duration { amount, unit } => match &amount.kind {
                 ExprKind::Const(Const::Int(n)) => constant(
@@ -456,7 +456,7 @@ impl Rewriter<'_> {
             Rule::FoldConstant
         };
         let folded = match value {
-            Some(c) if c.ty() == e.ty => constant(c, e.ty, e.span),
+            Some(c) if c.ty() == e.ty => constant(c, e.ty.clone(), e.span),
             // Unknown is as good as false where only truth matters.
             None if e.ty == Type::Bool && ctx == Context::Truth => boolean(false, e.span),
             _ => return None,
@@ -670,7 +670,7 @@ impl Rewriter<'_> {
         };
         let span = e.span;
         if let Some(param) = list_param {
-            let Some(extra) = list_constants(param, Some(expr.ty)) else {
+            let Some(extra) = list_constants(param, Some(&expr.ty)) else {
                 return e;
             };
             let mut all = list.clone();
@@ -760,7 +760,7 @@ impl Rewriter<'_> {
         let (ExprKind::Const(l), ExprKind::Const(h)) = (&lo.kind, &hi.kind) else {
             return e;
         };
-        if !ranges::orderable(expr.ty) || matches!(expr.kind, ExprKind::Const(_)) {
+        if !ranges::orderable(&expr.ty) || matches!(expr.kind, ExprKind::Const(_)) {
             return e;
         }
         let span = e.span;
@@ -816,7 +816,7 @@ impl Rewriter<'_> {
         let span = e.span;
         let upper = Expr {
             kind: ExprKind::Relative(base),
-            ty: expr.ty,
+            ty: expr.ty.clone(),
             span,
         };
         let lower = Expr {
@@ -824,7 +824,7 @@ impl Rewriter<'_> {
                 base,
                 duration: duration.clone(),
             },
-            ty: expr.ty,
+            ty: expr.ty.clone(),
             span,
         };
         let fold = |x: &Expr| seg_eval::fold_constant(self.program, &self.param_values, as_of, x);
@@ -832,8 +832,8 @@ impl Rewriter<'_> {
             (Ok(Some(lo)), Ok(Some(hi))) => Expr {
                 kind: ExprKind::Between {
                     expr: expr.clone(),
-                    lo: Box::new(constant(lo, expr.ty, span)),
-                    hi: Box::new(constant(hi, expr.ty, span)),
+                    lo: Box::new(constant(lo, expr.ty.clone(), span)),
+                    hi: Box::new(constant(hi, expr.ty.clone(), span)),
                     negated: false,
                 },
                 ty: Type::Bool,
@@ -1293,7 +1293,7 @@ impl Rewriter<'_> {
 }
 
 /// The elements of a list constant as expressions of the element type.
-fn list_constants(param: &Expr, element: Option<Type>) -> Option<Vec<Expr>> {
+fn list_constants(param: &Expr, element: Option<&Type>) -> Option<Vec<Expr>> {
     let ExprKind::Const(value) = &param.kind else {
         return None;
     };

@@ -186,7 +186,7 @@ impl Compiler<'_> {
     }
 
     pub(crate) fn compile(&self, e: &Expr) -> Node {
-        if !reads_row(e) && !matches!(e.ty, Type::Duration | Type::ListInt | Type::ListString) {
+        if !reads_row(e) && !matches!(e.ty, Type::Duration | Type::List(_)) {
             return match self.scalar(e) {
                 Ok(v) => Node::Const(v),
                 Err(()) => Node::Top,
@@ -195,11 +195,11 @@ impl Compiler<'_> {
         let boxed = |x: &Expr| Box::new(self.compile(x));
         match &e.kind {
             ExprKind::Field(id) => match e.ty {
-                Type::ListInt | Type::ListString => Node::Top,
+                Type::List(_) => Node::Top,
                 _ => Node::Field(*id),
             },
             ExprKind::Segment(id) => Node::Segment(*id),
-            ExprKind::Cast(inner) => Node::Cast(boxed(inner), e.ty),
+            ExprKind::Cast(inner) => Node::Cast(boxed(inner), e.ty.clone()),
             ExprKind::Not(inner) => Node::Not(boxed(inner)),
             ExprKind::And(items) => Node::And(items.iter().map(|x| self.compile(x)).collect()),
             ExprKind::Or(items) => Node::Or(items.iter().map(|x| self.compile(x)).collect()),
@@ -305,12 +305,12 @@ impl Compiler<'_> {
                 base,
                 duration: Box::new(duration.clone()),
             },
-            ty: expr.ty,
+            ty: expr.ty.clone(),
             span: whole.span,
         };
         let now = Expr {
             kind: ExprKind::Relative(base),
-            ty: expr.ty,
+            ty: expr.ty.clone(),
             span: whole.span,
         };
         match (self.scalar(&ago), self.scalar(&now)) {
@@ -547,7 +547,7 @@ impl<'a> Analysis<'a> {
                 };
                 for (bound, slot) in [(&r.lo, &mut out.lo), (&r.hi, &mut out.hi)] {
                     if let Some(b) = bound {
-                        match b.cast(*to) {
+                        match b.cast(to) {
                             Ok(Some(v)) => *slot = Some(v),
                             // The value at this end leaves the representable
                             // range: such rows become missing.

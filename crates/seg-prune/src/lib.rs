@@ -137,7 +137,7 @@ impl Pruner {
             .schema
             .fields
             .iter()
-            .map(|f| (f.name.clone(), f.ty))
+            .map(|f| (f.name.clone(), f.ty.clone()))
             .collect();
         let description = describe::describe(&segments_compiled, &targets, &fields);
         Pruner {
@@ -172,7 +172,7 @@ impl Pruner {
             .iter()
             .filter_map(|&id| {
                 let (name, ty) = self.fields.get(id.0 as usize)?;
-                Some((id, stats::column_stats(metadata, file_schema, name, *ty)?))
+                Some((id, stats::column_stats(metadata, file_schema, name, ty)?))
             })
             .collect();
         let unknown = vec![FieldFacts::unknown(); self.fields.len()];

@@ -39,7 +39,7 @@ pub(crate) struct ColumnStats {
 
 /// Reads each element of a statistics array as the evaluator would read a
 /// value: `(was a statistic present, the value)`.
-fn read_stats(ty: Type, array: &ArrayRef) -> Option<Vec<(bool, Option<Scalar>)>> {
+fn read_stats(ty: &Type, array: &ArrayRef) -> Option<Vec<(bool, Option<Scalar>)>> {
     // Reading one element at a time keeps this independent of the column's
     // representation (plain, view or dictionary strings, any width).
     let mut out = Vec::with_capacity(array.len());
@@ -111,9 +111,9 @@ pub(crate) fn column_stats(
     metadata: &ParquetMetaData,
     file_schema: &ArrowSchema,
     name: &str,
-    ty: Type,
+    ty: &Type,
 ) -> Option<ColumnStats> {
-    if matches!(ty, Type::ListInt | Type::ListString | Type::Duration) {
+    if matches!(ty, Type::List(_) | Type::Duration) {
         return None;
     }
     let (_, field) = file_schema.column_with_name(name)?;
@@ -124,7 +124,7 @@ pub(crate) fn column_stats(
         field.data_type(),
         DataType::Float16 | DataType::Float32 | DataType::Float64
     );
-    let is_string = ty == Type::String;
+    let is_string = *ty == Type::String;
     let parquet_schema = metadata.file_metadata().schema_descr();
     let converter = StatisticsConverter::try_new(name, file_schema, parquet_schema)
         .ok()?
@@ -184,7 +184,7 @@ fn page_stats(
     metadata: &ParquetMetaData,
     converter: &StatisticsConverter<'_>,
     index: usize,
-    ty: Type,
+    ty: &Type,
     nan_possible: bool,
     use_max: bool,
     use_min: bool,

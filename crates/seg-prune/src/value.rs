@@ -76,7 +76,7 @@ impl Scalar {
     /// (non-decreasing), so bounds convert to bounds. `Err(())` when the cast
     /// is not one of those; `Ok(None)` when the evaluator would produce a
     /// missing value (a date whose midnight overflows microseconds).
-    pub(crate) fn cast(&self, to: seg_ir::Type) -> Result<Option<Scalar>, ()> {
+    pub(crate) fn cast(&self, to: &seg_ir::Type) -> Result<Option<Scalar>, ()> {
         use seg_ir::Type;
         Ok(Some(match (self, to) {
             (Scalar::Int(v), Type::Float) => Scalar::Float(*v as f64),

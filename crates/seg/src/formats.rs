@@ -675,7 +675,7 @@ fn open_ipc_stream(path: &Path, file: File, len: u64, names: &[&str]) -> Result<
 /// lines, ints, dates and timestamps are read as their text too, so that a
 /// value is never coerced silently (`5.7` read as the int 5, a number taken
 /// as microseconds) but converted by the same rules as CSV.
-fn text_type(ty: Type, csv: bool) -> DataType {
+fn text_type(ty: &Type, csv: bool) -> DataType {
     let utf8_list = || DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)));
     match ty {
         Type::Int if csv => DataType::Int64,
@@ -685,9 +685,8 @@ fn text_type(ty: Type, csv: bool) -> DataType {
         Type::Timestamp if csv => timestamp_type(),
         Type::Int | Type::Date | Type::Timestamp | Type::Decimal => DataType::Utf8,
         Type::String | Type::Duration => DataType::Utf8,
-        Type::ListString if !csv => utf8_list(),
-        Type::ListInt if !csv => utf8_list(),
-        Type::ListString | Type::ListInt => DataType::Utf8,
+        Type::List(_) if !csv => utf8_list(),
+        Type::List(_) | Type::Record(_) => DataType::Utf8,
     }
 }
 
@@ -698,12 +697,12 @@ fn timestamp_type() -> DataType {
 }
 
 /// The Arrow type a text column has once converted, when it is converted.
-fn converted_type(ty: Type, csv: bool) -> Option<DataType> {
+fn converted_type(ty: &Type, csv: bool) -> Option<DataType> {
     let list = |item: DataType| DataType::List(Arc::new(Field::new("item", item, true)));
     match ty {
         Type::Decimal => Some(DataType::Decimal128(38, TEXT_DECIMAL_SCALE as i8)),
-        Type::ListString if csv => Some(list(DataType::Utf8)),
-        Type::ListInt => Some(list(DataType::Int64)),
+        Type::List(element) if csv && **element == Type::String => Some(list(DataType::Utf8)),
+        Type::List(element) if **element == Type::Int => Some(list(DataType::Int64)),
         Type::Int if !csv => Some(DataType::Int64),
         Type::Date if !csv => Some(DataType::Date32),
         Type::Timestamp if !csv => Some(timestamp_type()),
@@ -748,7 +747,7 @@ fn open_csv(
                 .iter()
                 .map(|f| program.schema.field(*f))
                 .find(|f| &f.name == name)
-                .map_or(DataType::Utf8, |f| text_type(f.ty, true));
+                .map_or(DataType::Utf8, |f| text_type(&f.ty, true));
             Field::new(name, ty, true)
         })
         .collect();
@@ -934,7 +933,7 @@ fn open_jsonl(
         .iter()
         .map(|f| {
             let field = program.schema.field(*f);
-            Field::new(&field.name, text_type(field.ty, false), true)
+            Field::new(&field.name, text_type(&field.ty, false), true)
         })
         .collect();
     let schema = Arc::new(Schema::new(arrow_fields));
@@ -1009,7 +1008,7 @@ fn convert_text_input(
             program
                 .schema
                 .find(f.name())
-                .map(|id| program.schema.field(id).ty)
+                .map(|id| program.schema.field(id).ty.clone())
         })
         .collect();
     let converted_schema = Arc::new(Schema::new(
@@ -1017,10 +1016,12 @@ fn convert_text_input(
             .fields()
             .iter()
             .zip(&types)
-            .map(|(f, ty)| match ty.and_then(|t| converted_type(t, csv)) {
-                Some(t) => Field::new(f.name(), t, true),
-                None => f.as_ref().clone(),
-            })
+            .map(
+                |(f, ty)| match ty.as_ref().and_then(|t| converted_type(t, csv)) {
+                    Some(t) => Field::new(f.name(), t, true),
+                    None => f.as_ref().clone(),
+                },
+            )
             .collect::<Vec<_>>(),
     ));
     let label = path.to_path_buf();
@@ -1039,11 +1040,15 @@ fn convert_text_input(
                 name: &name,
                 source: &source,
             };
-            converted.push(match types.get(i).copied().flatten() {
+            converted.push(match types.get(i).and_then(Option::as_ref) {
                 Some(Type::Decimal) => decimals_from_text(array, &column)?,
-                Some(Type::ListString) if csv => lists_from_json(array, &column, false)?,
-                Some(Type::ListInt) if csv => lists_from_json(array, &column, true)?,
-                Some(Type::ListInt) => int_lists_from_text(array, &column)?,
+                Some(Type::List(e)) if csv && **e == Type::String => {
+                    lists_from_json(array, &column, false)?
+                }
+                Some(Type::List(e)) if csv && **e == Type::Int => {
+                    lists_from_json(array, &column, true)?
+                }
+                Some(Type::List(e)) if **e == Type::Int => int_lists_from_text(array, &column)?,
                 Some(Type::Int) if !csv => ints_from_text(array, &column)?,
                 Some(Type::Date) if !csv => dates_from_text(array, &column)?,
                 Some(Type::Timestamp) if !csv => timestamps_from_text(array, &column)?,

@@ -60,12 +60,12 @@ fn seg_type(dt: &DataType) -> Option<&'static str> {
         (Type::String, "string"),
         (Type::Date, "date"),
         (Type::Timestamp, "timestamp"),
-        (Type::ListString, "list<string>"),
-        (Type::ListInt, "list<int>"),
+        (Type::list(Type::String), "list<string>"),
+        (Type::list(Type::Int), "list<int>"),
     ];
     order
         .iter()
-        .find(|(ty, _)| seg::eval::accepts(*ty, dt))
+        .find(|(ty, _)| seg::eval::accepts(ty, dt))
         .map(|(_, n)| *n)
 }
 
