@@ -1008,7 +1008,7 @@ mod tests {
             assert!(facts.arity.admits(1) || facts.arity.admits(2));
         }
         assert_eq!(names.len(), Func::ALL.len());
-        assert_eq!(Func::lookup("week"), None);
+        assert_eq!(Func::lookup("no_such_function"), None);
     }
 
     #[test]
@@ -1102,10 +1102,15 @@ mod tests {
 
     #[test]
     fn help_texts() {
-        assert_eq!(
-            function_names(),
-            "lower, upper, length, size, abs, coalesce, days_since, year, month and day"
-        );
+        // The checker's help lists every function in table order, the last
+        // after "and" (the exact text is pinned by the E0114 examples of
+        // docs/diagnostics.md).
+        let names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
+        let listed = function_names();
+        assert!(listed.starts_with("lower, upper, length, "), "{listed}");
+        if let Some((last, rest)) = names.split_last() {
+            assert_eq!(listed, format!("{} and {last}", rest.join(", ")));
+        }
         assert_eq!(Arity::Exactly(1).describe(), "1 argument");
         assert_eq!(Arity::AtLeast(2).describe(), "at least 2 arguments");
         assert_eq!(Arity::Exactly(3).describe(), "3 arguments");
