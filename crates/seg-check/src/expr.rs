@@ -3,6 +3,7 @@
 //! and its parent stays quiet so one mistake gives one message).
 
 use seg_diagnostics::{Code, Diagnostic, Span, did_you_mean};
+use seg_ir::facts::{self, TypeError};
 use seg_ir::pattern::{self, PatternError};
 use seg_ir::{
     CmpOp, Const, Expr, ExprKind, Func, ListQuantifier, ParamId, Relative, Schema, SegmentId,
@@ -121,27 +122,9 @@ fn mk(kind: ExprKind, ty: Type, span: Span) -> Expr {
     Expr { kind, ty, span }
 }
 
-/// The common type two operands are compared or combined at, if any.
-pub(crate) fn unify(a: &Type, b: &Type) -> Option<Type> {
-    use Type::*;
-    Some(match (a, b) {
-        _ if a == b => a.clone(),
-        (Int, Float) | (Float, Int) => Float,
-        (Int, Decimal) | (Decimal, Int) => Decimal,
-        (Decimal, Float) | (Float, Decimal) => Float,
-        (Date, Timestamp) | (Timestamp, Date) => Timestamp,
-        _ => return None,
-    })
-}
-
-/// `coalesce` is stricter than comparison: decimal with float is a type error,
-/// because the result would silently lose exactness.
-fn unify_strict(a: &Type, b: &Type) -> Option<Type> {
-    match (a, b) {
-        (Type::Decimal, Type::Float) | (Type::Float, Type::Decimal) => None,
-        _ => unify(a, b),
-    }
-}
+/// The common type two operands are compared or combined at: the language
+/// fact, shared with the functions' typing rules.
+pub(crate) use seg_ir::facts::unify;
 
 /// Converts a constant to `target` (one of the coercions [`unify`] allows).
 fn convert_const(value: &Const, target: &Type) -> Option<Const> {
@@ -1135,41 +1118,31 @@ impl ExprChecker<'_, '_> {
     }
 
     fn call(&mut self, func: &ast::Ident, args: &[ast::Expr], span: Span) -> Option<Expr> {
-        let Some(&(_, f)) = Func::ALL.iter().find(|(name, _)| *name == func.name) else {
+        let Some(f) = Func::lookup(&func.name) else {
             let mut diagnostic = Diagnostic::new(
                 Code::E0114,
                 func.span,
                 format!("unknown function `{}`", func.name),
             )
             .with_label("not a function");
-            let names = Func::ALL.iter().map(|(n, _)| *n);
+            let names = Func::ALL.iter().map(|f| f.name());
             diagnostic.help = Some(match did_you_mean(&func.name, names) {
                 Some(close) => format!("did you mean `{close}`?"),
-                None => {
-                    "the functions are lower, upper, length, size, abs, coalesce, days_since, year, month and day".into()
-                }
+                None => format!("the functions are {}", facts::function_names()),
             });
             self.report(diagnostic);
             return None;
         };
-        let arity_ok = if f == Func::Coalesce {
-            args.len() >= 2
-        } else {
-            args.len() == 1
-        };
-        if !arity_ok {
-            let wanted = if f == Func::Coalesce {
-                "at least 2 arguments"
-            } else {
-                "1 argument"
-            };
+        let facts = facts::func(f);
+        if !facts.arity.admits(args.len()) {
             self.report(
                 Diagnostic::new(
                     Code::E0205,
                     span,
                     format!(
-                        "`{}` takes {wanted}, but {} were given",
+                        "`{}` takes {}, but {} were given",
                         func.name,
+                        facts.arity.describe(),
                         args.len()
                     ),
                 )
@@ -1180,59 +1153,40 @@ impl ExprChecker<'_, '_> {
         }
         let checked: Vec<Option<Expr>> = args.iter().map(|a| self.check(a)).collect();
         let checked: Vec<Expr> = checked.into_iter().collect::<Option<_>>()?;
-        let bad_arg = |this: &mut Self, arg: &Expr| {
-            this.mismatch(
-                arg.span,
-                format!("`{}` cannot take {}", func.name, describe(&arg.ty)),
-                format!("this is {}", describe(&arg.ty)),
-                signature(f),
-            );
-        };
-        let arg_ty = checked[0].ty.clone();
-        let result = match f {
-            Func::Lower | Func::Upper if arg_ty == Type::String => Type::String,
-            Func::Length if arg_ty == Type::String => Type::Int,
-            Func::Size if arg_ty.element().is_some() => Type::Int,
-            Func::Abs if arg_ty.is_numeric() => arg_ty,
-            Func::DaysSince | Func::Year | Func::Month | Func::Day if arg_ty.is_temporal() => {
-                Type::Int
-            }
-            Func::Coalesce => {
-                let mut target = arg_ty;
-                for arg in &checked[1..] {
-                    match unify_strict(&target, &arg.ty) {
-                        Some(t) if !matches!(t, Type::Duration) => target = t,
-                        _ => {
-                            self.mismatch(
-                                arg.span,
-                                format!(
-                                    "`coalesce` cannot mix {} with {}",
-                                    describe(&target),
-                                    describe(&arg.ty)
-                                ),
-                                format!("this is {}", describe(&arg.ty)),
-                                signature(f),
-                            );
-                            return None;
-                        }
-                    }
-                }
-                let args = checked.into_iter().map(|a| coerce(a, &target)).collect();
-                return Some(mk(ExprKind::Call { func: f, args }, target, span));
-            }
-            _ => {
-                bad_arg(self, &checked[0]);
+        let types: Vec<&Type> = checked.iter().map(|a| &a.ty).collect();
+        let result = match (facts.typing)(&types) {
+            Ok(result) => result,
+            Err(error) => {
+                let (index, message) = match error {
+                    TypeError::Arg(index) => (index, None),
+                    TypeError::Mix { index, with } => (index, Some(with)),
+                };
+                // Arity was checked, so the rule names an argument that exists.
+                let arg = checked.get(index)?;
+                let message = match message {
+                    None => format!("`{}` cannot take {}", func.name, describe(&arg.ty)),
+                    Some(with) => format!(
+                        "`{}` cannot mix {} with {}",
+                        func.name,
+                        describe(&with),
+                        describe(&arg.ty)
+                    ),
+                };
+                self.mismatch(
+                    arg.span,
+                    message,
+                    format!("this is {}", describe(&arg.ty)),
+                    signature(f),
+                );
                 return None;
             }
         };
-        Some(mk(
-            ExprKind::Call {
-                func: f,
-                args: checked,
-            },
-            result,
-            span,
-        ))
+        let args = if facts.coerce_args {
+            checked.into_iter().map(|a| coerce(a, &result)).collect()
+        } else {
+            checked
+        };
+        Some(mk(ExprKind::Call { func: f, args }, result, span))
     }
 
     /// Reports a string constant compared with a `one of` field when the value
@@ -1303,21 +1257,9 @@ impl ExprChecker<'_, '_> {
     }
 }
 
+/// The signature shown in a function's help messages.
 fn signature(f: Func) -> &'static str {
-    match f {
-        Func::Lower => "`lower(string) -> string`",
-        Func::Upper => "`upper(string) -> string`",
-        Func::Length => "`length(string) -> int` counts characters",
-        Func::Size => "`size(list) -> int` counts list elements",
-        Func::Abs => "`abs(number) -> number` takes an int, float or decimal",
-        Func::Coalesce => {
-            "`coalesce(x, y, ...)` takes values of one type (int mixes with float or decimal)"
-        }
-        Func::DaysSince => "`days_since(date or timestamp) -> int`",
-        Func::Year => "`year(date or timestamp) -> int`",
-        Func::Month => "`month(date or timestamp) -> int`",
-        Func::Day => "`day(date or timestamp) -> int`",
-    }
+    facts::func(f).signature
 }
 
 fn condition_help(ty: &Type) -> String {

@@ -11,10 +11,12 @@
 //! - regexes compile, dates exist, `one of` values are respected, and segment
 //!   references form no cycle.
 
+pub mod facts;
 pub mod pattern;
 mod render;
 mod selection;
 
+pub use facts::Func;
 pub use render::{const_text, expr_text};
 use seg_diagnostics::Span;
 pub use selection::{Selection, param_values};
@@ -422,56 +424,6 @@ pub enum ListQuantifier {
     All,
     /// The list contains none of the values.
     None,
-}
-
-/// Built-in functions, resolved.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Func {
-    /// Unicode lower case.
-    Lower,
-    /// Unicode upper case.
-    Upper,
-    /// Count of Unicode scalar values.
-    Length,
-    /// Number of list elements.
-    Size,
-    /// Absolute value.
-    Abs,
-    /// First present argument.
-    Coalesce,
-    /// Whole days from the argument to `as_of`, floored.
-    DaysSince,
-    /// UTC calendar year.
-    Year,
-    /// UTC calendar month, 1–12.
-    Month,
-    /// UTC day of month, 1–31.
-    Day,
-}
-
-impl Func {
-    /// Every function with its name.
-    pub const ALL: &'static [(&'static str, Func)] = &[
-        ("lower", Func::Lower),
-        ("upper", Func::Upper),
-        ("length", Func::Length),
-        ("size", Func::Size),
-        ("abs", Func::Abs),
-        ("coalesce", Func::Coalesce),
-        ("days_since", Func::DaysSince),
-        ("year", Func::Year),
-        ("month", Func::Month),
-        ("day", Func::Day),
-    ];
-
-    /// The name as written.
-    pub fn name(self) -> &'static str {
-        Func::ALL
-            .iter()
-            .find(|(_, f)| *f == self)
-            .map_or("?", |(n, _)| n)
-    }
 }
 
 /// A typed expression.

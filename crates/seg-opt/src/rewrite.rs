@@ -10,9 +10,8 @@
 use crate::ranges::{self, Constraint, Merged};
 use crate::{Rewrite, Rule};
 use seg_diagnostics::Span;
-use seg_ir::{
-    CmpOp, Const, Expr, ExprKind, Func, ListQuantifier, Program, Relative, SegmentId, Type,
-};
+use seg_ir::facts::{self, Strictness};
+use seg_ir::{CmpOp, Const, Expr, ExprKind, ListQuantifier, Program, Relative, SegmentId, Type};
 
 /// Whether a rewrite must keep the exact truth value, or only its truth.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,20 +140,12 @@ fn negate(op: CmpOp) -> CmpOp {
     }
 }
 
-/// Does the value of `e` depend on the run's instant?
+/// Does the value of `e` depend on the run's instant? (The language-facts
+/// table says which functions and operators read it.)
 fn reads_as_of(e: &Expr) -> bool {
     let mut found = false;
     seg_ir::walk(e, &mut |n| {
-        if matches!(
-            n.kind,
-            ExprKind::Relative(_)
-                | ExprKind::Ago { .. }
-                | ExprKind::Within { .. }
-                | ExprKind::Call {
-                    func: Func::DaysSince,
-                    ..
-                }
-        ) {
+        if facts::of_kind(&n.kind).is_some_and(|f| f.reads_as_of) {
             found = true;
         }
     });
@@ -177,15 +168,23 @@ fn strict_value(e: &Expr, key: &str, program: &Program) -> bool {
         return true;
     }
     match &e.kind {
-        ExprKind::Cast(inner) | ExprKind::Neg(inner) => strict_value(inner, key, program),
-        ExprKind::Arith { lhs, rhs, .. } => {
+        ExprKind::Cast(inner) => strict_value(inner, key, program),
+        // The value nodes whose result is missing when any argument is, per
+        // the language-facts table.
+        ExprKind::Neg(inner) if strict_in_all(&e.kind) => strict_value(inner, key, program),
+        ExprKind::Arith { lhs, rhs, .. } if strict_in_all(&e.kind) => {
             strict_value(lhs, key, program) || strict_value(rhs, key, program)
         }
-        ExprKind::Call { func, args } if *func != Func::Coalesce => {
+        ExprKind::Call { args, .. } if strict_in_all(&e.kind) => {
             args.iter().any(|a| strict_value(a, key, program))
         }
         _ => false,
     }
+}
+
+/// Whether the table says a missing argument of this node makes it missing.
+fn strict_in_all(kind: &ExprKind) -> bool {
+    facts::of_kind(kind).is_some_and(|f| f.strictness == Strictness::All)
 }
 
 /// Is the predicate `e` unknown whenever the term with this key is missing?
@@ -217,38 +216,21 @@ pub(crate) fn term_key(program: &Program, e: &Expr) -> String {
 /// A rough cost of evaluating a predicate per row, for ordering operands so
 /// that cheap ones run first (and can short-circuit the rest).
 pub(crate) fn cost(e: &Expr) -> u32 {
+    // The operator's or function's cost class from the language-facts
+    // table; what depends on the operands' types and sizes is added here.
+    let class = facts::of_kind(&e.kind).map_or(1, |f| f.cost.weight());
     let own = match &e.kind {
-        ExprKind::Const(_) | ExprKind::Relative(_) | ExprKind::Param(_) => 0,
-        ExprKind::Segment(_) | ExprKind::IsMissing { .. } => 1,
+        ExprKind::Const(_) | ExprKind::Param(_) => 0,
+        ExprKind::Segment(_) => 1,
         ExprKind::Field(_) if e.ty == Type::String => 3,
         ExprKind::Field(_) => 1,
-        ExprKind::Compare { lhs, .. } => {
-            if lhs.ty == Type::String {
-                4
-            } else {
-                2
-            }
-        }
-        ExprKind::Between { .. } | ExprKind::Within { .. } => 3,
+        ExprKind::Compare { lhs, .. } if lhs.ty == Type::String => class + 2,
         ExprKind::InList { expr, list, .. } => {
-            3 + u32::try_from(list.len() / 8).unwrap_or(u32::MAX)
+            class
+                + u32::try_from(list.len() / 8).unwrap_or(u32::MAX)
                 + if expr.ty == Type::String { 3 } else { 0 }
         }
-        ExprKind::StrPred { op, .. } => {
-            if *op == seg_ir::StrOp::Matches {
-                40
-            } else {
-                15
-            }
-        }
-        ExprKind::ListContains { .. } => 30,
-        ExprKind::Call { func, .. } => match func {
-            Func::Lower | Func::Upper | Func::Length => 20,
-            Func::Size => 10,
-            _ => 3,
-        },
-        ExprKind::Arith { .. } | ExprKind::Neg(_) | ExprKind::Cast(_) => 1,
-        _ => 1,
+        _ => class,
     };
     let mut children = 0u32;
     let mut first = true;
