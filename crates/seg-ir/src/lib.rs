@@ -184,14 +184,7 @@ impl serde::Serialize for Type {
     }
 }
 
-/// `[A-Za-z_][A-Za-z0-9_]*`, the identifiers of LANGUAGE.md §1.
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
+use render::is_identifier;
 
 /// Index of a schema field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]

@@ -116,7 +116,8 @@ fn duration_text(amount: i64, unit: TimeUnit) -> String {
     format!("{amount} {name}{plural}")
 }
 
-fn is_identifier(name: &str) -> bool {
+/// `[A-Za-z_][A-Za-z0-9_]*`, the identifiers of LANGUAGE.md §1.
+pub(crate) fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()

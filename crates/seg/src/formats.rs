@@ -242,16 +242,12 @@ fn open_parquet(
             .with_batch_size(batch_rows)
             .build()
             .map_err(unreadable)?;
-        return Ok(Input {
-            schema: reader.schema(),
+        return Ok(Input::unpruned(
+            reader.schema(),
             columns,
             total_rows,
-            batches: Box::new(
-                Guarded::new(reader).map(move |b| wrap(b).map(InputBatch::evaluated)),
-            ),
-            pruning: None,
-            unread_rows: 0,
-        });
+            Box::new(Guarded::new(reader).map(move |b| wrap(b).map(InputBatch::evaluated))),
+        ));
     };
     let plan = pruning.pruner.plan(metadata.metadata(), metadata.schema());
     let row_counts: Vec<u64> = metadata
@@ -565,14 +561,7 @@ fn open_ipc_file(
             }
         }
     });
-    Ok(Input {
-        schema: projected,
-        columns,
-        total_rows: None,
-        batches: Box::new(batches),
-        pruning: None,
-        unread_rows: 0,
-    })
+    Ok(Input::unpruned(projected, columns, None, Box::new(batches)))
 }
 
 /// An IPC stream, fed to arrow's push-based `StreamDecoder` in chunks: it
@@ -660,14 +649,7 @@ fn open_ipc_stream(path: &Path, file: File, len: u64, names: &[&str]) -> Result<
         .into_iter()
         .chain(rest)
         .map(move |b| b.and_then(&project));
-    Ok(Input {
-        schema: projected,
-        columns,
-        total_rows: None,
-        batches: Box::new(batches),
-        pruning: None,
-        unread_rows: 0,
-    })
+    Ok(Input::unpruned(projected, columns, None, Box::new(batches)))
 }
 
 /// The Arrow type a text format is read as, for a schema type. Decimals and,
@@ -1060,14 +1042,12 @@ fn convert_text_input(
             .map(InputBatch::evaluated)
             .map_err(|e| DataError::unreadable(&label, format, e))
     });
-    Ok(Input {
-        schema: converted_schema,
+    Ok(Input::unpruned(
+        converted_schema,
         columns,
-        total_rows: None,
-        batches: Box::new(batches),
-        pruning: None,
-        unread_rows: 0,
-    })
+        None,
+        Box::new(batches),
+    ))
 }
 
 /// Arrow's CSV parse error in the user's terms: Arrow counts data rows from 1

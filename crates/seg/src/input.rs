@@ -44,11 +44,21 @@ impl Input {
                 )
             })
         });
+        Input::unpruned(schema, columns, None, Box::new(batches))
+    }
+
+    /// An input whose rows are all read.
+    pub fn unpruned(
+        schema: SchemaRef,
+        columns: Vec<String>,
+        total_rows: Option<u64>,
+        batches: Box<dyn Iterator<Item = Result<InputBatch, Error>> + Send>,
+    ) -> Input {
         Input {
             schema,
             columns,
-            total_rows: None,
-            batches: Box::new(batches),
+            total_rows,
+            batches,
             pruning: None,
             unread_rows: 0,
         }
@@ -58,14 +68,8 @@ impl Input {
     pub fn from_batches(schema: SchemaRef, batches: Vec<RecordBatch>) -> Input {
         let columns = schema.fields().iter().map(|f| f.name().clone()).collect();
         let total_rows = Some(batches.iter().map(|b| b.num_rows() as u64).sum());
-        Input {
-            schema,
-            columns,
-            total_rows,
-            batches: Box::new(batches.into_iter().map(|b| Ok(InputBatch::evaluated(b)))),
-            pruning: None,
-            unread_rows: 0,
-        }
+        let batches = batches.into_iter().map(|b| Ok(InputBatch::evaluated(b)));
+        Input::unpruned(schema, columns, total_rows, Box::new(batches))
     }
 }
 
