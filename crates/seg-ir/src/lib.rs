@@ -11,6 +11,7 @@
 //! - regexes compile, dates exist, `one of` values are respected, and segment
 //!   references form no cycle.
 
+pub mod identity;
 pub mod pattern;
 mod render;
 
