@@ -15,6 +15,7 @@ use seg_ir::{
     CmpOp, Const, Expr, ExprKind, Func, ListQuantifier, Program, Relative, SegmentId, Type,
 };
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 
 /// Whether a rewrite must keep the exact truth value, or only its truth.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,6 +206,42 @@ fn strict_predicate(e: &Expr, key: &Expr) -> bool {
             items.iter().all(|i| strict_predicate(i, key))
         }
         _ => false,
+    }
+}
+
+/// The operands of a conjunction indexed by (the hash of) every
+/// subexpression they hold. A predicate can only be strict in a term it
+/// contains, so looking a presence test's term up here leaves only the
+/// operands worth asking [`strict_predicate`], instead of all of them for
+/// each test; a hash collision only adds a candidate that test rejects.
+struct Containing {
+    hasher: RandomState,
+    at: HashMap<u64, Vec<usize>>,
+}
+
+impl Containing {
+    fn new(items: &[Expr]) -> Self {
+        let hasher = RandomState::new();
+        let mut at: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (index, item) in items.iter().enumerate() {
+            seg_ir::walk(item, &mut |node| {
+                let holders = at.entry(hasher.hash_one(Shape(node))).or_default();
+                if holders.last() != Some(&index) {
+                    holders.push(index);
+                }
+            });
+        }
+        Containing { hasher, at }
+    }
+
+    /// The first operand (in order) that is unknown whenever `term` is
+    /// missing.
+    fn first_strict<'e>(&self, items: &'e [Expr], term: &Expr) -> Option<&'e Expr> {
+        self.at
+            .get(&self.hasher.hash_one(Shape(term)))?
+            .iter()
+            .map(|&i| &items[i])
+            .find(|o| strict_predicate(o, term))
     }
 }
 
@@ -1044,6 +1081,7 @@ impl Rewriter<'_> {
         if ctx != Context::Truth {
             return None;
         }
+        let mut containing = None;
         for item in items {
             let ExprKind::IsMissing {
                 expr,
@@ -1052,7 +1090,8 @@ impl Rewriter<'_> {
             else {
                 continue;
             };
-            if let Some(other) = items.iter().find(|o| strict_predicate(o, expr)) {
+            let containing = containing.get_or_insert_with(|| Containing::new(items));
+            if let Some(other) = containing.first_strict(items, expr) {
                 self.events.push(Event::Contradiction {
                     span: other.span,
                     text: format!(
@@ -1075,12 +1114,15 @@ impl Rewriter<'_> {
         }
         let mut kept = Vec::with_capacity(items.len());
         let mut dropped = false;
+        let mut containing = None;
         for item in items {
             if let ExprKind::IsMissing {
                 expr,
                 negated: true,
             } = &item.kind
-                && let Some(other) = items.iter().find(|o| strict_predicate(o, expr))
+                && let Some(other) = containing
+                    .get_or_insert_with(|| Containing::new(items))
+                    .first_strict(items, expr)
             {
                 self.events.push(Event::Redundant {
                     span: item.span,
