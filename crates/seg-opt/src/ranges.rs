@@ -545,22 +545,49 @@ pub(crate) fn covers_everything(constraints: &[Constraint]) -> bool {
             return true;
         }
     }
-    // `x >= a or x <= b` with b at or above a (or just below, for ints and dates).
-    for (l, l_inclusive) in &lowers {
-        for (u, u_inclusive) in &uppers {
-            match cmp_const(u, l) {
-                Some(Ordering::Greater) => return true,
-                Some(Ordering::Equal) if *l_inclusive || *u_inclusive => return true,
-                _ => {}
-            }
-            if *l_inclusive
-                && *u_inclusive
-                && let Some(Some(next)) = successor(u)
-                && same(&next, l)
-            {
-                return true;
-            }
+    // `x >= a or x <= b` with b at or above a (or just below, for ints and
+    // dates). If any pair of bounds does, the lowest lower and the highest
+    // upper bound do (inclusive when one of the bounds at that value is), so
+    // only that pair is asked, unless the bounds do not all compare.
+    match (
+        loosest(&lowers, Ordering::Less),
+        loosest(&uppers, Ordering::Greater),
+    ) {
+        (Some(Some(l)), Some(Some(u))) => bounds_cover(l, u),
+        (Some(None), _) | (_, Some(None)) => lowers
+            .iter()
+            .any(|&l| uppers.iter().any(|&u| bounds_cover(l, u))),
+        _ => false,
+    }
+}
+
+/// The bound furthest in the direction `further` (`Less` for lower bounds),
+/// inclusive when any bound at its value is; `None` without bounds, and
+/// `Some(None)` when two bounds do not compare.
+fn loosest<'a>(
+    bounds: &[(&'a Const, bool)],
+    further: Ordering,
+) -> Option<Option<(&'a Const, bool)>> {
+    let (&first, rest) = bounds.split_first()?;
+    let mut best = first;
+    for &bound in rest {
+        match cmp_const(bound.0, best.0) {
+            Some(Ordering::Equal) => best.1 |= bound.1,
+            Some(order) if order == further => best = bound,
+            Some(_) => {}
+            None => return Some(None),
         }
     }
-    false
+    Some(Some(best))
+}
+
+/// Does `x >= l or x <= u` (each bound inclusive or not) hold for every
+/// present `x`?
+fn bounds_cover((l, l_inclusive): (&Const, bool), (u, u_inclusive): (&Const, bool)) -> bool {
+    match cmp_const(u, l) {
+        Some(Ordering::Greater) => return true,
+        Some(Ordering::Equal) if l_inclusive || u_inclusive => return true,
+        _ => {}
+    }
+    l_inclusive && u_inclusive && matches!(successor(u), Some(Some(next)) if same(&next, l))
 }
