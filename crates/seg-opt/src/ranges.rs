@@ -591,3 +591,141 @@ fn bounds_cover((l, l_inclusive): (&Const, bool), (u, u_inclusive): (&Const, boo
     }
     l_inclusive && u_inclusive && matches!(successor(u), Some(Some(next)) if same(&next, l))
 }
+
+#[cfg(test)]
+mod tests {
+    // Tests fail by panicking; unwrapping is how they say so.
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Constants that are equal in value but not in form (±0.0, `1.5` and
+    /// `1.50`), NaN, and a mix of types, so that the sorted paths meet every
+    /// case the pairwise definitions handle.
+    fn constant() -> BoxedStrategy<Const> {
+        prop_oneof![
+            (-3i64..4).prop_map(Const::Int),
+            prop::sample::select(vec![-1.5, -0.0, 0.0, 2.5, 3.0, f64::NAN]).prop_map(Const::Float),
+            prop::sample::select(vec![(15, 1), (150, 2), (-125, 2), (2, 0), (20, 1)])
+                .prop_map(|(unscaled, scale)| Const::Decimal { unscaled, scale }),
+            prop::sample::select(vec!["a", "b", "é"]).prop_map(|s| Const::String(s.into())),
+        ]
+        .boxed()
+    }
+
+    /// Lists mostly of one type (the usual case, where sorting applies) and
+    /// sometimes mixed.
+    fn values() -> BoxedStrategy<Vec<Const>> {
+        prop_oneof![
+            prop::collection::vec((-3i64..4).prop_map(Const::Int), 0..12),
+            prop::collection::vec(
+                prop::sample::select(vec![-1.5, -0.0, 0.0, 2.5, f64::NAN]).prop_map(Const::Float),
+                0..12
+            ),
+            prop::collection::vec(constant(), 0..12),
+        ]
+        .boxed()
+    }
+
+    fn pairwise_dedup(values: &[Const]) -> Vec<Const> {
+        let mut out: Vec<Const> = Vec::new();
+        for v in values {
+            if !out.iter().any(|w| same(v, w)) {
+                out.push(v.clone());
+            }
+        }
+        out
+    }
+
+    /// The pairwise test `covers_everything` made before it looked at the
+    /// loosest bounds only.
+    fn pairwise_bounds_cover(lowers: &[(&Const, bool)], uppers: &[(&Const, bool)]) -> bool {
+        lowers.iter().any(|&(l, l_inclusive)| {
+            uppers.iter().any(|&(u, u_inclusive)| {
+                matches!(cmp_const(u, l), Some(Ordering::Greater))
+                    || (cmp_const(u, l) == Some(Ordering::Equal) && (l_inclusive || u_inclusive))
+                    || (l_inclusive
+                        && u_inclusive
+                        && matches!(successor(u), Some(Some(next)) if same(&next, l)))
+            })
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn dedup_keeps_the_first_of_each_value(values in values()) {
+            let fast = dedup(&values);
+            let slow = pairwise_dedup(&values);
+            prop_assert_eq!(fast.len(), slow.len());
+            for (a, b) in fast.iter().zip(&slow) {
+                prop_assert!(seg_ir::identity::same_const(a, b), "{:?} vs {:?}", a, b);
+            }
+        }
+
+        #[test]
+        fn members_agree_with_pairwise_comparison(values in values(), probe in constant()) {
+            let members = Members::new(&values);
+            prop_assert_eq!(members.contains(&probe), values.iter().any(|w| same(&probe, w)));
+            for v in &values {
+                prop_assert_eq!(members.contains(v), values.iter().any(|w| same(v, w)));
+            }
+        }
+
+        #[test]
+        fn loosest_bounds_cover_when_any_pair_does(
+            floats in any::<bool>(),
+            lowers in prop::collection::vec((-3i64..4, any::<bool>()), 0..6),
+            uppers in prop::collection::vec((-3i64..4, any::<bool>()), 0..6),
+        ) {
+            // Ints (which have successors) or floats (where -0.0 and 0.0 are
+            // one value in two forms).
+            let value = |v: i64| {
+                if !floats {
+                    Const::Int(v)
+                } else if v == -3 {
+                    Const::Float(-0.0)
+                } else {
+                    Const::Float(v as f64 / 2.0)
+                }
+            };
+            let lowers: Vec<(Const, bool)> = lowers.into_iter().map(|(v, i)| (value(v), i)).collect();
+            let uppers: Vec<(Const, bool)> = uppers.into_iter().map(|(v, i)| (value(v), i)).collect();
+            let constraints: Vec<Constraint> = lowers
+                .iter()
+                .map(|(c, inclusive)| Constraint::Lower(c.clone(), *inclusive))
+                .chain(uppers.iter().map(|(c, inclusive)| Constraint::Upper(c.clone(), *inclusive)))
+                .collect();
+            let lowers: Vec<(&Const, bool)> = lowers.iter().map(|(c, i)| (c, *i)).collect();
+            let uppers: Vec<(&Const, bool)> = uppers.iter().map(|(c, i)| (c, *i)).collect();
+            prop_assert_eq!(
+                covers_everything(&constraints),
+                pairwise_bounds_cover(&lowers, &uppers)
+            );
+        }
+    }
+
+    #[test]
+    fn dedup_treats_equal_values_as_one() {
+        let values = vec![
+            Const::Float(0.0),
+            Const::Float(-0.0),
+            Const::Float(f64::NAN),
+            Const::Float(f64::NAN),
+            Const::Float(2.5),
+        ];
+        // ±0.0 are one value; NaN equals nothing, not even itself.
+        assert_eq!(dedup(&values).len(), 4);
+        let decimals = vec![
+            Const::Decimal {
+                unscaled: 15,
+                scale: 1,
+            },
+            Const::Decimal {
+                unscaled: 150,
+                scale: 2,
+            },
+        ];
+        assert_eq!(dedup(&decimals).len(), 1);
+    }
+}
