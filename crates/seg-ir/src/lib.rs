@@ -12,6 +12,7 @@
 //!   references form no cycle.
 
 pub mod facts;
+pub mod identity;
 pub mod pattern;
 mod render;
 mod selection;

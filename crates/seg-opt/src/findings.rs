@@ -5,10 +5,12 @@
 //! finding holds for every `--param` override and every `as_of`.
 
 use crate::ranges::{self, Constraint, Merged};
-use crate::rewrite::{Event, term_key};
+use crate::rewrite::Event;
 use crate::{Options, is_bool, simplify};
 use seg_diagnostics::{Code, Diagnostic, Span};
+use seg_ir::identity::same_expr;
 use seg_ir::{Const, Expr, ExprKind, Program, Segment, SegmentId};
+use std::collections::HashSet;
 
 /// How deep [`implies`] follows segment references and nested logic.
 const MAX_DEPTH: usize = 8;
@@ -139,11 +141,11 @@ fn segment_findings(
             ),
         );
     }
-    let mut reported: Vec<Span> = Vec::new();
+    // One finding per place; a generated condition may have thousands.
+    let mut reported: HashSet<Span> = HashSet::new();
     for event in events {
         match event {
-            Event::AlwaysTrue { span, text } if !reported.contains(span) => {
-                reported.push(*span);
+            Event::AlwaysTrue { span, text } if reported.insert(*span) => {
                 out.push(
                     Diagnostic::new(
                         Code::W0303,
@@ -158,8 +160,7 @@ fn segment_findings(
                 span,
                 text,
                 because,
-            } if !reported.contains(span) => {
-                reported.push(*span);
+            } if reported.insert(*span) => {
                 out.push(
                     Diagnostic::new(Code::W0304, *span, format!("`{text}` is redundant"))
                         .with_label(because.clone())
@@ -322,7 +323,7 @@ pub(crate) fn implies(program: &Program, a: &Expr, b: &Expr, depth: usize) -> bo
     if depth > MAX_DEPTH {
         return false;
     }
-    if is_bool(b, true) || is_bool(a, false) || term_key(program, a) == term_key(program, b) {
+    if is_bool(b, true) || is_bool(a, false) || same_expr(a, b) {
         return true;
     }
     let next = depth + 1;
@@ -356,7 +357,7 @@ pub(crate) fn implies(program: &Program, a: &Expr, b: &Expr, depth: usize) -> bo
         return true;
     }
     if let (Some((ta, ca)), Some((tb, cb))) = (ranges::constraint_of(a), ranges::constraint_of(b))
-        && term_key(program, ta) == term_key(program, tb)
+        && same_expr(ta, tb)
     {
         return range_within(&ca, &cb);
     }

@@ -11,7 +11,10 @@ use crate::ranges::{self, Constraint, Merged};
 use crate::{Rewrite, Rule};
 use seg_diagnostics::Span;
 use seg_ir::facts::{self, Strictness};
+use seg_ir::identity::{Shape, same_expr};
 use seg_ir::{CmpOp, Const, Expr, ExprKind, ListQuantifier, Program, Relative, SegmentId, Type};
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 
 /// Whether a rewrite must keep the exact truth value, or only its truth.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,21 +165,22 @@ fn reads_row_or_param(e: &Expr) -> (bool, bool) {
     (row, param)
 }
 
-/// Is `e` (a value) missing whenever the term with this key is?
-fn strict_value(e: &Expr, key: &str, program: &Program) -> bool {
-    if term_key(program, e) == key {
+/// Is `e` (a value) missing whenever the term `key` is? (Terms are the same
+/// up to spans, see [`seg_ir::identity`].)
+fn strict_value(e: &Expr, key: &Expr) -> bool {
+    if same_expr(e, key) {
         return true;
     }
     match &e.kind {
-        ExprKind::Cast(inner) => strict_value(inner, key, program),
+        ExprKind::Cast(inner) => strict_value(inner, key),
         // The value nodes whose result is missing when any argument is, per
         // the language-facts table.
-        ExprKind::Neg(inner) if strict_in_all(&e.kind) => strict_value(inner, key, program),
+        ExprKind::Neg(inner) if strict_in_all(&e.kind) => strict_value(inner, key),
         ExprKind::Arith { lhs, rhs, .. } if strict_in_all(&e.kind) => {
-            strict_value(lhs, key, program) || strict_value(rhs, key, program)
+            strict_value(lhs, key) || strict_value(rhs, key)
         }
         ExprKind::Call { args, .. } if strict_in_all(&e.kind) => {
-            args.iter().any(|a| strict_value(a, key, program))
+            args.iter().any(|a| strict_value(a, key))
         }
         _ => false,
     }
@@ -187,30 +191,84 @@ fn strict_in_all(kind: &ExprKind) -> bool {
     facts::of_kind(kind).is_some_and(|f| f.strictness == Strictness::All)
 }
 
-/// Is the predicate `e` unknown whenever the term with this key is missing?
-fn strict_predicate(e: &Expr, key: &str, program: &Program) -> bool {
+/// Is the predicate `e` unknown whenever the term `key` is missing?
+fn strict_predicate(e: &Expr, key: &Expr) -> bool {
     match &e.kind {
-        ExprKind::Compare { lhs, rhs, .. } => {
-            strict_value(lhs, key, program) || strict_value(rhs, key, program)
-        }
+        ExprKind::Compare { lhs, rhs, .. } => strict_value(lhs, key) || strict_value(rhs, key),
         ExprKind::InList { expr, .. }
         | ExprKind::Between { expr, .. }
-        | ExprKind::Within { expr, .. } => strict_value(expr, key, program),
+        | ExprKind::Within { expr, .. } => strict_value(expr, key),
         ExprKind::StrPred {
             target, pattern, ..
-        } => strict_value(target, key, program) || strict_value(pattern, key, program),
-        ExprKind::ListContains { list, .. } => strict_value(list, key, program),
-        ExprKind::Not(inner) => strict_predicate(inner, key, program),
+        } => strict_value(target, key) || strict_value(pattern, key),
+        ExprKind::ListContains { list, .. } => strict_value(list, key),
+        ExprKind::Not(inner) => strict_predicate(inner, key),
         ExprKind::And(items) | ExprKind::Or(items) => {
-            items.iter().all(|i| strict_predicate(i, key, program))
+            items.iter().all(|i| strict_predicate(i, key))
         }
         _ => false,
     }
 }
 
-/// Text that identifies an expression up to spans.
-pub(crate) fn term_key(program: &Program, e: &Expr) -> String {
-    format!("{}:{}", seg_ir::expr_text(program, e), e.ty)
+/// The operands of a conjunction indexed by (the hash of) every
+/// subexpression they hold. A predicate can only be strict in a term it
+/// contains, so looking a presence test's term up here leaves only the
+/// operands worth asking [`strict_predicate`], instead of all of them for
+/// each test; a hash collision only adds a candidate that test rejects.
+struct Containing {
+    hasher: RandomState,
+    at: HashMap<u64, Vec<usize>>,
+}
+
+impl Containing {
+    fn new(items: &[Expr]) -> Self {
+        let hasher = RandomState::new();
+        let mut at: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (index, item) in items.iter().enumerate() {
+            seg_ir::walk(item, &mut |node| {
+                let holders = at.entry(hasher.hash_one(Shape(node))).or_default();
+                if holders.last() != Some(&index) {
+                    holders.push(index);
+                }
+            });
+        }
+        Containing { hasher, at }
+    }
+
+    /// The first operand (in order) that is unknown whenever `term` is
+    /// missing.
+    fn first_strict<'e>(&self, items: &'e [Expr], term: &Expr) -> Option<&'e Expr> {
+        self.at
+            .get(&self.hasher.hash_one(Shape(term)))?
+            .iter()
+            .map(|&i| &items[i])
+            .find(|o| strict_predicate(o, term))
+    }
+}
+
+/// Indices of `items` grouped by the term `term_of` finds in each (items
+/// without one are skipped): groups in order of their first member, each with
+/// its first member's term, members in order. One hash per item keeps this
+/// linear in the number of operands.
+fn group_by_term<'e>(
+    items: &'e [Expr],
+    term_of: impl Fn(&'e Expr) -> Option<&'e Expr>,
+) -> Vec<(&'e Expr, Vec<usize>)> {
+    let mut groups: Vec<(&'e Expr, Vec<usize>)> = Vec::new();
+    let mut index_of: HashMap<Shape<'e>, usize> = HashMap::new();
+    for (index, item) in items.iter().enumerate() {
+        let Some(term) = term_of(item) else {
+            continue;
+        };
+        match index_of.get(&Shape(term)) {
+            Some(&g) => groups[g].1.push(index),
+            None => {
+                index_of.insert(Shape(term), groups.len());
+                groups.push((term, vec![index]));
+            }
+        }
+    }
+    groups
 }
 
 /// A rough cost of evaluating a predicate per row, for ordering operands so
@@ -869,23 +927,24 @@ impl Rewriter<'_> {
             current = after;
         }
         // Duplicates (`x and x` is `x` in Kleene logic too).
-        let mut seen: Vec<String> = Vec::new();
-        let mut unique = Vec::with_capacity(flat.len());
+        let first: Vec<bool> = {
+            let mut seen = HashSet::with_capacity(flat.len());
+            flat.iter().map(|item| seen.insert(Shape(item))).collect()
+        };
         let mut duplicated = false;
-        for item in flat.drain(..) {
-            let key = term_key(self.program, &item);
-            if seen.contains(&key) {
-                duplicated = true;
-                self.events.push(Event::Redundant {
-                    span: item.span,
-                    text: self.text(&item),
-                    because: "it is written twice".into(),
-                });
-            } else {
-                seen.push(key);
-                unique.push(item);
-            }
+        for (item, _) in flat.iter().zip(&first).filter(|(_, first)| !**first) {
+            duplicated = true;
+            self.events.push(Event::Redundant {
+                span: item.span,
+                text: self.text(item),
+                because: "it is written twice".into(),
+            });
         }
+        let unique: Vec<Expr> = flat
+            .into_iter()
+            .zip(first)
+            .filter_map(|(item, first)| first.then_some(item))
+            .collect();
         if duplicated {
             let after = join(is_and, unique.clone(), span);
             self.record(Rule::DuplicateOperand, &current, &after);
@@ -899,19 +958,19 @@ impl Rewriter<'_> {
             return decided;
         }
         // Absorption: `a or (a and b)` is `a`; `a and (a or b)` is `a`.
-        let keys: Vec<String> = items.iter().map(|i| term_key(self.program, i)).collect();
-        let absorbed: Vec<bool> = items
-            .iter()
-            .map(|item| match &item.kind {
-                ExprKind::And(inner) if !is_and => inner
-                    .iter()
-                    .any(|x| keys.contains(&term_key(self.program, x))),
-                ExprKind::Or(inner) if is_and => inner
-                    .iter()
-                    .any(|x| keys.contains(&term_key(self.program, x))),
-                _ => false,
-            })
-            .collect();
+        let absorbed: Vec<bool> = {
+            let keys: HashSet<Shape<'_>> = items.iter().map(Shape).collect();
+            items
+                .iter()
+                .map(|item| match &item.kind {
+                    ExprKind::And(inner) if !is_and => {
+                        inner.iter().any(|x| keys.contains(&Shape(x)))
+                    }
+                    ExprKind::Or(inner) if is_and => inner.iter().any(|x| keys.contains(&Shape(x))),
+                    _ => false,
+                })
+                .collect()
+        };
         if absorbed.iter().any(|a| *a) {
             let mut index = 0;
             items.retain(|_| {
@@ -966,20 +1025,21 @@ impl Rewriter<'_> {
     }
 
     fn complementary_presence(&mut self, items: &[Expr], is_and: bool, span: Span) -> Option<Expr> {
-        let presence: Vec<(String, bool, Span)> = items
+        let presence: Vec<(Shape<'_>, bool, Span)> = items
             .iter()
             .filter_map(|i| match &i.kind {
-                ExprKind::IsMissing { expr, negated } => {
-                    Some((term_key(self.program, expr), *negated, i.span))
-                }
+                ExprKind::IsMissing { expr, negated } => Some((Shape(expr), *negated, i.span)),
                 _ => None,
             })
             .collect();
-        let pair = presence.iter().find(|(key, negated, _)| {
-            presence
-                .iter()
-                .any(|(other, other_negated, _)| other == key && other_negated != negated)
-        })?;
+        let tests: HashSet<(Shape<'_>, bool)> = presence
+            .iter()
+            .map(|(key, negated, _)| (*key, *negated))
+            .collect();
+        // The first presence test whose opposite is also there.
+        let pair = presence
+            .iter()
+            .find(|(key, negated, _)| tests.contains(&(*key, !*negated)))?;
         let text = items
             .iter()
             .map(|i| self.text(i))
@@ -1005,6 +1065,7 @@ impl Rewriter<'_> {
         if ctx != Context::Truth {
             return None;
         }
+        let mut containing = None;
         for item in items {
             let ExprKind::IsMissing {
                 expr,
@@ -1013,11 +1074,8 @@ impl Rewriter<'_> {
             else {
                 continue;
             };
-            let key = term_key(self.program, expr);
-            if let Some(other) = items
-                .iter()
-                .find(|o| strict_predicate(o, &key, self.program))
-            {
+            let containing = containing.get_or_insert_with(|| Containing::new(items));
+            if let Some(other) = containing.first_strict(items, expr) {
                 self.events.push(Event::Contradiction {
                     span: other.span,
                     text: format!(
@@ -1040,25 +1098,23 @@ impl Rewriter<'_> {
         }
         let mut kept = Vec::with_capacity(items.len());
         let mut dropped = false;
+        let mut containing = None;
         for item in items {
             if let ExprKind::IsMissing {
                 expr,
                 negated: true,
             } = &item.kind
+                && let Some(other) = containing
+                    .get_or_insert_with(|| Containing::new(items))
+                    .first_strict(items, expr)
             {
-                let key = term_key(self.program, expr);
-                if let Some(other) = items
-                    .iter()
-                    .find(|o| strict_predicate(o, &key, self.program))
-                {
-                    self.events.push(Event::Redundant {
-                        span: item.span,
-                        text: self.text(item),
-                        because: format!("`{}` already needs a value", self.text(other)),
-                    });
-                    dropped = true;
-                    continue;
-                }
+                self.events.push(Event::Redundant {
+                    span: item.span,
+                    text: self.text(item),
+                    because: format!("`{}` already needs a value", self.text(other)),
+                });
+                dropped = true;
+                continue;
             }
             kept.push(item.clone());
         }
@@ -1067,16 +1123,7 @@ impl Rewriter<'_> {
 
     /// Merges the constraints each term has in a conjunction.
     fn merge_ranges(&mut self, items: &[Expr], ctx: Context, span: Span) -> Option<Vec<Expr>> {
-        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-        for (index, item) in items.iter().enumerate() {
-            if let Some((term, _)) = ranges::constraint_of(item) {
-                let key = term_key(self.program, term);
-                match groups.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, members)) => members.push(index),
-                    None => groups.push((key, vec![index])),
-                }
-            }
-        }
+        let groups = group_by_term(items, |item| ranges::constraint_of(item).map(|(t, _)| t));
         let mut replaced: Vec<Option<Vec<Expr>>> = vec![None; items.len()];
         let mut any = false;
         for (_, members) in groups.iter().filter(|(_, m)| m.len() > 1) {
@@ -1151,13 +1198,18 @@ impl Rewriter<'_> {
                     out
                 }
             };
+            // The merged bounds are printed once for every redundant member,
+            // not once each: thousands of `x != c` may be redundant at once.
+            let mut because = None;
             for &r in &result.redundant {
                 if let Some(&i) = members.get(r) {
-                    let because = exprs
-                        .iter()
-                        .map(|x| self.text(x))
-                        .collect::<Vec<_>>()
-                        .join(" and ");
+                    let because = because.get_or_insert_with(|| {
+                        exprs
+                            .iter()
+                            .map(|x| self.text(x))
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    });
                     self.events.push(Event::Redundant {
                         span: items[i].span,
                         text: self.text(&items[i]),
@@ -1166,12 +1218,12 @@ impl Rewriter<'_> {
                 }
             }
             // Only a change in the written form counts as a rewrite.
-            let before: Vec<String> = members
-                .iter()
-                .map(|&i| term_key(self.program, &items[i]))
-                .collect();
-            let after: Vec<String> = exprs.iter().map(|x| term_key(self.program, x)).collect();
-            if before != after {
+            let unchanged = members.len() == exprs.len()
+                && members
+                    .iter()
+                    .zip(&exprs)
+                    .all(|(&i, x)| same_expr(&items[i], x));
+            if !unchanged {
                 any = true;
                 replaced[members[0]] = Some(exprs);
                 for &i in &members[1..] {
@@ -1194,27 +1246,23 @@ impl Rewriter<'_> {
 
     /// `x == a or x == b or x in [c]` becomes `x in [a, b, c]`.
     fn merge_alternatives(&mut self, items: &[Expr], span: Span) -> Option<Vec<Expr>> {
-        let mut groups: Vec<(String, Expr, Vec<usize>, Vec<Const>)> = Vec::new();
-        for (index, item) in items.iter().enumerate() {
-            let (term, values) = match ranges::constraint_of(item) {
-                Some((term, Constraint::Equal(c))) => (term, vec![c]),
-                Some((term, Constraint::In(values))) => (term, values),
-                _ => continue,
-            };
-            let key = term_key(self.program, term);
-            match groups.iter_mut().find(|(k, ..)| *k == key) {
-                Some((_, _, members, all)) => {
-                    members.push(index);
-                    all.extend(values);
-                }
-                None => groups.push((key, term.clone(), vec![index], values)),
-            }
-        }
+        let groups = group_by_term(items, |item| match ranges::constraint_of(item) {
+            Some((term, Constraint::Equal(_) | Constraint::In(_))) => Some(term),
+            _ => None,
+        });
         let mut out: Vec<Option<Expr>> = items.iter().cloned().map(Some).collect();
         let mut any = false;
-        for (_, term, members, values) in groups.into_iter().filter(|g| g.2.len() > 1) {
+        for (term, members) in groups.into_iter().filter(|g| g.1.len() > 1) {
             any = true;
-            out[members[0]] = Some(in_list(&term, ranges::dedup(&values), false, span));
+            let mut values = Vec::new();
+            for &i in &members {
+                match ranges::constraint_of(&items[i]) {
+                    Some((_, Constraint::Equal(c))) => values.push(c),
+                    Some((_, Constraint::In(listed))) => values.extend(listed),
+                    _ => {}
+                }
+            }
+            out[members[0]] = Some(in_list(term, ranges::dedup(&values), false, span));
             for &i in &members[1..] {
                 out[i] = None;
             }
@@ -1225,21 +1273,13 @@ impl Rewriter<'_> {
     /// `x > 3 or x <= 3` is true for every present `x`; where only truth
     /// matters those alternatives are `x is present` (the others stay).
     fn covering(&mut self, items: &[Expr], ctx: Context, span: Span) -> Option<Expr> {
-        let mut groups: Vec<(String, Expr, Vec<Constraint>, Vec<usize>)> = Vec::new();
-        for (index, item) in items.iter().enumerate() {
-            if let Some((term, c)) = ranges::constraint_of(item) {
-                let key = term_key(self.program, term);
-                match groups.iter_mut().find(|(k, ..)| *k == key) {
-                    Some((_, _, cs, members)) => {
-                        cs.push(c);
-                        members.push(index);
-                    }
-                    None => groups.push((key, term.clone(), vec![c], vec![index])),
-                }
-            }
-        }
-        for (_, term, constraints, members) in groups {
-            if constraints.len() > 1 && ranges::covers_everything(&constraints) {
+        let groups = group_by_term(items, |item| ranges::constraint_of(item).map(|(t, _)| t));
+        for (term, members) in groups.into_iter().filter(|g| g.1.len() > 1) {
+            let constraints: Vec<Constraint> = members
+                .iter()
+                .filter_map(|&i| ranges::constraint_of(&items[i]).map(|(_, c)| c))
+                .collect();
+            if ranges::covers_everything(&constraints) {
                 let text = members
                     .iter()
                     .map(|&i| self.text(&items[i]))
@@ -1247,12 +1287,12 @@ impl Rewriter<'_> {
                     .join(" or ");
                 self.events.push(Event::AlwaysTrue {
                     span: items[members[0]].span,
-                    text: format!("`{text}` holds for every present `{}`", self.text(&term)),
+                    text: format!("`{text}` holds for every present `{}`", self.text(term)),
                 });
                 if ctx == Context::Truth {
                     let present = Expr {
                         kind: ExprKind::IsMissing {
-                            expr: Box::new(term),
+                            expr: Box::new(term.clone()),
                             negated: true,
                         },
                         ty: Type::Bool,
@@ -1263,7 +1303,8 @@ impl Rewriter<'_> {
                         items
                             .iter()
                             .enumerate()
-                            .filter(|(i, _)| !members.contains(i))
+                            // Members are in ascending order.
+                            .filter(|(i, _)| members.binary_search(i).is_err())
                             .map(|(_, item)| item.clone()),
                     );
                     return Some(join(false, rest, span));

@@ -13,9 +13,12 @@
 //! reference cycle can appear: a segment only ever refers to something
 //! strictly inside its own condition, whose references it already had.
 
-use crate::rewrite::{cost, term_key};
+use crate::rewrite::cost;
 use crate::{Rewrite, Rule};
+use seg_ir::identity::{Shape, same_expr};
 use seg_ir::{Expr, ExprKind, Program, Segment, SegmentId, Type};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 /// Stop after this many hidden segments, so that the pass stays linear-ish
 /// on very large programs.
@@ -32,20 +35,20 @@ fn worth_sharing(e: &Expr) -> bool {
     }
 }
 
-/// Proper subexpressions in truth positions, with their keys.
-fn candidates(program: &Program, e: &Expr, root: bool, out: &mut Vec<(String, Expr)>) {
+/// Proper subexpressions in truth positions.
+fn candidates<'e>(e: &'e Expr, root: bool, out: &mut Vec<&'e Expr>) {
     if !root && e.ty == Type::Bool && worth_sharing(e) {
-        out.push((term_key(program, e), e.clone()));
+        out.push(e);
     }
     if let ExprKind::And(items) | ExprKind::Or(items) = &e.kind {
         for item in items {
-            candidates(program, item, false, out);
+            candidates(item, false, out);
         }
     }
 }
 
-fn replace(program: &Program, e: &mut Expr, key: &str, root: bool, with: SegmentId) -> usize {
-    if !root && term_key(program, e) == key {
+fn replace(e: &mut Expr, key: &Expr, root: bool, with: SegmentId) -> usize {
+    if !root && same_expr(e, key) {
         *e = Expr {
             kind: ExprKind::Segment(with),
             ty: Type::Bool,
@@ -54,10 +57,9 @@ fn replace(program: &Program, e: &mut Expr, key: &str, root: bool, with: Segment
         return 1;
     }
     match &mut e.kind {
-        ExprKind::And(items) | ExprKind::Or(items) => items
-            .iter_mut()
-            .map(|i| replace(program, i, key, false, with))
-            .sum(),
+        ExprKind::And(items) | ExprKind::Or(items) => {
+            items.iter_mut().map(|i| replace(i, key, false, with)).sum()
+        }
         _ => 0,
     }
 }
@@ -66,28 +68,33 @@ fn replace(program: &Program, e: &mut Expr, key: &str, root: bool, with: Segment
 /// becomes `that_segment and c`. The other segment's operands are a strict
 /// subset of this one's, so it cannot come to reference this segment.
 fn reuse_conjunctions(names: &Program, out: &mut Program, trace: &mut Vec<Rewrite>) {
-    let conjunctions: Vec<(usize, Vec<String>)> = out
+    // The conjunctions as they were before this pass, which rewrites them.
+    let originals: Vec<(usize, Vec<Expr>)> = out
         .segments
         .iter()
         .enumerate()
         .filter(|(_, s)| s.exclude.is_none())
         .filter_map(|(i, s)| match &s.where_.kind {
-            ExprKind::And(items) => Some((i, items.iter().map(|x| term_key(names, x)).collect())),
+            ExprKind::And(items) => Some((i, items.clone())),
             _ => None,
         })
+        .collect();
+    let conjunctions: Vec<(usize, usize, HashSet<Shape<'_>>)> = originals
+        .iter()
+        .map(|(i, items)| (*i, items.len(), items.iter().map(Shape).collect()))
         .collect();
     for index in 0..out.segments.len() {
         let ExprKind::And(items) = &out.segments[index].where_.kind else {
             continue;
         };
-        let keys: Vec<String> = items.iter().map(|x| term_key(names, x)).collect();
+        let keys: HashSet<Shape<'_>> = items.iter().map(Shape).collect();
         // The largest other conjunction wholly inside this one.
-        let Some((other, other_keys)) = conjunctions
+        let Some((other, _, other_keys)) = conjunctions
             .iter()
-            .filter(|(i, k)| {
-                *i != index && k.len() < keys.len() && k.iter().all(|x| keys.contains(x))
+            .filter(|(i, len, k)| {
+                *i != index && *len < items.len() && k.iter().all(|x| keys.contains(x))
             })
-            .max_by_key(|(_, k)| k.len())
+            .max_by_key(|(_, len, _)| *len)
         else {
             continue;
         };
@@ -101,9 +108,8 @@ fn reuse_conjunctions(names: &Program, out: &mut Program, trace: &mut Vec<Rewrit
         kept.extend(
             items
                 .iter()
-                .zip(&keys)
-                .filter(|(_, k)| !other_keys.contains(k))
-                .map(|(x, _)| x.clone()),
+                .filter(|x| !other_keys.contains(&Shape(x)))
+                .cloned(),
         );
         let segment = &mut out.segments[index];
         segment.where_ = Expr {
@@ -120,47 +126,80 @@ fn reuse_conjunctions(names: &Program, out: &mut Program, trace: &mut Vec<Rewrit
     }
 }
 
+/// What one round of sharing replaces: a subexpression, the segment that
+/// computes it, and which rule made it.
+struct Choice {
+    expr: Expr,
+    target: SegmentId,
+    rule: Rule,
+}
+
+/// The subexpression to share next: one equal to an existing segment's
+/// condition when there is one, else the largest used at least twice
+/// (`None` when nothing is).
+fn choose(names: &Program, out: &Program) -> Option<Choice> {
+    // Count every candidate over all segments, hidden ones included, in order
+    // of first appearance.
+    let mut seen: Vec<(&Expr, usize)> = Vec::new();
+    let mut index_of: HashMap<Shape<'_>, usize> = HashMap::new();
+    for segment in &out.segments {
+        let mut found = Vec::new();
+        candidates(&segment.where_, true, &mut found);
+        if let Some(exclude) = &segment.exclude {
+            candidates(exclude, true, &mut found);
+        }
+        for expr in found {
+            match index_of.entry(Shape(expr)) {
+                Entry::Occupied(at) => seen[*at.get()].1 += 1,
+                Entry::Vacant(at) => {
+                    at.insert(seen.len());
+                    seen.push((expr, 1));
+                }
+            }
+        }
+    }
+    // An existing segment without `exclude` whose `where` is a candidate: the
+    // first candidate that has one, and the first such segment.
+    let mut conditions: HashMap<Shape<'_>, usize> = HashMap::new();
+    for (i, s) in out.segments.iter().enumerate() {
+        if s.exclude.is_none() {
+            conditions.entry(Shape(&s.where_)).or_insert(i);
+        }
+    }
+    if let Some((expr, index)) = seen
+        .iter()
+        .find_map(|(expr, _)| conditions.get(&Shape(expr)).map(|&i| (*expr, i)))
+    {
+        return Some(Choice {
+            expr: expr.clone(),
+            target: SegmentId(u32::try_from(index).unwrap_or(u32::MAX)),
+            rule: Rule::ReuseSegment,
+        });
+    }
+    // The largest subexpression used at least twice, by the length of its
+    // text (the last of equals); only those are printed.
+    let expr = seen
+        .into_iter()
+        .filter(|(_, count)| *count >= 2)
+        .map(|(expr, _)| expr)
+        .max_by_key(|expr| seg_ir::expr_text(names, expr).len())?;
+    Some(Choice {
+        expr: expr.clone(),
+        target: SegmentId(u32::try_from(out.segments.len()).unwrap_or(u32::MAX)),
+        rule: Rule::ShareSubexpression,
+    })
+}
+
 /// `names` is the program whose names render the keys: the original, plus
 /// the hidden segments as they are created.
 pub(crate) fn share(original: &Program, out: &mut Program, trace: &mut Vec<Rewrite>) {
     reuse_conjunctions(original, out, trace);
     let mut names = original.clone();
     for _ in 0..MAX_SHARED {
-        // Count every candidate over all segments, hidden ones included.
-        let mut seen: Vec<(String, Expr, usize)> = Vec::new();
-        for segment in &out.segments {
-            let mut found = Vec::new();
-            candidates(&names, &segment.where_, true, &mut found);
-            if let Some(exclude) = &segment.exclude {
-                candidates(&names, exclude, true, &mut found);
-            }
-            for (key, expr) in found {
-                match seen.iter_mut().find(|(k, ..)| *k == key) {
-                    Some((_, _, count)) => *count += 1,
-                    None => seen.push((key, expr, 1)),
-                }
-            }
-        }
-        // An existing segment without `exclude` whose `where` is a candidate.
-        let reusable = seen.iter().find_map(|(key, expr, _)| {
-            out.segments.iter().enumerate().find_map(|(i, s)| {
-                (s.exclude.is_none() && term_key(&names, &s.where_) == *key)
-                    .then(|| (key.clone(), expr.clone(), i))
-            })
-        });
-        let (key, expr, target, rule) = if let Some((key, expr, index)) = reusable {
-            let id = SegmentId(u32::try_from(index).unwrap_or(u32::MAX));
-            (key, expr, id, Rule::ReuseSegment)
-        } else {
-            // The largest subexpression used at least twice.
-            let Some((key, expr, _)) = seen
-                .into_iter()
-                .filter(|(_, _, count)| *count >= 2)
-                .max_by_key(|(key, ..)| key.len())
-            else {
-                return;
-            };
-            let id = SegmentId(u32::try_from(out.segments.len()).unwrap_or(u32::MAX));
+        let Some(Choice { expr, target, rule }) = choose(&names, out) else {
+            return;
+        };
+        if rule == Rule::ShareSubexpression {
             let segment = Segment {
                 name: format!(
                     "shared#{}",
@@ -173,8 +212,7 @@ pub(crate) fn share(original: &Program, out: &mut Program, trace: &mut Vec<Rewri
             };
             names.segments.push(segment.clone());
             out.segments.push(segment);
-            (key, expr, id, Rule::ShareSubexpression)
-        };
+        }
         let after = Expr {
             kind: ExprKind::Segment(target),
             ty: Type::Bool,
@@ -185,11 +223,11 @@ pub(crate) fn share(original: &Program, out: &mut Program, trace: &mut Vec<Rewri
             if index == target.0 as usize {
                 continue;
             }
-            let count = replace(&names, &mut segment.where_, &key, true, target)
+            let count = replace(&mut segment.where_, &expr, true, target)
                 + segment
                     .exclude
                     .as_mut()
-                    .map_or(0, |x| replace(&names, x, &key, true, target));
+                    .map_or(0, |x| replace(x, &expr, true, target));
             if count > 0 {
                 replaced += count;
                 trace.push(Rewrite {
