@@ -1214,12 +1214,13 @@ mod tests {
             // Distinct wanted values (the pass maps each to one bit): 0, 1
             // (one mask for the batch), up to FEW (searched with memchr) and
             // more (looked up by length).
-            let wanted: Vec<ListKey> =
-                distinct(needles(&given, &row).into_iter().map(ListKey::Str).collect::<Vec<_>>().iter())
-                    .expect("fewer than 64")
-                    .into_iter()
-                    .take(count)
-                    .collect();
+            let candidates: Vec<ListKey> =
+                needles(&given, &row).into_iter().take(16).map(ListKey::Str).collect();
+            let wanted: Vec<ListKey> = distinct(candidates.iter())
+                .expect("at most 16 values")
+                .into_iter()
+                .take(count)
+                .collect();
             for array in list_layouts(&lists) {
                 let seen = seen(&array, wanted.clone(), array.len().div_ceil(64))
                     .expect("a list layout")
