@@ -1003,22 +1003,7 @@ impl<'a> Lowerer<'a> {
                 list_param,
                 negated,
             } if expr.ty == Type::String => {
-                let mut set = seg_eval::rules::KeySet::default();
-                for item in list {
-                    match self.fold(item) {
-                        Ok(Some(Const::String(s))) => set.insert(ListKey::Str(s)),
-                        Ok(_) => {}
-                        Err(_) => return None,
-                    }
-                }
-                if let Some(p) = list_param {
-                    match self.fold(p) {
-                        Ok(Some(Const::ListString(items))) => {
-                            set.extend(items.into_iter().map(ListKey::Str))
-                        }
-                        _ => return None,
-                    }
-                }
+                let set = self.list_keys(list, list_param.as_deref())?;
                 (expr, StrFn::In(set, *negated))
             }
             ExprKind::StrPred {
@@ -1064,27 +1049,30 @@ impl<'a> Lowerer<'a> {
         if !matches!(list.kind, ExprKind::Field(_)) {
             return None;
         }
-        let mut keys = Vec::new();
-        // As the evaluator: values of another type than strings and ints are
-        // never found (the checker does not produce them).
-        for v in values {
-            match self.fold(v) {
-                Ok(Some(Const::String(s))) => keys.push(ListKey::Str(s)),
-                Ok(Some(Const::Int(i))) => keys.push(ListKey::Int(i)),
-                Ok(_) => {}
-                Err(_) => return None,
-            }
+        Some((
+            *quantifier,
+            self.list_keys(values, values_param.as_deref())?,
+        ))
+    }
+
+    /// The keys of a list of constants and of the list param spliced after
+    /// them (`in [..]`, `contains any [..]`), made as the evaluator makes
+    /// them ([`ListKey::of_const`], [`ListKey::of_list`]): a value that is
+    /// not a string or an int is a key no element equals. `None` when one
+    /// of them is not a constant here.
+    fn list_keys<K: FromIterator<ListKey>>(
+        &self,
+        items: &[Expr],
+        param: Option<&Expr>,
+    ) -> Option<K> {
+        let mut keys = Vec::with_capacity(items.len());
+        for item in items {
+            keys.extend(self.fold(item).ok()?.as_ref().and_then(ListKey::of_const));
         }
-        if let Some(p) = values_param {
-            match self.fold(p) {
-                Ok(Some(Const::ListString(items))) => {
-                    keys.extend(items.into_iter().map(ListKey::Str))
-                }
-                Ok(Some(Const::ListInt(items))) => keys.extend(items.into_iter().map(ListKey::Int)),
-                _ => return None,
-            }
+        if let Some(p) = param {
+            keys.extend(ListKey::of_list(self.fold(p).ok()??)?);
         }
-        Some((*quantifier, keys))
+        Some(keys.into_iter().collect())
     }
 
     fn duration(&self, e: &Expr) -> Result<Duration, Unsupported> {
