@@ -5,14 +5,13 @@
 
 use crate::column::{self, Col};
 use crate::num::{self, DAY_MICROS};
+use crate::rules::{self, Key, KeySet};
 use arrow::record_batch::RecordBatch;
 use seg_ir::pattern::{self, Pattern, PatternError};
-use seg_ir::{
-    ArithOp, Const, Duration, Expr, ExprKind, FieldId, Func, ListQuantifier, Relative, StrOp, Type,
-};
+use seg_ir::{ArithOp, Const, Duration, Expr, ExprKind, FieldId, Func, Relative, StrOp, Type};
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// An evaluation failure. Checked programs over bound data do not fail; this
@@ -151,54 +150,10 @@ fn compare_cols(l: &Col<'_>, r: &Col<'_>) -> R<Vec<Option<Ordering>>> {
         (Col::Decimal(a, sa), Col::Decimal(b, sb)) => {
             zip(a, b, |x, y| num::cmp_decimal(*x, *sa, *y, *sb))
         }
-        (Col::Str(a), Col::Str(b)) => zip(a, b, |x, y| x.as_ref().cmp(y.as_ref())),
+        (Col::Str(a), Col::Str(b)) => zip(a, b, |x, y| rules::compare(x, y)),
         (Col::Date(a), Col::Date(b)) => zip(a, b, Ord::cmp),
         (Col::Timestamp(a), Col::Timestamp(b)) => zip(a, b, Ord::cmp),
         _ => return internal("comparison of columns of different types"),
-    })
-}
-
-/// A constant reduced to a hashable key for `in` and list membership: floats
-/// by bits with -0.0 folded into 0.0, decimals with trailing zeros removed so
-/// that 1.50 and 1.5 are one key.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Key {
-    Bool(bool),
-    Int(i64),
-    Float(u64),
-    Decimal(i128, u32),
-    Str(String),
-    Date(i32),
-    Timestamp(i64),
-}
-
-fn decimal_key(mut unscaled: i128, mut scale: u32) -> Key {
-    while scale > 0 && unscaled % 10 == 0 {
-        unscaled /= 10;
-        scale -= 1;
-    }
-    Key::Decimal(unscaled, scale)
-}
-
-fn float_key(v: f64) -> Key {
-    Key::Float(if v == 0.0 {
-        0.0f64.to_bits()
-    } else {
-        v.to_bits()
-    })
-}
-
-fn const_key(c: &Const) -> Option<Key> {
-    Some(match c {
-        Const::Bool(v) => Key::Bool(*v),
-        Const::Int(v) => Key::Int(*v),
-        Const::Float(v) if v.is_nan() => return None,
-        Const::Float(v) => float_key(*v),
-        Const::Decimal { unscaled, scale } => decimal_key(*unscaled, u32::from(*scale)),
-        Const::String(s) => Key::Str(s.clone()),
-        Const::Date(d) => Key::Date(*d),
-        Const::Timestamp(t) => Key::Timestamp(*t),
-        _ => return None,
     })
 }
 
@@ -207,8 +162,8 @@ fn row_keys(col: &Col<'_>) -> R<Vec<Option<Key>>> {
     Ok(match col {
         Col::Bool(v) => v.iter().map(|x| x.map(Key::Bool)).collect(),
         Col::Int(v) => v.iter().map(|x| x.map(Key::Int)).collect(),
-        Col::Float(v) => v.iter().map(|x| x.map(float_key)).collect(),
-        Col::Decimal(v, s) => v.iter().map(|x| x.map(|u| decimal_key(u, *s))).collect(),
+        Col::Float(v) => v.iter().map(|x| x.map(Key::float)).collect(),
+        Col::Decimal(v, s) => v.iter().map(|x| x.map(|u| Key::decimal(u, *s))).collect(),
         Col::Str(v) => v
             .iter()
             .map(|x| x.as_ref().map(|s| Key::Str(s.to_string())))
@@ -230,6 +185,23 @@ impl<'a> Frame<'a, '_> {
                 .ok_or_else(|| Internal("unknown param".into())),
             _ => internal("expected a constant"),
         }
+    }
+
+    /// The keys of a list of constants and of the list param spliced after
+    /// them (`in [..]`, `contains any [..]`); values without a key (a NaN)
+    /// are never listed.
+    fn listed(&self, items: &[Expr], param: Option<&Expr>, what: &str) -> R<Vec<Key>> {
+        let mut keys = Vec::with_capacity(items.len());
+        for item in items {
+            keys.extend(Key::of_const(&self.scalar(item)?));
+        }
+        if let Some(param) = param {
+            match Key::of_list(self.scalar(param)?) {
+                Some(items) => keys.extend(items),
+                None => return internal(format!("{what} over a param that is not a list")),
+            }
+        }
+        Ok(keys)
     }
 
     fn duration(&self, e: &Expr) -> R<Duration> {
@@ -370,27 +342,26 @@ impl<'a> Frame<'a, '_> {
                 negated,
             } => {
                 let x = self.eval(expr)?;
-                let mut keys = HashSet::new();
-                for item in list {
-                    if let Some(k) = const_key(&self.scalar(item)?) {
-                        keys.insert(k);
-                    }
-                }
-                if let Some(param) = list_param {
-                    match self.scalar(param)? {
-                        Const::ListString(items) => keys.extend(items.into_iter().map(Key::Str)),
-                        Const::ListInt(items) => keys.extend(items.into_iter().map(Key::Int)),
-                        _ => return internal("`in` over a param that is not a list"),
-                    }
-                }
-                // SQL: present and listed → true; present and not listed → false
-                // (also for an empty list); missing → unknown.
-                Ok(Col::Bool(
-                    row_keys(&x)?
-                        .into_iter()
-                        .map(|k| k.map(|k| keys.contains(&k) != *negated))
+                let keys: KeySet = self
+                    .listed(list, list_param.as_deref(), "`in`")?
+                    .into_iter()
+                    .collect();
+                let negated = *negated;
+                // A missing value is unknown; a present one follows `KeySet::holds`.
+                Ok(Col::Bool(match &x {
+                    // Strings are looked up as they are, without a key per row.
+                    Col::Str(v) => v
+                        .iter()
+                        .map(|s| {
+                            s.as_ref()
+                                .map(|s| KeySet::holds(keys.contains_str(s), negated))
+                        })
                         .collect(),
-                ))
+                    _ => row_keys(&x)?
+                        .into_iter()
+                        .map(|k| k.map(|k| KeySet::holds(keys.contains(&k), negated)))
+                        .collect(),
+                }))
             }
             ExprKind::IsMissing { expr, negated } => {
                 let x = self.eval(expr)?;
@@ -412,50 +383,11 @@ impl<'a> Frame<'a, '_> {
                 values_param,
             } => {
                 let l = self.eval(list)?;
-                let mut wanted: Vec<Key> = Vec::new();
-                for v in values {
-                    if let Some(k) = const_key(&self.scalar(v)?) {
-                        wanted.push(k);
-                    }
+                let wanted = self.listed(values, values_param.as_deref(), "`contains`")?;
+                match rules::list_column(l, *quantifier, &wanted) {
+                    Some(truth) => Ok(Col::Bool(truth)),
+                    None => internal("`contains` on a column that is not a list"),
                 }
-                if let Some(param) = values_param {
-                    match self.scalar(param)? {
-                        Const::ListString(items) => wanted.extend(items.into_iter().map(Key::Str)),
-                        Const::ListInt(items) => wanted.extend(items.into_iter().map(Key::Int)),
-                        _ => return internal("`contains` over a param that is not a list"),
-                    }
-                }
-                let rows: Vec<Option<HashSet<Key>>> = match l {
-                    Col::ListStr(rows) => rows
-                        .into_iter()
-                        .map(|r| {
-                            r.map(|items| {
-                                items
-                                    .into_iter()
-                                    .flatten()
-                                    .map(|s| Key::Str(s.into_owned()))
-                                    .collect()
-                            })
-                        })
-                        .collect(),
-                    Col::ListInt(rows) => rows
-                        .into_iter()
-                        .map(|r| r.map(|items| items.into_iter().flatten().map(Key::Int).collect()))
-                        .collect(),
-                    _ => return internal("`contains` on a column that is not a list"),
-                };
-                Ok(Col::Bool(
-                    rows.into_iter()
-                        .map(|r| {
-                            // Missing elements were dropped above: they never match.
-                            r.map(|present| match quantifier {
-                                ListQuantifier::Any => wanted.iter().any(|k| present.contains(k)),
-                                ListQuantifier::All => wanted.iter().all(|k| present.contains(k)),
-                                ListQuantifier::None => !wanted.iter().any(|k| present.contains(k)),
-                            })
-                        })
-                        .collect(),
-                ))
             }
             ExprKind::Within { expr, duration } => {
                 let d = self.duration(duration)?;
@@ -508,7 +440,7 @@ impl<'a> Frame<'a, '_> {
             };
             strings
                 .iter()
-                .map(|s| s.as_ref().map(|s| re.is_match(s)))
+                .map(|s| s.as_ref().map(|s| rules::matches(&re, s)))
                 .collect()
         } else {
             let Col::Str(patterns) = self.eval(pattern)? else {
@@ -518,12 +450,7 @@ impl<'a> Frame<'a, '_> {
                 .iter()
                 .zip(&patterns)
                 .map(|(s, p)| match (s, p) {
-                    (Some(s), Some(p)) => Some(match op {
-                        StrOp::Contains => s.contains(p.as_ref()),
-                        StrOp::StartsWith => s.starts_with(p.as_ref()),
-                        StrOp::EndsWith => s.ends_with(p.as_ref()),
-                        StrOp::Matches => false,
-                    }),
+                    (Some(s), Some(p)) => Some(rules::text_predicate(op, s, p)),
                     _ => None,
                 })
                 .collect()
@@ -548,12 +475,12 @@ impl<'a> Frame<'a, '_> {
         Ok(match (func, first) {
             (Func::Lower, Col::Str(v)) => Col::Str(
                 v.into_iter()
-                    .map(|s| s.map(|s| Cow::Owned(s.to_lowercase())))
+                    .map(|s| s.map(|s| Cow::Owned(rules::lower(&s))))
                     .collect(),
             ),
             (Func::Upper, Col::Str(v)) => Col::Str(
                 v.into_iter()
-                    .map(|s| s.map(|s| Cow::Owned(s.to_uppercase())))
+                    .map(|s| s.map(|s| Cow::Owned(rules::upper(&s))))
                     .collect(),
             ),
             (Func::Length, Col::Str(v)) => Col::Int(
@@ -635,7 +562,7 @@ fn coalesce(cols: Vec<Col<'_>>) -> R<Col<'_>> {
     fn first_present<T: Clone>(columns: Vec<Vec<Option<T>>>) -> Vec<Option<T>> {
         let n = columns.first().map_or(0, Vec::len);
         (0..n)
-            .map(|i| columns.iter().find_map(|c| c[i].clone()))
+            .map(|i| rules::coalesce(columns.iter().map(|c| c.get(i).cloned().flatten())))
             .collect()
     }
     macro_rules! same {

@@ -19,6 +19,7 @@
 mod column;
 mod eval;
 pub mod num;
+pub mod rules;
 
 pub use column::{Col, accepted_types, accepts};
 pub use eval::PatternCache;

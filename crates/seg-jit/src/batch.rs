@@ -20,7 +20,6 @@ use arrow::record_batch::RecordBatch;
 use arrow::util::bit_chunk_iterator::BitChunks;
 use seg_eval::{Col, num};
 use seg_ir::{Const, ListQuantifier, SegmentId, Type};
-use std::collections::HashSet;
 
 /// A plain-string leaf the kernel computes one word at a time through
 /// [`lazy_word`].
@@ -50,12 +49,7 @@ impl Lazy<'_> {
             }
         }
         if let crate::plan::StrFn::IsMissing(negated) = self.f {
-            let absent = !valid & rows;
-            return Ok(if *negated {
-                (valid, absent)
-            } else {
-                (absent, valid)
-            });
+            return Ok(strings::missing_word(valid, rows, *negated));
         }
         // The matcher built once for the batch reads the rows' bytes in
         // place; other predicates run the batch helper on a one-word slice.
@@ -340,41 +334,16 @@ fn reference(
     Ok(where_)
 }
 
+/// A list leaf the dedicated pass does not serve (more than 64 wanted values,
+/// another element layout), one value per row: the evaluator's own
+/// [`seg_eval::rules::list_column`].
 fn list_truth(
     col: Col<'_>,
     quantifier: ListQuantifier,
     keys: &[ListKey],
 ) -> Result<Vec<Option<bool>>, String> {
-    let rows: Vec<Option<HashSet<ListKey>>> = match col {
-        Col::ListStr(rows) => rows
-            .into_iter()
-            .map(|r| {
-                r.map(|items| {
-                    items
-                        .into_iter()
-                        .flatten()
-                        .map(|s| ListKey::Str(s.into_owned()))
-                        .collect()
-                })
-            })
-            .collect(),
-        Col::ListInt(rows) => rows
-            .into_iter()
-            .map(|r| r.map(|items| items.into_iter().flatten().map(ListKey::Int).collect()))
-            .collect(),
-        _ => return Err(internal("`contains` on a column that is not a list")),
-    };
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            // Missing elements were dropped: they never match.
-            r.map(|present| match quantifier {
-                ListQuantifier::Any => keys.iter().any(|k| present.contains(k)),
-                ListQuantifier::All => keys.iter().all(|k| present.contains(k)),
-                ListQuantifier::None => !keys.iter().any(|k| present.contains(k)),
-            })
-        })
-        .collect())
+    seg_eval::rules::list_column(col, quantifier, keys)
+        .ok_or_else(|| internal("`contains` on a column that is not a list"))
 }
 
 fn list_col(array: &ArrayRef) -> Option<Col<'_>> {

@@ -74,8 +74,8 @@ pub(crate) enum Derive {
 pub(crate) enum StrFn {
     /// `s <op> "x"`.
     Cmp(CmpOp, String),
-    /// `s in [..]` (or `not in`).
-    In(std::collections::HashSet<String>, bool),
+    /// `s in [..]` (or `not in`): the listed strings.
+    In(seg_eval::rules::KeySet, bool),
     /// `contains`, `starts with`, `ends with`, possibly negated.
     Pred(StrOp, String, bool),
     /// `matches`, possibly negated.
@@ -89,25 +89,30 @@ pub(crate) enum StrFn {
 /// A string function applied before a [`StrFn`].
 #[derive(Clone, Debug)]
 pub(crate) enum Transform {
-    /// `lower(s)`: Rust's full Unicode lower case, as the evaluator.
+    /// `lower(s)`: [`seg_eval::rules::lower`].
     Lower,
-    /// `upper(s)`.
+    /// `upper(s)`: [`seg_eval::rules::upper`].
     Upper,
-    /// `coalesce(s, "x")`.
+    /// `coalesce(s, "x")`: [`seg_eval::rules::coalesce`] with a constant.
     Default(String),
 }
 
 impl StrFn {
-    /// The three-valued result for one string (`None` is a missing string).
+    /// The three-valued result for one string (`None` is a missing string):
+    /// each predicate and string function is the evaluator's own rule from
+    /// [`seg_eval::rules`], so this per-row path cannot drift from the oracle.
     pub(crate) fn apply(&self, s: Option<&str>) -> Option<bool> {
+        use seg_eval::rules;
+        use std::borrow::Cow;
         if let StrFn::Map(chain, inner) = self {
-            let mut value = s.map(std::borrow::Cow::Borrowed);
+            let mut value = s.map(Cow::Borrowed);
             for t in chain {
                 value = match (t, value) {
-                    (Transform::Lower, Some(v)) => Some(std::borrow::Cow::Owned(v.to_lowercase())),
-                    (Transform::Upper, Some(v)) => Some(std::borrow::Cow::Owned(v.to_uppercase())),
-                    (Transform::Default(d), None) => Some(std::borrow::Cow::Borrowed(d.as_str())),
-                    (_, v) => v,
+                    (Transform::Lower, v) => v.map(|v| Cow::Owned(rules::lower(&v))),
+                    (Transform::Upper, v) => v.map(|v| Cow::Owned(rules::upper(&v))),
+                    (Transform::Default(d), v) => {
+                        rules::coalesce([v, Some(Cow::Borrowed(d.as_str()))])
+                    }
                 };
             }
             return inner.apply(value.as_deref());
@@ -117,41 +122,19 @@ impl StrFn {
         }
         let s = s?;
         Some(match self {
-            StrFn::Cmp(op, x) => op.holds(s.cmp(x.as_str())),
-            // Lists are short: comparing lengths, then bytes, is cheaper per
-            // row than hashing the row's string (SipHash showed in profiles).
-            StrFn::In(set, negated) => {
-                let hit = if set.len() <= 16 {
-                    set.iter()
-                        .any(|x| x.len() == s.len() && x.as_bytes() == s.as_bytes())
-                } else {
-                    set.contains(s)
-                };
-                hit != *negated
-            }
-            StrFn::Pred(op, x, negated) => {
-                let hit = match op {
-                    StrOp::Contains => s.contains(x.as_str()),
-                    StrOp::StartsWith => s.starts_with(x.as_str()),
-                    StrOp::EndsWith => s.ends_with(x.as_str()),
-                    StrOp::Matches => false,
-                };
-                hit != *negated
-            }
-            StrFn::Regex(re, negated) => re.is_match(s) != *negated,
+            StrFn::Cmp(op, x) => op.holds(rules::compare(s, x)),
+            StrFn::In(set, negated) => rules::KeySet::holds(set.contains_str(s), *negated),
+            StrFn::Pred(op, x, negated) => rules::text_predicate(*op, s, x) != *negated,
+            StrFn::Regex(re, negated) => rules::matches(re, s) != *negated,
             StrFn::IsMissing(_) | StrFn::Map(..) => false,
         })
     }
 }
 
-/// A list key, as the evaluator's hashing keys for list membership.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum ListKey {
-    /// A string element.
-    Str(String),
-    /// An integer element.
-    Int(i64),
-}
+/// A wanted value of list membership: the evaluator's own key, so that the
+/// JIT's list helpers compare exactly what [`seg_eval::rules::list_contains`]
+/// compares (the planner only makes string and integer keys).
+pub(crate) use seg_eval::rules::Key as ListKey;
 
 /// How a batch-level boolean leaf is computed.
 #[derive(Clone, Debug)]
@@ -202,7 +185,7 @@ impl StrFn {
     pub(crate) fn key(&self) -> String {
         match self {
             StrFn::In(set, negated) => {
-                let mut members: Vec<&String> = set.iter().collect();
+                let mut members: Vec<&str> = set.strings().collect();
                 members.sort();
                 format!("In({members:?}, {negated})")
             }
@@ -1017,22 +1000,7 @@ impl<'a> Lowerer<'a> {
                 list_param,
                 negated,
             } if expr.ty == Type::String => {
-                let mut set = std::collections::HashSet::new();
-                for item in list {
-                    match self.fold(item) {
-                        Ok(Some(Const::String(s))) => {
-                            set.insert(s);
-                        }
-                        Ok(_) => {}
-                        Err(_) => return None,
-                    }
-                }
-                if let Some(p) = list_param {
-                    match self.fold(p) {
-                        Ok(Some(Const::ListString(items))) => set.extend(items),
-                        _ => return None,
-                    }
-                }
+                let set = self.list_keys(list, list_param.as_deref())?;
                 (expr, StrFn::In(set, *negated))
             }
             ExprKind::StrPred {
@@ -1078,27 +1046,30 @@ impl<'a> Lowerer<'a> {
         if !matches!(list.kind, ExprKind::Field(_)) {
             return None;
         }
-        let mut keys = Vec::new();
-        // As the evaluator: values of another type than strings and ints are
-        // never found (the checker does not produce them).
-        for v in values {
-            match self.fold(v) {
-                Ok(Some(Const::String(s))) => keys.push(ListKey::Str(s)),
-                Ok(Some(Const::Int(i))) => keys.push(ListKey::Int(i)),
-                Ok(_) => {}
-                Err(_) => return None,
-            }
+        Some((
+            *quantifier,
+            self.list_keys(values, values_param.as_deref())?,
+        ))
+    }
+
+    /// The keys of a list of constants and of the list param spliced after
+    /// them (`in [..]`, `contains any [..]`), made as the evaluator makes
+    /// them ([`ListKey::of_const`], [`ListKey::of_list`]): a value that is
+    /// not a string or an int is a key no element equals. `None` when one
+    /// of them is not a constant here.
+    fn list_keys<K: FromIterator<ListKey>>(
+        &self,
+        items: &[Expr],
+        param: Option<&Expr>,
+    ) -> Option<K> {
+        let mut keys = Vec::with_capacity(items.len());
+        for item in items {
+            keys.extend(self.fold(item).ok()?.as_ref().and_then(ListKey::of_const));
         }
-        if let Some(p) = values_param {
-            match self.fold(p) {
-                Ok(Some(Const::ListString(items))) => {
-                    keys.extend(items.into_iter().map(ListKey::Str))
-                }
-                Ok(Some(Const::ListInt(items))) => keys.extend(items.into_iter().map(ListKey::Int)),
-                _ => return None,
-            }
+        if let Some(p) = param {
+            keys.extend(ListKey::of_list(self.fold(p).ok()??)?);
         }
-        Some((*quantifier, keys))
+        Some(keys.into_iter().collect())
     }
 
     fn duration(&self, e: &Expr) -> Result<Duration, Unsupported> {

@@ -9,7 +9,16 @@
 //! null bitmap turns hits into the three-valued pair (a missing string is
 //! neither true nor false). What has no byte-level form here (`matches`,
 //! `lower`/`upper`/`coalesce` chains, a column of another layout) runs
-//! [`StrFn::apply`], the oracle's semantics, per row, still into words.
+//! [`StrFn::apply`], which calls the oracle's own rules
+//! ([`seg_eval::rules`]) per row, still into words.
+//!
+//! Each byte-level matcher is a fast path of one rule of
+//! [`seg_eval::rules`], named at the matcher, and the tests at the end of
+//! this file check it against that rule over random strings (non-ASCII,
+//! empty, needles at the edges): equality and order are
+//! [`seg_eval::rules::compare`], `in` is [`seg_eval::rules::KeySet`],
+//! `starts with`, `ends with` and `contains` are their functions, and the
+//! list pass is [`seg_eval::rules::list_contains`].
 //!
 //! List leaves over one column share one pass: the wanted values of every
 //! list leaf of the plan that reads the column (at most 64 distinct ones)
@@ -83,6 +92,19 @@ fn truth_of_hits(hits: &[u64], valid: &[u64], negated: bool) -> Truth {
         .map(|(h, v)| !(h ^ flip) & v)
         .collect();
     (t, f)
+}
+
+/// The (true, false) word of `is missing` (`is present` when `negated`)
+/// for 64 rows: `present` holds the rows with a value, `rows` the rows of
+/// the batch. Never unknown: presence is known for every row.
+#[inline]
+pub(crate) fn missing_word(present: u64, rows: u64, negated: bool) -> (u64, u64) {
+    let absent = !present & rows;
+    if negated {
+        (present, absent)
+    } else {
+        (absent, present)
+    }
 }
 
 /// Eight bytes as one integer (the caller passes at least eight).
@@ -202,6 +224,8 @@ trait Hit {
     }
 }
 
+/// `s == x` (and `!=`, negated): [`seg_eval::rules::compare`] is `Equal`
+/// exactly when the bytes are equal.
 pub(crate) struct Equal(Key);
 impl Hit for Equal {
     #[inline(always)]
@@ -214,6 +238,8 @@ impl Hit for Equal {
     }
 }
 
+/// `s < x` and the other orderings: [`seg_eval::rules::compare`], which
+/// orders strings by their bytes.
 pub(crate) struct Order(CmpOp, Vec<u8>);
 impl Hit for Order {
     #[inline(always)]
@@ -222,6 +248,7 @@ impl Hit for Order {
     }
 }
 
+/// `s starts with x`: [`seg_eval::rules::starts_with`], a byte prefix.
 pub(crate) struct Starts(Key);
 impl Hit for Starts {
     #[inline(always)]
@@ -234,6 +261,7 @@ impl Hit for Starts {
     }
 }
 
+/// `s ends with x`: [`seg_eval::rules::ends_with`], a byte suffix.
 pub(crate) struct Ends(Key);
 impl Hit for Ends {
     #[inline(always)]
@@ -251,6 +279,8 @@ impl Hit for Ends {
     }
 }
 
+/// `s contains x`: [`seg_eval::rules::contains`], a byte substring found
+/// with memchr.
 pub(crate) struct Contains(Finder<'static>);
 impl Hit for Contains {
     #[inline(always)]
@@ -259,8 +289,9 @@ impl Hit for Contains {
     }
 }
 
-/// A handful of strings: the row's length picks the candidates; strings of
-/// at most eight bytes compare as one integer.
+/// `s in [..]` over a handful of strings ([`seg_eval::rules::KeySet`]'s
+/// membership: byte equality with a listed string): the row's length picks
+/// the candidates; strings of at most eight bytes compare as one integer.
 pub(crate) struct SmallSet {
     /// Packed candidates of each length 0..=8.
     short: [Vec<u64>; 9],
@@ -300,6 +331,8 @@ impl Hit for SmallSet {
     }
 }
 
+/// `s in [..]` over many strings ([`seg_eval::rules::KeySet`]'s
+/// membership), hashed by bytes.
 pub(crate) struct LargeSet(ByteSet);
 impl Hit for LargeSet {
     #[inline(always)]
@@ -375,11 +408,11 @@ impl Matcher {
             StrFn::Cmp(op, x) => (Matcher::Order(Order(*op, x.clone().into())), false),
             StrFn::In(set, negated) => {
                 let m = if set.len() <= 16 {
-                    Matcher::Small(SmallSet::new(set.iter().map(|s| s.as_bytes())))
+                    Matcher::Small(SmallSet::new(set.strings().map(|s| s.as_bytes())))
                 } else {
                     let mut hashed =
                         ByteSet::with_capacity_and_hasher(set.len(), Default::default());
-                    hashed.extend(set.iter().map(|s| Box::from(s.as_bytes())));
+                    hashed.extend(set.strings().map(|s| Box::from(s.as_bytes())));
                     Matcher::Large(LargeSet(hashed))
                 };
                 (m, *negated)
@@ -495,16 +528,11 @@ pub(crate) fn str_words(f: &StrFn, array: &ArrayRef, rows: usize) -> Result<Trut
         if let StrFn::IsMissing(negated) = f {
             // Missing rows are the null bitmap's zeros: no byte is read.
             let present = valid_words(array.nulls(), rows, nwords);
-            let absent: Vec<u64> = present
+            return Ok(present
                 .iter()
                 .enumerate()
-                .map(|(w, p)| !p & row_mask(w, rows))
-                .collect();
-            return Ok(if *negated {
-                (present, absent)
-            } else {
-                (absent, present)
-            });
+                .map(|(w, p)| missing_word(*p, row_mask(w, rows), *negated))
+                .unzip());
         }
         if let Some((hits, negated)) = byte_hits(f, array.as_ref(), nwords) {
             let valid = valid_words(array.nulls(), rows, nwords);
@@ -621,7 +649,9 @@ pub(crate) fn list_words(
     }
 }
 
-/// One leaf's words from the shared masks.
+/// One leaf's words from the shared masks: [`seg_eval::rules::quantify`]
+/// on bit sets, where a row holds a wanted value when the value's bit is in
+/// its mask.
 fn quantify(s: &Seen, quantifier: ListQuantifier, keys: &[ListKey]) -> Truth {
     let want = keys.iter().fold(0u64, |acc, k| {
         acc | s.keys.iter().position(|x| x == k).map_or(0, |i| 1u64 << i)
@@ -693,7 +723,9 @@ fn seen(array: &ArrayRef, keys: Vec<ListKey>, nwords: usize) -> Result<Option<Se
     }))
 }
 
-/// Wanted strings by length, each with its bit.
+/// Wanted strings by length, each with its bit. An element is a wanted
+/// value when their bytes are equal: the equality of string [`ListKey`]s in
+/// [`seg_eval::rules::list_contains`].
 struct StrKeys {
     by_len: Vec<Vec<(Key, u64)>>,
     /// Every key, when there are at most [`FEW`].
@@ -721,7 +753,7 @@ impl StrKeys {
             .enumerate()
             .filter_map(|(i, k)| match k {
                 ListKey::Str(s) => Some((Key::new(s.as_bytes()), 1u64 << i)),
-                ListKey::Int(_) => None,
+                _ => None,
             })
             .collect();
         let few = (all.len() <= FEW).then_some(all);
@@ -816,7 +848,7 @@ fn int_bits(child: &ArrayRef, keys: &[ListKey]) -> Option<Vec<u64>> {
         .enumerate()
         .filter_map(|(i, k)| match k {
             ListKey::Int(v) => Some((*v, 1u64 << i)),
-            ListKey::Str(_) => None,
+            _ => None,
         })
         .collect();
     let bit = |v: i64| wanted.iter().find(|(w, _)| *w == v).map_or(0, |(_, b)| *b);
@@ -1007,4 +1039,230 @@ fn first_at_or_after<O: OffsetSizeTrait>(offsets: &[O], from: usize, at: usize) 
     lo + offsets
         .get(lo..hi)
         .map_or(0, |s| s.partition_point(|o| o.as_usize() < at))
+}
+
+/// The byte-level fast paths above against the rules they implement
+/// ([`seg_eval::rules`]), value by value: random strings of ASCII and
+/// multi-byte characters, the empty string, and needles cut from the rows
+/// themselves (prefixes and suffixes at character boundaries, whole rows),
+/// so that hits at the very start and end of a string are exercised.
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use arrow::array::{
+        LargeListBuilder, LargeStringArray, ListBuilder, StringArray, StringBuilder,
+        StringViewArray, StringViewBuilder,
+    };
+    use proptest::prelude::*;
+    use seg_eval::rules;
+    use std::sync::Arc;
+
+    /// A text predicate of [`seg_eval::rules`].
+    type TextRule = fn(&str, &str) -> bool;
+
+    /// Strings of 0 to 6 pieces: one- to four-byte characters, a long piece
+    /// (keys over 16 bytes), and the characters of a typical suffix.
+    fn text() -> impl Strategy<Value = String> {
+        let pieces = vec![
+            "a",
+            "b",
+            "é",
+            "ß",
+            "日本",
+            "😀",
+            "@",
+            ".com",
+            "x",
+            " ",
+            "AB",
+            "over sixteen bytes",
+        ];
+        proptest::collection::vec(proptest::sample::select(pieces), 0..6).prop_map(|p| p.concat())
+    }
+
+    /// The needles of a test: the given one, the empty one, and the cuts of
+    /// `row` at every character boundary (as prefix and as suffix).
+    fn needles(given: &str, row: &str) -> Vec<String> {
+        let mut out = vec![given.to_string(), String::new(), row.to_string()];
+        for (i, _) in row.char_indices().skip(1) {
+            out.push(row[..i].to_string());
+            out.push(row[i..].to_string());
+        }
+        out
+    }
+
+    /// The three plain layouts of one column of `rows`.
+    fn layouts(rows: &[String]) -> Vec<ArrayRef> {
+        let strs: Vec<&str> = rows.iter().map(String::as_str).collect();
+        vec![
+            Arc::new(StringArray::from(strs.clone())),
+            Arc::new(LargeStringArray::from(strs.clone())),
+            Arc::new(StringViewArray::from(strs)),
+        ]
+    }
+
+    /// The rule's result for every row, as `StrFn::apply` gives it.
+    fn expected(f: &StrFn, rows: &[String]) -> Vec<bool> {
+        rows.iter()
+            .map(|s| f.apply(Some(s)).expect("a present string has a truth"))
+            .collect()
+    }
+
+    /// `f`'s matcher over `rows`, word by word and row by row, against the rule.
+    fn agrees(f: &StrFn, rows: &[String], rule: &[bool]) {
+        let (m, negated) = Matcher::new(f).expect("a byte-level form");
+        for array in layouts(rows) {
+            let nwords = rows.len().div_ceil(64);
+            let words = m.hit_words(array.as_ref(), nwords).expect("a plain layout");
+            for (i, want) in rule.iter().enumerate() {
+                let hit = (words[i / 64] >> (i % 64)) & 1 == 1;
+                assert_eq!(hit != negated, *want, "{f:?} on {:?}", rows[i]);
+            }
+            // The lazy path's words, from an odd start.
+            let start = rows.len().min(1);
+            let n = (rows.len() - start).min(64);
+            let word = m
+                .hit_word(array.as_ref(), start, n)
+                .expect("a plain layout");
+            for i in 0..n {
+                let hit = (word >> i) & 1 == 1;
+                assert_eq!(
+                    hit != negated,
+                    rule[start + i],
+                    "{f:?} on {:?}",
+                    rows[start + i]
+                );
+            }
+            // Each present string alone.
+            for (s, want) in rows.iter().zip(rule) {
+                assert_eq!(m.hit_at(s.as_bytes(), 0, s.len()) != negated, *want);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn string_matchers_follow_the_rules(
+            rows in proptest::collection::vec(text(), 1..80),
+            given in text(),
+            pick in any::<proptest::sample::Index>(),
+        ) {
+            let row = pick.get(&rows).clone();
+            let all = needles(&given, &row);
+            for x in &all {
+                for op in [CmpOp::Eq, CmpOp::Ne, CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge] {
+                    let f = StrFn::Cmp(op, x.clone());
+                    let rule: Vec<bool> =
+                        rows.iter().map(|s| op.holds(rules::compare(s, x))).collect();
+                    prop_assert_eq!(&expected(&f, &rows), &rule);
+                    agrees(&f, &rows, &rule);
+                }
+                let preds: [(StrOp, TextRule); 3] = [
+                    (StrOp::StartsWith, rules::starts_with),
+                    (StrOp::EndsWith, rules::ends_with),
+                    (StrOp::Contains, rules::contains),
+                ];
+                for (op, own) in preds {
+                    for negated in [false, true] {
+                        let f = StrFn::Pred(op, x.clone(), negated);
+                        let rule: Vec<bool> =
+                            rows.iter().map(|s| own(s, x) != negated).collect();
+                        prop_assert_eq!(&expected(&f, &rows), &rule);
+                        agrees(&f, &rows, &rule);
+                    }
+                }
+            }
+            // `in`: a few needles (the packed set) and more than 16 (hashed).
+            let few: rules::KeySet = all.iter().take(6).cloned().map(ListKey::Str).collect();
+            let many: rules::KeySet = all
+                .iter()
+                .cloned()
+                .chain((0..20).map(|i| format!("filler {i}")))
+                .map(ListKey::Str)
+                .collect();
+            for set in [few, many] {
+                for negated in [false, true] {
+                    let rule: Vec<bool> = rows
+                        .iter()
+                        .map(|s| rules::KeySet::holds(set.contains_str(s), negated))
+                        .collect();
+                    let f = StrFn::In(set.clone(), negated);
+                    prop_assert_eq!(&expected(&f, &rows), &rule);
+                    agrees(&f, &rows, &rule);
+                }
+            }
+        }
+
+        #[test]
+        fn the_list_pass_follows_the_rules(
+            lists in proptest::collection::vec(
+                proptest::option::weighted(
+                    0.9,
+                    proptest::collection::vec(proptest::option::weighted(0.9, text()), 0..5),
+                ),
+                1..90,
+            ),
+            given in text(),
+            pick in any::<proptest::sample::Index>(),
+            count in 0usize..9,
+        ) {
+            let present: Vec<String> = lists.iter().flatten().flatten().flatten().cloned().collect();
+            let row = if present.is_empty() { String::new() } else { pick.get(&present).clone() };
+            // Distinct wanted values (the pass maps each to one bit): 0, 1
+            // (one mask for the batch), up to FEW (searched with memchr) and
+            // more (looked up by length).
+            let candidates: Vec<ListKey> =
+                needles(&given, &row).into_iter().take(16).map(ListKey::Str).collect();
+            let wanted: Vec<ListKey> = distinct(candidates.iter())
+                .expect("at most 16 values")
+                .into_iter()
+                .take(count)
+                .collect();
+            for array in list_layouts(&lists) {
+                let seen = seen(&array, wanted.clone(), array.len().div_ceil(64))
+                    .expect("a list layout")
+                    .expect("a string list");
+                for q in [ListQuantifier::Any, ListQuantifier::All, ListQuantifier::None] {
+                    let (t, f) = quantify(&seen, q, &wanted);
+                    let col = seg_eval::read_column(&Type::list(Type::String), &array).expect("a list");
+                    let rule = rules::list_column(col, q, &wanted).expect("a list column");
+                    for (i, want) in rule.iter().enumerate() {
+                        let got = match ((t[i / 64] >> (i % 64)) & 1, (f[i / 64] >> (i % 64)) & 1) {
+                            (1, 0) => Some(true),
+                            (0, 1) => Some(false),
+                            (0, 0) => None,
+                            _ => panic!("row {i} both true and false"),
+                        };
+                        prop_assert_eq!(got, *want, "{:?} {:?} at row {} of {:?}", q, &wanted, i, &array);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The list layouts the pass reads: List of Utf8 and of Utf8View,
+    /// LargeList of Utf8, each also sliced by one row.
+    fn list_layouts(lists: &[Option<Vec<Option<String>>>]) -> Vec<ArrayRef> {
+        let mut plain = ListBuilder::new(StringBuilder::new());
+        let mut view = ListBuilder::new(StringViewBuilder::new());
+        let mut large = LargeListBuilder::new(StringBuilder::new());
+        for l in lists {
+            plain.append_option(l.clone());
+            view.append_option(l.clone());
+            large.append_option(l.clone());
+        }
+        let whole: Vec<ArrayRef> = vec![
+            Arc::new(plain.finish()),
+            Arc::new(view.finish()),
+            Arc::new(large.finish()),
+        ];
+        let mut out = whole.clone();
+        if lists.len() > 1 {
+            out.extend(whole.iter().map(|a| a.slice(1, a.len() - 1)));
+        }
+        out
+    }
 }
