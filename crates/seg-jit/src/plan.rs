@@ -1464,7 +1464,7 @@ fn dec_compare_const(op: CmpOp, col: VNode, scale: u32, u: i128, s: u32) -> RowP
                 } else {
                     Ordering::Greater
                 };
-                RowPred::PresentIs(col, apply(op, col_vs_const))
+                RowPred::PresentIs(col, op.holds(col_vs_const))
             }
         };
     }
@@ -1484,16 +1484,5 @@ fn dec_compare_const(op: CmpOp, col: VNode, scale: u32, u: i128, s: u32) -> RowP
         CmpOp::Ne => RowPred::PresentIs(col, true),
         CmpOp::Lt | CmpOp::Le => RowPred::Cmp(CmpOp::Le, col, q),
         CmpOp::Gt | CmpOp::Ge => RowPred::Cmp(CmpOp::Gt, col, q),
-    }
-}
-
-fn apply(op: CmpOp, o: std::cmp::Ordering) -> bool {
-    match op {
-        CmpOp::Eq => o.is_eq(),
-        CmpOp::Ne => o.is_ne(),
-        CmpOp::Lt => o.is_lt(),
-        CmpOp::Le => o.is_le(),
-        CmpOp::Gt => o.is_gt(),
-        CmpOp::Ge => o.is_ge(),
     }
 }
