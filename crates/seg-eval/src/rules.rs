@@ -52,7 +52,7 @@ pub fn matches(pattern: &Pattern, s: &str) -> bool {
 
 /// The text predicate `op` with a textual operand: [`contains`],
 /// [`starts_with`] or [`ends_with`]. `matches` needs a compiled pattern
-/// ([`matches`]); given as text it never holds, and no caller passes it.
+/// ([`matches()`]); given as text it never holds, and no caller passes it.
 #[inline]
 pub fn text_predicate(op: StrOp, s: &str, operand: &str) -> bool {
     match op {
