@@ -153,7 +153,12 @@ impl Setup<'_> {
 pub fn run(args: &Args) -> Outcome {
     let color = crate::commands::check::Color::Auto.enabled();
     // The optimized program is what `seg run` executes.
-    let (checked, query) = match crate::commands::run::prepare(&args.input, true, color) {
+    let report = crate::commands::run::Report {
+        warnings: false,
+        verb: "timed",
+        color,
+    };
+    let (checked, query) = match crate::commands::run::prepare(&args.input, true, &report) {
         Ok(prepared) => prepared,
         Err(outcome) => return outcome,
     };

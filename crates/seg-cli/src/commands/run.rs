@@ -145,18 +145,32 @@ pub fn read_rules(path: &Path, uses: &crate::commands::UseArgs) -> Result<seg::C
     }
 }
 
-/// Checks the rules and prepares them for the run `inputs` describe: the
-/// rules' diagnostics are printed; errors in them end the command (exit 1),
-/// bad options too (exit 2).
+/// How a command reports the rules' diagnostics before it runs them.
+pub struct Report {
+    /// Print warnings too (`seg run` shows them; `seg bench` keeps its output
+    /// to timings).
+    pub warnings: bool,
+    /// What did not happen when the rules have errors ("run", "timed").
+    pub verb: &'static str,
+    /// Colours in the rendering.
+    pub color: bool,
+}
+
+/// Checks the rules and prepares them for the run `inputs` describe.
+/// Errors in the rules are printed and end the command (exit 1), bad options
+/// too (exit 2).
 pub fn prepare(
     inputs: &Inputs,
     optimize: bool,
-    color: bool,
+    report: &Report,
 ) -> Result<(seg::Checked, seg::Query), Outcome> {
+    let (warnings, color) = (report.warnings, report.color);
     let checked = read_rules(&inputs.rules, &inputs.uses).map_err(fail)?;
-    eprint!("{}", render::human_checked(&checked, color));
+    if warnings || checked.has_errors() {
+        eprint!("{}", render::human_checked(&checked, color));
+    }
     let Some(program) = checked.program.as_ref().filter(|_| !checked.has_errors()) else {
-        eprintln!("the rules have errors; nothing was run");
+        eprintln!("the rules have errors; nothing was {}", report.verb);
         return Err(Outcome::Findings);
     };
     let query = inputs
@@ -170,7 +184,12 @@ pub fn prepare(
 pub fn run(args: &Args) -> Outcome {
     let started = Instant::now();
     let color = crate::commands::check::Color::Auto.enabled();
-    let (checked, query) = match prepare(&args.input, !args.no_optimize, color) {
+    let report = Report {
+        warnings: true,
+        verb: "run",
+        color,
+    };
+    let (checked, query) = match prepare(&args.input, !args.no_optimize, &report) {
         Ok(prepared) => prepared,
         Err(outcome) => return outcome,
     };
