@@ -14,13 +14,17 @@
 //!   same *value* is a question for the evaluator's comparisons, not for
 //!   identity.
 //!
-//! Equality and hashing are written over every variant of [`ExprKind`] and
-//! [`Const`] without a catch-all arm, so a new variant is a compile error here
-//! until it says what identity means for it.
+//! Equality and hashing are both defined through one description of a node
+//! (its variant, scalar attributes and child counts) and its children, each
+//! written over every variant of [`ExprKind`] and [`Const`] without a
+//! catch-all arm, so a new variant is a compile error until it says what
+//! identity means for it.
 
-use crate::{Const, Expr, ExprKind};
+use crate::{
+    ArithOp, CmpOp, Const, Duration, Expr, ExprKind, FieldId, Func, ListQuantifier, ParamId,
+    Relative, SegmentId, StrOp, TimeUnit,
+};
 use std::hash::{Hash, Hasher};
-use std::mem::discriminant;
 
 /// An expression compared and hashed by structure, ignoring spans (see the
 /// module documentation).
@@ -66,332 +70,146 @@ pub fn same_expr(a: &Expr, b: &Expr) -> bool {
     if std::ptr::eq(a, b) {
         return true;
     }
-    if a.ty != b.ty || discriminant(&a.kind) != discriminant(&b.kind) {
-        return false;
-    }
-    // Each arm reads `b` as the variant `a` is; the discriminants are equal,
-    // so the `else` branches only exist to satisfy the pattern.
-    match &a.kind {
-        ExprKind::Const(x) => matches!(&b.kind, ExprKind::Const(y) if same_const(x, y)),
-        ExprKind::Field(x) => matches!(&b.kind, ExprKind::Field(y) if x == y),
-        ExprKind::Param(x) => matches!(&b.kind, ExprKind::Param(y) if x == y),
-        ExprKind::Segment(x) => matches!(&b.kind, ExprKind::Segment(y) if x == y),
-        ExprKind::Relative(x) => matches!(&b.kind, ExprKind::Relative(y) if x == y),
-        ExprKind::Duration { amount, unit } => {
-            let ExprKind::Duration {
-                amount: amount2,
-                unit: unit2,
-            } = &b.kind
-            else {
-                return false;
-            };
-            unit == unit2 && same_expr(amount, amount2)
-        }
-        ExprKind::Ago { base, duration } => {
-            let ExprKind::Ago {
-                base: base2,
-                duration: duration2,
-            } = &b.kind
-            else {
-                return false;
-            };
-            base == base2 && same_expr(duration, duration2)
-        }
-        ExprKind::Cast(x) => matches!(&b.kind, ExprKind::Cast(y) if same_expr(x, y)),
-        ExprKind::Not(x) => matches!(&b.kind, ExprKind::Not(y) if same_expr(x, y)),
-        ExprKind::Neg(x) => matches!(&b.kind, ExprKind::Neg(y) if same_expr(x, y)),
-        ExprKind::And(xs) => matches!(&b.kind, ExprKind::And(ys) if same_exprs(xs, ys)),
-        ExprKind::Or(xs) => matches!(&b.kind, ExprKind::Or(ys) if same_exprs(xs, ys)),
-        ExprKind::Compare { op, lhs, rhs } => {
-            let ExprKind::Compare {
-                op: op2,
-                lhs: lhs2,
-                rhs: rhs2,
-            } = &b.kind
-            else {
-                return false;
-            };
-            op == op2 && same_expr(lhs, lhs2) && same_expr(rhs, rhs2)
-        }
-        ExprKind::Arith { op, lhs, rhs } => {
-            let ExprKind::Arith {
-                op: op2,
-                lhs: lhs2,
-                rhs: rhs2,
-            } = &b.kind
-            else {
-                return false;
-            };
-            op == op2 && same_expr(lhs, lhs2) && same_expr(rhs, rhs2)
-        }
-        ExprKind::InList {
-            expr,
-            list,
-            list_param,
-            negated,
-        } => {
-            let ExprKind::InList {
-                expr: expr2,
-                list: list2,
-                list_param: list_param2,
-                negated: negated2,
-            } = &b.kind
-            else {
-                return false;
-            };
-            negated == negated2
-                && same_expr(expr, expr2)
-                && same_exprs(list, list2)
-                && same_optional(list_param.as_deref(), list_param2.as_deref())
-        }
-        ExprKind::Between {
-            expr,
-            lo,
-            hi,
-            negated,
-        } => {
-            let ExprKind::Between {
-                expr: expr2,
-                lo: lo2,
-                hi: hi2,
-                negated: negated2,
-            } = &b.kind
-            else {
-                return false;
-            };
-            negated == negated2
-                && same_expr(expr, expr2)
-                && same_expr(lo, lo2)
-                && same_expr(hi, hi2)
-        }
-        ExprKind::IsMissing { expr, negated } => {
-            let ExprKind::IsMissing {
-                expr: expr2,
-                negated: negated2,
-            } = &b.kind
-            else {
-                return false;
-            };
-            negated == negated2 && same_expr(expr, expr2)
-        }
-        ExprKind::StrPred {
-            op,
-            target,
-            pattern,
-            negated,
-        } => {
-            let ExprKind::StrPred {
-                op: op2,
-                target: target2,
-                pattern: pattern2,
-                negated: negated2,
-            } = &b.kind
-            else {
-                return false;
-            };
-            op == op2
-                && negated == negated2
-                && same_expr(target, target2)
-                && same_expr(pattern, pattern2)
-        }
-        ExprKind::ListContains {
-            list,
-            quantifier,
-            values,
-            values_param,
-        } => {
-            let ExprKind::ListContains {
-                list: list2,
-                quantifier: quantifier2,
-                values: values2,
-                values_param: values_param2,
-            } = &b.kind
-            else {
-                return false;
-            };
-            quantifier == quantifier2
-                && same_expr(list, list2)
-                && same_exprs(values, values2)
-                && same_optional(values_param.as_deref(), values_param2.as_deref())
-        }
-        ExprKind::Within { expr, duration } => {
-            let ExprKind::Within {
-                expr: expr2,
-                duration: duration2,
-            } = &b.kind
-            else {
-                return false;
-            };
-            same_expr(expr, expr2) && same_expr(duration, duration2)
-        }
-        ExprKind::Call { func, args } => {
-            let ExprKind::Call {
-                func: func2,
-                args: args2,
-            } = &b.kind
-            else {
-                return false;
-            };
-            func == func2 && same_exprs(args, args2)
-        }
-    }
-}
-
-fn same_exprs(a: &[Expr], b: &[Expr]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_expr(x, y))
-}
-
-fn same_optional(a: Option<&Expr>, b: Option<&Expr>) -> bool {
-    match (a, b) {
-        (Some(x), Some(y)) => same_expr(x, y),
-        (None, None) => true,
-        (Some(_), None) | (None, Some(_)) => false,
-    }
+    // Equal local parts carry equal child counts, so the children line up.
+    a.ty == b.ty
+        && Local::of(a) == Local::of(b)
+        && children(a).zip(children(b)).all(|(x, y)| same_expr(x, y))
 }
 
 /// Are two constants written the same? Floats compare by bit pattern and
 /// decimals by unscaled value and scale (see the module documentation).
 pub fn same_const(a: &Const, b: &Const) -> bool {
-    match a {
-        Const::Int(x) => matches!(b, Const::Int(y) if x == y),
-        Const::Float(x) => matches!(b, Const::Float(y) if x.to_bits() == y.to_bits()),
-        Const::Decimal { unscaled, scale } => matches!(
-            b,
-            Const::Decimal { unscaled: u, scale: s } if unscaled == u && scale == s
-        ),
-        Const::Bool(x) => matches!(b, Const::Bool(y) if x == y),
-        Const::String(x) => matches!(b, Const::String(y) if x == y),
-        Const::Date(x) => matches!(b, Const::Date(y) if x == y),
-        Const::Timestamp(x) => matches!(b, Const::Timestamp(y) if x == y),
-        Const::ListString(x) => matches!(b, Const::ListString(y) if x == y),
-        Const::ListInt(x) => matches!(b, Const::ListInt(y) if x == y),
-        Const::Duration(x) => matches!(b, Const::Duration(y) if x == y),
-    }
+    ConstKey::of(a) == ConstKey::of(b)
 }
 
 fn hash_expr<H: Hasher>(e: &Expr, state: &mut H) {
     e.ty.hash(state);
-    discriminant(&e.kind).hash(state);
-    match &e.kind {
-        ExprKind::Const(c) => hash_const(c, state),
-        ExprKind::Field(id) => id.hash(state),
-        ExprKind::Param(id) => id.hash(state),
-        ExprKind::Segment(id) => id.hash(state),
-        ExprKind::Relative(r) => r.hash(state),
-        ExprKind::Duration { amount, unit } => {
-            unit.hash(state);
-            hash_expr(amount, state);
-        }
-        ExprKind::Ago { base, duration } => {
-            base.hash(state);
-            hash_expr(duration, state);
-        }
-        ExprKind::Cast(x) | ExprKind::Not(x) | ExprKind::Neg(x) => hash_expr(x, state),
-        ExprKind::And(items) | ExprKind::Or(items) => hash_exprs(items, state),
-        ExprKind::Compare { op, lhs, rhs } => {
-            op.hash(state);
-            hash_expr(lhs, state);
-            hash_expr(rhs, state);
-        }
-        ExprKind::Arith { op, lhs, rhs } => {
-            op.hash(state);
-            hash_expr(lhs, state);
-            hash_expr(rhs, state);
-        }
-        ExprKind::InList {
-            expr,
-            list,
-            list_param,
-            negated,
-        } => {
-            negated.hash(state);
-            hash_expr(expr, state);
-            hash_exprs(list, state);
-            hash_optional(list_param.as_deref(), state);
-        }
-        ExprKind::Between {
-            expr,
-            lo,
-            hi,
-            negated,
-        } => {
-            negated.hash(state);
-            hash_expr(expr, state);
-            hash_expr(lo, state);
-            hash_expr(hi, state);
-        }
-        ExprKind::IsMissing { expr, negated } => {
-            negated.hash(state);
-            hash_expr(expr, state);
-        }
-        ExprKind::StrPred {
-            op,
-            target,
-            pattern,
-            negated,
-        } => {
-            op.hash(state);
-            negated.hash(state);
-            hash_expr(target, state);
-            hash_expr(pattern, state);
-        }
-        ExprKind::ListContains {
-            list,
-            quantifier,
-            values,
-            values_param,
-        } => {
-            quantifier.hash(state);
-            hash_expr(list, state);
-            hash_exprs(values, state);
-            hash_optional(values_param.as_deref(), state);
-        }
-        ExprKind::Within { expr, duration } => {
-            hash_expr(expr, state);
-            hash_expr(duration, state);
-        }
-        ExprKind::Call { func, args } => {
-            func.hash(state);
-            hash_exprs(args, state);
+    Local::of(e).hash(state);
+    for child in children(e) {
+        hash_expr(child, state);
+    }
+}
+
+/// A node's children, in a fixed order: the single operands, then the
+/// operand list, then the optional list param (see [`Expr::parts`]).
+fn children(e: &Expr) -> impl Iterator<Item = &Expr> {
+    let (singles, list, param) = e.parts();
+    singles.into_iter().flatten().chain(list).chain(param)
+}
+
+/// What identifies a node apart from its children and type: its variant, its
+/// scalar attributes and how many children of each kind it has. Equality and
+/// hashing of expressions are both defined through it, so they cannot
+/// disagree.
+#[derive(PartialEq, Eq, Hash)]
+enum Local<'a> {
+    Const(ConstKey<'a>),
+    Field(FieldId),
+    Param(ParamId),
+    Segment(SegmentId),
+    Relative(Relative),
+    Duration(TimeUnit),
+    Ago(Relative),
+    Cast,
+    Not,
+    Neg,
+    And(usize),
+    Or(usize),
+    Compare(CmpOp),
+    Arith(ArithOp),
+    InList {
+        negated: bool,
+        list: usize,
+        param: bool,
+    },
+    Between(bool),
+    IsMissing(bool),
+    StrPred(StrOp, bool),
+    ListContains {
+        quantifier: ListQuantifier,
+        values: usize,
+        param: bool,
+    },
+    Within,
+    Call(Func, usize),
+}
+
+impl<'a> Local<'a> {
+    fn of(e: &'a Expr) -> Local<'a> {
+        match &e.kind {
+            ExprKind::Const(c) => Local::Const(ConstKey::of(c)),
+            ExprKind::Field(id) => Local::Field(*id),
+            ExprKind::Param(id) => Local::Param(*id),
+            ExprKind::Segment(id) => Local::Segment(*id),
+            ExprKind::Relative(r) => Local::Relative(*r),
+            ExprKind::Duration { unit, .. } => Local::Duration(*unit),
+            ExprKind::Ago { base, .. } => Local::Ago(*base),
+            ExprKind::Cast(_) => Local::Cast,
+            ExprKind::Not(_) => Local::Not,
+            ExprKind::Neg(_) => Local::Neg,
+            ExprKind::And(items) => Local::And(items.len()),
+            ExprKind::Or(items) => Local::Or(items.len()),
+            ExprKind::Compare { op, .. } => Local::Compare(*op),
+            ExprKind::Arith { op, .. } => Local::Arith(*op),
+            ExprKind::InList {
+                list,
+                list_param,
+                negated,
+                ..
+            } => Local::InList {
+                negated: *negated,
+                list: list.len(),
+                param: list_param.is_some(),
+            },
+            ExprKind::Between { negated, .. } => Local::Between(*negated),
+            ExprKind::IsMissing { negated, .. } => Local::IsMissing(*negated),
+            ExprKind::StrPred { op, negated, .. } => Local::StrPred(*op, *negated),
+            ExprKind::ListContains {
+                quantifier,
+                values,
+                values_param,
+                ..
+            } => Local::ListContains {
+                quantifier: *quantifier,
+                values: values.len(),
+                param: values_param.is_some(),
+            },
+            ExprKind::Within { .. } => Local::Within,
+            ExprKind::Call { func, args } => Local::Call(*func, args.len()),
         }
     }
 }
 
-fn hash_exprs<H: Hasher>(items: &[Expr], state: &mut H) {
-    // The length keeps `[a, b], [c]` and `[a], [b, c]` apart when two lists
-    // are hashed one after the other.
-    items.len().hash(state);
-    for item in items {
-        hash_expr(item, state);
-    }
+/// A constant as written: floats by bit pattern, decimals by unscaled value
+/// and scale.
+#[derive(PartialEq, Eq, Hash)]
+enum ConstKey<'a> {
+    Int(i64),
+    Float(u64),
+    Decimal(i128, u8),
+    Bool(bool),
+    String(&'a str),
+    Date(i32),
+    Timestamp(i64),
+    ListString(&'a [String]),
+    ListInt(&'a [i64]),
+    Duration(Duration),
 }
 
-fn hash_optional<H: Hasher>(e: Option<&Expr>, state: &mut H) {
-    match e {
-        Some(x) => {
-            true.hash(state);
-            hash_expr(x, state);
+impl<'a> ConstKey<'a> {
+    fn of(c: &'a Const) -> ConstKey<'a> {
+        match c {
+            Const::Int(v) => ConstKey::Int(*v),
+            Const::Float(v) => ConstKey::Float(v.to_bits()),
+            Const::Decimal { unscaled, scale } => ConstKey::Decimal(*unscaled, *scale),
+            Const::Bool(v) => ConstKey::Bool(*v),
+            Const::String(v) => ConstKey::String(v),
+            Const::Date(v) => ConstKey::Date(*v),
+            Const::Timestamp(v) => ConstKey::Timestamp(*v),
+            Const::ListString(v) => ConstKey::ListString(v),
+            Const::ListInt(v) => ConstKey::ListInt(v),
+            Const::Duration(v) => ConstKey::Duration(*v),
         }
-        None => false.hash(state),
-    }
-}
-
-fn hash_const<H: Hasher>(c: &Const, state: &mut H) {
-    discriminant(c).hash(state);
-    match c {
-        Const::Int(v) => v.hash(state),
-        Const::Float(v) => v.to_bits().hash(state),
-        Const::Decimal { unscaled, scale } => {
-            unscaled.hash(state);
-            scale.hash(state);
-        }
-        Const::Bool(v) => v.hash(state),
-        Const::String(v) => v.hash(state),
-        Const::Date(v) => v.hash(state),
-        Const::Timestamp(v) => v.hash(state),
-        Const::ListString(v) => v.hash(state),
-        Const::ListInt(v) => v.hash(state),
-        Const::Duration(v) => v.hash(state),
     }
 }
 

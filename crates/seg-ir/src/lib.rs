@@ -724,60 +724,56 @@ pub fn field_refs(expr: &Expr, out: &mut Vec<(FieldId, Span)>) {
 /// Visits every node of an expression, parents before children.
 pub fn walk(expr: &Expr, visit: &mut dyn FnMut(&Expr)) {
     visit(expr);
-    match &expr.kind {
-        ExprKind::Const(_)
-        | ExprKind::Field(_)
-        | ExprKind::Param(_)
-        | ExprKind::Segment(_)
-        | ExprKind::Relative(_) => {}
-        ExprKind::Ago { duration, .. } => walk(duration, visit),
-        ExprKind::Duration { amount, .. } => walk(amount, visit),
-        ExprKind::Cast(e) | ExprKind::Not(e) | ExprKind::Neg(e) => walk(e, visit),
-        ExprKind::IsMissing { expr, .. } => walk(expr, visit),
-        ExprKind::And(items) | ExprKind::Or(items) => items.iter().for_each(|e| walk(e, visit)),
-        ExprKind::Compare { lhs, rhs, .. } | ExprKind::Arith { lhs, rhs, .. } => {
-            walk(lhs, visit);
-            walk(rhs, visit);
-        }
-        ExprKind::InList {
-            expr,
-            list,
-            list_param,
-            ..
-        } => {
-            walk(expr, visit);
-            list.iter().for_each(|e| walk(e, visit));
-            if let Some(p) = list_param {
-                walk(p, visit);
+    let (singles, list, param) = expr.parts();
+    for child in singles.into_iter().flatten().chain(list).chain(param) {
+        walk(child, visit);
+    }
+}
+
+impl Expr {
+    /// The direct children of this node, in one fixed order: up to three
+    /// single operands (in the order written), then the operand list
+    /// (`and`/`or` operands, `in` candidates, `contains` values, call
+    /// arguments), then the list param when one is given. Every traversal
+    /// ([`walk`], structural identity) reads children through this one match.
+    pub fn parts(&self) -> ([Option<&Expr>; 3], &[Expr], Option<&Expr>) {
+        let none: &[Expr] = &[];
+        match &self.kind {
+            ExprKind::Const(_)
+            | ExprKind::Field(_)
+            | ExprKind::Param(_)
+            | ExprKind::Segment(_)
+            | ExprKind::Relative(_) => ([None, None, None], none, None),
+            ExprKind::Ago { duration: x, .. }
+            | ExprKind::Duration { amount: x, .. }
+            | ExprKind::Cast(x)
+            | ExprKind::Not(x)
+            | ExprKind::Neg(x)
+            | ExprKind::IsMissing { expr: x, .. } => ([Some(x), None, None], none, None),
+            ExprKind::And(items) | ExprKind::Or(items) => ([None, None, None], items, None),
+            ExprKind::Compare { lhs, rhs, .. } | ExprKind::Arith { lhs, rhs, .. } => {
+                ([Some(lhs), Some(rhs), None], none, None)
             }
-        }
-        ExprKind::Between { expr, lo, hi, .. } => {
-            walk(expr, visit);
-            walk(lo, visit);
-            walk(hi, visit);
-        }
-        ExprKind::StrPred {
-            target, pattern, ..
-        } => {
-            walk(target, visit);
-            walk(pattern, visit);
-        }
-        ExprKind::ListContains {
-            list,
-            values,
-            values_param,
-            ..
-        } => {
-            walk(list, visit);
-            values.iter().for_each(|e| walk(e, visit));
-            if let Some(p) = values_param {
-                walk(p, visit);
+            ExprKind::StrPred {
+                target, pattern, ..
+            } => ([Some(target), Some(pattern), None], none, None),
+            ExprKind::Within { expr, duration } => ([Some(expr), Some(duration), None], none, None),
+            ExprKind::Between { expr, lo, hi, .. } => {
+                ([Some(expr), Some(lo), Some(hi)], none, None)
             }
+            ExprKind::InList {
+                expr,
+                list,
+                list_param,
+                ..
+            } => ([Some(expr), None, None], list, list_param.as_deref()),
+            ExprKind::ListContains {
+                list,
+                values,
+                values_param,
+                ..
+            } => ([Some(list), None, None], values, values_param.as_deref()),
+            ExprKind::Call { args, .. } => ([None, None, None], args, None),
         }
-        ExprKind::Within { expr, duration } => {
-            walk(expr, visit);
-            walk(duration, visit);
-        }
-        ExprKind::Call { args, .. } => args.iter().for_each(|e| walk(e, visit)),
     }
 }
