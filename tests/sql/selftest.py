@@ -2,6 +2,7 @@
 """Self-test of engines.py: a tiny work dir with every tricky value, run on all engines.
 
     python3 tests/sql/selftest.py [--keep] [--engines duckdb,postgres,datafusion]
+    python3 tests/sql/selftest.py --timing     # 300 queries x 600 rows per engine, timed
 
 Writes profiles.parquet with pyarrow (NaN, ±0.0, ±inf, extremes, decimals at
 full precision, quotes, backslashes, newlines, emoji, dates and timestamps far
@@ -55,8 +56,8 @@ def pick(values, i):
     return values[i % len(values)]
 
 
-def make_table():
-    rows = range(N)
+def make_table(n=N):
+    rows = range(n)
     return pa.table({
         "id": pa.array(list(rows), pa.int64()),
         "i64": pa.array([pick(INTS, i) for i in rows], pa.int64()),
@@ -132,8 +133,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--keep", action="store_true", help="keep the work dir and print its path")
     ap.add_argument("--engines", default="duckdb,postgres,datafusion")
+    ap.add_argument("--timing", action="store_true",
+                    help="time 300 queries over 600 rows per engine instead of checking")
     args = ap.parse_args()
     engines = args.engines.split(",")
+    if args.timing:
+        return timing(engines)
 
     work = Path(tempfile.mkdtemp(prefix="seg-sql-selftest-"))
     try:
@@ -221,6 +226,40 @@ def main():
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+
+
+TIMING_PREDICATES = [
+    "i64 > {k}", "f < {k}.5", "d1 >= 1.5", "b AND i32 > {k}", "s IS NOT NULL AND s < 'm'",
+    "dt >= DATE '2000-01-01'", "i64 IS NULL OR i16 = {k}", "NOT (i8 > 0)", "d2 > {k}",
+]
+
+
+def timing(engines):
+    import time
+    work = Path(tempfile.mkdtemp(prefix="seg-sql-timing-"))
+    try:
+        pq.write_table(make_table(600), work / "profiles.parquet")
+        for e in engines:
+            q = work / "queries" / e
+            q.mkdir(parents=True)
+            for k in range(300):
+                cols = ", ".join(f"{TIMING_PREDICATES[(k + j) % len(TIMING_PREDICATES)].format(k=k)}"
+                                 f" AS c{j}" for j in range(4))
+                (q / f"p{k:04d}.sql").write_text(f"SELECT id, {cols} FROM profiles\n")
+        for e in engines:
+            t0 = time.monotonic()
+            p = subprocess.run([sys.executable, str(HERE / "engines.py"), str(work), "--engines", e],
+                               capture_output=True, text=True)
+            took = time.monotonic() - t0
+            errors = sum("error" in json.loads(f.read_text())
+                         for f in (work / "results" / e).glob("*.json"))
+            sys.stderr.write(p.stderr)
+            sys.stderr.flush()
+            print(f"{e}: exit {p.returncode}, 300 queries x 600 rows, {errors} errors,"
+                  f" {took:.2f}s wall (whole process)", flush=True)
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def report(c, work, keep):
