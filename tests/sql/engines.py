@@ -51,6 +51,8 @@ POSTGRES_TZ = "America/St_Johns"
 DATAFUSION_TZ = "Asia/Kathmandu"
 # A statement running longer than this is stopped and recorded as an error.
 QUERY_TIMEOUT_S = 60
+# Only names the socket file (.s.PGSQL.<port>) in our own temp dir; no TCP listener.
+PG_PORT = 5432
 
 
 class SetupError(Exception):
@@ -220,7 +222,12 @@ def run_datafusion(work, queries):
         columns = list(df.schema().names)
         rows = []
         for b in batches:
-            cols = [c.to_pylist() for c in b.columns]
+            cols = []
+            for c in b.columns:
+                try:
+                    cols.append(c.to_pylist())
+                except Exception:  # e.g. nanosecond timestamps beyond datetime
+                    cols.append([None if not x.is_valid else str(x) for x in c])
             rows.extend(zip(*cols))
         return columns, rows
 
@@ -407,7 +414,9 @@ class PostgresServer:
             kw["user"] = "postgres"
             kw["group"] = "postgres"
             kw["extra_groups"] = []
-        env = dict(os.environ, LC_ALL="C.UTF-8", LANG="C.UTF-8")
+        # PG* variables of the caller (PGDATA, PGPORT, ...) must not steer our cluster
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        env.update(LC_ALL="C.UTF-8", LANG="C.UTF-8")
         if self.as_postgres:
             env["HOME"] = self.tmp
         p = subprocess.run(args, cwd=self.tmp, env=env, capture_output=True, text=True,
@@ -442,6 +451,7 @@ class PostgresServer:
             f.write("\n# seg tests/sql/engines.py\n"
                     "listen_addresses = ''\n"
                     f"unix_socket_directories = '{self.tmp}'\n"
+                    f"port = {PG_PORT}\n"
                     "fsync = off\n"
                     "synchronous_commit = off\n"
                     "full_page_writes = off\n"
@@ -475,8 +485,9 @@ class PostgresServer:
 
     def connect(self):
         import psycopg
-        return psycopg.connect(host=self.tmp, dbname="postgres", user="postgres",
-                               autocommit=True, options=f"-c TimeZone={POSTGRES_TZ}")
+        return psycopg.connect(host=self.tmp, port=PG_PORT, dbname="postgres", user="postgres",
+                               client_encoding="UTF8", autocommit=True,
+                               options=f"-c TimeZone={POSTGRES_TZ}")
 
 
 def load_postgres(conn, parquet):
