@@ -286,7 +286,6 @@ def pg_float_text(x):
 
 def pg_type(t):
     """The PostgreSQL type faithful to Arrow type t."""
-    import pyarrow as pa
     import pyarrow.types as pt
     if pt.is_boolean(t):
         return "boolean"
@@ -325,7 +324,6 @@ def pg_type(t):
 def pg_texts(arr):
     """The text of every value of a pyarrow Array for PostgreSQL's input, None for null."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.types as pt
     t = arr.type
     if pt.is_dictionary(t):

@@ -8,7 +8,6 @@ engines.py sets them up (same session time zones, same table loading), over a
 small table `probe` (see make_probe_table). FINDINGS.md quotes this output.
 """
 import decimal
-import math
 import random
 import subprocess
 import sys
