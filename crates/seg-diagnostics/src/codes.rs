@@ -30,8 +30,8 @@ macro_rules! codes {
         /// A stable diagnostic code: a letter (`E` error, `W` warning) and four digits.
         /// The first two digits group codes by stage: `00` syntax and limits,
         /// `01` names and schema, `02` types and values, `03` findings,
-        /// `04` data binding and run options, `08` files and input,
-        /// `09` internal errors.
+        /// `04` data binding and run options, `05` SQL targets, `08` files
+        /// and input, `09` internal errors.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[allow(missing_docs)]
         pub enum Code { $($name,)* }
@@ -120,6 +120,10 @@ codes! {
     E0407 => Error, "unknown segment requested";
     E0408 => Error, "ambiguous column in the data";
     E0409 => Error, "decimal out of range for text data";
+    // SQL targets.
+    E0501 => Error, "not expressible exactly on the SQL target";
+    E0502 => Error, "pattern not expressible on the target's regex engine";
+    E0503 => Error, "segment too large for SQL";
     // Files and input.
     E0801 => Error, "cannot read file";
     E0802 => Error, "file is not UTF-8 text";

@@ -1,0 +1,538 @@
+//! The one table of how each SQL engine spells what Seg means. Every
+//! dialect difference the lowering needs is a method here, so adding an
+//! engine is adding one arm to each method (the matches are exhaustive).
+//!
+//! The spellings were chosen by running them (DuckDB, PostgreSQL and
+//! DataFusion; `tests/sql/FINDINGS.md`) or from the engines' documentation
+//! (Spark, BigQuery, Snowflake); `docs/sql.md` lists which is which.
+
+use std::fmt;
+
+/// A SQL engine Seg compiles to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// DuckDB (1.x and 2.x).
+    DuckDb,
+    /// PostgreSQL 14 or later.
+    Postgres,
+    /// Apache DataFusion's SQL (55).
+    DataFusion,
+    /// Spark SQL (3.4 or later, ANSI mode off or on).
+    Spark,
+    /// Google BigQuery (GoogleSQL).
+    BigQuery,
+    /// Snowflake.
+    Snowflake,
+}
+
+/// The regular-expression engine a dialect's `matches` runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RegexFlavor {
+    /// Rust's `regex` crate: Seg's own engine, patterns pass unchanged.
+    Rust,
+    /// Google's RE2 (DuckDB, BigQuery).
+    Re2,
+    /// PostgreSQL's advanced regular expressions (ARE).
+    PostgresAre,
+    /// `java.util.regex` (Spark).
+    Java,
+    /// Snowflake's POSIX extended expressions with Perl escapes.
+    Posix,
+}
+
+impl Dialect {
+    /// Every dialect, in the order documentation lists them.
+    pub const ALL: [Dialect; 6] = [
+        Dialect::DuckDb,
+        Dialect::Postgres,
+        Dialect::DataFusion,
+        Dialect::Spark,
+        Dialect::BigQuery,
+        Dialect::Snowflake,
+    ];
+
+    /// The name used on the command line (`--dialect duckdb`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::DuckDb => "duckdb",
+            Dialect::Postgres => "postgres",
+            Dialect::DataFusion => "datafusion",
+            Dialect::Spark => "spark",
+            Dialect::BigQuery => "bigquery",
+            Dialect::Snowflake => "snowflake",
+        }
+    }
+
+    /// The engine's name as people write it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Dialect::DuckDb => "DuckDB",
+            Dialect::Postgres => "PostgreSQL",
+            Dialect::DataFusion => "DataFusion",
+            Dialect::Spark => "Spark SQL",
+            Dialect::BigQuery => "BigQuery",
+            Dialect::Snowflake => "Snowflake",
+        }
+    }
+
+    /// The dialect with this command-line name (`postgresql` and `pg` are
+    /// accepted for PostgreSQL).
+    pub fn from_name(name: &str) -> Option<Dialect> {
+        let lower = name.to_ascii_lowercase();
+        match lower.as_str() {
+            "postgresql" | "pg" => Some(Dialect::Postgres),
+            _ => Dialect::ALL.into_iter().find(|d| d.name() == lower),
+        }
+    }
+
+    /// Whether Seg's test suite executes this dialect's SQL on the engine and
+    /// compares every row with the evaluator's (the others are generated and
+    /// parsed, not executed).
+    pub fn executed(self) -> bool {
+        matches!(
+            self,
+            Dialect::DuckDb | Dialect::Postgres | Dialect::DataFusion
+        )
+    }
+
+    pub(crate) fn regex_flavor(self) -> RegexFlavor {
+        match self {
+            Dialect::DataFusion => RegexFlavor::Rust,
+            Dialect::DuckDb | Dialect::BigQuery => RegexFlavor::Re2,
+            Dialect::Postgres => RegexFlavor::PostgresAre,
+            Dialect::Spark => RegexFlavor::Java,
+            Dialect::Snowflake => RegexFlavor::Posix,
+        }
+    }
+
+    /// A quoted identifier: Seg binds columns by their exact, case-sensitive
+    /// name, so every name is quoted (an unquoted name is folded to upper
+    /// case on Snowflake and to lower case on PostgreSQL).
+    pub fn ident(self, name: &str) -> String {
+        match self {
+            Dialect::Spark | Dialect::BigQuery => format!("`{}`", name.replace('`', "``")),
+            _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    /// A string literal. Standard SQL doubles the quote; BigQuery, Spark and
+    /// Snowflake also treat the backslash as an escape character, and
+    /// BigQuery does not allow a raw newline in a quoted string.
+    pub(crate) fn string(self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + 2);
+        out.push('\'');
+        match self {
+            Dialect::DuckDb | Dialect::Postgres | Dialect::DataFusion => {
+                for c in text.chars() {
+                    if c == '\'' {
+                        out.push('\'');
+                    }
+                    out.push(c);
+                }
+            }
+            Dialect::Spark | Dialect::BigQuery | Dialect::Snowflake => {
+                for c in text.chars() {
+                    match c {
+                        '\'' => out.push_str("\\'"),
+                        '\\' => out.push_str("\\\\"),
+                        '\n' => out.push_str("\\n"),
+                        '\r' => out.push_str("\\r"),
+                        '\t' => out.push_str("\\t"),
+                        c if c.is_control() && self == Dialect::BigQuery => {
+                            out.push_str(&format!("\\U{:08x}", c as u32));
+                        }
+                        c if c.is_control() && self == Dialect::Snowflake => {
+                            out.push_str(&format!("\\u{:04x}", c as u32));
+                        }
+                        c => out.push(c),
+                    }
+                }
+            }
+        }
+        out.push('\'');
+        out
+    }
+
+    /// The name of the 64-bit integer type.
+    pub(crate) fn bigint(self) -> &'static str {
+        match self {
+            Dialect::BigQuery => "INT64",
+            _ => "BIGINT",
+        }
+    }
+
+    /// The name of the 64-bit float type.
+    pub(crate) fn double(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "DOUBLE PRECISION",
+            Dialect::BigQuery => "FLOAT64",
+            _ => "DOUBLE",
+        }
+    }
+
+    /// The boolean type.
+    pub(crate) fn boolean(self) -> &'static str {
+        match self {
+            Dialect::BigQuery => "BOOL",
+            _ => "BOOLEAN",
+        }
+    }
+
+    /// The text type.
+    pub(crate) fn text(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "TEXT",
+            Dialect::Spark | Dialect::BigQuery => "STRING",
+            _ => "VARCHAR",
+        }
+    }
+
+    /// An exact decimal type of `precision` digits, `scale` after the point.
+    pub(crate) fn decimal(self, precision: u32, scale: u32) -> String {
+        match self {
+            Dialect::Postgres => format!("NUMERIC({precision}, {scale})"),
+            Dialect::BigQuery => format!("BIGNUMERIC({precision}, {scale})"),
+            Dialect::Snowflake => format!("NUMBER({precision}, {scale})"),
+            _ => format!("DECIMAL({precision}, {scale})"),
+        }
+    }
+
+    /// A float constant. Finite values are written in exponent form, which
+    /// every engine reads as a double (a plain `0.1` is a decimal in several)
+    /// and parses correctly rounded; infinities are cast from text.
+    pub(crate) fn float(self, value: f64) -> String {
+        // -0.0 equals 0.0 in Seg; DataFusion would order it below.
+        let value = if value == 0.0 { 0.0 } else { value };
+        if value.is_finite() {
+            // `{:e}` is the shortest text that parses back to the same f64.
+            return format!("CAST({value:e} AS {})", self.double());
+        }
+        let text = match (self, value > 0.0) {
+            (Dialect::BigQuery | Dialect::Snowflake, true) => "inf",
+            (Dialect::BigQuery | Dialect::Snowflake, false) => "-inf",
+            (_, true) => "Infinity",
+            (_, false) => "-Infinity",
+        };
+        format!("CAST('{text}' AS {})", self.double())
+    }
+
+    /// `value` with NaN turned into NULL (Seg reads NaN as missing), without
+    /// repeating `value` where the engine allows: PostgreSQL, DuckDB, Spark
+    /// and Snowflake treat every NaN as equal to NaN, so `NULLIF` does it.
+    pub(crate) fn nan_to_null(self, value: &str) -> String {
+        match self {
+            Dialect::BigQuery => format!("IF(IS_NAN({value}), NULL, {value})"),
+            // Arrow compares floats by their bits (a total order), so a NaN
+            // with the sign bit set (`inf % 2.5`) is not equal to `'NaN'`,
+            // and -0.0 is not equal to 0.0 (as it is in Seg). `nanvl`
+            // catches every NaN, and adding +0.0 turns -0.0 into +0.0.
+            Dialect::DataFusion => {
+                format!("(nanvl({value}, CAST(NULL AS DOUBLE)) + CAST(0 AS DOUBLE))")
+            }
+            Dialect::Snowflake => format!("NULLIF({value}, 'NaN'::FLOAT)"),
+            _ => format!("NULLIF({value}, CAST('NaN' AS {}))", self.double()),
+        }
+    }
+
+    /// An exact decimal constant `text` (`-12.50`) of `precision` digits.
+    pub(crate) fn decimal_literal(self, text: &str, precision: u32, scale: u32) -> String {
+        match self {
+            // A plain decimal literal is exact in these engines.
+            Dialect::DuckDb | Dialect::Postgres | Dialect::Snowflake => text.to_string(),
+            Dialect::Spark => format!("{text}BD"),
+            Dialect::BigQuery => format!("BIGNUMERIC '{text}'"),
+            // DataFusion parses `1.5` as a double unless told otherwise.
+            Dialect::DataFusion => {
+                format!("CAST('{text}' AS {})", self.decimal(precision, scale))
+            }
+        }
+    }
+
+    /// The instant of a timestamp column as microseconds since the Unix
+    /// epoch, the form Seg compares instants in: the column's time zone (or
+    /// none, which Seg reads as UTC) and the session's time zone play no
+    /// part.
+    pub(crate) fn epoch_micros(self, column: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("epoch_us({column})"),
+            Dialect::Postgres => {
+                format!("CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)")
+            }
+            Dialect::DataFusion => format!(
+                "CAST(arrow_cast({column}, 'Timestamp(Microsecond, Some(\"UTC\"))') AS BIGINT)"
+            ),
+            Dialect::Spark => format!("unix_micros({column})"),
+            Dialect::BigQuery => format!("UNIX_MICROS({column})"),
+            Dialect::Snowflake => format!("DATE_PART(EPOCH_MICROSECOND, {column})"),
+        }
+    }
+
+    /// A date column as days since 1970-01-01.
+    pub(crate) fn epoch_days(self, date: &str) -> String {
+        match self {
+            Dialect::DuckDb | Dialect::Postgres => {
+                format!("CAST(({date} - DATE '1970-01-01') AS BIGINT)")
+            }
+            Dialect::DataFusion => format!("CAST(arrow_cast({date}, 'Int32') AS BIGINT)"),
+            Dialect::Spark => format!("CAST(unix_date({date}) AS BIGINT)"),
+            Dialect::BigQuery => format!("UNIX_DATE({date})"),
+            Dialect::Snowflake => format!("DATEDIFF(day, DATE '1970-01-01', {date})"),
+        }
+    }
+
+    /// The date `days` days after 1970-01-01 (`days` an integer expression).
+    pub(crate) fn date_from_days(self, days: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("(DATE '1970-01-01' + CAST({days} AS INTEGER))"),
+            Dialect::Postgres => format!("(DATE '1970-01-01' + CAST({days} AS INTEGER))"),
+            Dialect::DataFusion => format!("arrow_cast(CAST({days} AS INT), 'Date32')"),
+            Dialect::Spark => format!("date_from_unix_date(CAST({days} AS INT))"),
+            Dialect::BigQuery => format!("DATE_FROM_UNIX_DATE({days})"),
+            Dialect::Snowflake => format!("DATEADD(day, {days}, DATE '1970-01-01')"),
+        }
+    }
+
+    /// `floor(x / d)` for integers `x` and a positive integer constant `d`,
+    /// exactly (no float division), whatever the sign of `x`.
+    pub(crate) fn floor_div(self, x: &str, d: i64) -> String {
+        // x - (x mod d, made non-negative) is a multiple of d, so the
+        // division that follows is exact in every engine's integer division.
+        let rem = self.modulo(x, &d.to_string());
+        let nonneg = self.modulo(&format!("({rem} + {d})"), &d.to_string());
+        let multiple = format!("({x} - {nonneg})");
+        match self {
+            Dialect::DuckDb => format!("({multiple} // {d})"),
+            Dialect::Spark => format!("({multiple} div {d})"),
+            Dialect::BigQuery => format!("DIV({multiple}, {d})"),
+            Dialect::Snowflake => format!("CAST({multiple} / {d} AS BIGINT)"),
+            Dialect::Postgres | Dialect::DataFusion => format!("({multiple} / {d})"),
+        }
+    }
+
+    /// The truncating integer remainder (sign of the dividend).
+    pub(crate) fn modulo(self, x: &str, y: &str) -> String {
+        match self {
+            Dialect::BigQuery | Dialect::Snowflake => format!("MOD({x}, {y})"),
+            _ => format!("({x} % {y})"),
+        }
+    }
+
+    /// A calendar part (`YEAR`, `MONTH`, `DAY`) of a date, as an integer.
+    pub(crate) fn date_part(self, part: &str, date: &str) -> String {
+        match self {
+            Dialect::DataFusion => {
+                format!("CAST(date_part('{}', {date}) AS BIGINT)", part.to_lowercase())
+            }
+            _ => format!("CAST(EXTRACT({part} FROM {date}) AS {})", self.bigint()),
+        }
+    }
+
+    /// Characters (Unicode scalar values) in a string.
+    pub(crate) fn char_length(self, s: &str) -> String {
+        match self {
+            Dialect::DuckDb | Dialect::Snowflake => format!("length({s})"),
+            Dialect::Postgres | Dialect::Spark | Dialect::BigQuery => {
+                format!("char_length({s})")
+            }
+            Dialect::DataFusion => format!("character_length({s})"),
+        }
+    }
+
+    /// Elements in a list (missing for a missing list).
+    pub(crate) fn list_size(self, list: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("len({list})"),
+            Dialect::Postgres | Dialect::DataFusion => format!("cardinality({list})"),
+            // Spark's `size(NULL)` is -1 unless ANSI mode is on.
+            Dialect::Spark => format!("CASE WHEN {list} IS NULL THEN NULL ELSE size({list}) END"),
+            Dialect::BigQuery => format!("ARRAY_LENGTH({list})"),
+            Dialect::Snowflake => format!("ARRAY_SIZE({list})"),
+        }
+    }
+
+    /// `s` contains `needle` (both strings; an empty needle is found in
+    /// every string).
+    pub(crate) fn contains(self, s: &str, needle: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("contains({s}, {needle})"),
+            Dialect::Postgres | Dialect::DataFusion | Dialect::BigQuery => {
+                format!("(strpos({s}, {needle}) > 0)")
+            }
+            Dialect::Spark => format!("(instr({s}, {needle}) > 0)"),
+            Dialect::Snowflake => format!("CONTAINS({s}, {needle})"),
+        }
+    }
+
+    /// `s` starts with `prefix`.
+    pub(crate) fn starts_with(self, s: &str, prefix: &str) -> String {
+        match self {
+            Dialect::DuckDb | Dialect::Postgres | Dialect::DataFusion | Dialect::BigQuery => {
+                format!("starts_with({s}, {prefix})")
+            }
+            Dialect::Spark => format!("startswith({s}, {prefix})"),
+            Dialect::Snowflake => format!("STARTSWITH({s}, {prefix})"),
+        }
+    }
+
+    /// `s` ends with `suffix`.
+    pub(crate) fn ends_with(self, s: &str, suffix: &str) -> String {
+        match self {
+            Dialect::DuckDb | Dialect::DataFusion | Dialect::BigQuery => {
+                format!("ends_with({s}, {suffix})")
+            }
+            // PostgreSQL has no ends_with; `right` counts characters.
+            Dialect::Postgres => format!("(right({s}, char_length({suffix})) = {suffix})"),
+            Dialect::Spark => format!("endswith({s}, {suffix})"),
+            Dialect::Snowflake => format!("ENDSWITH({s}, {suffix})"),
+        }
+    }
+
+    /// `s` has a match of the (already translated) `pattern` literal.
+    pub(crate) fn regex_search(self, s: &str, pattern: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("regexp_matches({s}, {pattern})"),
+            Dialect::Postgres => format!("({s} ~ {pattern})"),
+            // DataFusion 55 rewrites a literal pattern into LIKE without
+            // escaping a backslash in it (`regexp_like(s, '\\\\')` becomes
+            // `s LIKE '%\\%'`); `regexp_count` is not rewritten.
+            Dialect::DataFusion if pattern.contains("\\\\") => {
+                format!("(regexp_count({s}, {pattern}) > 0)")
+            }
+            Dialect::DataFusion => format!("regexp_like({s}, {pattern})"),
+            Dialect::Spark => format!("({s} RLIKE {pattern})"),
+            Dialect::BigQuery => format!("REGEXP_CONTAINS({s}, {pattern})"),
+            // Snowflake's REGEXP_LIKE matches the whole string.
+            Dialect::Snowflake => format!("(REGEXP_INSTR({s}, {pattern}) > 0)"),
+        }
+    }
+
+    /// A string compared for order by Unicode scalar values (UTF-8 bytes),
+    /// as Seg orders strings. Only PostgreSQL orders by a locale by default.
+    pub(crate) fn ordered_string(self, s: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("({s} COLLATE \"C\")"),
+            _ => s.to_string(),
+        }
+    }
+
+    /// A list constant of already printed elements.
+    pub(crate) fn array(self, elements: &[String], element_type: &str) -> String {
+        let items = elements.join(", ");
+        match self {
+            Dialect::DuckDb => format!("CAST([{items}] AS {element_type}[])"),
+            Dialect::Postgres => format!("CAST(ARRAY[{items}] AS {element_type}[])"),
+            Dialect::DataFusion => format!("make_array({items})"),
+            Dialect::Spark => format!("array({items})"),
+            Dialect::BigQuery => format!("ARRAY<{element_type}>[{items}]"),
+            Dialect::Snowflake => format!("ARRAY_CONSTRUCT({items})"),
+        }
+    }
+
+    /// A present `list` holds at least one of `values` (a list constant
+    /// without missing elements, not empty); missing elements of `list`
+    /// never match. Missing for a missing list.
+    pub(crate) fn list_has_any(self, list: &str, values: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("list_has_any({list}, {values})"),
+            Dialect::Postgres => format!("({list} && {values})"),
+            Dialect::DataFusion => format!("array_has_any({list}, {values})"),
+            Dialect::Spark => format!(
+                "CASE WHEN {list} IS NULL THEN NULL ELSE size(array_intersect({list}, {values})) > 0 END"
+            ),
+            Dialect::BigQuery => {
+                format!("EXISTS(SELECT 1 FROM UNNEST({list}) AS e WHERE e IN UNNEST({values}))")
+            }
+            Dialect::Snowflake => format!("ARRAYS_OVERLAP({list}, {values})"),
+        }
+    }
+
+    /// A present `list` holds every one of `values` (as for
+    /// [`Dialect::list_has_any`]).
+    pub(crate) fn list_has_all(self, list: &str, values: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("list_has_all({list}, {values})"),
+            Dialect::Postgres => format!("({list} @> {values})"),
+            Dialect::DataFusion => format!("array_has_all({list}, {values})"),
+            Dialect::Spark => format!(
+                "CASE WHEN {list} IS NULL THEN NULL ELSE size(array_except({values}, {list})) = 0 END"
+            ),
+            Dialect::BigQuery => format!(
+                "NOT EXISTS(SELECT 1 FROM UNNEST({values}) AS v WHERE v NOT IN UNNEST({list}))"
+            ),
+            Dialect::Snowflake => {
+                format!("(ARRAY_SIZE(ARRAY_EXCEPT({values}, {list})) = 0)")
+            }
+        }
+    }
+
+    /// A checked 64-bit integer operation: `None` when the dialect has a
+    /// form that returns NULL on overflow without repeating its operands,
+    /// else the caller range-checks a wider result.
+    pub(crate) fn try_int(self, op: IntOp, a: &str, b: &str) -> Option<String> {
+        let t = self.bigint();
+        match (self, op) {
+            (Dialect::DuckDb, IntOp::Add) => Some(format!("TRY(CAST({a} AS {t}) + CAST({b} AS {t}))")),
+            (Dialect::DuckDb, IntOp::Sub) => Some(format!("TRY(CAST({a} AS {t}) - CAST({b} AS {t}))")),
+            (Dialect::DuckDb, IntOp::Mul) => Some(format!("TRY(CAST({a} AS {t}) * CAST({b} AS {t}))")),
+            (Dialect::Spark, IntOp::Add) => Some(format!("try_add(CAST({a} AS {t}), CAST({b} AS {t}))")),
+            (Dialect::Spark, IntOp::Sub) => {
+                Some(format!("try_subtract(CAST({a} AS {t}), CAST({b} AS {t}))"))
+            }
+            (Dialect::Spark, IntOp::Mul) => {
+                Some(format!("try_multiply(CAST({a} AS {t}), CAST({b} AS {t}))"))
+            }
+            (Dialect::BigQuery, IntOp::Add) => Some(format!("SAFE_ADD({a}, {b})")),
+            (Dialect::BigQuery, IntOp::Sub) => Some(format!("SAFE_SUBTRACT({a}, {b})")),
+            (Dialect::BigQuery, IntOp::Mul) => Some(format!("SAFE_MULTIPLY({a}, {b})")),
+            _ => None,
+        }
+    }
+
+    /// A decimal operand widened so that arithmetic on it keeps every digit:
+    /// DuckDB computes `DECIMAL(18, s)` products in 64 bits and fails where
+    /// Seg's 128-bit decimals do not. Adding a `DECIMAL(38, 0)` zero widens
+    /// the type to 38 digits and keeps the operand's scale, which a cast
+    /// could not (the scale of a column is not known here).
+    pub(crate) fn wide_decimal(self, x: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("(CAST(0 AS DECIMAL(38, 0)) + {x})"),
+            _ => x.to_string(),
+        }
+    }
+
+    /// The exact (wide) type integer arithmetic is range-checked in, for
+    /// dialects without a checked form: PostgreSQL, Snowflake, and
+    /// DataFusion, whose `+` wraps silently and whose `TRY_CAST` of an
+    /// out-of-range decimal to BIGINT does not give NULL.
+    pub(crate) fn wide_int(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "NUMERIC",
+            Dialect::Snowflake => "NUMBER(38, 0)",
+            _ => "DECIMAL(38, 0)",
+        }
+    }
+}
+
+/// The integer operations that can overflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IntOp {
+    Add,
+    Sub,
+    Mul,
+}
+
+impl IntOp {
+    pub(crate) fn symbol(self) -> &'static str {
+        match self {
+            IntOp::Add => "+",
+            IntOp::Sub => "-",
+            IntOp::Mul => "*",
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

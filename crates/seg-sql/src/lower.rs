@@ -1,0 +1,707 @@
+//! Typed Seg IR to SQL text, one dialect at a time.
+//!
+//! Values are kept in one SQL form per Seg type, whatever the column's
+//! physical type: `int` a 64-bit integer, `float` a NaN-free double,
+//! `decimal` an exact decimal, `date` a DATE, and `timestamp` the instant as
+//! **microseconds since the Unix epoch** (an integer). The last choice keeps
+//! every engine's session time zone out of every comparison: an instant is a
+//! number, a calendar date is a DATE, and the calendar of an instant is
+//! computed from its UTC day number.
+//!
+//! Whatever does not read a row — params, relative time, `N months ago`,
+//! constant arithmetic — is computed by Seg's evaluator for the run's
+//! `as_of` ([`seg_eval::fold_constant`], the one definition of the language's
+//! meaning) and printed as a typed literal; SQL never does calendar
+//! arithmetic and never reads the database's clock.
+
+use crate::dialect::{Dialect, IntOp};
+use crate::regex;
+use seg_diagnostics::{Code, Diagnostic, Span};
+use seg_eval::num::DAY_MICROS;
+use seg_ir::{
+    ArithOp, CmpOp, Const, Expr, ExprKind, Func, ListQuantifier, Program, Relative, SegmentId,
+    StrOp, Type,
+};
+use std::collections::HashMap;
+
+/// The most bytes of SQL one segment may take. Segment references are
+/// inlined and checked integer arithmetic repeats its operands on some
+/// engines, so a pathological program could grow without bound.
+pub(crate) const SEGMENT_LIMIT: usize = 4 << 20;
+
+/// Lowers the expressions of one program for one dialect, collecting every
+/// construct the dialect cannot express (each a located E0501/E0502).
+pub(crate) struct Lowering<'a> {
+    pub program: &'a Program,
+    pub params: &'a [Const],
+    pub as_of: i64,
+    pub dialect: Dialect,
+    memberships: HashMap<SegmentId, String>,
+    pub errors: Vec<Diagnostic>,
+}
+
+impl<'a> Lowering<'a> {
+    pub fn new(program: &'a Program, params: &'a [Const], as_of: i64, dialect: Dialect) -> Self {
+        Lowering {
+            program,
+            params,
+            as_of,
+            dialect,
+            memberships: HashMap::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// A segment's membership: `where` true and `exclude` not true, as a
+    /// boolean that is never NULL. `COALESCE` rather than `IS TRUE`, which
+    /// Snowflake lacks.
+    pub fn membership(&mut self, id: SegmentId) -> String {
+        if let Some(done) = self.memberships.get(&id) {
+            return done.clone();
+        }
+        let segment = &self.program.segments[id.0 as usize];
+        let span = segment.span;
+        let w = self.value(&segment.where_);
+        let text = match &segment.exclude {
+            Some(exclude) => {
+                let e = self.value(exclude);
+                format!("(COALESCE({w}, FALSE) AND NOT COALESCE({e}, FALSE))")
+            }
+            None => format!("COALESCE({w}, FALSE)"),
+        };
+        let text = if text.len() > SEGMENT_LIMIT {
+            self.errors.push(
+                Diagnostic::new(
+                    Code::E0503,
+                    span,
+                    format!(
+                        "segment `{}` would take {} MB of SQL",
+                        segment.name,
+                        text.len() >> 20
+                    ),
+                )
+                .with_help(
+                    "segment references are inlined and checked arithmetic repeats its operands; \
+                     split deeply nested arithmetic or chains of references into separate queries",
+                ),
+            );
+            "FALSE".to_string()
+        } else {
+            text
+        };
+        self.memberships.insert(id, text.clone());
+        text
+    }
+
+    /// A construct the dialect cannot express with Seg's meaning.
+    fn refuse(&mut self, span: Span, what: impl Into<String>, help: impl Into<String>) -> String {
+        let what = what.into();
+        self.errors.push(
+            Diagnostic::new(
+                Code::E0501,
+                span,
+                format!("{what} cannot be expressed exactly in {}", self.dialect.title()),
+            )
+            .with_help(help),
+        );
+        "NULL".to_string()
+    }
+
+    fn null(&self, ty: &Type) -> String {
+        let d = self.dialect;
+        let t = match ty {
+            Type::Int | Type::Timestamp => d.bigint().to_string(),
+            Type::Float => d.double().to_string(),
+            Type::Decimal => d.decimal(38, 0),
+            Type::Bool => d.boolean().to_string(),
+            Type::String => d.text().to_string(),
+            Type::Date => "DATE".to_string(),
+            _ => return "NULL".to_string(),
+        };
+        format!("CAST(NULL AS {t})")
+    }
+
+    /// A constant of type `ty` (NULL when missing).
+    fn literal(&mut self, value: Option<&Const>, ty: &Type, span: Span) -> String {
+        let d = self.dialect;
+        let Some(value) = value else {
+            return self.null(ty);
+        };
+        match value {
+            Const::Int(v) if *v == i64::MIN => {
+                format!("(CAST(-9223372036854775807 AS {}) - 1)", d.bigint())
+            }
+            Const::Int(v) => v.to_string(),
+            Const::Float(v) if v.is_nan() => self.null(&Type::Float),
+            Const::Float(v) => d.float(*v),
+            Const::Decimal { unscaled, scale } => {
+                let (text, precision) = decimal_text(*unscaled, u32::from(*scale));
+                if precision > 38 {
+                    return self.refuse(
+                        span,
+                        format!("the decimal {text}, of more than 38 digits,"),
+                        "SQL decimals hold at most 38 digits",
+                    );
+                }
+                d.decimal_literal(&text, precision, u32::from(*scale))
+            }
+            Const::Bool(true) => "TRUE".to_string(),
+            Const::Bool(false) => "FALSE".to_string(),
+            Const::String(s) => self.string(s, span),
+            Const::Date(days) => match date_text(*days) {
+                Some(text) => format!("DATE '{text}'"),
+                None => self.refuse(
+                    span,
+                    "a date outside the years 1 to 9999",
+                    "SQL engines hold dates of the years 1 to 9999",
+                ),
+            },
+            Const::Timestamp(micros) => {
+                // An instant is compared as its microseconds; the comment
+                // says which instant it is.
+                match instant_text(*micros) {
+                    Some(text) => format!("/* {text} */ {micros}"),
+                    None => micros.to_string(),
+                }
+            }
+            Const::ListString(_) | Const::ListInt(_) | Const::Duration(_) => self.refuse(
+                span,
+                "a list or duration used as a value",
+                "lists are only used with `in` and `contains`",
+            ),
+        }
+    }
+
+    fn string(&mut self, s: &str, span: Span) -> String {
+        if s.contains('\0') && self.dialect == Dialect::Postgres {
+            return self.refuse(
+                span,
+                "a string holding the character U+0000",
+                "PostgreSQL text cannot hold U+0000",
+            );
+        }
+        self.dialect.string(s)
+    }
+
+    /// The value of an expression that reads no row, computed by Seg.
+    fn folded(&mut self, e: &Expr) -> Option<Option<Const>> {
+        if reads_row(e) {
+            return None;
+        }
+        match seg_eval::fold_constant(self.program, self.params, self.as_of, e) {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.errors.push(Diagnostic::new(
+                    Code::E0901,
+                    e.span,
+                    format!("cannot compute a constant for SQL: {message}"),
+                ));
+                Some(None)
+            }
+        }
+    }
+
+    /// The SQL of an expression's value, in the form of its type described
+    /// in the module documentation.
+    pub fn value(&mut self, e: &Expr) -> String {
+        let d = self.dialect;
+        if !matches!(e.kind, ExprKind::Const(_))
+            && !matches!(e.ty, Type::List(_) | Type::Duration)
+            && let Some(value) = self.folded(e)
+        {
+            return self.literal(value.as_ref(), &e.ty, e.span);
+        }
+        match &e.kind {
+            ExprKind::Const(c) => self.literal(Some(c), &e.ty, e.span),
+            ExprKind::Field(id) => {
+                let field = self.program.schema.field(*id);
+                let column = d.ident(&field.name);
+                match field.ty {
+                    Type::Float => d.nan_to_null(&format!("CAST({column} AS {})", d.double())),
+                    Type::Timestamp => d.epoch_micros(&column),
+                    _ => column,
+                }
+            }
+            ExprKind::Segment(id) => self.membership(*id),
+            ExprKind::Param(_)
+            | ExprKind::Relative(_)
+            | ExprKind::Duration { .. }
+            | ExprKind::Ago { .. } => self.refuse(
+                e.span,
+                "a value that depends on a row where a constant was expected",
+                "this is a bug in Seg; please report it",
+            ),
+            ExprKind::Cast(inner) => {
+                let x = self.value(inner);
+                match (&inner.ty, &e.ty) {
+                    (Type::Int, Type::Float) => format!("CAST({x} AS {})", d.double()),
+                    (Type::Int, Type::Decimal) => format!("CAST({x} AS {})", d.decimal(20, 0)),
+                    // Through text: a decimal's text parses to the nearest
+                    // double, where dividing by a power of ten (how engines
+                    // cast) can round twice.
+                    (Type::Decimal, Type::Float) => format!(
+                        "CAST(CAST({x} AS {}) AS {})",
+                        d.text(),
+                        d.double()
+                    ),
+                    (Type::Date, Type::Timestamp) => {
+                        format!("({} * {DAY_MICROS})", d.epoch_days(&x))
+                    }
+                    (from, to) => self.refuse(
+                        e.span,
+                        format!("a conversion from {from} to {to}"),
+                        "this is a bug in Seg; please report it",
+                    ),
+                }
+            }
+            ExprKind::Not(inner) => format!("(NOT {})", self.value(inner)),
+            ExprKind::And(items) | ExprKind::Or(items) => {
+                let joiner = if matches!(e.kind, ExprKind::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
+                let parts: Vec<String> = items.iter().map(|x| self.value(x)).collect();
+                format!("({})", parts.join(joiner))
+            }
+            ExprKind::Compare { op, lhs, rhs } => {
+                let (l, r) = (self.value(lhs), self.value(rhs));
+                let ordered = lhs.ty == Type::String && !matches!(op, CmpOp::Eq | CmpOp::Ne);
+                let (l, r) = if ordered {
+                    (d.ordered_string(&l), d.ordered_string(&r))
+                } else {
+                    (l, r)
+                };
+                format!("({l} {} {r})", cmp_symbol(*op))
+            }
+            ExprKind::Between {
+                expr,
+                lo,
+                hi,
+                negated,
+            } => {
+                let (x, lo_sql, hi_sql) = (self.value(expr), self.value(lo), self.value(hi));
+                let (x, lo_sql, hi_sql) = if expr.ty == Type::String {
+                    (
+                        d.ordered_string(&x),
+                        d.ordered_string(&lo_sql),
+                        d.ordered_string(&hi_sql),
+                    )
+                } else {
+                    (x, lo_sql, hi_sql)
+                };
+                let not = if *negated { "NOT " } else { "" };
+                format!("({x} {not}BETWEEN {lo_sql} AND {hi_sql})")
+            }
+            ExprKind::InList {
+                expr,
+                list,
+                list_param,
+                negated,
+            } => {
+                let x = self.value(expr);
+                let candidates = self.listed(list, list_param.as_deref(), &expr.ty);
+                if candidates.is_empty() {
+                    // `x in []` is false for a present x; `IN ()` is not SQL.
+                    let when_present = if *negated { "TRUE" } else { "FALSE" };
+                    return format!("(CASE WHEN {x} IS NULL THEN NULL ELSE {when_present} END)");
+                }
+                let not = if *negated { "NOT " } else { "" };
+                format!("({x} {not}IN ({}))", candidates.join(", "))
+            }
+            ExprKind::IsMissing { expr, negated } => {
+                if self.dialect == Dialect::BigQuery && matches!(expr.ty, Type::List(_)) {
+                    return self.refuse(
+                        e.span,
+                        "`is missing` on a list",
+                        "BigQuery stores a missing list as an empty one, so the two cannot be told apart",
+                    );
+                }
+                let x = self.value(expr);
+                let not = if *negated { "NOT " } else { "" };
+                format!("({x} IS {not}NULL)")
+            }
+            ExprKind::StrPred {
+                op,
+                target,
+                pattern,
+                negated,
+            } => {
+                let s = self.value(target);
+                let test = self.string_test(*op, &s, pattern, e.span);
+                if *negated {
+                    format!("(NOT {test})")
+                } else {
+                    test
+                }
+            }
+            ExprKind::ListContains {
+                list,
+                quantifier,
+                values,
+                values_param,
+            } => {
+                let l = self.value(list);
+                let element = list.ty.element().cloned().unwrap_or(Type::String);
+                let mut wanted = self.listed(values, values_param.as_deref(), &element);
+                wanted.sort();
+                wanted.dedup();
+                if wanted.is_empty() {
+                    let when_present = match quantifier {
+                        ListQuantifier::Any => "FALSE",
+                        ListQuantifier::All | ListQuantifier::None => "TRUE",
+                    };
+                    return format!("(CASE WHEN {l} IS NULL THEN NULL ELSE {when_present} END)");
+                }
+                let element_type = match element {
+                    Type::Int => d.bigint(),
+                    _ => d.text(),
+                };
+                let array = d.array(&wanted, element_type);
+                match quantifier {
+                    ListQuantifier::Any => d.list_has_any(&l, &array),
+                    ListQuantifier::All => d.list_has_all(&l, &array),
+                    ListQuantifier::None => format!("(NOT {})", d.list_has_any(&l, &array)),
+                }
+            }
+            ExprKind::Within { expr, duration } => {
+                let base = if expr.ty == Type::Date {
+                    Relative::Today
+                } else {
+                    Relative::Now
+                };
+                let lower = Expr {
+                    kind: ExprKind::Ago {
+                        base,
+                        duration: duration.clone(),
+                    },
+                    ty: expr.ty.clone(),
+                    span: e.span,
+                };
+                let upper = Expr {
+                    kind: ExprKind::Relative(base),
+                    ty: expr.ty.clone(),
+                    span: e.span,
+                };
+                let lo = self.folded(&lower).flatten();
+                let hi = self.folded(&upper).flatten();
+                match (lo, hi) {
+                    (Some(lo), Some(hi)) => {
+                        let x = self.value(expr);
+                        let lo = self.literal(Some(&lo), &expr.ty, e.span);
+                        let hi = self.literal(Some(&hi), &expr.ty, e.span);
+                        format!("({x} BETWEEN {lo} AND {hi})")
+                    }
+                    // A window whose start is out of range is unknown for
+                    // every row, as the evaluator has it.
+                    _ => self.null(&Type::Bool),
+                }
+            }
+            ExprKind::Arith { op, lhs, rhs } => self.arith(*op, lhs, rhs, e),
+            ExprKind::Neg(inner) => match inner.ty {
+                Type::Int => {
+                    let x = self.value(inner);
+                    self.checked_int(IntOp::Sub, "0", &x)
+                }
+                Type::Float => d.nan_to_null(&format!("(- {})", self.value(inner))),
+                _ => format!("(- {})", self.value(inner)),
+            },
+            ExprKind::Call { func, args } => self.call(*func, args, e),
+        }
+    }
+
+    /// The candidates of `in` or the values of `contains`, printed, from
+    /// a list literal or a list param.
+    fn listed(&mut self, items: &[Expr], param: Option<&Expr>, element: &Type) -> Vec<String> {
+        if let Some(param) = param {
+            return match self.folded(param).flatten() {
+                Some(Const::ListString(values)) => values
+                    .iter()
+                    .map(|v| self.string(v, param.span))
+                    .collect(),
+                Some(Const::ListInt(values)) => values.iter().map(i64::to_string).collect(),
+                _ => vec![self.refuse(
+                    param.span,
+                    "a list param without a list value",
+                    "this is a bug in Seg; please report it",
+                )],
+            };
+        }
+        let _ = element;
+        items.iter().map(|x| self.value(x)).collect()
+    }
+
+    fn string_test(&mut self, op: StrOp, s: &str, pattern: &Expr, span: Span) -> String {
+        let d = self.dialect;
+        let constant = match &pattern.kind {
+            ExprKind::Const(Const::String(p)) => Some(p.clone()),
+            _ => match self.folded(pattern) {
+                Some(Some(Const::String(p))) => Some(p),
+                _ => None,
+            },
+        };
+        if op != StrOp::Matches && constant.as_deref() == Some("") {
+            // Every present string contains, starts and ends with "".
+            return format!("(CASE WHEN {s} IS NULL THEN NULL ELSE TRUE END)");
+        }
+        match op {
+            StrOp::Contains => {
+                let needle = self.value(pattern);
+                d.contains(s, &needle)
+            }
+            StrOp::StartsWith => {
+                let prefix = self.value(pattern);
+                d.starts_with(s, &prefix)
+            }
+            StrOp::EndsWith => {
+                let suffix = self.value(pattern);
+                d.ends_with(s, &suffix)
+            }
+            StrOp::Matches => {
+                let Some(text) = constant else {
+                    return self.refuse(
+                        span,
+                        "a pattern that is not a constant",
+                        "this is a bug in Seg; please report it",
+                    );
+                };
+                match regex::translate(&text, d.regex_flavor()) {
+                    Ok(translated) => {
+                        let literal = self.string(&translated, pattern.span);
+                        d.regex_search(s, &literal)
+                    }
+                    Err(reason) => {
+                        self.errors.push(
+                            Diagnostic::new(
+                                Code::E0502,
+                                pattern.span,
+                                format!(
+                                    "this pattern uses {reason}, which {} cannot match as Seg does",
+                                    d.title()
+                                ),
+                            )
+                            .with_help(
+                                "rewrite the pattern without it (for a word boundary, spell out \
+                                 the characters around the word), or run this program with Seg \
+                                 or DataFusion",
+                            ),
+                        );
+                        "NULL".to_string()
+                    }
+                }
+            }
+        }
+    }
+
+    /// 64-bit integer `a op b`, missing on overflow.
+    fn checked_int(&self, op: IntOp, a: &str, b: &str) -> String {
+        let d = self.dialect;
+        if let Some(sql) = d.try_int(op, a, b) {
+            return sql;
+        }
+        let w = d.wide_int();
+        let wide = format!("(CAST({a} AS {w}) {} CAST({b} AS {w}))", op.symbol());
+        format!(
+            "(CASE WHEN {wide} BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST({wide} AS {}) END)",
+            d.bigint()
+        )
+    }
+
+    fn arith(&mut self, op: ArithOp, lhs: &Expr, rhs: &Expr, e: &Expr) -> String {
+        let d = self.dialect;
+        let (a, b) = (self.value(lhs), self.value(rhs));
+        match (&e.ty, op) {
+            (Type::Int, ArithOp::Add) => self.checked_int(IntOp::Add, &a, &b),
+            (Type::Int, ArithOp::Sub) => self.checked_int(IntOp::Sub, &a, &b),
+            (Type::Int, ArithOp::Mul) => self.checked_int(IntOp::Mul, &a, &b),
+            (Type::Int, ArithOp::Rem) => {
+                let divisor = self.folded(rhs).flatten();
+                let dividend = self.folded(lhs).flatten();
+                match (divisor, dividend) {
+                    // `% 0` is missing; `i64::MIN % -1` overflows, so missing.
+                    (Some(Const::Int(0)), _) => self.null(&Type::Int),
+                    (Some(Const::Int(y)), _) if y != -1 => d.modulo(&a, &b),
+                    (_, Some(Const::Int(x))) if x != i64::MIN => {
+                        d.modulo(&a, &format!("NULLIF({b}, 0)"))
+                    }
+                    _ => format!(
+                        "(CASE WHEN {a} = -9223372036854775807 - 1 AND {b} = -1 THEN NULL ELSE {} END)",
+                        d.modulo(&a, &format!("NULLIF({b}, 0)"))
+                    ),
+                }
+            }
+            (Type::Float, ArithOp::Div) => {
+                d.nan_to_null(&format!("({a} / NULLIF({b}, CAST(0 AS {})))", d.double()))
+            }
+            (Type::Float, ArithOp::Rem) => match d {
+                // DuckDB's `%` of doubles is C's fmod (its `fmod` floors).
+                Dialect::DuckDb | Dialect::DataFusion | Dialect::Spark => d.nan_to_null(&format!(
+                    "({a} % NULLIF({b}, CAST(0 AS {})))",
+                    d.double()
+                )),
+                Dialect::Snowflake => d.nan_to_null(&format!("MOD({a}, NULLIF({b}, 0))")),
+                Dialect::Postgres | Dialect::BigQuery => self.refuse(
+                    e.span,
+                    "the remainder `%` of floats",
+                    format!(
+                        "{} has no exact remainder of doubles; use ints or decimals",
+                        d.title()
+                    ),
+                ),
+            },
+            (Type::Float, op) => d.nan_to_null(&format!("({a} {} {b})", arith_symbol(op))),
+            (Type::Decimal, ArithOp::Rem) => {
+                d.modulo(&d.wide_decimal(&a), &format!("NULLIF({b}, 0)"))
+            }
+            (Type::Decimal, op) => format!("({} {} {b})", d.wide_decimal(&a), arith_symbol(op)),
+            (ty, _) => self.refuse(
+                e.span,
+                format!("arithmetic on {ty}"),
+                "this is a bug in Seg; please report it",
+            ),
+        }
+    }
+
+    fn call(&mut self, func: Func, args: &[Expr], e: &Expr) -> String {
+        let d = self.dialect;
+        let values: Vec<String> = args.iter().map(|a| self.value(a)).collect();
+        let arg = |i: usize| values.get(i).cloned().unwrap_or_else(|| "NULL".into());
+        let arg_ty = args.first().map(|a| a.ty.clone()).unwrap_or(Type::Int);
+        match func {
+            Func::Lower | Func::Upper => {
+                let name = if func == Func::Lower { "lower" } else { "upper" };
+                match d {
+                    // ICU's root locale maps case as Rust does (full
+                    // mappings: `upper('straße')` is `STRASSE`).
+                    Dialect::Postgres => format!("{name}({} COLLATE \"und-x-icu\")", arg(0)),
+                    Dialect::DataFusion | Dialect::Spark => format!("{name}({})", arg(0)),
+                    Dialect::DuckDb | Dialect::BigQuery | Dialect::Snowflake => self.refuse(
+                        e.span,
+                        format!("`{name}`"),
+                        format!(
+                            "{}'s {name} uses simple case mappings (DuckDB's `upper('straße')` is \
+                             `STRASSE` only in Seg); compare with `matches \"(?i)...\"` instead, \
+                             which folds case the same way everywhere",
+                            d.title()
+                        ),
+                    ),
+                }
+            }
+            Func::Length => d.char_length(&arg(0)),
+            Func::Size => d.list_size(&arg(0)),
+            Func::Abs => match arg_ty {
+                Type::Int => match d {
+                    Dialect::DuckDb => format!("TRY(abs(CAST({} AS BIGINT)))", arg(0)),
+                    Dialect::BigQuery => format!("SAFE.ABS({})", arg(0)),
+                    _ => format!(
+                        "(CASE WHEN {0} = -9223372036854775807 - 1 THEN NULL ELSE abs({0}) END)",
+                        arg(0)
+                    ),
+                },
+                _ => format!("abs({})", arg(0)),
+            },
+            Func::Coalesce => format!("COALESCE({})", values.join(", ")),
+            Func::DaysSince => match arg_ty {
+                Type::Date => {
+                    let today = seg_eval::num::date_of(self.as_of);
+                    format!("({today} - {})", d.epoch_days(&arg(0)))
+                }
+                _ => {
+                    let since = format!("({} - {})", self.as_of, arg(0));
+                    d.floor_div(&since, DAY_MICROS)
+                }
+            },
+            Func::Year | Func::Month | Func::Day => {
+                let part = match func {
+                    Func::Year => "YEAR",
+                    Func::Month => "MONTH",
+                    _ => "DAY",
+                };
+                let date = match arg_ty {
+                    Type::Date => arg(0),
+                    _ => d.date_from_days(&d.floor_div(&arg(0), DAY_MICROS)),
+                };
+                d.date_part(part, &date)
+            }
+        }
+    }
+}
+
+/// Whether an expression reads a row (a field or a segment's membership).
+fn reads_row(e: &Expr) -> bool {
+    let mut reads = false;
+    seg_ir::walk(e, &mut |x| {
+        if matches!(x.kind, ExprKind::Field(_) | ExprKind::Segment(_)) {
+            reads = true;
+        }
+    });
+    reads
+}
+
+fn cmp_symbol(op: CmpOp) -> &'static str {
+    match op {
+        CmpOp::Eq => "=",
+        CmpOp::Ne => "<>",
+        CmpOp::Lt => "<",
+        CmpOp::Le => "<=",
+        CmpOp::Gt => ">",
+        CmpOp::Ge => ">=",
+    }
+}
+
+fn arith_symbol(op: ArithOp) -> &'static str {
+    match op {
+        ArithOp::Add => "+",
+        ArithOp::Sub => "-",
+        ArithOp::Mul => "*",
+        ArithOp::Div => "/",
+        ArithOp::Rem => "%",
+    }
+}
+
+/// `unscaled × 10^-scale` as text (`-12.50`), with its digit count.
+fn decimal_text(unscaled: i128, scale: u32) -> (String, u32) {
+    let digits = unscaled.unsigned_abs().to_string();
+    let scale_usize = scale as usize;
+    let padded = if digits.len() <= scale_usize {
+        format!("{}{digits}", "0".repeat(scale_usize + 1 - digits.len()))
+    } else {
+        digits
+    };
+    let (int, frac) = padded.split_at(padded.len() - scale_usize);
+    let sign = if unscaled < 0 { "-" } else { "" };
+    let text = if frac.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    };
+    let precision = u32::try_from(padded.len()).unwrap_or(u32::MAX).max(1);
+    (text, precision)
+}
+
+/// A date as `YYYY-MM-DD`, for the years 1 to 9999.
+fn date_text(days: i32) -> Option<String> {
+    let (y, m, d) = seg_eval::num::ymd(days)?;
+    (1..=9999)
+        .contains(&y)
+        .then(|| format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// An instant as RFC 3339 text, for a comment.
+fn instant_text(micros: i64) -> Option<String> {
+    let t = chrono::DateTime::from_timestamp_micros(micros)?;
+    Some(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_text_places_the_point() {
+        assert_eq!(decimal_text(12345, 2), ("123.45".to_string(), 5));
+        assert_eq!(decimal_text(-5, 2), ("-0.05".to_string(), 3));
+        assert_eq!(decimal_text(7, 0), ("7".to_string(), 1));
+        assert_eq!(decimal_text(0, 3), ("0.000".to_string(), 4));
+    }
+}
