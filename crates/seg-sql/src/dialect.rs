@@ -321,7 +321,10 @@ impl Dialect {
     pub(crate) fn date_part(self, part: &str, date: &str) -> String {
         match self {
             Dialect::DataFusion => {
-                format!("CAST(date_part('{}', {date}) AS BIGINT)", part.to_lowercase())
+                format!(
+                    "CAST(date_part('{}', {date}) AS BIGINT)",
+                    part.to_lowercase()
+                )
             }
             _ => format!("CAST(EXTRACT({part} FROM {date}) AS {})", self.bigint()),
         }
@@ -471,10 +474,18 @@ impl Dialect {
     pub(crate) fn try_int(self, op: IntOp, a: &str, b: &str) -> Option<String> {
         let t = self.bigint();
         match (self, op) {
-            (Dialect::DuckDb, IntOp::Add) => Some(format!("TRY(CAST({a} AS {t}) + CAST({b} AS {t}))")),
-            (Dialect::DuckDb, IntOp::Sub) => Some(format!("TRY(CAST({a} AS {t}) - CAST({b} AS {t}))")),
-            (Dialect::DuckDb, IntOp::Mul) => Some(format!("TRY(CAST({a} AS {t}) * CAST({b} AS {t}))")),
-            (Dialect::Spark, IntOp::Add) => Some(format!("try_add(CAST({a} AS {t}), CAST({b} AS {t}))")),
+            (Dialect::DuckDb, IntOp::Add) => {
+                Some(format!("TRY(CAST({a} AS {t}) + CAST({b} AS {t}))"))
+            }
+            (Dialect::DuckDb, IntOp::Sub) => {
+                Some(format!("TRY(CAST({a} AS {t}) - CAST({b} AS {t}))"))
+            }
+            (Dialect::DuckDb, IntOp::Mul) => {
+                Some(format!("TRY(CAST({a} AS {t}) * CAST({b} AS {t}))"))
+            }
+            (Dialect::Spark, IntOp::Add) => {
+                Some(format!("try_add(CAST({a} AS {t}), CAST({b} AS {t}))"))
+            }
             (Dialect::Spark, IntOp::Sub) => {
                 Some(format!("try_subtract(CAST({a} AS {t}), CAST({b} AS {t}))"))
             }

@@ -132,7 +132,10 @@ pub fn compile(
     }
     Ok(Compiled {
         dialect,
-        key: program.schema.key().map(|k| program.schema.field(k).name.clone()),
+        key: program
+            .schema
+            .key()
+            .map(|k| program.schema.field(k).name.clone()),
         segments,
         priorities,
     })

@@ -100,7 +100,10 @@ impl<'a> Lowering<'a> {
             Diagnostic::new(
                 Code::E0501,
                 span,
-                format!("{what} cannot be expressed exactly in {}", self.dialect.title()),
+                format!(
+                    "{what} cannot be expressed exactly in {}",
+                    self.dialect.title()
+                ),
             )
             .with_help(help),
         );
@@ -239,11 +242,9 @@ impl<'a> Lowering<'a> {
                     // Through text: a decimal's text parses to the nearest
                     // double, where dividing by a power of ten (how engines
                     // cast) can round twice.
-                    (Type::Decimal, Type::Float) => format!(
-                        "CAST(CAST({x} AS {}) AS {})",
-                        d.text(),
-                        d.double()
-                    ),
+                    (Type::Decimal, Type::Float) => {
+                        format!("CAST(CAST({x} AS {}) AS {})", d.text(), d.double())
+                    }
                     (Type::Date, Type::Timestamp) => {
                         format!("({} * {DAY_MICROS})", d.epoch_days(&x))
                     }
@@ -415,10 +416,9 @@ impl<'a> Lowering<'a> {
     fn listed(&mut self, items: &[Expr], param: Option<&Expr>, element: &Type) -> Vec<String> {
         if let Some(param) = param {
             return match self.folded(param).flatten() {
-                Some(Const::ListString(values)) => values
-                    .iter()
-                    .map(|v| self.string(v, param.span))
-                    .collect(),
+                Some(Const::ListString(values)) => {
+                    values.iter().map(|v| self.string(v, param.span)).collect()
+                }
                 Some(Const::ListInt(values)) => values.iter().map(i64::to_string).collect(),
                 _ => vec![self.refuse(
                     param.span,
@@ -535,10 +535,9 @@ impl<'a> Lowering<'a> {
             }
             (Type::Float, ArithOp::Rem) => match d {
                 // DuckDB's `%` of doubles is C's fmod (its `fmod` floors).
-                Dialect::DuckDb | Dialect::DataFusion | Dialect::Spark => d.nan_to_null(&format!(
-                    "({a} % NULLIF({b}, CAST(0 AS {})))",
-                    d.double()
-                )),
+                Dialect::DuckDb | Dialect::DataFusion | Dialect::Spark => {
+                    d.nan_to_null(&format!("({a} % NULLIF({b}, CAST(0 AS {})))", d.double()))
+                }
                 Dialect::Snowflake => d.nan_to_null(&format!("MOD({a}, NULLIF({b}, 0))")),
                 Dialect::Postgres | Dialect::BigQuery => self.refuse(
                     e.span,
@@ -569,7 +568,11 @@ impl<'a> Lowering<'a> {
         let arg_ty = args.first().map(|a| a.ty.clone()).unwrap_or(Type::Int);
         match func {
             Func::Lower | Func::Upper => {
-                let name = if func == Func::Lower { "lower" } else { "upper" };
+                let name = if func == Func::Lower {
+                    "lower"
+                } else {
+                    "upper"
+                };
                 match d {
                     // ICU's root locale maps case as Rust does (full
                     // mappings: `upper('straße')` is `STRASSE`).

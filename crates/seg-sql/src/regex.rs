@@ -61,8 +61,11 @@ impl Printer {
                 Ok(())
             }
             HirKind::Class(Class::Unicode(class)) => {
-                let ranges: Vec<(char, char)> =
-                    class.ranges().iter().map(|r| (r.start(), r.end())).collect();
+                let ranges: Vec<(char, char)> = class
+                    .ranges()
+                    .iter()
+                    .map(|r| (r.start(), r.end()))
+                    .collect();
                 self.class(&ranges, out)
             }
             HirKind::Class(Class::Bytes(class)) => {
@@ -250,11 +253,23 @@ mod tests {
     #[test]
     fn classes_are_expanded_and_anchors_kept() {
         assert_eq!(translate("^San ", RegexFlavor::Re2).unwrap(), "^San ");
-        assert_eq!(translate("a.c", RegexFlavor::Re2).unwrap(), "a[\\x{0}-\\x{9}\\x{B}-\u{10FFFF}]c");
-        assert_eq!(translate("(?i)k", RegexFlavor::Re2).unwrap(), "[Kk\u{212A}]");
+        assert_eq!(
+            translate("a.c", RegexFlavor::Re2).unwrap(),
+            "a[\\x{0}-\\x{9}\\x{B}-\u{10FFFF}]c"
+        );
+        assert_eq!(
+            translate("(?i)k", RegexFlavor::Re2).unwrap(),
+            "[Kk\u{212A}]"
+        );
         assert_eq!(translate("x$", RegexFlavor::Java).unwrap(), "x\\z");
-        assert_eq!(translate("a{2,3}", RegexFlavor::PostgresAre).unwrap(), "(?:a){2,3}");
-        assert_eq!(translate("cat|dog", RegexFlavor::Posix).unwrap(), "(cat|dog)");
+        assert_eq!(
+            translate("a{2,3}", RegexFlavor::PostgresAre).unwrap(),
+            "(?:a){2,3}"
+        );
+        assert_eq!(
+            translate("cat|dog", RegexFlavor::Posix).unwrap(),
+            "(cat|dog)"
+        );
         assert_eq!(translate("a{2,}", RegexFlavor::Rust).unwrap(), "(?:a){2,}");
     }
 

@@ -10,6 +10,7 @@
 // a broken fixture, so the workspace's warnings against them do not apply.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod corpus;
 pub mod generate;
 
 use arrow::array::{Array, ArrayRef, BooleanArray};
