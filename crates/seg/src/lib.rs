@@ -62,6 +62,7 @@ pub use seg_ir as ir;
 #[cfg(feature = "jit")]
 pub use seg_jit as jit;
 pub use seg_opt as opt;
+pub use seg_sql as sql;
 pub use seg_syntax as syntax;
 
 mod error;

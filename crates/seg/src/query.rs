@@ -357,6 +357,20 @@ impl Query {
             .collect()
     }
 
+    /// The prepared program as SQL for `dialect`: the selected segments and
+    /// priority groups of the executed program, at this query's instant and
+    /// params ([`seg_sql::compile`]). Errors are located diagnostics of
+    /// what the dialect cannot express exactly.
+    pub fn sql(&self, dialect: seg_sql::Dialect) -> Result<seg_sql::Compiled, Vec<Diagnostic>> {
+        seg_sql::compile(
+            &self.executed,
+            &self.params,
+            self.as_of,
+            &self.selection,
+            dialect,
+        )
+    }
+
     /// The per-profile results of one batch, in [`Query::result_schema`].
     pub fn result_batch(
         &self,
