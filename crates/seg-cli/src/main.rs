@@ -27,6 +27,9 @@ enum Command {
     Bench(commands::bench::Args),
     /// Run the `test` blocks of rule files.
     Test(commands::test::Args),
+    /// Print the segments as SQL for DuckDB, PostgreSQL, DataFusion, Spark,
+    /// BigQuery or Snowflake, with Seg's meaning kept exactly.
+    Sql(commands::sql::Args),
     /// Work with schemas: `seg schema infer DATA` prints one for a data file.
     Schema(commands::schema::Args),
 }
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => commands::bench::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::Schema(args) => commands::schema::run(&args),
+        Command::Sql(args) => commands::sql::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

@@ -161,6 +161,34 @@ fn fmt_fixtures() {
     });
 }
 
+/// SQL target fixtures: each file names its `# target:` dialect; the
+/// program checks, and `seg check --target` reports exactly the expected
+/// refusals, rendered as the user sees them.
+#[test]
+fn sql_fixtures() {
+    in_repo_root(|| {
+        insta::glob!("../../../tests/fixtures/sql", "*.seg", |path| {
+            let text = std::fs::read_to_string(path).unwrap();
+            let name = text
+                .lines()
+                .find_map(|l| l.strip_prefix("# target:"))
+                .unwrap_or_else(|| panic!("{} has no `# target:` line", path.display()))
+                .trim();
+            let target = seg::sql::Dialect::from_name(name).unwrap();
+            let checked = seg::check_program(&relative(path), &fixtures_loader());
+            assert!(!checked.has_errors(), "{}", path.display());
+            let refusals = seg::sql::check(checked.program.as_ref().unwrap(), target);
+            assert_eq!(
+                codes_of(&refusals),
+                expected_codes(&text, path),
+                "{}",
+                path.display()
+            );
+            insta::assert_snapshot!(render::human(&refusals, &checked.sources, false));
+        });
+    });
+}
+
 /// Every code has a section in docs/diagnostics.md and is produced by at least
 /// one parse or check fixture, or by a named test for the few codes only the
 /// command line or the file system can produce.
@@ -173,6 +201,7 @@ fn every_code_is_documented_and_has_a_fixture() {
         "tests/fixtures/parse",
         "tests/fixtures/check",
         "tests/fixtures/opt",
+        "tests/fixtures/sql",
     ] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();

@@ -476,7 +476,7 @@ impl<'a> Lowering<'a> {
                                 Code::E0502,
                                 pattern.span,
                                 format!(
-                                    "this pattern uses {reason}, which {} cannot match as Seg does",
+                                    "{} cannot match this pattern as Seg does: it uses {reason}",
                                     d.title()
                                 ),
                             )
@@ -578,16 +578,31 @@ impl<'a> Lowering<'a> {
                     // mappings: `upper('straße')` is `STRASSE`).
                     Dialect::Postgres => format!("{name}({} COLLATE \"und-x-icu\")", arg(0)),
                     Dialect::DataFusion | Dialect::Spark => format!("{name}({})", arg(0)),
-                    Dialect::DuckDb | Dialect::BigQuery | Dialect::Snowflake => self.refuse(
-                        e.span,
-                        format!("`{name}`"),
-                        format!(
-                            "{}'s {name} uses simple case mappings (DuckDB's `upper('straße')` is \
-                             `STRASSE` only in Seg); compare with `matches \"(?i)...\"` instead, \
-                             which folds case the same way everywhere",
-                            d.title()
-                        ),
-                    ),
+                    Dialect::DuckDb | Dialect::BigQuery | Dialect::Snowflake => {
+                        let why = match (d, func) {
+                            (Dialect::DuckDb, Func::Lower) => {
+                                "DuckDB maps case character by character (`lower('İ')` is `i` \
+                                 there, `i̇` in Seg)"
+                                    .to_string()
+                            }
+                            (Dialect::DuckDb, _) => "DuckDB maps case character by character \
+                                 (`upper('straße')` is `STRAẞE` there, `STRASSE` in Seg)"
+                                .to_string(),
+                            _ => format!(
+                                "{}'s case mapping is not known to be Seg's full Unicode mapping",
+                                d.title()
+                            ),
+                        };
+                        self.refuse(
+                            e.span,
+                            format!("`{name}`"),
+                            format!(
+                                "{why}; to ignore case, use `matches \"(?i)...\"`, which Seg \
+                                 translates exactly for every engine, or run on PostgreSQL or \
+                                 DataFusion"
+                            ),
+                        )
+                    }
                 }
             }
             Func::Length => d.char_length(&arg(0)),
@@ -662,38 +677,31 @@ fn arith_symbol(op: ArithOp) -> &'static str {
     }
 }
 
-/// `unscaled × 10^-scale` as text (`-12.50`), with its digit count.
+/// `unscaled × 10^-scale` as text (`-12.50`, Seg's own spelling), with its
+/// count of digits (the SQL precision it needs).
 fn decimal_text(unscaled: i128, scale: u32) -> (String, u32) {
-    let digits = unscaled.unsigned_abs().to_string();
-    let scale_usize = scale as usize;
-    let padded = if digits.len() <= scale_usize {
-        format!("{}{digits}", "0".repeat(scale_usize + 1 - digits.len()))
-    } else {
-        digits
-    };
-    let (int, frac) = padded.split_at(padded.len() - scale_usize);
-    let sign = if unscaled < 0 { "-" } else { "" };
-    let text = if frac.is_empty() {
-        format!("{sign}{int}")
-    } else {
-        format!("{sign}{int}.{frac}")
-    };
-    let precision = u32::try_from(padded.len()).unwrap_or(u32::MAX).max(1);
+    let text = seg_ir::const_text(&Const::Decimal {
+        unscaled,
+        scale: u8::try_from(scale).unwrap_or(u8::MAX),
+    });
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    let precision = u32::try_from(digits).unwrap_or(u32::MAX).max(scale).max(1);
     (text, precision)
 }
 
 /// A date as `YYYY-MM-DD`, for the years 1 to 9999.
 fn date_text(days: i32) -> Option<String> {
-    let (y, m, d) = seg_eval::num::ymd(days)?;
+    let (year, _, _) = seg_eval::num::ymd(days)?;
     (1..=9999)
-        .contains(&y)
-        .then(|| format!("{y:04}-{m:02}-{d:02}"))
+        .contains(&year)
+        .then(|| seg_ir::const_text(&Const::Date(days)))
 }
 
 /// An instant as RFC 3339 text, for a comment.
 fn instant_text(micros: i64) -> Option<String> {
-    let t = chrono::DateTime::from_timestamp_micros(micros)?;
-    Some(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    let text = seg_ir::const_text(&Const::Timestamp(micros));
+    // Out of the calendar's range, the text is `timestamp(N)`.
+    (!text.starts_with("timestamp(")).then_some(text)
 }
 
 #[cfg(test)]

@@ -22,6 +22,11 @@ pub struct Args {
     /// Color in human output: auto (when stderr is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     color: Color,
+    /// Also report what this SQL engine cannot run with Seg's meaning
+    /// (duckdb, postgres, datafusion, spark, bigquery, snowflake): each
+    /// construct it refuses is an error at the construct (E0501-E0503).
+    #[arg(long, value_parser = crate::commands::sql::parse_dialect, value_name = "DIALECT")]
+    target: Option<seg::sql::Dialect>,
     #[command(flatten)]
     uses: crate::commands::UseArgs,
 }
@@ -74,7 +79,18 @@ pub fn run(args: &Args) -> Outcome {
                     format!("cannot read `{}`: {reason}", file.display()),
                 ));
             }
-            _ => checked.push(args.uses.check(file)),
+            _ => {
+                let mut c = args.uses.check(file);
+                // The target is asked only of a program that checks: its
+                // refusals are about constructs, not about broken rules.
+                if let (Some(target), Some(program)) = (args.target, &c.program)
+                    && !c.has_errors()
+                {
+                    let refusals = seg::sql::check(program, target);
+                    c.diagnostics.extend(refusals);
+                }
+                checked.push(c);
+            }
         }
     }
 

@@ -6,6 +6,7 @@ pub mod explain;
 pub mod fmt;
 pub mod run;
 pub mod schema;
+pub mod sql;
 pub mod test;
 
 use std::path::PathBuf;
