@@ -194,16 +194,7 @@ fn check_target_reports_refusals_in_every_format() {
 /// every priority group's assignments equal `seg run`'s.
 #[test]
 fn examples_have_the_same_sizes_on_every_engine() {
-    let found = std::process::Command::new("python3")
-        .args(["-c", "import duckdb, datafusion, psycopg"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var_os("SEG_REQUIRE_SQL_ENGINES").is_none(),
-            "the SQL engine tests are required but python3 cannot import duckdb, datafusion and psycopg"
-        );
-        eprintln!("skipped: the SQL engines are not installed (scripts/test.sh installs them)");
+    if !seg_testkit::sql_engines_available() {
         return;
     }
     let root = repo_root();

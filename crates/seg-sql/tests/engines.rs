@@ -154,24 +154,9 @@ fn compile_case(
     (compiled, group_ok, refused)
 }
 
-fn sql_engines_available() -> bool {
-    let found = std::process::Command::new("python3")
-        .args(["-c", "import duckdb, datafusion, psycopg"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var_os("SEG_REQUIRE_SQL_ENGINES").is_none(),
-            "the SQL engine tests are required but python3 cannot import duckdb, datafusion and psycopg"
-        );
-        eprintln!("skipped: the SQL engines are not installed (scripts/test.sh installs them)");
-    }
-    found
-}
-
 #[test]
 fn generated_programs_select_the_evaluators_profiles_on_every_engine() {
-    if !sql_engines_available() {
+    if !seg_testkit::sql_engines_available() {
         return;
     }
     let seed = seed();

@@ -112,6 +112,25 @@ pub fn duckdb_available() -> bool {
     found
 }
 
+/// Whether python3 can import DuckDB, DataFusion and psycopg (the SQL
+/// engines' differential tests drive them through `tests/sql/engines.py`).
+/// When `SEG_REQUIRE_SQL_ENGINES` is set (`scripts/test.sh` sets it after
+/// installing them), their absence fails the test instead of skipping it.
+pub fn sql_engines_available() -> bool {
+    let found = std::process::Command::new("python3")
+        .args(["-c", "import duckdb, datafusion, psycopg"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var_os("SEG_REQUIRE_SQL_ENGINES").is_none(),
+            "the SQL engine tests are required but python3 cannot import duckdb, datafusion and psycopg"
+        );
+        eprintln!("skipped: the SQL engines are not installed (scripts/test.sh installs them)");
+    }
+    found
+}
+
 /// Runs `python3` with `args` and returns its standard output, failing the
 /// test (with both outputs) when the script exits unsuccessfully.
 pub fn python(args: &[&std::ffi::OsStr]) -> String {

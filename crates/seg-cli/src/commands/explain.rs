@@ -82,10 +82,10 @@ pub fn run(args: &Args) -> Outcome {
         ..seg::RunOptions::default()
     };
     if let Some(text) = &args.as_of {
-        match seg::parse_instant(text) {
-            Ok(t) => options.as_of = Some(t),
+        options = match options.as_of_text(text) {
+            Ok(options) => options,
             Err(e) => return fail(e),
-        }
+        };
     }
     let query = match Query::prepare(program, &options) {
         Ok(query) => query,
