@@ -69,7 +69,7 @@ impl Dialect {
             Dialect::DuckDb => "DuckDB",
             Dialect::Postgres => "PostgreSQL",
             Dialect::DataFusion => "DataFusion",
-            Dialect::Spark => "Spark SQL",
+            Dialect::Spark => "Spark",
             Dialect::BigQuery => "BigQuery",
             Dialect::Snowflake => "Snowflake",
         }
