@@ -1,4 +1,4 @@
-//! Checking any text, and rendering its diagnostics (human and JSON), never panics; every error's span lies inside its file.
+//! Checking any text, rendering its diagnostics (human and JSON), and compiling a program that checks to SQL for every dialect never panics; every error's span lies inside its file.
 //!
 //! ```text
 //! scripts/fuzz.sh check 60      # or: cargo fuzz run check

@@ -4,8 +4,9 @@
 //!
 //! The properties (and the table of them in `docs/reliability.md`):
 //! - `parse`: the parser never panics, on any bytes;
-//! - `check`: checking (and rendering the diagnostics, human and JSON) never
-//!   panics, and every error has a span inside its file;
+//! - `check`: checking (and rendering the diagnostics, human and JSON), and
+//!   compiling a program that checks to SQL for every dialect, never panics,
+//!   and every error has a span inside its file;
 //! - `fmt_roundtrip`: a file that parses formats to text that parses to the same
 //!   tree, keeps every comment, and formats to itself;
 //! - `read_*`: each data reader, on any bytes, yields batches or a coded
@@ -52,6 +53,21 @@ pub fn check(bytes: &[u8]) {
     let _ = seg_cli::render::human(&checked.diagnostics, &checked.sources, false);
     let located = seg_cli::render::locate(&checked.diagnostics, &checked.sources);
     let _ = serde_json::to_string(&seg_cli::render::json(&located, &checked.sources, 1));
+    // A program that checks compiles to SQL for every dialect, or is refused
+    // with diagnostics located in its file (`seg check --target`).
+    if let Some(program) = checked.program.as_ref().filter(|_| !checked.has_errors()) {
+        for dialect in seg::sql::Dialect::ALL {
+            for d in seg::sql::check(program, dialect) {
+                assert!(
+                    d.span.end as usize <= text.len() && d.span.start <= d.span.end,
+                    "{dialect}: span {:?} outside a {}-byte file: {}",
+                    d.span,
+                    text.len(),
+                    d.message
+                );
+            }
+        }
+    }
 }
 
 /// `parse(fmt(x)) == parse(x)`, comments kept, `fmt` idempotent.
