@@ -8,7 +8,8 @@ use seg_diagnostics::Code;
 use seg_sql::Dialect;
 use std::path::Path;
 
-const SCHEMA: &str = "schema {\n  id: int key\n  s: string\n  f: float\n  dt: date\n  ls: list<string>\n}\n";
+const SCHEMA: &str =
+    "schema {\n  id: int key\n  s: string\n  f: float\n  dt: date\n  ls: list<string>\n}\n";
 
 /// The conditions that exercise a row, by the start of its first cell. A
 /// row with a limit (`above 1000`) has a probe below and one above it.
@@ -83,10 +84,9 @@ fn expected(cell: &str, repeat: Option<u32>) -> Option<Code> {
 
 #[test]
 fn the_capability_table_is_what_check_target_reports() {
-    let docs = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/sql.md"),
-    )
-    .unwrap();
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/sql.md"))
+            .unwrap();
     let table = docs
         .split("## What each target refuses")
         .nth(1)

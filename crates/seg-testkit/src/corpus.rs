@@ -33,7 +33,14 @@ pub const ROWS: usize = 600;
 
 fn schema() -> String {
     schema_with(
-        &["id: int key", "li: list<int>"],
+        &[
+            "id: int key",
+            "li: list<int>",
+            "tn: timestamp",
+            "n: int",
+            "g: float",
+            "e: decimal",
+        ],
         &["param p_ints = [1, 7]"],
     )
 }
@@ -56,6 +63,10 @@ fn int_expr() -> BoxedStrategy<String> {
         1 => Just("month(dt)".to_string()),
         1 => Just("day(dt)".to_string()),
         1 => Just("day(ts)".to_string()),
+        2 => Just("n".to_string()),
+        1 => Just("days_since(tn)".to_string()),
+        1 => Just("year(tn)".to_string()),
+        1 => Just("day(tn)".to_string()),
         1 => Just("abs(i)".to_string()),
         1 => Just("-i".to_string()),
         1 => Just("coalesce(i, 3)".to_string()),
@@ -67,6 +78,10 @@ fn num_expr() -> BoxedStrategy<String> {
     prop_oneof![
         3 => int_expr(),
         2 => Just("f".to_string()),
+        1 => Just("g".to_string()),
+        1 => Just("e".to_string()),
+        1 => Just("(e * 3)".to_string()),
+        1 => Just("(e + d)".to_string()),
         2 => Just("d".to_string()),
         1 => Just("p_dec".to_string()),
         1 => Just("1.25".to_string()),
@@ -114,6 +129,7 @@ fn string_expr() -> BoxedStrategy<String> {
 fn time_expr() -> BoxedStrategy<String> {
     prop_oneof![
         3 => Just("ts".to_string()),
+        2 => Just("tn".to_string()),
         3 => Just("dt".to_string()),
         1 => Just("now".to_string()),
         1 => Just("today".to_string()),
@@ -196,7 +212,7 @@ fn predicate() -> BoxedStrategy<String> {
         1 => Just("ls not contains p_str".to_string()),
         1 => Just("li contains any p_ints".to_string()),
         1 => Just("ls contains all p_list".to_string()),
-        2 => is_missing(vec!["i", "f", "d", "b", "s", "dt", "ts", "ls", "li", "(i + 1)", "(f / f)", "(f * f - f)", "lower(s)"]),
+        2 => is_missing(vec!["i", "f", "d", "b", "s", "dt", "ts", "ls", "li", "tn", "n", "g", "e", "(i + 1)", "(f / f)", "(f * f - f)", "lower(s)"]),
         1 => is_present(vec!["i", "f", "d", "s", "ts", "(d * d)"]),
         1 => Just("ts within p_win".to_string()),
         1 => Just("ts > 5 hours ago".to_string()),
@@ -291,8 +307,9 @@ fn string_value(rng: &mut Rng) -> Option<String> {
 
 /// The table of [`ROWS`] adversarial profiles (see the module
 /// documentation), drawn from `rng`: columns `s`, `id` (the key), `ts`
-/// (microseconds, UTC), `i`, `f`, `d` (decimal(18, 2)), `b`, `dt`, `ls`
-/// and `li`, in an order other than the schema's.
+/// (microseconds, UTC), `i`, `f`, `d` (decimal(18, 2)), `b`, `dt`, `ls`,
+/// `li`, `tn` (microseconds, no zone), `n` (Int32), `g` (Float32) and `e`
+/// (decimal(38, 10)), in an order other than the schema's.
 pub fn table(rng: &mut Rng) -> RecordBatch {
     let day = 86_400_000_000i64;
     let as_of_day = i32::try_from(AS_OF / day).unwrap();
@@ -373,6 +390,7 @@ pub fn table(rng: &mut Rng) -> RecordBatch {
     let mut id = Vec::new();
     let (mut i, mut f, mut d, mut b) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut s, mut dt, mut ts) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut tn, mut n, mut g, mut e) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut ls = ListBuilder::new(StringBuilder::new());
     let mut li = ListBuilder::new(Int64Builder::new());
     for row in 0..ROWS {
@@ -419,6 +437,42 @@ pub fn table(rng: &mut Rng) -> RecordBatch {
         } else {
             Some(
                 AS_OF - (rng.below(800 * 24) as i64 - 100) * 3_600_000_000 + rng.below(1000) as i64,
+            )
+        });
+        // A timestamp without a zone (UTC to Seg), an Int32, a Float32 and a
+        // 38-digit decimal of scale 10.
+        tn.push(if null(rng) {
+            None
+        } else if rng.below(2) == 0 {
+            Some(instants[rng.below(instants.len() as u64) as usize])
+        } else {
+            Some(AS_OF - (rng.below(800 * 24) as i64 - 100) * 3_600_000_000)
+        });
+        n.push(if null(rng) {
+            None
+        } else {
+            Some([0, 1, -1, 7, i32::MAX, i32::MIN, 3, -3][rng.below(8) as usize])
+        });
+        g.push(if null(rng) {
+            None
+        } else {
+            Some(
+                [0.1f32, -0.0, 2.5, f32::NAN, f32::INFINITY, 7.0, 1e30, -3.0]
+                    [rng.below(8) as usize],
+            )
+        });
+        e.push(if null(rng) {
+            None
+        } else {
+            Some(
+                [
+                    73_610_109_309_535_155i128,
+                    1,
+                    -1_234_567_890_123,
+                    25_000_000_000,
+                    0,
+                    99_999_999_999_999_999_999_999_999_999_999i128,
+                ][rng.below(6) as usize],
             )
         });
         match rng.below(6) {
@@ -469,6 +523,17 @@ pub fn table(rng: &mut Rng) -> RecordBatch {
         ("dt", Arc::new(Date32Array::from(dt))),
         ("ls", Arc::new(ls.finish())),
         ("li", Arc::new(li.finish())),
+        ("tn", Arc::new(TimestampMicrosecondArray::from(tn))),
+        ("n", Arc::new(Int32Array::from(n))),
+        ("g", Arc::new(Float32Array::from(g))),
+        (
+            "e",
+            Arc::new(
+                Decimal128Array::from(e)
+                    .with_precision_and_scale(38, 10)
+                    .unwrap(),
+            ),
+        ),
     ];
     let fields: Vec<Field> = columns
         .iter()
