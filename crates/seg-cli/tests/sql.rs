@@ -307,3 +307,42 @@ fn examples_have_the_same_sizes_on_every_engine() {
     );
     assert!(compared > 200, "only {compared} sizes compared");
 }
+
+#[test]
+fn sql_json_gives_each_columns_expression_for_tools() {
+    let out = seg(
+        &[
+            "sql",
+            "examples/lifecycle.seg",
+            "--dialect",
+            "snowflake",
+            "--as-of",
+            AS_OF,
+            "--segments",
+            "new_customers,lifecycle_stage",
+            "--format",
+            "json",
+        ],
+        &repo_root(),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["dialect"], "snowflake");
+    assert_eq!(doc["as_of"], AS_OF);
+    assert_eq!(doc["key"], "customer_id");
+    let segments: Vec<&str> = doc["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(segments, ["new_customers"]);
+    assert_eq!(doc["priorities"][0]["name"], "lifecycle_stage");
+    assert!(
+        doc["priorities"][0]["sql"]
+            .as_str()
+            .unwrap()
+            .starts_with("CASE WHEN ")
+    );
+    assert!(doc["statement"].as_str().unwrap().starts_with("SELECT\n"));
+}

@@ -36,12 +36,26 @@ pub struct Args {
     /// NULL), for use in a query of your own.
     #[arg(long = "where", value_name = "SEGMENT", conflicts_with = "segments")]
     pub where_: Option<String>,
+    /// Output: the statement (`sql`), or one JSON document with the dialect,
+    /// the instant, the statement and each column's expression (`json`), for
+    /// tools that assemble their own queries.
+    #[arg(long, value_enum, default_value = "sql")]
+    pub format: SqlFormat,
     /// Compile the program as written, without the optimizer's rewrites.
     #[arg(long)]
     pub no_optimize: bool,
     /// What `use` may read.
     #[command(flatten)]
     pub uses: crate::commands::UseArgs,
+}
+
+/// Output formats of `seg sql`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqlFormat {
+    /// The SQL text.
+    Sql,
+    /// One JSON document.
+    Json,
 }
 
 /// A dialect from its command-line name, or the list of names.
@@ -94,6 +108,30 @@ pub fn run(args: &Args) -> Outcome {
             return Outcome::Findings;
         }
     };
+    let as_of = seg::format_instant(query.as_of());
+    if args.format == SqlFormat::Json {
+        let columns = |list: &[seg::sql::Column]| -> Vec<serde_json::Value> {
+            list.iter()
+                .map(|c| serde_json::json!({ "name": c.name, "sql": c.sql }))
+                .collect()
+        };
+        let document = serde_json::json!({
+            "version": 1,
+            "rules": args.rules.display().to_string(),
+            "dialect": args.dialect.name(),
+            "as_of": as_of,
+            "from": args.from,
+            "key": query.key_name(),
+            "segments": columns(compiled.segments()),
+            "priorities": columns(compiled.priorities()),
+            "statement": compiled.select(&args.from),
+        });
+        crate::out!(
+            "{}\n",
+            serde_json::to_string_pretty(&document).unwrap_or_default()
+        );
+        return Outcome::Clean;
+    }
     if let Some(segment) = &args.where_ {
         return match compiled.condition(segment) {
             Some(condition) => {
@@ -110,7 +148,6 @@ pub fn run(args: &Args) -> Outcome {
             }
         };
     }
-    let as_of = seg::format_instant(query.as_of());
     // The path goes into a line comment: no control character may end it.
     let rules = args
         .rules
