@@ -499,6 +499,20 @@ impl Dialect {
         }
     }
 
+    /// A decimal `a op b` that is NULL where the result does not fit the
+    /// engine's decimal, where the engine has such a form; `None` where plain
+    /// arithmetic already gives NULL (or Seg's result) there. Spark's `*`
+    /// fails the query on overflow in ANSI mode, where its `try_` forms give
+    /// NULL in both modes, as Seg's missing.
+    pub(crate) fn try_decimal(self, op: IntOp, a: &str, b: &str) -> Option<String> {
+        match (self, op) {
+            (Dialect::Spark, IntOp::Add) => Some(format!("try_add({a}, {b})")),
+            (Dialect::Spark, IntOp::Sub) => Some(format!("try_subtract({a}, {b})")),
+            (Dialect::Spark, IntOp::Mul) => Some(format!("try_multiply({a}, {b})")),
+            _ => None,
+        }
+    }
+
     /// A decimal operand widened so that arithmetic on it keeps every digit:
     /// DuckDB computes `DECIMAL(18, s)` products in 64 bits and fails where
     /// Seg's 128-bit decimals do not. Adding a `DECIMAL(38, 0)` zero widens

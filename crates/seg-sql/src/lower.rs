@@ -552,7 +552,18 @@ impl<'a> Lowering<'a> {
             (Type::Decimal, ArithOp::Rem) => {
                 d.modulo(&d.wide_decimal(&a), &format!("NULLIF({b}, 0)"))
             }
-            (Type::Decimal, op) => format!("({} {} {b})", d.wide_decimal(&a), arith_symbol(op)),
+            (Type::Decimal, op) => {
+                let checked = match op {
+                    ArithOp::Add => Some(IntOp::Add),
+                    ArithOp::Sub => Some(IntOp::Sub),
+                    ArithOp::Mul => Some(IntOp::Mul),
+                    ArithOp::Div | ArithOp::Rem => None,
+                };
+                match checked.and_then(|op| d.try_decimal(op, &a, &b)) {
+                    Some(sql) => sql,
+                    None => format!("({} {} {b})", d.wide_decimal(&a), arith_symbol(op)),
+                }
+            }
             (ty, _) => self.refuse(
                 e.span,
                 format!("arithmetic on {ty}"),
