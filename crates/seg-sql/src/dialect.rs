@@ -442,9 +442,11 @@ impl Dialect {
             Dialect::Spark => format!(
                 "CASE WHEN {list} IS NULL THEN NULL ELSE size(array_intersect({list}, {values})) > 0 END"
             ),
-            Dialect::BigQuery => {
-                format!("EXISTS(SELECT 1 FROM UNNEST({list}) AS e WHERE e IN UNNEST({values}))")
-            }
+            // UNNEST of a NULL array has no rows, so EXISTS alone would make a
+            // missing list FALSE (and `contains none` TRUE) where Seg has missing.
+            Dialect::BigQuery => format!(
+                "CASE WHEN {list} IS NULL THEN NULL ELSE EXISTS(SELECT 1 FROM UNNEST({list}) AS e WHERE e IN UNNEST({values})) END"
+            ),
             Dialect::Snowflake => format!("ARRAYS_OVERLAP({list}, {values})"),
         }
     }
@@ -459,8 +461,11 @@ impl Dialect {
             Dialect::Spark => format!(
                 "CASE WHEN {list} IS NULL THEN NULL ELSE size(array_except({values}, {list})) = 0 END"
             ),
+            // `v NOT IN UNNEST(list)` is NULL, not TRUE, when the list has a
+            // missing element, which would count a wanted value as found: the
+            // missing elements are left out of the list first.
             Dialect::BigQuery => format!(
-                "NOT EXISTS(SELECT 1 FROM UNNEST({values}) AS v WHERE v NOT IN UNNEST({list}))"
+                "CASE WHEN {list} IS NULL THEN NULL ELSE NOT EXISTS(SELECT 1 FROM UNNEST({values}) AS v WHERE v NOT IN (SELECT e FROM UNNEST({list}) AS e WHERE e IS NOT NULL)) END"
             ),
             Dialect::Snowflake => {
                 format!("(ARRAY_SIZE(ARRAY_EXCEPT({values}, {list})) = 0)")
