@@ -3,8 +3,10 @@
 //! engine is adding one arm to each method (the matches are exhaustive).
 //!
 //! The spellings were chosen by running them (DuckDB, PostgreSQL and
-//! DataFusion; `tests/sql/FINDINGS.md`) or from the engines' documentation
-//! (Spark, BigQuery, Snowflake); `docs/sql.md` lists which is which.
+//! DataFusion; `tests/sql/FINDINGS.md`; Spark 4.3 through
+//! `scripts/spark-check.sh`) or from the engines' documentation (BigQuery,
+//! Snowflake, whose statements are only parsed); `docs/sql.md` lists which
+//! is which.
 
 use std::fmt;
 

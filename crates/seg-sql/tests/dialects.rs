@@ -6,7 +6,8 @@
 //! test runs, `SEG_SQL_PROGRAMS` and `SEG_SQL_SEED` as there) and every
 //! `examples/*.seg` are compiled for all six dialects and each statement is
 //! parsed with `sqlparser` (the version DataFusion 55 uses) in that engine's
-//! dialect. A statement must parse as exactly one `SELECT` with one
+//! dialect; Spark's, which no `sqlparser` grammar reads (see [`grammar`]), is
+//! executed on Spark by `scripts/spark-check.sh` instead. A statement must parse as exactly one `SELECT` with one
 //! projection per output column, so that a literal that ends early (a quote
 //! or a backslash escaped the wrong way) is caught, not just a syntax error.
 //!
