@@ -508,9 +508,10 @@ impl Dialect {
 
     /// A decimal `a op b` that is NULL where the result does not fit the
     /// engine's decimal, where the engine has such a form; `None` where plain
-    /// arithmetic already gives NULL (or Seg's result) there. Spark's `*`
-    /// fails the query on overflow in ANSI mode, where its `try_` forms give
-    /// NULL in both modes, as Seg's missing.
+    /// arithmetic already gives NULL (or Seg's result) there. Spark's `+`
+    /// and `-` fail the query on overflow in ANSI mode, where its `try_`
+    /// forms give NULL in both modes, as Seg's missing. (Spark's decimal `*`
+    /// is refused by the lowering: it can round.)
     pub(crate) fn try_decimal(self, op: IntOp, a: &str, b: &str) -> Option<String> {
         match (self, op) {
             (Dialect::Spark, IntOp::Add) => Some(format!("try_add({a}, {b})")),

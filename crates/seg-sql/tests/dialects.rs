@@ -215,3 +215,24 @@ fn examples_snapshot_in_every_dialect() {
         }
     }
 }
+
+#[test]
+fn spark_refuses_the_product_of_decimals_which_it_can_round() {
+    let source = format!(
+        "{}segment product {{ where d * d > 0.00 }}\nsegment sum {{ where d + d > 0.00 }}\n",
+        seg_testkit::generate::schema_with(&[], &[])
+    );
+    let program = seg_testkit::program(&source);
+    let params = seg_ir::param_values(&program, &[]);
+    let only = |k: u32| Selection::new(&program, vec![seg_ir::SegmentId(k)], Vec::new());
+    let errors = seg_sql::compile(&program, &params, AS_OF, &only(0), Dialect::Spark)
+        .expect_err("Spark must refuse a decimal product");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].code, seg_diagnostics::Code::E0501);
+    assert!(errors[0].message.contains("product `*` of decimals"));
+    let sum = seg_sql::compile(&program, &params, AS_OF, &only(1), Dialect::Spark).unwrap();
+    assert!(sum.condition("sum").unwrap().contains("try_add("));
+    for dialect in [Dialect::DuckDb, Dialect::Postgres, Dialect::DataFusion] {
+        assert!(seg_sql::compile(&program, &params, AS_OF, &only(0), dialect).is_ok());
+    }
+}

@@ -67,7 +67,8 @@ pub fn refusal_is_documented(dialect: Dialect, diagnostic: &seg_diagnostics::Dia
                         || m.contains("remainder `%` of floats")
                         || m.contains("`is missing` on a list")
                 }
-                Dialect::DataFusion | Dialect::Spark => false,
+                Dialect::Spark => m.contains("product `*` of decimals"),
+                Dialect::DataFusion => false,
             }
         }
         _ => false,
