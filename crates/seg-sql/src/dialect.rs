@@ -516,7 +516,6 @@ impl Dialect {
         match (self, op) {
             (Dialect::Spark, IntOp::Add) => Some(format!("try_add({a}, {b})")),
             (Dialect::Spark, IntOp::Sub) => Some(format!("try_subtract({a}, {b})")),
-            (Dialect::Spark, IntOp::Mul) => Some(format!("try_multiply({a}, {b})")),
             _ => None,
         }
     }
