@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Runs generated SQL on real engines: DuckDB, PostgreSQL and DataFusion.
+"""Runs generated SQL on real engines: DuckDB, PostgreSQL, DataFusion and Spark.
 
-    python3 tests/sql/engines.py W [--engines duckdb,postgres,datafusion]
+    python3 tests/sql/engines.py W [--engines duckdb,postgres,datafusion,spark]
 
 W is a work directory holding
 
@@ -25,6 +25,13 @@ zone gives a different answer than the evaluator:
                 always stopped and removed at the end, also on error or Ctrl-C
     datafusion  SessionContext with datafusion.execution.time_zone =
                 'Asia/Kathmandu', the Parquet file registered as `profiles`
+    spark       pyspark in local mode (Java 17 or later), spark.sql.session.timeZone
+                'America/St_Johns', the Parquet file as the temp view `profiles`;
+                ANSI mode as SEG_SPARK_ANSI says (`true` or `false`; unset keeps
+                the installed Spark's default), read back from the session
+
+Without --engines, the first three run (Spark is slow to start and large to
+install; it runs when named).
 
 Exit status: 0 when the harness worked (queries may have failed: their files
 hold the error), 2 on a setup failure (an engine missing, the server not
@@ -46,9 +53,12 @@ import time
 from pathlib import Path
 
 ENGINES = ("duckdb", "postgres", "datafusion")
+# Every engine this harness can run; `spark` only when named with --engines.
+KNOWN_ENGINES = ENGINES + ("spark",)
 DUCKDB_TZ = "Asia/Kathmandu"
 POSTGRES_TZ = "America/St_Johns"
 DATAFUSION_TZ = "Asia/Kathmandu"
+SPARK_TZ = "America/St_Johns"
 # A statement running longer than this is stopped and recorded as an error.
 QUERY_TIMEOUT_S = 60
 # Only names the socket file (.s.PGSQL.<port>) in our own temp dir; no TCP listener.
@@ -554,21 +564,82 @@ def run_postgres(work, queries):
         server.stop()
 
 
+# ---------------------------------------------------------------- Spark
+
+
+def run_spark(work, queries):
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as e:
+        raise SetupError(f"spark: the Python package is missing ({e}); pip install pyspark")
+    ansi = os.environ.get("SEG_SPARK_ANSI")
+    if ansi not in (None, "true", "false"):
+        raise SetupError(f"spark: SEG_SPARK_ANSI is {ansi!r}, not `true` or `false`")
+    # The JVM binds to the loopback interface only, and says nothing about it.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    spark = None
+    try:
+        builder = (SparkSession.builder.master("local[2]").appName("seg-engines")
+                   .config("spark.sql.session.timeZone", SPARK_TZ)
+                   .config("spark.ui.enabled", "false")
+                   .config("spark.ui.showConsoleProgress", "false")
+                   .config("spark.sql.shuffle.partitions", "2")
+                   # One small file: no broadcast or adaptive planning to wait for.
+                   .config("spark.sql.adaptive.enabled", "false")
+                   .config("spark.driver.memory", "1g")
+                   .config("spark.driver.host", "127.0.0.1")
+                   .config("spark.driver.bindAddress", "127.0.0.1"))
+        if ansi is not None:
+            builder = builder.config("spark.sql.ansi.enabled", ansi)
+        spark = builder.getOrCreate()
+        spark.sparkContext.setLogLevel("ERROR")
+        got = spark.conf.get("spark.sql.session.timeZone")
+        if got != SPARK_TZ:
+            raise SetupError(f"spark: the session time zone is {got!r}, not {SPARK_TZ!r}")
+        log(f"spark {spark.version}: spark.sql.ansi.enabled = "
+            f"{spark.conf.get('spark.sql.ansi.enabled')}, time zone {got}")
+        parquet = str((work / "profiles.parquet").resolve())
+        spark.read.parquet(parquet).createOrReplaceTempView("profiles")
+        # Cached: every query reads the same 600 rows, and the scan would
+        # otherwise be planned and read anew each time.
+        spark.sql("CACHE TABLE profiles")
+        spark.sql("SELECT count(*) FROM profiles").collect()
+    except SetupError:
+        if spark is not None:
+            spark.stop()
+        raise
+    except Exception as e:
+        if spark is not None:
+            spark.stop()
+        raise SetupError(f"spark: setup failed: {error_text(e)}")
+
+    def run_one(sql):
+        df = spark.sql(sql)
+        rows = [tuple(r) for r in df.collect()]
+        return list(df.columns), rows
+
+    try:
+        run_all("spark", work, queries, run_one)
+    finally:
+        spark.stop()
+
+
 # ---------------------------------------------------------------- main
 
-RUNNERS = {"duckdb": run_duckdb, "postgres": run_postgres, "datafusion": run_datafusion}
+RUNNERS = {"duckdb": run_duckdb, "postgres": run_postgres, "datafusion": run_datafusion,
+           "spark": run_spark}
 
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("work", type=Path, help="the work directory W")
     ap.add_argument("--engines", default=",".join(ENGINES),
-                    help="comma-separated subset of " + ",".join(ENGINES))
+                    help="comma-separated subset of " + ",".join(KNOWN_ENGINES))
     args = ap.parse_args(argv)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = [e for e in engines if e not in RUNNERS]
     if unknown:
-        log(f"unknown engine(s) {', '.join(unknown)}; known: {', '.join(ENGINES)}")
+        log(f"unknown engine(s) {', '.join(unknown)}; known: {', '.join(KNOWN_ENGINES)}")
         return 2
     work = args.work
     if not (work / "profiles.parquet").is_file():

@@ -3,8 +3,10 @@
 //! engine is adding one arm to each method (the matches are exhaustive).
 //!
 //! The spellings were chosen by running them (DuckDB, PostgreSQL and
-//! DataFusion; `tests/sql/FINDINGS.md`) or from the engines' documentation
-//! (Spark, BigQuery, Snowflake); `docs/sql.md` lists which is which.
+//! DataFusion; `tests/sql/FINDINGS.md`; Spark 4.3 through
+//! `scripts/spark-check.sh`) or from the engines' documentation (BigQuery,
+//! Snowflake, whose statements are only parsed); `docs/sql.md` lists which
+//! is which.
 
 use std::fmt;
 
@@ -442,9 +444,11 @@ impl Dialect {
             Dialect::Spark => format!(
                 "CASE WHEN {list} IS NULL THEN NULL ELSE size(array_intersect({list}, {values})) > 0 END"
             ),
-            Dialect::BigQuery => {
-                format!("EXISTS(SELECT 1 FROM UNNEST({list}) AS e WHERE e IN UNNEST({values}))")
-            }
+            // UNNEST of a NULL array has no rows, so EXISTS alone would make a
+            // missing list FALSE (and `contains none` TRUE) where Seg has missing.
+            Dialect::BigQuery => format!(
+                "CASE WHEN {list} IS NULL THEN NULL ELSE EXISTS(SELECT 1 FROM UNNEST({list}) AS e WHERE e IN UNNEST({values})) END"
+            ),
             Dialect::Snowflake => format!("ARRAYS_OVERLAP({list}, {values})"),
         }
     }
@@ -459,8 +463,11 @@ impl Dialect {
             Dialect::Spark => format!(
                 "CASE WHEN {list} IS NULL THEN NULL ELSE size(array_except({values}, {list})) = 0 END"
             ),
+            // `v NOT IN UNNEST(list)` is NULL, not TRUE, when the list has a
+            // missing element, which would count a wanted value as found: the
+            // missing elements are left out of the list first.
             Dialect::BigQuery => format!(
-                "NOT EXISTS(SELECT 1 FROM UNNEST({values}) AS v WHERE v NOT IN UNNEST({list}))"
+                "CASE WHEN {list} IS NULL THEN NULL ELSE NOT EXISTS(SELECT 1 FROM UNNEST({values}) AS v WHERE v NOT IN (SELECT e FROM UNNEST({list}) AS e WHERE e IS NOT NULL)) END"
             ),
             Dialect::Snowflake => {
                 format!("(ARRAY_SIZE(ARRAY_EXCEPT({values}, {list})) = 0)")
@@ -495,6 +502,20 @@ impl Dialect {
             (Dialect::BigQuery, IntOp::Add) => Some(format!("SAFE_ADD({a}, {b})")),
             (Dialect::BigQuery, IntOp::Sub) => Some(format!("SAFE_SUBTRACT({a}, {b})")),
             (Dialect::BigQuery, IntOp::Mul) => Some(format!("SAFE_MULTIPLY({a}, {b})")),
+            _ => None,
+        }
+    }
+
+    /// A decimal `a op b` that is NULL where the result does not fit the
+    /// engine's decimal, where the engine has such a form; `None` where plain
+    /// arithmetic already gives NULL (or Seg's result) there. Spark's `+`
+    /// and `-` fail the query on overflow in ANSI mode, where its `try_`
+    /// forms give NULL in both modes, as Seg's missing. (Spark's decimal `*`
+    /// is refused by the lowering: it can round.)
+    pub(crate) fn try_decimal(self, op: IntOp, a: &str, b: &str) -> Option<String> {
+        match (self, op) {
+            (Dialect::Spark, IntOp::Add) => Some(format!("try_add({a}, {b})")),
+            (Dialect::Spark, IntOp::Sub) => Some(format!("try_subtract({a}, {b})")),
             _ => None,
         }
     }

@@ -14,8 +14,8 @@
 //! dialect cannot express with the same result for every row is a located
 //! E0501 (a construct), E0502 (a regex feature) or E0503 (size) diagnostic,
 //! and nothing is printed with a silently different meaning. How each trap
-//! is avoided is described in `docs/sql.md`; [`lower`] holds the mapping and
-//! [`Dialect`] the spelling of each engine.
+//! is avoided is described in `docs/sql.md`; the private `lower` module
+//! holds the mapping and [`Dialect`] the spelling of each engine.
 
 mod dialect;
 mod lower;

@@ -549,10 +549,32 @@ impl<'a> Lowering<'a> {
                 ),
             },
             (Type::Float, op) => d.nan_to_null(&format!("({a} {} {b})", arith_symbol(op))),
+            // Spark gives a product the scale s1 + s2 only while its type fits
+            // 38 digits; past that it rounds to 6 digits after the point
+            // (`spark.sql.decimalOperations.allowPrecisionLoss`, on by
+            // default): the product of four decimal(18, 2) values 0.01 is 0
+            // there, 1e-8 in Seg. The operands' precision is not known here.
+            (Type::Decimal, ArithOp::Mul) if d == Dialect::Spark => self.refuse(
+                e.span,
+                "the product `*` of decimals",
+                "Spark rounds a decimal product whose type would need more than 38 digits to 6 \
+                 digits after the point; multiply ints or floats instead",
+            ),
             (Type::Decimal, ArithOp::Rem) => {
                 d.modulo(&d.wide_decimal(&a), &format!("NULLIF({b}, 0)"))
             }
-            (Type::Decimal, op) => format!("({} {} {b})", d.wide_decimal(&a), arith_symbol(op)),
+            (Type::Decimal, op) => {
+                let checked = match op {
+                    ArithOp::Add => Some(IntOp::Add),
+                    ArithOp::Sub => Some(IntOp::Sub),
+                    ArithOp::Mul => Some(IntOp::Mul),
+                    ArithOp::Div | ArithOp::Rem => None,
+                };
+                match checked.and_then(|op| d.try_decimal(op, &a, &b)) {
+                    Some(sql) => sql,
+                    None => format!("({} {} {b})", d.wide_decimal(&a), arith_symbol(op)),
+                }
+            }
             (ty, _) => self.refuse(
                 e.span,
                 format!("arithmetic on {ty}"),

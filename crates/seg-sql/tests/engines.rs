@@ -1,6 +1,6 @@
-//! `sql(p)` on DuckDB, PostgreSQL and DataFusion selects exactly the
-//! evaluator's profiles, for generated well-typed programs over adversarial
-//! data.
+//! `sql(p)` on DuckDB, PostgreSQL and DataFusion (and Spark, when asked)
+//! selects exactly the evaluator's profiles, for generated well-typed
+//! programs over adversarial data.
 //!
 //! One run generates [`programs()`] programs of 50 segments each
 //! (random conditions over every construct of the language, segments that
@@ -22,33 +22,60 @@
 //!
 //! `SEG_SQL_PROGRAMS=N` changes the number of programs and `SEG_SQL_SEED=S`
 //! the generator's seed; a failure prints both, the program and the rows.
+//! `SEG_SQL_ENGINES=duckdb,postgres,datafusion,spark` chooses the engines
+//! (the first three when unset); `scripts/spark-check.sh` runs Spark.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use arrow::array::*;
 use arrow::record_batch::RecordBatch;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use seg_ir::{Program, SegmentId, Selection};
+use common::{compile_case, lowered, programs, runner, seed};
+use seg_ir::Program;
 use seg_sql::Dialect;
 use seg_testkit::corpus::{ROWS, program_text, table, write_parquet};
 use seg_testkit::{AS_OF, Rng};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-/// The dialects executed here.
-const EXECUTED: [Dialect; 3] = [Dialect::DuckDb, Dialect::Postgres, Dialect::DataFusion];
+/// The dialects executed when `SEG_SQL_ENGINES` is unset.
+const DEFAULT_ENGINES: [Dialect; 3] = [Dialect::DuckDb, Dialect::Postgres, Dialect::DataFusion];
 
-fn programs() -> usize {
-    std::env::var("SEG_SQL_PROGRAMS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200)
+/// The dialects executed here: `SEG_SQL_ENGINES`, comma-separated dialect
+/// names, or [`DEFAULT_ENGINES`]. Only dialects with an engine in
+/// `tests/sql/engines.py` can be named.
+fn engines() -> Vec<Dialect> {
+    let Ok(names) = std::env::var("SEG_SQL_ENGINES") else {
+        return DEFAULT_ENGINES.to_vec();
+    };
+    let mut engines = Vec::new();
+    for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let dialect = Dialect::from_name(name)
+            .unwrap_or_else(|| panic!("SEG_SQL_ENGINES: unknown dialect {name:?}"));
+        assert!(
+            matches!(
+                dialect,
+                Dialect::DuckDb | Dialect::Postgres | Dialect::DataFusion | Dialect::Spark
+            ),
+            "SEG_SQL_ENGINES: {dialect} cannot be executed here"
+        );
+        if !engines.contains(&dialect) {
+            engines.push(dialect);
+        }
+    }
+    assert!(!engines.is_empty(), "SEG_SQL_ENGINES names no engine");
+    engines
 }
 
-fn seed() -> u64 {
-    std::env::var("SEG_SQL_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x5e9_5e9)
+/// The Python modules `tests/sql/engines.py` needs for `dialect`.
+fn python_modules(dialect: Dialect) -> &'static [&'static str] {
+    match dialect {
+        Dialect::DuckDb => &["duckdb"],
+        Dialect::Postgres => &["psycopg", "pyarrow"],
+        Dialect::DataFusion => &["datafusion"],
+        Dialect::Spark => &["pyspark"],
+        Dialect::BigQuery | Dialect::Snowflake => &[],
+    }
 }
 
 /// Per segment name, the evaluator's membership of each row; per priority
@@ -97,66 +124,18 @@ struct Case {
     compiled: HashMap<Dialect, (seg_sql::Compiled, bool)>,
 }
 
-/// The codes a dialect may refuse a generated construct with, and the
-/// capability table's reasons (`docs/sql.md`).
-fn refusal_is_documented(dialect: Dialect, diagnostic: &seg_diagnostics::Diagnostic) -> bool {
-    use seg_diagnostics::Code;
-    match diagnostic.code {
-        Code::E0502 => true,
-        Code::E0501 => {
-            let m = &diagnostic.message;
-            match dialect {
-                Dialect::DuckDb => m.contains("`lower`") || m.contains("`upper`"),
-                Dialect::Postgres => m.contains("remainder `%` of floats"),
-                _ => false,
-            }
-        }
-        _ => false,
-    }
-}
-
-fn compile_case(
-    program: &Program,
-    lowered: &Program,
-    dialect: Dialect,
-) -> (seg_sql::Compiled, bool, usize) {
-    let params = seg_ir::param_values(lowered, &[]);
-    // Which segments the dialect accepts, one by one.
-    let mut accepted = Vec::new();
-    let mut refused = 0;
-    for k in 0..program.segments.len() {
-        let id = SegmentId(k as u32);
-        let one = Selection::new(lowered, vec![id], Vec::new());
-        match seg_sql::compile(lowered, &params, AS_OF, &one, dialect) {
-            Ok(_) => accepted.push(id),
-            Err(errors) => {
-                for e in &errors {
-                    assert!(
-                        refusal_is_documented(dialect, e),
-                        "{dialect} refused {} with an undocumented reason: {} {}",
-                        lowered.segments[k].name,
-                        e.code,
-                        e.message
-                    );
-                }
-                refused += 1;
-            }
-        }
-    }
-    let group_ok = lowered.priorities[0]
-        .segments
+fn sql_engines_available(engines: &[Dialect]) -> bool {
+    let modules: Vec<&str> = engines
         .iter()
-        .all(|id| accepted.contains(id));
-    let priorities = if group_ok { vec![0] } else { Vec::new() };
-    let selection = Selection::new(lowered, accepted, priorities);
-    let compiled = seg_sql::compile(lowered, &params, AS_OF, &selection, dialect)
-        .unwrap_or_else(|e| panic!("{dialect}: accepted segments refused together: {e:?}"));
-    (compiled, group_ok, refused)
+        .flat_map(|&d| python_modules(d).iter().copied())
+        .collect();
+    seg_testkit::python_modules_available(&modules)
 }
 
 #[test]
 fn generated_programs_select_the_evaluators_profiles_on_every_engine() {
-    if !seg_testkit::sql_engines_available() {
+    let engines = engines();
+    if !sql_engines_available(&engines) {
         return;
     }
     let seed = seed();
@@ -172,12 +151,7 @@ fn generated_programs_select_the_evaluators_profiles_on_every_engine() {
         .unwrap()
         .clone();
 
-    let mut seed_bytes = [0u8; 32];
-    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
-    );
+    let mut runner = runner(seed);
     let mut cases = Vec::new();
     let mut executed_segments: BTreeMap<&str, usize> = BTreeMap::new();
     let mut refusals: BTreeMap<&str, usize> = BTreeMap::new();
@@ -186,18 +160,9 @@ fn generated_programs_select_the_evaluators_profiles_on_every_engine() {
         let program = seg_testkit::program(&source);
         let expected = evaluate(&program, &batch);
         let optimized = n % 2 == 1;
-        let lowered = if optimized {
-            let options = seg_opt::Options {
-                params: Some(seg_ir::param_values(&program, &[])),
-                as_of: Some(AS_OF),
-                share: true,
-            };
-            seg_opt::optimize(&program, &options).program
-        } else {
-            program.clone()
-        };
+        let lowered = lowered(&program, n);
         let mut compiled = HashMap::new();
-        for dialect in EXECUTED {
+        for &dialect in &engines {
             let (c, group, refused) = compile_case(&program, &lowered, dialect);
             *executed_segments.entry(dialect.name()).or_default() += c.segments().len();
             *refusals.entry(dialect.name()).or_default() += refused;
@@ -214,16 +179,19 @@ fn generated_programs_select_the_evaluators_profiles_on_every_engine() {
         });
     }
 
+    let names: Vec<&str> = engines.iter().map(|d| d.name()).collect();
+    let engines_arg = format!("--engines={}", names.join(","));
     seg_testkit::python(&[
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/sql/engines.py")
             .as_os_str(),
         work.path().as_os_str(),
+        engines_arg.as_ref(),
     ]);
 
     let mut failures = Vec::new();
     for (n, case) in cases.iter().enumerate() {
-        for dialect in EXECUTED {
+        for &dialect in &engines {
             let (compiled, group) = &case.compiled[&dialect];
             let path = work
                 .path()

@@ -114,19 +114,28 @@ pub fn duckdb_available() -> bool {
 
 /// Whether python3 can import DuckDB, DataFusion and psycopg (the SQL
 /// engines' differential tests drive them through `tests/sql/engines.py`).
-/// When `SEG_REQUIRE_SQL_ENGINES` is set (`scripts/test.sh` sets it after
-/// installing them), their absence fails the test instead of skipping it.
 pub fn sql_engines_available() -> bool {
+    python_modules_available(&["duckdb", "datafusion", "psycopg"])
+}
+
+/// Whether python3 can import every one of `modules`. When
+/// `SEG_REQUIRE_SQL_ENGINES` is set (`scripts/test.sh` sets it after
+/// installing them), their absence fails the test instead of skipping it.
+pub fn python_modules_available(modules: &[&str]) -> bool {
     let found = std::process::Command::new("python3")
-        .args(["-c", "import duckdb, datafusion, psycopg"])
+        .args(["-c", &format!("import {}", modules.join(", "))])
         .status()
         .is_ok_and(|s| s.success());
     if !found {
         assert!(
             std::env::var_os("SEG_REQUIRE_SQL_ENGINES").is_none(),
-            "the SQL engine tests are required but python3 cannot import duckdb, datafusion and psycopg"
+            "the SQL engine tests are required but python3 cannot import {}",
+            modules.join(", ")
         );
-        eprintln!("skipped: the SQL engines are not installed (scripts/test.sh installs them)");
+        eprintln!(
+            "skipped: python3 cannot import {} (scripts/test.sh installs them)",
+            modules.join(", ")
+        );
     }
     found
 }

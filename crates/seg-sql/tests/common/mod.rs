@@ -1,0 +1,123 @@
+//! What the SQL tests share: the generated programs, as each test lowers
+//! them, and which refusals are documented.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use seg_ir::{Program, SegmentId, Selection};
+use seg_sql::Dialect;
+use seg_testkit::AS_OF;
+
+/// The number of generated programs: `SEG_SQL_PROGRAMS`, 200 by default.
+pub fn programs() -> usize {
+    std::env::var("SEG_SQL_PROGRAMS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+}
+
+/// The generator's seed: `SEG_SQL_SEED`, or a fixed one.
+pub fn seed() -> u64 {
+    std::env::var("SEG_SQL_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x5e9_5e9)
+}
+
+/// The proptest runner the programs are drawn from, seeded by `seed`.
+pub fn runner(seed: u64) -> TestRunner {
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
+    )
+}
+
+/// The `n`th generated program as lowered: every odd one after the
+/// optimizer (params inlined, time folded, shared subexpressions), the
+/// others as checked.
+pub fn lowered(program: &Program, n: usize) -> Program {
+    if n % 2 == 1 {
+        let options = seg_opt::Options {
+            params: Some(seg_ir::param_values(program, &[])),
+            as_of: Some(AS_OF),
+            share: true,
+        };
+        seg_opt::optimize(program, &options).program
+    } else {
+        program.clone()
+    }
+}
+
+/// The codes a dialect may refuse a generated construct with, and the
+/// capability table's reasons (`docs/sql.md`).
+pub fn refusal_is_documented(dialect: Dialect, diagnostic: &seg_diagnostics::Diagnostic) -> bool {
+    use seg_diagnostics::Code;
+    match diagnostic.code {
+        Code::E0502 => true,
+        Code::E0501 => {
+            let m = &diagnostic.message;
+            let case_mapping = m.contains("`lower`") || m.contains("`upper`");
+            match dialect {
+                Dialect::DuckDb | Dialect::Snowflake => case_mapping,
+                Dialect::Postgres => m.contains("remainder `%` of floats"),
+                Dialect::BigQuery => {
+                    case_mapping
+                        || m.contains("remainder `%` of floats")
+                        || m.contains("`is missing` on a list")
+                }
+                Dialect::Spark => m.contains("product `*` of decimals"),
+                Dialect::DataFusion => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// `lowered` (program `program` as lowered) compiled for `dialect` with
+/// every segment the dialect accepts, and each priority group whose
+/// segments are all accepted: the statement, whether every group is in it,
+/// and how many segments were refused (each for a documented reason).
+pub fn compile_case(
+    program: &Program,
+    lowered: &Program,
+    dialect: Dialect,
+) -> (seg_sql::Compiled, bool, usize) {
+    let params = seg_ir::param_values(lowered, &[]);
+    // Which segments the dialect accepts, one by one.
+    let mut accepted = Vec::new();
+    let mut refused = 0;
+    for k in 0..program.segments.len() {
+        let id = SegmentId(k as u32);
+        let one = Selection::new(lowered, vec![id], Vec::new());
+        match seg_sql::compile(lowered, &params, AS_OF, &one, dialect) {
+            Ok(_) => accepted.push(id),
+            Err(errors) => {
+                for e in &errors {
+                    assert!(
+                        refusal_is_documented(dialect, e),
+                        "{dialect} refused {} with an undocumented reason: {} {}",
+                        lowered.segments[k].name,
+                        e.code,
+                        e.message
+                    );
+                }
+                refused += 1;
+            }
+        }
+    }
+    let priorities: Vec<usize> = (0..lowered.priorities.len())
+        .filter(|&p| {
+            lowered.priorities[p]
+                .segments
+                .iter()
+                .all(|id| accepted.contains(id))
+        })
+        .collect();
+    let every_group = priorities.len() == lowered.priorities.len();
+    let selection = Selection::new(lowered, accepted, priorities);
+    let compiled = seg_sql::compile(lowered, &params, AS_OF, &selection, dialect)
+        .unwrap_or_else(|e| panic!("{dialect}: accepted segments refused together: {e:?}"));
+    (compiled, every_group, refused)
+}
