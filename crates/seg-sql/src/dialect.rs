@@ -444,10 +444,12 @@ impl Dialect {
             Dialect::Spark => format!(
                 "CASE WHEN {list} IS NULL THEN NULL ELSE size(array_intersect({list}, {values})) > 0 END"
             ),
+            // The aliases are named so that no profile column is likely to
+            // be shadowed by them inside the subquery.
             // UNNEST of a NULL array has no rows, so EXISTS alone would make a
             // missing list FALSE (and `contains none` TRUE) where Seg has missing.
             Dialect::BigQuery => format!(
-                "CASE WHEN {list} IS NULL THEN NULL ELSE EXISTS(SELECT 1 FROM UNNEST({list}) AS e WHERE e IN UNNEST({values})) END"
+                "CASE WHEN {list} IS NULL THEN NULL ELSE EXISTS(SELECT 1 FROM UNNEST({list}) AS seg_element WHERE seg_element IN UNNEST({values})) END"
             ),
             Dialect::Snowflake => format!("ARRAYS_OVERLAP({list}, {values})"),
         }
@@ -467,7 +469,7 @@ impl Dialect {
             // missing element, which would count a wanted value as found: the
             // missing elements are left out of the list first.
             Dialect::BigQuery => format!(
-                "CASE WHEN {list} IS NULL THEN NULL ELSE NOT EXISTS(SELECT 1 FROM UNNEST({values}) AS v WHERE v NOT IN (SELECT e FROM UNNEST({list}) AS e WHERE e IS NOT NULL)) END"
+                "CASE WHEN {list} IS NULL THEN NULL ELSE NOT EXISTS(SELECT 1 FROM UNNEST({values}) AS seg_wanted WHERE seg_wanted NOT IN (SELECT seg_element FROM UNNEST({list}) AS seg_element WHERE seg_element IS NOT NULL)) END"
             ),
             Dialect::Snowflake => {
                 format!("(ARRAY_SIZE(ARRAY_EXCEPT({values}, {list})) = 0)")
@@ -524,10 +526,14 @@ impl Dialect {
     /// DuckDB computes `DECIMAL(18, s)` products in 64 bits and fails where
     /// Seg's 128-bit decimals do not. Adding a `DECIMAL(38, 0)` zero widens
     /// the type to 38 digits and keeps the operand's scale, which a cast
-    /// could not (the scale of a column is not known here).
+    /// could not (the scale of a column is not known here). BigQuery's
+    /// BIGNUMERIC holds 38 digits after the point.
     pub(crate) fn wide_decimal(self, x: &str) -> String {
         match self {
             Dialect::DuckDb => format!("(CAST(0 AS DECIMAL(38, 0)) + {x})"),
+            // A NUMERIC product keeps 9 digits after the point; BIGNUMERIC
+            // keeps 38, as Seg's decimals do.
+            Dialect::BigQuery => format!("CAST({x} AS BIGNUMERIC)"),
             _ => x.to_string(),
         }
     }

@@ -553,13 +553,22 @@ impl<'a> Lowering<'a> {
             // 38 digits; past that it rounds to 6 digits after the point
             // (`spark.sql.decimalOperations.allowPrecisionLoss`, on by
             // default): the product of four decimal(18, 2) values 0.01 is 0
-            // there, 1e-8 in Seg. The operands' precision is not known here.
-            (Type::Decimal, ArithOp::Mul) if d == Dialect::Spark => self.refuse(
-                e.span,
-                "the product `*` of decimals",
-                "Spark rounds a decimal product whose type would need more than 38 digits to 6 \
-                 digits after the point; multiply ints or floats instead",
-            ),
+            // there, 1e-8 in Seg. Snowflake caps a product's scale at
+            // max(s1, s2, 12). The operands' scales are not known here.
+            (Type::Decimal, ArithOp::Mul) if matches!(d, Dialect::Spark | Dialect::Snowflake) => {
+                let why = if d == Dialect::Spark {
+                    "Spark rounds a decimal product whose type would need more than 38 digits \
+                     to 6 digits after the point"
+                } else {
+                    "Snowflake rounds a decimal product to at most max(s1, s2, 12) digits after \
+                     the point"
+                };
+                self.refuse(
+                    e.span,
+                    "the product `*` of decimals",
+                    format!("{why}; multiply ints or floats instead"),
+                )
+            }
             (Type::Decimal, ArithOp::Rem) => {
                 d.modulo(&d.wide_decimal(&a), &format!("NULLIF({b}, 0)"))
             }

@@ -178,6 +178,9 @@ impl Printer {
     fn code_point(&self, c: char, out: &mut String) {
         let n = c as u32;
         match self.flavor {
+            // POSIX has no code-point escape: the character itself goes in
+            // (the string literal that carries the pattern escapes it).
+            RegexFlavor::Posix => out.push(c),
             RegexFlavor::PostgresAre => out.push_str(&format!("\\U{n:08X}")),
             _ => out.push_str(&format!("\\x{{{n:X}}}")),
         }
@@ -215,12 +218,13 @@ impl Printer {
             && ranges.iter().any(|&(a, b)| {
                 [a, b]
                     .iter()
-                    .any(|&c| matches!(c, '\\' | ']' | '[' | '^' | '-') || c.is_control())
+                    .any(|&c| matches!(c, '\\' | ']' | '[' | '^' | '-'))
             })
         {
-            // POSIX brackets have no escapes; a bracket or backslash in a
-            // class would need reordering tricks we do not rely on.
-            return Err("a class holding `\\`, `]`, `[`, `^`, `-` or a control character".into());
+            // POSIX brackets have no escapes; a bracket or backslash at the
+            // end of a range would need reordering tricks we do not rely on.
+            // (Characters strictly inside a range need no spelling.)
+            return Err("a class with `\\`, `]`, `[`, `^` or `-` at the end of a range".into());
         }
         out.push('[');
         for &(a, b) in ranges {

@@ -8,8 +8,7 @@ use seg_diagnostics::Code;
 use seg_sql::Dialect;
 use std::path::Path;
 
-const SCHEMA: &str =
-    "schema {\n  id: int key\n  s: string\n  f: float\n  dt: date\n  ls: list<string>\n}\n";
+const SCHEMA: &str = "schema {\n  id: int key\n  s: string\n  f: float\n  d: decimal\n  dt: date\n  ls: list<string>\n}\n";
 
 /// The conditions that exercise a row, by the start of its first cell. A
 /// row with a limit (`above 1000`) has a probe below and one above it.
@@ -19,6 +18,8 @@ fn probes(row: &str) -> Vec<(&'static str, Option<u32>)> {
         vec![p("lower(s) == \"x\""), p("upper(s) == \"X\"")]
     } else if row.starts_with("`%` of floats") {
         vec![p("f % 2.5 > 1")]
+    } else if row.starts_with("the product `*` of decimals") {
+        vec![p("d * d > 1")]
     } else if row.starts_with("`is missing`") {
         vec![p("ls is missing"), p("ls is present")]
     } else if row.contains("word boundary") {
@@ -32,7 +33,7 @@ fn probes(row: &str) -> Vec<(&'static str, Option<u32>)> {
             ("s matches \"a{1000}\"", Some(1000)),
             ("s matches \"a{1001}\"", Some(1001)),
         ]
-    } else if row.contains("inside a class") {
+    } else if row.contains("starts or ends at") {
         vec![p("s matches \"[\\\\]a]\""), p("s matches \"[a-]\"")]
     } else if row.contains("U+0000") {
         vec![p("s == \"a\\u{0}b\"")]

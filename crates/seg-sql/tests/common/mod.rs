@@ -60,7 +60,8 @@ pub fn refusal_is_documented(dialect: Dialect, diagnostic: &seg_diagnostics::Dia
             let m = &diagnostic.message;
             let case_mapping = m.contains("`lower`") || m.contains("`upper`");
             match dialect {
-                Dialect::DuckDb | Dialect::Snowflake => case_mapping,
+                Dialect::DuckDb => case_mapping,
+                Dialect::Snowflake => case_mapping || m.contains("product `*` of decimals"),
                 Dialect::Postgres => m.contains("remainder `%` of floats"),
                 Dialect::BigQuery => {
                     case_mapping
