@@ -227,7 +227,7 @@ fn exprs_refuse_sql_of_another_dialect() {
 #[test]
 fn a_segment_is_one_expr_of_builtin_functions() {
     let program = seg_testkit::program(
-        "schema {\n  n: int\n  s: string\n}\nsegment a { where n > 1 and s matches \"^x\" }\nsegment b { where n < 0 }\npriority p { a, b }\n",
+        "schema {\n  n: int\n  s: string\n}\nsegment a { where n > 1 and s matches \"^x\" }\nsegment b { where n < 0 }\npriority p {\n  a\n  b\n}\n",
     );
     let params = seg_ir::param_values(&program, &[]);
     let compiled = seg_sql::compile(
