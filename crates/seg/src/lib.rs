@@ -46,7 +46,8 @@
 //! evaluator over Arrow batches). `jit` adds the Cranelift JIT
 //! ([`Engine::Jit`]; [`Engine::Auto`] then compiles natively); `formats`
 //! adds [`formats`], the Parquet (with statistics pruning), CSV, JSON lines
-//! and Arrow IPC readers.
+//! and Arrow IPC readers; `datafusion` adds `seg::datafusion`,
+//! the runner on Apache DataFusion over Parquet files, directories and globs.
 //!
 //! [`check_file`] reads files from disk; [`check_source`] checks text held in
 //! memory (its `use`s are still read from disk, relative to the path given);
@@ -65,6 +66,8 @@ pub use seg_opt as opt;
 pub use seg_sql as sql;
 pub use seg_syntax as syntax;
 
+#[cfg(feature = "datafusion")]
+pub mod datafusion;
 mod error;
 mod exec;
 #[cfg(feature = "formats")]

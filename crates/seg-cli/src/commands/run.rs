@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 pub struct Inputs {
     /// The rules to run.
     pub rules: PathBuf,
-    /// Profile data: Parquet, CSV (with a header), JSON lines or Arrow IPC.
+    /// Profile data: Parquet, CSV (with a header), JSON lines or Arrow IPC
+    /// (with `seg run --engine datafusion`: a Parquet file, a directory of
+    /// .parquet files or a glob).
     #[arg(long)]
     pub data: PathBuf,
     /// The data's format, when its extension does not tell.
@@ -83,7 +85,8 @@ pub struct Args {
     pub threads: Option<usize>,
     /// Evaluation engine: `jit` compiles the program to native code, `interp`
     /// is the reference evaluator, `auto` is the JIT with the evaluator as a
-    /// fallback.
+    /// fallback, `datafusion` runs the program's SQL expressions on Apache
+    /// DataFusion over Parquet files (`--threads` partitions).
     #[arg(long, value_enum, default_value = "auto")]
     pub engine: Engine,
     /// Summary format: a table on stderr, or JSON on stdout.
@@ -111,6 +114,10 @@ pub enum Engine {
     Jit,
     /// The reference evaluator.
     Interp,
+    /// Apache DataFusion over Parquet (a file, a directory of .parquet files
+    /// or a glob): the program planned as DataFusion expressions from its
+    /// SQL, with DataFusion's multi-threaded scan and statistics pruning.
+    Datafusion,
 }
 
 /// Summary formats.
@@ -193,44 +200,21 @@ pub fn run(args: &Args) -> Outcome {
         Ok(prepared) => prepared,
         Err(outcome) => return outcome,
     };
+    let engine = match args.engine {
+        Engine::Auto => seg::Engine::Auto,
+        Engine::Jit => seg::Engine::Jit,
+        Engine::Interp => seg::Engine::Interp,
+        // DataFusion opens the data itself (files, directories, globs).
+        Engine::Datafusion => return run_datafusion(args, &checked, &query, started, color),
+    };
     let format = match args.input.format() {
         Ok(f) => f,
         Err(e) => return fail(e),
     };
-    let out_format = match &args.out {
-        Some(out) => match DataFormat::from_path(out) {
-            Some(f) => Some(f),
-            None => {
-                return fail(DataError {
-                    code: "E0801",
-                    message: format!(
-                        "cannot tell the output format of `{}` from its extension",
-                        out.display()
-                    ),
-                    help: Some("end the output path with .parquet, .csv, .jsonl or .arrow".into()),
-                });
-            }
-        },
-        None => None,
+    let out_format = match out_format(args) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
     };
-
-    // Writing the results over an input would destroy it (the rename
-    // replaces the file even when the run reads it): refused before reading.
-    if let Some(out) = &args.out {
-        for (input, what) in [(&args.input.data, "data"), (&args.input.rules, "rules")] {
-            if crate::files::same_file(out, input) {
-                return fail(DataError {
-                    code: "E0803",
-                    message: format!(
-                        "`--out {}` is the {what} file `{}`; writing the results would replace it",
-                        out.display(),
-                        input.display()
-                    ),
-                    help: Some("write the results to another file".into()),
-                });
-            }
-        }
-    }
 
     let open = seg::formats::OpenOptions {
         batch_rows: args.batch_rows as usize,
@@ -251,11 +235,6 @@ pub fn run(args: &Args) -> Outcome {
             );
             return Outcome::Failure;
         }
-    };
-    let engine = match args.engine {
-        Engine::Auto => seg::Engine::Auto,
-        Engine::Jit => seg::Engine::Jit,
-        Engine::Interp => seg::Engine::Interp,
     };
     let executor = match query.compile(engine, &binding) {
         Ok(executor) => executor,
@@ -294,6 +273,18 @@ pub fn run(args: &Args) -> Outcome {
         }
         _ => seg::run(&executor, input, &mut seg::Discard, &progress, threads),
     };
+    finish(args, &checked, &query, report, started, color)
+}
+
+/// Prints the summary of a run, or why it stopped.
+fn finish(
+    args: &Args,
+    checked: &seg::Checked,
+    query: &seg::Query,
+    report: Result<seg::RunReport, seg::RunError>,
+    started: Instant,
+    color: bool,
+) -> Outcome {
     let report = match report {
         Ok(report) => report,
         Err(seg::RunError::Data(e)) => return fail(e),
@@ -303,7 +294,7 @@ pub fn run(args: &Args) -> Outcome {
         }
     };
     let summary = Summary {
-        query: &query,
+        query,
         report: &report,
         elapsed: started.elapsed(),
         rules: &args.input.rules,
@@ -318,6 +309,129 @@ pub fn run(args: &Args) -> Outcome {
         ),
     }
     Outcome::Clean
+}
+
+/// The format of `--out` (from its extension), refusing a path that is one
+/// of the inputs: the rename would replace the file even when the run reads
+/// it.
+fn out_format(args: &Args) -> Result<Option<DataFormat>, DataError> {
+    let Some(out) = &args.out else {
+        return Ok(None);
+    };
+    let format = DataFormat::from_path(out).ok_or_else(|| DataError {
+        code: "E0801",
+        message: format!(
+            "cannot tell the output format of `{}` from its extension",
+            out.display()
+        ),
+        help: Some("end the output path with .parquet, .csv, .jsonl or .arrow".into()),
+    })?;
+    for (input, what) in [(&args.input.data, "data"), (&args.input.rules, "rules")] {
+        if crate::files::same_file(out, input) {
+            return Err(DataError {
+                code: "E0803",
+                message: format!(
+                    "`--out {}` is the {what} file `{}`; writing the results would replace it",
+                    out.display(),
+                    input.display()
+                ),
+                help: Some("write the results to another file".into()),
+            });
+        }
+    }
+    Ok(Some(format))
+}
+
+/// Prints a usage error (exit 2), as for a bad combination of options.
+fn usage(message: &str, help: &str) -> Outcome {
+    eprintln!("error: {message}");
+    eprintln!("  help: {help}");
+    Outcome::Failure
+}
+
+/// `seg run --engine datafusion`: the program on DataFusion over Parquet
+/// files, with the JIT's summary and results file.
+fn run_datafusion(
+    args: &Args,
+    checked: &seg::Checked,
+    query: &seg::Query,
+    started: Instant,
+    color: bool,
+) -> Outcome {
+    // DataFusion reads Parquet only, and prunes by its own statistics:
+    // options about other formats or Seg's pruner would be silently ignored.
+    if args.no_prune {
+        return usage(
+            "`--no-prune` does not apply to `--engine datafusion`",
+            "DataFusion prunes by statistics itself; leave out `--no-prune`, or use `--engine jit` to compare",
+        );
+    }
+    let named = args.input.data_format.or_else(|| {
+        // A directory or a glob has no format of its own: DataFusion lists
+        // its `.parquet` files.
+        args.input
+            .data
+            .is_file()
+            .then(|| DataFormat::from_path(&args.input.data))
+            .flatten()
+    });
+    if let Some(format) = named
+        && format != DataFormat::Parquet
+    {
+        return usage(
+            &format!(
+                "`--engine datafusion` reads Parquet, not {}",
+                match format {
+                    DataFormat::Parquet => "Parquet",
+                    DataFormat::Csv => "CSV",
+                    DataFormat::Jsonl => "JSON lines",
+                    DataFormat::Arrow => "Arrow IPC",
+                }
+            ),
+            "convert the data to Parquet, or use `--engine jit`",
+        );
+    }
+    let out_format = match out_format(args) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
+    let threads = worker_threads(args.threads);
+    let source = match seg::datafusion::open_with(
+        &args.input.data,
+        seg::datafusion::config(threads).with_batch_size(args.batch_rows as usize),
+        threads,
+    ) {
+        Ok(source) => source,
+        Err(e) => return fail(e),
+    };
+    let schema = source.schema();
+    if let Err(diagnostics) = query.bind(&schema) {
+        eprint!("{}", render::human(&diagnostics, &checked.sources, color));
+        eprintln!(
+            "`{}` does not fit the rules' schema; nothing was run",
+            args.input.data.display()
+        );
+        return Outcome::Failure;
+    }
+    let progress = ProgressBar::new();
+    let report = match (&args.out, out_format) {
+        (Some(path), Some(format)) => {
+            let output = match Output::create(path, format, query.result_schema(&schema)) {
+                Ok(o) => o,
+                Err(e) => return fail(e),
+            };
+            let mut sink = ResultsSink { query, output };
+            let report = seg::datafusion::run(query, &source, true, &mut sink, &progress);
+            if report.is_ok()
+                && let Err(e) = sink.output.finish()
+            {
+                return fail(e);
+            }
+            report
+        }
+        _ => seg::datafusion::run(query, &source, false, &mut seg::Discard, &progress),
+    };
+    finish(args, checked, query, report, started, color)
 }
 
 /// Worker threads per core at most: more only adds scheduling and memory
