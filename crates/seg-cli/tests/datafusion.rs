@@ -2,6 +2,7 @@
 //! as the JIT over one Parquet file, a directory of them and a glob; binding
 //! errors with the JIT's codes; options that do not apply refused.
 
+#![cfg(feature = "datafusion")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -53,6 +53,16 @@ impl DataFormat {
             _ => return None,
         })
     }
+
+    /// The format's name in messages.
+    pub fn title(self) -> &'static str {
+        match self {
+            DataFormat::Parquet => "Parquet",
+            DataFormat::Csv => "CSV",
+            DataFormat::Jsonl => "JSON lines",
+            DataFormat::Arrow => "Arrow IPC",
+        }
+    }
 }
 
 /// A value from the data as an error message shows it: control characters
@@ -216,7 +226,9 @@ fn open_parquet(
         ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
     };
     use parquet::file::metadata::PageIndexPolicy;
-    let unreadable = |e: parquet::errors::ParquetError| DataError::unreadable(path, "Parquet", e);
+    let unreadable = |e: parquet::errors::ParquetError| {
+        DataError::unreadable(path, DataFormat::Parquet.title(), e)
+    };
     // The page index is read when present: it lets pruning skip pages.
     let options = ArrowReaderOptions::new().with_page_index_policy(if pruning.is_some() {
         PageIndexPolicy::Optional
@@ -226,7 +238,7 @@ fn open_parquet(
     // The footer is decoded under `guarded`: the Parquet and IPC schema
     // decoders still panic on some corrupt input.
     let metadata = guarded(|| ArrowReaderMetadata::load(&file, options))
-        .map_err(|e| DataError::unreadable(path, "Parquet", e))?;
+        .map_err(|e| DataError::unreadable(path, DataFormat::Parquet.title(), e))?;
     let indexes = projection(metadata.schema(), names);
     let columns = column_names(metadata.schema());
     let total_rows = u64::try_from(metadata.metadata().file_metadata().num_rows()).ok();
@@ -234,7 +246,7 @@ fn open_parquet(
     let mask = ProjectionMask::roots(&parquet_schema, indexes.clone());
     let label = path.to_path_buf();
     let wrap = move |b: Result<RecordBatch, arrow::error::ArrowError>| {
-        b.map_err(|e| DataError::unreadable(&label, "Parquet", e))
+        b.map_err(|e| DataError::unreadable(&label, DataFormat::Parquet.title(), e))
     };
     let Some(pruning) = pruning else {
         let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
@@ -272,7 +284,7 @@ fn open_parquet(
         metadata
             .schema()
             .project(&indexes)
-            .map_err(|e| DataError::unreadable(path, "Parquet", e))?,
+            .map_err(|e| DataError::unreadable(path, DataFormat::Parquet.title(), e))?,
     );
     let key_index = pruning
         .keep_key
@@ -331,7 +343,9 @@ fn open_parquet(
                             .with_batch_size(batch_rows)
                             .with_row_groups(vec![group])
                             .build()
-                            .map_err(|e| DataError::unreadable(&path, "Parquet", e))
+                            .map_err(|e| {
+                                DataError::unreadable(&path, DataFormat::Parquet.title(), e)
+                            })
                     });
                 let wrap = wrap.clone();
                 let batches: Box<dyn Iterator<Item = Result<InputBatch, DataError>> + Send> =
@@ -481,7 +495,7 @@ fn open_ipc_file(
     names: &[&str],
 ) -> Result<Input, DataError> {
     use arrow::ipc::reader::{FileDecoder, read_footer_length};
-    let unreadable = |e: String| DataError::unreadable(path, "Arrow IPC", e);
+    let unreadable = |e: String| DataError::unreadable(path, DataFormat::Arrow.title(), e);
     // Magic and padding (8 bytes) at the start; footer, its length and the
     // magic (10 bytes) at the end.
     if len < 18 {
@@ -556,7 +570,11 @@ fn open_ipc_file(
                     // A decoder that failed (or panicked) mid-file is not
                     // trusted with the blocks after.
                     failed = true;
-                    return Some(Err(DataError::unreadable(&label, "Arrow IPC", e)));
+                    return Some(Err(DataError::unreadable(
+                        &label,
+                        DataFormat::Arrow.title(),
+                        e,
+                    )));
                 }
             }
         }
@@ -703,7 +721,7 @@ fn open_csv(
     let mut header = String::new();
     reader
         .read_line(&mut header)
-        .map_err(|e| DataError::unreadable(path, "CSV", e))?;
+        .map_err(|e| DataError::unreadable(path, DataFormat::Csv.title(), e))?;
     let header = header
         .trim_end_matches(['\n', '\r'])
         .trim_start_matches('\u{feff}');
@@ -735,7 +753,8 @@ fn open_csv(
         .collect();
     let schema = Arc::new(Schema::new(arrow_fields));
     let indexes = projection(&schema, &wanted);
-    let null = regex::Regex::new("^$").map_err(|e| DataError::unreadable(path, "CSV", e))?;
+    let null = regex::Regex::new("^$")
+        .map_err(|e| DataError::unreadable(path, DataFormat::Csv.title(), e))?;
     // Re-open so the reader sees the header line too.
     let file = File::open(path).map_err(|e| DataError::io(path, &e))?;
     let csv = arrow::csv::ReaderBuilder::new(schema)
@@ -744,7 +763,7 @@ fn open_csv(
         .with_null_regex(null)
         .with_projection(indexes)
         .build(BufReader::new(file))
-        .map_err(|e| DataError::unreadable(path, "CSV", e))?;
+        .map_err(|e| DataError::unreadable(path, DataFormat::Csv.title(), e))?;
     let schema = csv.schema();
     let label = path.to_path_buf();
     let header = columns.clone();
@@ -753,7 +772,7 @@ fn open_csv(
     let batches = csv.map(move |batch| {
         let batch = batch.map_err(|e| {
             csv_value_error(&label, &e.to_string(), &header)
-                .unwrap_or_else(|| DataError::unreadable(&label, "CSV", e))
+                .unwrap_or_else(|| DataError::unreadable(&label, DataFormat::Csv.title(), e))
         })?;
         let lines = Lines::From(next_line);
         next_line += batch.num_rows() as u64;
@@ -761,7 +780,7 @@ fn open_csv(
     });
     convert_text_input(
         path,
-        "CSV",
+        DataFormat::Csv.title(),
         schema,
         Box::new(batches),
         program,
@@ -925,7 +944,7 @@ fn open_jsonl(
         // arrive as their exact text and are converted below.
         .with_coerce_primitive(true)
         .build_decoder()
-        .map_err(|e| DataError::unreadable(path, "JSON lines", e))?;
+        .map_err(|e| DataError::unreadable(path, DataFormat::Jsonl.title(), e))?;
     let mut lines = JsonLines {
         reader: BufReader::new(file),
         decoder,
@@ -960,7 +979,7 @@ fn open_jsonl(
     let columns = column_names(&schema);
     convert_text_input(
         path,
-        "JSON lines",
+        DataFormat::Jsonl.title(),
         schema,
         Box::new(batches),
         program,

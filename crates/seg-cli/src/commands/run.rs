@@ -349,8 +349,24 @@ fn usage(message: &str, help: &str) -> Outcome {
     Outcome::Failure
 }
 
+/// `seg run --engine datafusion` in a build without the `datafusion` feature.
+#[cfg(not(feature = "datafusion"))]
+fn run_datafusion(
+    _args: &Args,
+    _checked: &seg::Checked,
+    _query: &seg::Query,
+    _started: Instant,
+    _color: bool,
+) -> Outcome {
+    usage(
+        "this `seg` was built without DataFusion",
+        "build seg-cli with its default features (the `datafusion` feature), or use `--engine jit`",
+    )
+}
+
 /// `seg run --engine datafusion`: the program on DataFusion over Parquet
 /// files, with the JIT's summary and results file.
+#[cfg(feature = "datafusion")]
 fn run_datafusion(
     args: &Args,
     checked: &seg::Checked,
@@ -381,12 +397,7 @@ fn run_datafusion(
         return usage(
             &format!(
                 "`--engine datafusion` reads Parquet, not {}",
-                match format {
-                    DataFormat::Parquet => "Parquet",
-                    DataFormat::Csv => "CSV",
-                    DataFormat::Jsonl => "JSON lines",
-                    DataFormat::Arrow => "Arrow IPC",
-                }
+                format.title()
             ),
             "convert the data to Parquet, or use `--engine jit`",
         );
