@@ -497,16 +497,7 @@ pub fn fold_constant(
     as_of: i64,
     expr: &seg_ir::Expr,
 ) -> Result<Option<Const>, String> {
-    let mut reads_row = false;
-    seg_ir::walk(expr, &mut |e| {
-        if matches!(
-            e.kind,
-            seg_ir::ExprKind::Field(_) | seg_ir::ExprKind::Segment(_)
-        ) {
-            reads_row = true;
-        }
-    });
-    if reads_row {
+    if seg_ir::reads_row(expr) {
         return Err("the expression reads a field or a segment".into());
     }
     if expr.ty == seg_ir::Type::Duration {

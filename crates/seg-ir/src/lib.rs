@@ -721,6 +721,22 @@ pub fn field_refs(expr: &Expr, out: &mut Vec<(FieldId, Span)>) {
     });
 }
 
+/// Whether an expression reads a profile row: a field or a segment's
+/// membership. One that reads none has the same value on every row, which the
+/// engines compute once (`seg_eval::fold_constant`) instead of per row.
+pub fn reads_row(expr: &Expr) -> bool {
+    if matches!(expr.kind, ExprKind::Field(_) | ExprKind::Segment(_)) {
+        return true;
+    }
+    let (singles, list, param) = expr.parts();
+    singles
+        .into_iter()
+        .flatten()
+        .chain(list)
+        .chain(param)
+        .any(reads_row)
+}
+
 /// Visits every node of an expression, parents before children.
 pub fn walk(expr: &Expr, visit: &mut dyn FnMut(&Expr)) {
     visit(expr);

@@ -592,16 +592,6 @@ fn int_read(dt: &DataType) -> Option<(u8, bool)> {
     })
 }
 
-fn reads_row(e: &Expr) -> bool {
-    let mut found = false;
-    seg_ir::walk(e, &mut |x| {
-        if matches!(x.kind, ExprKind::Field(_) | ExprKind::Segment(_)) {
-            found = true;
-        }
-    });
-    found
-}
-
 fn flip(op: CmpOp) -> CmpOp {
     match op {
         CmpOp::Lt => CmpOp::Gt,
@@ -713,7 +703,7 @@ impl<'a> Lowerer<'a> {
 
     /// Lowers a `bool` expression.
     fn boolean(&mut self, e: &Expr) -> BNode {
-        if !reads_row(e) {
+        if !seg_ir::reads_row(e) {
             match self.fold(e) {
                 Ok(Some(Const::Bool(b))) => return BNode::Const(b, !b),
                 Ok(None) => return BNode::Const(false, false),
@@ -959,7 +949,7 @@ impl<'a> Lowerer<'a> {
                     // when every constant is missing, the value stays missing.
                     let mut default = None;
                     for r in rest {
-                        if reads_row(r) {
+                        if seg_ir::reads_row(r) {
                             return None;
                         }
                         if default.is_none() {
@@ -986,9 +976,9 @@ impl<'a> Lowerer<'a> {
     fn str_fn(&self, e: &Expr) -> Option<StrFn> {
         let (target, base) = match &e.kind {
             ExprKind::Compare { op, lhs, rhs } if lhs.ty == Type::String => {
-                if !reads_row(rhs) {
+                if !seg_ir::reads_row(rhs) {
                     (lhs, StrFn::Cmp(*op, self.const_string(rhs)?))
-                } else if !reads_row(lhs) {
+                } else if !seg_ir::reads_row(lhs) {
                     (rhs, StrFn::Cmp(flip(*op), self.const_string(lhs)?))
                 } else {
                     return None;
@@ -1008,7 +998,7 @@ impl<'a> Lowerer<'a> {
                 target,
                 pattern,
                 negated,
-            } if !reads_row(pattern) => {
+            } if !seg_ir::reads_row(pattern) => {
                 let p = self.const_string(pattern)?;
                 let f = if *op == StrOp::Matches {
                     // A pattern that does not compile here runs in the
@@ -1276,7 +1266,7 @@ impl<'a> Lowerer<'a> {
 
     /// Lowers a value expression evaluated per row.
     fn value(&mut self, e: &Expr) -> Result<VNode, Unsupported> {
-        if !reads_row(e) && e.ty != Type::Duration {
+        if !seg_ir::reads_row(e) && e.ty != Type::Duration {
             return Self::constant(self.fold(e)?, &e.ty);
         }
         let bx = |v: VNode| Box::new(v);

@@ -157,16 +157,6 @@ pub(crate) struct Compiler<'p> {
     pub as_of: i64,
 }
 
-fn reads_row(e: &Expr) -> bool {
-    let mut reads = false;
-    seg_ir::walk(e, &mut |x| {
-        if matches!(x.kind, ExprKind::Field(_) | ExprKind::Segment(_)) {
-            reads = true;
-        }
-    });
-    reads
-}
-
 impl Compiler<'_> {
     fn fold(&self, e: &Expr) -> Result<Option<Const>, String> {
         seg_eval::fold_constant(self.program, self.params, self.as_of, e)
@@ -186,7 +176,7 @@ impl Compiler<'_> {
     }
 
     pub(crate) fn compile(&self, e: &Expr) -> Node {
-        if !reads_row(e) && !matches!(e.ty, Type::Duration | Type::List(_)) {
+        if !seg_ir::reads_row(e) && !matches!(e.ty, Type::Duration | Type::List(_)) {
             return match self.scalar(e) {
                 Ok(v) => Node::Const(v),
                 Err(()) => Node::Top,
@@ -231,7 +221,7 @@ impl Compiler<'_> {
                 pattern,
                 negated,
             } => {
-                if *op == StrOp::StartsWith && !reads_row(pattern) {
+                if *op == StrOp::StartsWith && !seg_ir::reads_row(pattern) {
                     match self.fold(pattern) {
                         Ok(Some(Const::String(p))) => {
                             return Node::StartsWith {
