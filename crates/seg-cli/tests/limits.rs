@@ -4,6 +4,8 @@
 // Tests fail by panicking; unwrapping is how they say so.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use seg::diagnostics::{Code, FileId};
 use seg::syntax::limits::{
     MAX_FILE_BYTES, MAX_FILES, MAX_LIST_LEN, MAX_NESTING, MAX_NODES, MAX_SEGMENTS, MAX_USE_DEPTH,
@@ -392,5 +394,111 @@ fn wide_conditions_optimize_in_linear_time() {
             }
             _ => unreachable!("a shape without an expected result: {name}"),
         }
+    }
+}
+
+/// The deepest trees the parser accepts, one segment per way of building
+/// depth. Each is `n > 1` under an even number of negations, so its members
+/// are the profiles with `n` above 1.
+fn deepest_program() -> String {
+    let depth = seg::syntax::limits::MAX_TREE_DEPTH - 8;
+    let brackets = MAX_NESTING;
+    format!(
+        "schema {{\n  id: int key\n  n: int\n}}\n\
+         segment brackets {{ where {}n > 1{} }}\n\
+         segment nots {{ where {}n > 1 }}\n\
+         segment negations {{ where {}n > 1 }}\n\
+         segment sums {{ where n{} > 1 }}\n",
+        "not (".repeat(brackets),
+        ")".repeat(brackets),
+        "not ".repeat(depth),
+        "- ".repeat(depth),
+        " + 0".repeat(depth),
+    )
+}
+
+#[test]
+fn the_deepest_programs_run_on_every_engine_and_compile_to_sql() {
+    use arrow::array::{ArrayRef, Int64Array};
+    use std::sync::Arc;
+    // Engines run on worker threads with ordinary stacks (rayon's, tokio's):
+    // none may overflow on a tree as deep as the parser accepts.
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("deep.seg"), deepest_program()).unwrap();
+    let batch = arrow::record_batch::RecordBatch::try_from_iter([
+        (
+            "id",
+            Arc::new(Int64Array::from(vec![0, 1, 2, 3, 4])) as ArrayRef,
+        ),
+        (
+            "n",
+            Arc::new(Int64Array::from(vec![
+                Some(0),
+                Some(5),
+                None,
+                Some(-3),
+                Some(2),
+            ])),
+        ),
+    ])
+    .unwrap();
+    let file = std::fs::File::create(work.path().join("p.parquet")).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+
+    let check = common::seg(&["check", "deep.seg"], work.path());
+    assert_eq!(common::code(&check), 0, "{}", common::stderr(&check));
+    for engine in ["auto", "jit", "interp", "datafusion"] {
+        for optimize in [true, false] {
+            let mut args = vec!["run", "deep.seg", "--data", "p.parquet", "--engine", engine];
+            args.extend(["--summary", "json"]);
+            // DataFusion's planner takes time cubic in the depth of an
+            // arithmetic chain (docs/sql.md): only the boolean nestings.
+            let names: &[&str] = if engine == "datafusion" {
+                args.extend(["--segments", "brackets,nots"]);
+                &["brackets", "nots"]
+            } else {
+                &["brackets", "nots", "negations", "sums"]
+            };
+            if !optimize {
+                args.push("--no-optimize");
+            }
+            let out = common::seg(&args, work.path());
+            assert_eq!(common::code(&out), 0, "{engine}: {}", common::stderr(&out));
+            let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let sizes: Vec<(String, u64)> = summary["segments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    (
+                        s["name"].as_str().unwrap().to_string(),
+                        s["members"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            let want: Vec<(String, u64)> = names.iter().map(|name| (name.to_string(), 2)).collect();
+            assert_eq!(sizes, want, "{engine}, optimized: {optimize}");
+        }
+    }
+    for dialect in seg::sql::Dialect::ALL {
+        let out = common::seg(
+            &[
+                "sql",
+                "deep.seg",
+                "--dialect",
+                dialect.name(),
+                "--no-optimize",
+            ],
+            work.path(),
+        );
+        assert_eq!(
+            common::code(&out),
+            0,
+            "{}: {}",
+            dialect.name(),
+            common::stderr(&out)
+        );
     }
 }

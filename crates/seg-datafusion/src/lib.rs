@@ -83,11 +83,28 @@ pub fn exprs(
             .map(|c| Ok((c.name.clone(), state.create_logical_expr(&c.sql, schema)?)))
             .collect::<Result<Vec<_>, DataFusionError>>()
     };
-    Ok(Exprs {
-        segments: plan(compiled.segments())?,
-        priorities: plan(compiled.priorities())?,
+    on_deep_stack(|| {
+        Ok(Exprs {
+            segments: plan(compiled.segments())?,
+            priorities: plan(compiled.priorities())?,
+        })
     })
 }
+
+/// Runs `work` with at least [`STACK_RED_ZONE`] of stack left, on a new
+/// [`STACK_SEGMENT`] when the thread's own is shorter. DataFusion's parser and
+/// planner grow their stack as they recurse, but naming an expression
+/// (`SchemaDisplay`) and some rewrites recurse without that protection, over
+/// trees as deep as Seg's parser allows (`not not … x`).
+fn on_deep_stack<T>(work: impl FnOnce() -> T) -> T {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, work)
+}
+
+/// Stack below which [`on_deep_stack`] moves to a new segment.
+const STACK_RED_ZONE: usize = 32 * 1024 * 1024;
+/// The size of that segment, and of each DataFusion worker thread's stack:
+/// reserved address space, committed only as it is used.
+const STACK_SEGMENT: usize = 64 * 1024 * 1024;
 
 /// The session configuration Seg's expressions are planned and run with:
 /// `threads` target partitions (DataFusion's parallelism), and a SQL
@@ -136,6 +153,7 @@ impl Table {
     ) -> Result<Table, DataFusionError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads.max(1))
+            .thread_stack_size(STACK_SEGMENT)
             .thread_name("seg-datafusion")
             .enable_all()
             .build()
@@ -198,6 +216,19 @@ impl Table {
     /// DataFusion skip row groups and pages whose statistics prove none is;
     /// the others are in no segment. Batches come in no particular order.
     pub fn run(
+        &self,
+        compiled: &Compiled,
+        key: Option<&str>,
+        every_profile: bool,
+        each: &mut dyn FnMut(RecordBatch) -> Result<(), DataFusionError>,
+    ) -> Result<(), DataFusionError> {
+        // Planning (on this thread, `block_on` included) names and rewrites
+        // expression trees recursively.
+        on_deep_stack(|| self.run_on_stack(compiled, key, every_profile, each))
+    }
+
+    /// [`Table::run`], on a stack deep enough for any program.
+    fn run_on_stack(
         &self,
         compiled: &Compiled,
         key: Option<&str>,

@@ -310,9 +310,24 @@ mod serde_like {
 
 #[test]
 fn deeply_nested_conditions_plan_and_run() {
-    // Far deeper than DataFusion's default SQL recursion limit of 50.
-    let depth = 150;
-    let condition = format!("{}n > 1{}", "not (".repeat(depth), ")".repeat(depth));
+    // Far deeper than DataFusion's default SQL recursion limit of 50: close
+    // to the deepest brackets Seg's parser accepts, and the longest `not`
+    // chain within its tree-depth limit.
+    let brackets = seg_syntax::limits::MAX_NESTING - 4;
+    deep_condition_runs(&format!(
+        "{}n > 1{}",
+        "not (".repeat(brackets),
+        ")".repeat(brackets)
+    ));
+    deep_condition_runs(&format!(
+        "{}n > 1",
+        "not ".repeat(seg_syntax::limits::MAX_TREE_DEPTH - 8)
+    ));
+}
+
+/// Plans and runs one segment on DataFusion and compares it with the
+/// evaluator on three profiles (less, more, missing).
+fn deep_condition_runs(condition: &str) {
     let source =
         format!("schema {{\n  id: int key\n  n: int\n}}\nsegment deep {{ where {condition} }}\n");
     let program = seg_testkit::program(&source);

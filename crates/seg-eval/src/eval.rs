@@ -25,6 +25,12 @@ fn internal<T>(what: impl Into<String>) -> R<T> {
     Err(Internal(what.into()))
 }
 
+/// Stack left below which [`Frame::eval`] continues on a new segment: more
+/// than one level of the evaluator needs, even unoptimized.
+const STACK_RED_ZONE: usize = 128 * 1024;
+/// The size of each new stack segment.
+const STACK_SEGMENT: usize = 2 * 1024 * 1024;
+
 /// Everything one batch's evaluation needs.
 pub(crate) struct Frame<'a, 'p> {
     pub batch: &'a RecordBatch,
@@ -245,6 +251,16 @@ impl<'a> Frame<'a, '_> {
 
     /// Evaluates an expression over the batch.
     pub fn eval(&mut self, e: &Expr) -> R<Col<'a>> {
+        // The evaluator recurses once per tree level, and trees may be as
+        // deep as the parser allows (`not not … x`): more stack is taken
+        // whenever less than the red zone is left, so a deep program is safe
+        // on any thread (rayon's, a test's). The check is one comparison per
+        // node and batch.
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.eval_node(e))
+    }
+
+    /// [`Frame::eval`] of one node, its operands through [`Frame::eval`].
+    fn eval_node(&mut self, e: &Expr) -> R<Col<'a>> {
         let n = self.rows;
         match &e.kind {
             ExprKind::Const(c) => const_col(c, n),

@@ -98,6 +98,21 @@ pub fn compile(
     selection: &Selection,
     dialect: Dialect,
 ) -> Result<Compiled, Vec<Diagnostic>> {
+    // Lowering recurses over expression trees as deep as the parser allows;
+    // the extra stack keeps that safe on small thread stacks.
+    stacker::maybe_grow(4 * 1024 * 1024, 32 * 1024 * 1024, || {
+        compile_on_stack(program, params, as_of, selection, dialect)
+    })
+}
+
+/// [`compile`], on a stack deep enough for any program.
+fn compile_on_stack(
+    program: &Program,
+    params: &[Const],
+    as_of: i64,
+    selection: &Selection,
+    dialect: Dialect,
+) -> Result<Compiled, Vec<Diagnostic>> {
     let mut lowering = lower::Lowering::new(program, params, as_of, dialect);
     let segments: Vec<Column> = selection
         .segments()
