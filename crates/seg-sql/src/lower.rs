@@ -25,9 +25,15 @@ use seg_ir::{
 use std::collections::HashMap;
 
 /// The most bytes of SQL one segment may take. Segment references are
-/// inlined and checked integer arithmetic repeats its operands on some
-/// engines, so a pathological program could grow without bound.
+/// inlined and a few forms repeat an operand (`%` of ints, BigQuery's NaN
+/// test), so a pathological program could grow without bound.
 pub(crate) const SEGMENT_LIMIT: usize = 4 << 20;
+
+/// The most bytes of SQL text lowering one segment may produce, counting
+/// every intermediate expression: a deep tree repeats its leaves' text at
+/// every level, so this bounds the work (not only the result) of a hostile
+/// program.
+const SEGMENT_WORK: usize = 16 * SEGMENT_LIMIT;
 
 /// Lowers the expressions of one program for one dialect, collecting every
 /// construct the dialect cannot express (each a located E0501/E0502).
@@ -38,6 +44,11 @@ pub(crate) struct Lowering<'a> {
     pub dialect: Dialect,
     memberships: HashMap<SegmentId, String>,
     pub errors: Vec<Diagnostic>,
+    /// Bytes of SQL produced for the segment being lowered.
+    produced: usize,
+    /// Whether the segment being lowered went past [`SEGMENT_LIMIT`] or
+    /// [`SEGMENT_WORK`]; lowering it stops early then.
+    oversized: bool,
 }
 
 impl<'a> Lowering<'a> {
@@ -49,6 +60,8 @@ impl<'a> Lowering<'a> {
             dialect,
             memberships: HashMap::new(),
             errors: Vec::new(),
+            produced: 0,
+            oversized: false,
         }
     }
 
@@ -61,6 +74,12 @@ impl<'a> Lowering<'a> {
         }
         let segment = &self.program.segments[id.0 as usize];
         let span = segment.span;
+        // A segment referenced from another is lowered in the middle of
+        // that one: its size is its own.
+        let outer = (
+            std::mem::take(&mut self.produced),
+            std::mem::take(&mut self.oversized),
+        );
         let w = self.value(&segment.where_);
         let text = match &segment.exclude {
             Some(exclude) => {
@@ -69,15 +88,17 @@ impl<'a> Lowering<'a> {
             }
             None => format!("COALESCE({w}, FALSE)"),
         };
-        let text = if text.len() > SEGMENT_LIMIT {
+        let oversized = self.oversized || text.len() > SEGMENT_LIMIT;
+        (self.produced, self.oversized) = outer;
+        let text = if oversized {
             self.errors.push(
                 Diagnostic::new(
                     Code::E0503,
                     span,
                     format!(
-                        "segment `{}` would take {} MB of SQL",
+                        "segment `{}` would take more than {} MB of SQL",
                         segment.name,
-                        text.len() >> 20
+                        SEGMENT_LIMIT >> 20
                     ),
                 )
                 .with_help(
@@ -188,7 +209,7 @@ impl<'a> Lowering<'a> {
 
     /// The value of an expression that reads no row, computed by Seg.
     fn folded(&mut self, e: &Expr) -> Option<Option<Const>> {
-        if reads_row(e) {
+        if seg_ir::reads_row(e) {
             return None;
         }
         match seg_eval::fold_constant(self.program, self.params, self.as_of, e) {
@@ -205,8 +226,23 @@ impl<'a> Lowering<'a> {
     }
 
     /// The SQL of an expression's value, in the form of its type described
-    /// in the module documentation.
+    /// in the module documentation. Once the segment is too large, `NULL`
+    /// (the segment is refused with E0503 anyway).
     pub fn value(&mut self, e: &Expr) -> String {
+        if self.oversized {
+            return "NULL".to_string();
+        }
+        let text = self.value_of(e);
+        self.produced += text.len();
+        if text.len() > SEGMENT_LIMIT || self.produced > SEGMENT_WORK {
+            self.oversized = true;
+            return "NULL".to_string();
+        }
+        text
+    }
+
+    /// [`Lowering::value`] of one node.
+    fn value_of(&mut self, e: &Expr) -> String {
         let d = self.dialect;
         if !matches!(e.kind, ExprKind::Const(_))
             && !matches!(e.ty, Type::List(_) | Type::Duration)
@@ -501,8 +537,16 @@ impl<'a> Lowering<'a> {
         }
         let w = d.wide_int();
         let wide = format!("(CAST({a} AS {w}) {} CAST({b} AS {w}))", op.symbol());
+        // The result written once (a chain of sums must not double at each
+        // level): clamped to one past each end of the 64-bit range, and the
+        // two clamped ends made missing. A missing operand stays missing
+        // (`GREATEST` of NULL is NULL or the other argument, which the
+        // `NULLIF`s then remove). The bounds are typed from text, since a
+        // bare literal past the 64-bit range is a double on some engines.
+        let below = format!("CAST('-9223372036854775809' AS {w})");
+        let above = format!("CAST('9223372036854775808' AS {w})");
         format!(
-            "(CASE WHEN {wide} BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST({wide} AS {}) END)",
+            "CAST(NULLIF(NULLIF(LEAST(GREATEST({wide}, {below}), {above}), {below}), {above}) AS {})",
             d.bigint()
         )
     }
@@ -642,10 +686,9 @@ impl<'a> Lowering<'a> {
                 Type::Int => match d {
                     Dialect::DuckDb => format!("TRY(abs(CAST({} AS BIGINT)))", arg(0)),
                     Dialect::BigQuery => format!("SAFE.ABS({})", arg(0)),
-                    _ => format!(
-                        "(CASE WHEN {0} = -9223372036854775807 - 1 THEN NULL ELSE abs({0}) END)",
-                        arg(0)
-                    ),
+                    // `abs(i64::MIN)` overflows: missing. The operand once,
+                    // so that nested calls do not double it.
+                    _ => format!("abs(NULLIF({}, -9223372036854775807 - 1))", arg(0)),
                 },
                 _ => format!("abs({})", arg(0)),
             },
@@ -674,17 +717,6 @@ impl<'a> Lowering<'a> {
             }
         }
     }
-}
-
-/// Whether an expression reads a row (a field or a segment's membership).
-fn reads_row(e: &Expr) -> bool {
-    let mut reads = false;
-    seg_ir::walk(e, &mut |x| {
-        if matches!(x.kind, ExprKind::Field(_) | ExprKind::Segment(_)) {
-            reads = true;
-        }
-    });
-    reads
 }
 
 fn cmp_symbol(op: CmpOp) -> &'static str {
