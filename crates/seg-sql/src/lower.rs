@@ -25,8 +25,9 @@ use seg_ir::{
 use std::collections::HashMap;
 
 /// The most bytes of SQL one segment may take. Segment references are
-/// inlined and a few forms repeat an operand (`%` of ints, BigQuery's NaN
-/// test), so a pathological program could grow without bound.
+/// inlined and a few forms repeat an operand (checked integer arithmetic on
+/// engines without a checked form, `abs`, `%` of ints, BigQuery's NaN test),
+/// so a pathological program could grow without bound.
 pub(crate) const SEGMENT_LIMIT: usize = 4 << 20;
 
 /// The most bytes of SQL text lowering one segment may produce, counting
@@ -537,16 +538,8 @@ impl<'a> Lowering<'a> {
         }
         let w = d.wide_int();
         let wide = format!("(CAST({a} AS {w}) {} CAST({b} AS {w}))", op.symbol());
-        // The result written once (a chain of sums must not double at each
-        // level): clamped to one past each end of the 64-bit range, and the
-        // two clamped ends made missing. A missing operand stays missing
-        // (`GREATEST` of NULL is NULL or the other argument, which the
-        // `NULLIF`s then remove). The bounds are typed from text, since a
-        // bare literal past the 64-bit range is a double on some engines.
-        let below = format!("CAST('-9223372036854775809' AS {w})");
-        let above = format!("CAST('9223372036854775808' AS {w})");
         format!(
-            "CAST(NULLIF(NULLIF(LEAST(GREATEST({wide}, {below}), {above}), {below}), {above}) AS {})",
+            "(CASE WHEN {wide} BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST({wide} AS {}) END)",
             d.bigint()
         )
     }
@@ -686,9 +679,10 @@ impl<'a> Lowering<'a> {
                 Type::Int => match d {
                     Dialect::DuckDb => format!("TRY(abs(CAST({} AS BIGINT)))", arg(0)),
                     Dialect::BigQuery => format!("SAFE.ABS({})", arg(0)),
-                    // `abs(i64::MIN)` overflows: missing. The operand once,
-                    // so that nested calls do not double it.
-                    _ => format!("abs(NULLIF({}, -9223372036854775807 - 1))", arg(0)),
+                    _ => format!(
+                        "(CASE WHEN {0} = -9223372036854775807 - 1 THEN NULL ELSE abs({0}) END)",
+                        arg(0)
+                    ),
                 },
                 _ => format!("abs({})", arg(0)),
             },
