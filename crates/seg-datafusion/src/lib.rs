@@ -16,15 +16,16 @@
 //! time zone does not change any result.
 //!
 //! ```no_run
-//! # fn main() -> Result<(), datafusion::error::DataFusionError> {
-//! # let compiled: seg_sql::Compiled = todo!();
-//! let table = seg_datafusion::Table::open("profiles/*.parquet", 4)?;
-//! let columns = table.exprs(&compiled)?;
-//! for (name, expr) in &columns.segments {
-//!     println!("{name}: {expr}");
+//! fn print_exprs(
+//!     compiled: &seg_sql::Compiled,
+//! ) -> Result<(), datafusion::error::DataFusionError> {
+//!     let table = seg_datafusion::Table::open("profiles/*.parquet", 4)?;
+//!     let columns = table.exprs(compiled)?;
+//!     for (name, expr) in &columns.segments {
+//!         println!("{name}: {expr}");
+//!     }
+//!     Ok(())
 //! }
-//! # Ok(())
-//! # }
 //! ```
 
 use arrow::array::RecordBatch;

@@ -6,13 +6,12 @@
 //! per-profile results are those [`crate::run`] gives with the JIT.
 //!
 //! ```no_run
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let query: seg::Query = todo!();
-//! let source = seg::datafusion::open("profiles/*.parquet".as_ref(), 4)?;
-//! let report = seg::datafusion::run(&query, &source, false, &mut seg::Discard, &seg::Silent)?;
-//! println!("{} profiles", report.sizes.profiles);
-//! # Ok(())
-//! # }
+//! fn print_profiles(query: &seg::Query) -> Result<(), Box<dyn std::error::Error>> {
+//!     let source = seg::datafusion::open("profiles/*.parquet".as_ref(), 4)?;
+//!     let report = seg::datafusion::run(query, &source, false, &mut seg::Discard, &seg::Silent)?;
+//!     println!("{} profiles", report.sizes.profiles);
+//!     Ok(())
+//! }
 //! ```
 
 use crate::error::one_line;
