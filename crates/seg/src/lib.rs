@@ -69,6 +69,8 @@ pub use seg_syntax as syntax;
 #[cfg(feature = "datafusion")]
 pub mod datafusion;
 mod error;
+#[cfg(feature = "formats")]
+pub mod events;
 mod exec;
 #[cfg(feature = "formats")]
 pub mod formats;
