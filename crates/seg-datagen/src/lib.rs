@@ -28,6 +28,11 @@
 //! | `device`           | `utf8`                    | ios/android/web (0%)                             |
 //! | `total_spend_12m`  | `decimal128(12, 2)`       | spend in the 12 months before as-of (0%)         |
 //!
+//! With [`Extras::histories`] two event-history columns follow, `orders` and
+//! `web_events` (`list<struct>`, see [`histories`]), drawn from a stream of their own so
+//! that the 20 columns stay bit-identical; [`Extras::events_dir`] also writes them as
+//! flat event tables for `seg run --events`.
+//!
 //! As in the Python schema every field is nullable, list elements included (though no
 //! list element is ever null). There are no NaNs and no infinities.
 //!
@@ -41,6 +46,7 @@
 //! batch is a unit of the random streams, as a row group is in the Python generator.
 
 mod catalog;
+pub mod histories;
 mod random;
 
 use std::fs::File;
@@ -549,6 +555,16 @@ fn batch_spans(
         .map(move |(index, first)| (index as u64, first as u64, batch_rows.min(rows - first))))
 }
 
+/// What [`write_parquet_with`] writes besides the 20 profile columns.
+#[derive(Clone, Debug, Default)]
+pub struct Extras {
+    /// Append the `orders` and `web_events` history columns ([`histories`]).
+    pub histories: bool,
+    /// Also write the histories as flat event tables, `orders.parquet` and
+    /// `web_events.parquet`, in this directory (implies `histories`).
+    pub events_dir: Option<PathBuf>,
+}
+
 /// Writes the table of `rows` rows for `seed` to a Snappy-compressed Parquet file at
 /// `path`, one row group of `row_group_rows` rows per batch (the batch is also the unit
 /// of the random streams, so the file holds exactly `generate(rows, seed,
@@ -563,51 +579,120 @@ pub fn write_parquet(
     seed: u64,
     row_group_rows: usize,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let spans = batch_spans(rows, row_group_rows)?;
-    if path.is_dir() {
-        return Err(format!("{} is a directory", path.display()).into());
-    }
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| format!("{} does not name a file", path.display()))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(file_name);
-    tmp_name.push(format!(".partial-{}", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
+    write_parquet_with(path, rows, seed, row_group_rows, &Extras::default())
+}
 
-    let result = write_to(&tmp, spans, seed, row_group_rows)
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(Into::into));
+/// [`write_parquet`] with histories and flat event tables as `extras` asks.
+/// Every file is written under a temporary name and renamed into place only
+/// when all of them are complete.
+pub fn write_parquet_with(
+    path: &Path,
+    rows: usize,
+    seed: u64,
+    row_group_rows: usize,
+    extras: &Extras,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let spans = batch_spans(rows, row_group_rows)?;
+    let mut targets = vec![path.to_path_buf()];
+    if let Some(dir) = &extras.events_dir {
+        targets.push(dir.join("orders.parquet"));
+        targets.push(dir.join("web_events.parquet"));
+    }
+    let mut temps = Vec::new();
+    for target in &targets {
+        if target.is_dir() {
+            return Err(format!("{} is a directory", target.display()).into());
+        }
+        let file_name = target
+            .file_name()
+            .ok_or_else(|| format!("{} does not name a file", target.display()))?;
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(file_name);
+        tmp_name.push(format!(".partial-{}", std::process::id()));
+        temps.push(target.with_file_name(tmp_name));
+    }
+    let result = write_to(&temps, spans, seed, row_group_rows, extras).and_then(|()| {
+        for (tmp, target) in temps.iter().zip(&targets) {
+            std::fs::rename(tmp, target)?;
+        }
+        Ok(())
+    });
     if result.is_err() {
         // Best effort: the write already failed, and that is the error to report.
-        let _ = std::fs::remove_file(&tmp);
+        for tmp in &temps {
+            let _ = std::fs::remove_file(tmp);
+        }
     }
     result
 }
 
-/// Writes the batches of `spans` to a new file at `tmp`.
-fn write_to(
-    tmp: &PathBuf,
-    spans: impl Iterator<Item = (u64, u64, usize)>,
-    seed: u64,
+fn parquet_writer(
+    path: &Path,
+    schema: SchemaRef,
     row_group_rows: usize,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let file = File::create(tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+) -> Result<ArrowWriter<BufWriter<File>>, Box<dyn std::error::Error>> {
+    let file = File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(row_group_rows))
         .set_max_row_group_bytes(None)
         .build();
-    let mut writer = ArrowWriter::try_new(BufWriter::new(file), schema(), Some(props))?;
-    let generator = Generator::new(seed);
-    for (index, first_row, len) in spans {
-        let batch = generator.batch_at(index, first_row, len)?;
-        writer.write(&batch)?;
-        writer.flush()?; // end the row group with the batch
-    }
+    Ok(ArrowWriter::try_new(
+        BufWriter::new(file),
+        schema,
+        Some(props),
+    )?)
+}
+
+fn finish(writer: ArrowWriter<BufWriter<File>>) -> Result<(), Box<dyn std::error::Error>> {
     let file = writer
         .into_inner()?
         .into_inner()
         .map_err(|e| e.into_error())?;
     file.sync_all()?;
+    Ok(())
+}
+
+/// Writes the batches of `spans` to new files at `temps` (the profiles, then
+/// the flat orders and web events when asked for).
+fn write_to(
+    temps: &[PathBuf],
+    spans: impl Iterator<Item = (u64, u64, usize)>,
+    seed: u64,
+    row_group_rows: usize,
+    extras: &Extras,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let with_histories = extras.histories || extras.events_dir.is_some();
+    let profile_schema = if with_histories {
+        histories::schema_with_histories()
+    } else {
+        schema()
+    };
+    let mut writer = parquet_writer(&temps[0], profile_schema.clone(), row_group_rows)?;
+    let mut flat = Vec::new();
+    for (tmp, history) in temps[1..].iter().zip(["orders", "web_events"]) {
+        let schema = histories::flat_schema(history).ok_or("unknown history")?;
+        flat.push((history, parquet_writer(tmp, schema, 8 * row_group_rows)?));
+    }
+    let generator = Generator::new(seed);
+    for (index, first_row, len) in spans {
+        let mut batch = generator.batch_at(index, first_row, len)?;
+        if with_histories {
+            let [orders, web] = histories::histories(seed, index, &batch)?;
+            let mut columns = batch.columns().to_vec();
+            columns.push(orders);
+            columns.push(web);
+            batch = RecordBatch::try_new(profile_schema.clone(), columns)?;
+        }
+        writer.write(&batch)?;
+        writer.flush()?; // end the row group with the batch
+        for (history, w) in &mut flat {
+            w.write(&histories::flatten(&batch, history)?)?;
+        }
+    }
+    finish(writer)?;
+    for (_, w) in flat {
+        finish(w)?;
+    }
     Ok(())
 }

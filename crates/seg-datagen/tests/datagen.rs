@@ -346,3 +346,136 @@ fn write_parquet_rejects_bad_arguments_without_leaving_files() {
     assert!(write_parquet(&missing, 10, 1, 5).is_err());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+mod histories {
+    use super::*;
+    use arrow::array::ListArray;
+    use seg_datagen::histories::{MAX_ORDERS, flatten, histories, schema_with_histories};
+
+    /// The first 8,192-row batch of seed 7 with its histories.
+    fn batch() -> &'static RecordBatch {
+        static BATCH: OnceLock<RecordBatch> = OnceLock::new();
+        BATCH.get_or_init(|| {
+            let profiles = Generator::new(7).batch(0, 8_192).unwrap();
+            let [orders, web] = histories(7, 0, &profiles).unwrap();
+            let mut columns = profiles.columns().to_vec();
+            columns.push(orders);
+            columns.push(web);
+            RecordBatch::try_new(schema_with_histories(), columns).unwrap()
+        })
+    }
+
+    fn list<'a>(batch: &'a RecordBatch, name: &str) -> &'a ListArray {
+        batch.column_by_name(name).unwrap().as_list::<i32>()
+    }
+
+    #[test]
+    fn order_histories_agree_with_the_profile_columns() {
+        let b = batch();
+        let orders = list(b, "orders");
+        let total = col::<Int32Array>(b, "total_orders");
+        let last = col::<TimestampMicrosecondArray>(b, "last_purchase_at");
+        let signup = col::<Date32Array>(b, "signup_date");
+        let records = orders.values().as_struct();
+        let at = records
+            .column_by_name("at")
+            .unwrap()
+            .as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+        let (mut missing, mut empty) = (0, 0);
+        for row in 0..b.num_rows() {
+            if orders.is_null(row) {
+                missing += 1;
+                continue;
+            }
+            let (lo, hi) = (
+                orders.value_offsets()[row] as usize,
+                orders.value_offsets()[row + 1] as usize,
+            );
+            let n = hi - lo;
+            assert!(
+                n <= MAX_ORDERS && n <= total.value(row) as usize,
+                "row {row}"
+            );
+            if total.value(row) == 0 {
+                assert_eq!(n, 0, "no orders, no history (row {row})");
+            }
+            if n == 0 {
+                empty += 1;
+                continue;
+            }
+            // Oldest first; the newest is the profile's last purchase, and none is
+            // before sign-up.
+            let times: Vec<i64> = (lo..hi).map(|i| at.value(i)).collect();
+            assert!(times.windows(2).all(|w| w[0] <= w[1]), "row {row}");
+            assert_eq!(times[n - 1], last.value(row), "row {row}");
+            let signup_micros = i64::from(signup.value(row)) * 86_400_000_000;
+            assert!(times[0] >= signup_micros, "row {row}");
+        }
+        let share = missing as f64 / b.num_rows() as f64;
+        assert!((0.01..0.03).contains(&share), "missing histories {share}");
+        assert!(empty > 0);
+        let null_records = records.null_count();
+        assert!(null_records > 0, "some null records");
+    }
+
+    #[test]
+    fn histories_leave_the_profile_columns_unchanged_and_are_deterministic() {
+        let plain = Generator::new(7).batch(0, 8_192).unwrap();
+        let b = batch();
+        for (i, field) in plain.schema().fields().iter().enumerate() {
+            assert_eq!(plain.column(i), b.column_by_name(field.name()).unwrap());
+        }
+        let again = histories(7, 0, &plain).unwrap();
+        assert_eq!(&again[0], b.column_by_name("orders").unwrap());
+        assert_eq!(&again[1], b.column_by_name("web_events").unwrap());
+        let other = histories(8, 0, &plain).unwrap();
+        assert_ne!(&other[0], b.column_by_name("orders").unwrap());
+    }
+
+    #[test]
+    fn flat_tables_hold_one_row_per_present_record() {
+        let b = batch();
+        for name in ["orders", "web_events"] {
+            let lists = list(b, name);
+            let records = lists.values().as_struct();
+            let mut expected = 0;
+            for row in 0..lists.len() {
+                if lists.is_valid(row) {
+                    let (lo, hi) = (lists.value_offsets()[row], lists.value_offsets()[row + 1]);
+                    expected += (lo..hi).filter(|&i| records.is_valid(i as usize)).count();
+                }
+            }
+            let flat = flatten(b, name).unwrap();
+            assert_eq!(flat.num_rows(), expected, "{name}");
+            assert_eq!(flat.schema().field(0).name(), "customer_id");
+            assert_eq!(flat.column(0).null_count(), 0);
+        }
+    }
+
+    #[test]
+    fn the_files_are_written_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.parquet");
+        let extras = seg_datagen::Extras {
+            histories: true,
+            events_dir: Some(dir.path().to_path_buf()),
+        };
+        seg_datagen::write_parquet_with(&path, 3_000, 7, 1_000, &extras).unwrap();
+        let read = |p: &std::path::Path| {
+            let file = std::fs::File::open(p).unwrap();
+            let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+                .unwrap()
+                .build()
+                .unwrap();
+            reader.map(|b| b.unwrap().num_rows()).sum::<usize>()
+        };
+        assert_eq!(read(&path), 3_000);
+        assert!(read(&dir.path().join("orders.parquet")) > 3_000);
+        assert!(read(&dir.path().join("web_events.parquet")) > 0);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(names.iter().all(|n| !n.contains("partial")), "{names:?}");
+    }
+}

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! seg-datagen --rows 20000 --seed 42 --out examples/profiles.parquet --row-group-rows 5000
+//! seg-datagen --rows 20000 --out profiles.parquet --histories --events-dir events/
 //! ```
 
 use std::path::PathBuf;
@@ -27,6 +28,14 @@ struct Args {
     /// Rows per row group; each row group is drawn from its own random stream.
     #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     row_group_rows: u64,
+    /// Append the `orders` and `web_events` event-history columns (list<struct>).
+    #[arg(long)]
+    histories: bool,
+    /// Also write the histories as flat event tables (`orders.parquet`,
+    /// `web_events.parquet`: one row per event with `customer_id`) in this
+    /// directory, for `seg run --events`; implies `--histories`.
+    #[arg(long, value_name = "DIR")]
+    events_dir: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -40,7 +49,13 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let start = Instant::now();
-    if let Err(e) = seg_datagen::write_parquet(&args.out, rows, args.seed, row_group_rows) {
+    let extras = seg_datagen::Extras {
+        histories: args.histories,
+        events_dir: args.events_dir.clone(),
+    };
+    if let Err(e) =
+        seg_datagen::write_parquet_with(&args.out, rows, args.seed, row_group_rows, &extras)
+    {
         eprintln!(
             "seg-datagen: error: cannot write {}: {e}",
             args.out.display()
