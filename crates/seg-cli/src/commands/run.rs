@@ -103,6 +103,12 @@ pub struct Args {
     /// Rows per batch read from the data.
     #[arg(long, default_value_t = 65_536, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_rows: u32,
+    /// Fill an event-history field from its own table: FIELD=FILE, one row per
+    /// event with the key column and the record's fields (repeatable). A
+    /// profile with no row gets an empty history; rows matching no profile
+    /// are counted in the summary.
+    #[arg(long = "events", value_name = "FIELD=FILE")]
+    pub events: Vec<String>,
 }
 
 /// Evaluation engines.
@@ -221,9 +227,26 @@ pub fn run(args: &Args) -> Outcome {
         prune: !args.no_prune,
         every_profile: args.out.is_some(),
     };
-    let input = match seg::formats::open_query(&query, &args.input.data, format, &open) {
-        Ok(input) => input,
+    let tables = match event_tables(args, query.program()) {
+        Ok(tables) => tables,
         Err(e) => return fail(e),
+    };
+    let (input, events) = if tables.is_empty() {
+        match seg::formats::open_query(&query, &args.input.data, format, &open) {
+            Ok(input) => (input, None),
+            Err(e) => return fail(e),
+        }
+    } else {
+        match seg::events::open_query_with_events(
+            &query,
+            &args.input.data,
+            format,
+            open.batch_rows,
+            tables,
+        ) {
+            Ok((input, events)) => (input, Some(events)),
+            Err(e) => return fail(e),
+        }
     };
     let binding = match query.bind_among(&input.schema, &input.columns) {
         Ok(b) => b,
@@ -273,7 +296,91 @@ pub fn run(args: &Args) -> Outcome {
         }
         _ => seg::run(&executor, input, &mut seg::Discard, &progress, threads),
     };
-    finish(args, &checked, &query, report, started, color)
+    let events = events.map(|e| e.reports()).unwrap_or_default();
+    finish(args, &checked, &query, report, &events, started, color)
+}
+
+/// The tables `--events FIELD=FILE` names, read and grouped by key.
+fn event_tables(args: &Args, program: &Program) -> Result<Vec<seg::events::EventTable>, DataError> {
+    let mut tables: Vec<seg::events::EventTable> = Vec::new();
+    for spec in &args.events {
+        let Some((field, file)) = spec.split_once('=') else {
+            return Err(DataError::new(
+                "E0401",
+                format!("`--events {spec}` is not FIELD=FILE"),
+                Some(
+                    "name the history field and its table, e.g. --events orders=orders.parquet"
+                        .into(),
+                ),
+            ));
+        };
+        let path = PathBuf::from(file);
+        let Some(id) = program.schema.find(field) else {
+            let names: Vec<&str> = program
+                .schema
+                .fields
+                .iter()
+                .filter(|f| matches!(f.ty.element(), Some(seg::ir::Type::Record(_))))
+                .map(|f| f.name.as_str())
+                .collect();
+            return Err(DataError::new(
+                "E0401",
+                format!("`--events {field}=…`: the schema has no field `{field}`"),
+                Some(if names.is_empty() {
+                    "the schema declares no event history (a field of type `list<{ ... }>`)".into()
+                } else {
+                    format!("the event histories are: {}", names.join(", "))
+                }),
+            ));
+        };
+        if tables.iter().any(|t| t.field() == field) {
+            return Err(DataError::new(
+                "E0401",
+                format!("`--events {field}=…` is given twice"),
+                Some("give each history one table".into()),
+            ));
+        }
+        for (input, what) in [(&args.input.data, "data"), (&args.input.rules, "rules")] {
+            if crate::files::same_file(&path, input) {
+                return Err(DataError::new(
+                    "E0401",
+                    format!("`--events {spec}` names the {what} file"),
+                    Some("the events are a table of their own, one row per event".into()),
+                ));
+            }
+        }
+        if let Some(out) = &args.out
+            && crate::files::same_file(out, &path)
+        {
+            return Err(DataError::new(
+                "E0803",
+                format!(
+                    "`--out {}` is the events file `{}`; writing the results would replace it",
+                    out.display(),
+                    path.display()
+                ),
+                Some("write the results to another file".into()),
+            ));
+        }
+        let format = DataFormat::from_path(&path).ok_or_else(|| {
+            DataError::new(
+                "E0403",
+                format!(
+                    "cannot tell the format of `{}` from its extension",
+                    path.display()
+                ),
+                Some("end the events file with .parquet, .csv, .jsonl or .arrow".into()),
+            )
+        })?;
+        tables.push(seg::events::EventTable::load(
+            &path,
+            format,
+            program,
+            id,
+            args.batch_rows as usize,
+        )?);
+    }
+    Ok(tables)
 }
 
 /// Prints the summary of a run, or why it stopped.
@@ -282,6 +389,7 @@ fn finish(
     checked: &seg::Checked,
     query: &seg::Query,
     report: Result<seg::RunReport, seg::RunError>,
+    events: &[seg::events::EventsReport],
     started: Instant,
     color: bool,
 ) -> Outcome {
@@ -300,6 +408,7 @@ fn finish(
         rules: &args.input.rules,
         data: &args.input.data,
         out: args.out.as_deref(),
+        events,
     };
     match args.summary {
         SummaryFormat::Human => eprint!("{}", summary.human()),
@@ -382,6 +491,12 @@ fn run_datafusion(
             "DataFusion prunes by statistics itself; leave out `--no-prune`, or use `--engine jit` to compare",
         );
     }
+    if !args.events.is_empty() {
+        return usage(
+            "`--events` does not apply to `--engine datafusion` yet",
+            "run with `--engine jit`, or hold the histories as list columns of the profiles",
+        );
+    }
     let named = args.input.data_format.or_else(|| {
         // A directory or a glob has no format of its own: DataFusion lists
         // its `.parquet` files.
@@ -442,7 +557,7 @@ fn run_datafusion(
         }
         _ => seg::datafusion::run(query, &source, false, &mut seg::Discard, &progress),
     };
-    finish(args, checked, query, report, started, color)
+    finish(args, checked, query, report, &[], started, color)
 }
 
 /// Worker threads per core at most: more only adds scheduling and memory
@@ -472,6 +587,7 @@ struct Summary<'a> {
     rules: &'a Path,
     data: &'a Path,
     out: Option<&'a Path>,
+    events: &'a [seg::events::EventsReport],
 }
 
 fn share(part: u64, whole: u64) -> f64 {
@@ -585,6 +701,16 @@ impl Summary<'_> {
                 render::thousands(p.rows_skipped)
             ));
         }
+        for e in self.events {
+            out.push_str(&format!(
+                "events of {} from {}: {} rows, {} matched no profile, {} without a key (ignored)\n",
+                e.field,
+                render::display_path(&e.path),
+                render::thousands(e.rows),
+                render::thousands(e.unmatched_rows),
+                render::thousands(e.missing_key_rows),
+            ));
+        }
         if let Some(out_path) = self.out {
             out.push_str(&format!(
                 "results written to {}\n",
@@ -640,6 +766,7 @@ impl Summary<'_> {
             "elapsed_seconds": self.elapsed.as_secs_f64(),
             "segments": segments,
             "priorities": priorities,
+            "events": self.events,
         })
     }
 }
