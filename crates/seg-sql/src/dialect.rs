@@ -269,6 +269,58 @@ impl Dialect {
         }
     }
 
+    /// The local date in the IANA zone `zone` (a `timezone` program,
+    /// §7.3) of an instant given as microseconds since the epoch, or `None`
+    /// when the engine has no exact spelling. Only instant → local time is
+    /// needed, which is well defined at every instant (no gap or fold).
+    pub(crate) fn local_date(self, micros: &str, zone: &str) -> Option<String> {
+        let z = self.string(zone);
+        Some(match self {
+            Dialect::DuckDb => {
+                format!("CAST(timezone({z}, timezone('UTC', make_timestamp({micros}))) AS DATE)")
+            }
+            // Whole seconds and the rest apart: each product is exact (an
+            // interval times a bigint goes through a double).
+            Dialect::Postgres => format!(
+                "CAST((TIMESTAMPTZ '1970-01-01 00:00:00+00' + ({micros} / 1000000) * INTERVAL '1 second' \
+                 + ({micros} % 1000000) * INTERVAL '1 microsecond') AT TIME ZONE {z} AS DATE)"
+            ),
+            // Zone names are letters, digits, `/`, `_`, `+` and `-`: they
+            // need no escaping inside the type's text.
+            Dialect::DataFusion => format!(
+                "CAST(to_local_time(arrow_cast(CAST({micros} AS BIGINT), 'Timestamp(Microsecond, Some(\"{zone}\"))')) AS DATE)"
+            ),
+            Dialect::BigQuery => format!("DATE(TIMESTAMP_MICROS({micros}), {z})"),
+            Dialect::Snowflake => {
+                format!("CAST(CONVERT_TIMEZONE('UTC', {z}, TO_TIMESTAMP_NTZ({micros}, 6)) AS DATE)")
+            }
+            // Spark's timestamps become dates in the session's zone, so the
+            // result would depend on the session.
+            Dialect::Spark => return None,
+        })
+    }
+
+    /// Microseconds since the epoch of local midnight of a date in the IANA
+    /// zone `zone`, by Seg's rule (a midnight in a DST gap moves forward by
+    /// the gap; in a fold, the earlier instant), or `None` when the engine
+    /// has no spelling known to follow that rule. PostgreSQL documents the
+    /// rule (the offset in force before the transition, in both cases);
+    /// DuckDB's ICU calendar follows it (checked by `tests/engines.rs`).
+    /// DataFusion's cast fails on a gap or a fold, and the others do not
+    /// document it.
+    pub(crate) fn local_midnight(self, date: &str, zone: &str) -> Option<String> {
+        let z = self.string(zone);
+        Some(match self {
+            Dialect::DuckDb => format!("epoch_us(timezone({z}, CAST({date} AS TIMESTAMP)))"),
+            Dialect::Postgres => format!(
+                "CAST(EXTRACT(EPOCH FROM (CAST({date} AS TIMESTAMP) AT TIME ZONE {z})) * 1000000 AS BIGINT)"
+            ),
+            Dialect::DataFusion | Dialect::Spark | Dialect::BigQuery | Dialect::Snowflake => {
+                return None;
+            }
+        })
+    }
+
     /// A date column as days since 1970-01-01.
     pub(crate) fn epoch_days(self, date: &str) -> String {
         match self {

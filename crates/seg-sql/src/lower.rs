@@ -282,8 +282,22 @@ impl<'a> Lowering<'a> {
                     (Type::Decimal, Type::Float) => {
                         format!("CAST(CAST({x} AS {}) AS {})", d.text(), d.double())
                     }
-                    (Type::Date, Type::Timestamp) => {
+                    (Type::Date, Type::Timestamp) if self.program.timezone.is_utc() => {
                         format!("({} * {DAY_MICROS})", d.epoch_days(&x))
+                    }
+                    (Type::Date, Type::Timestamp) => {
+                        let zone = self.program.timezone.name();
+                        match d.local_midnight(&x, zone) {
+                            Some(sql) => sql,
+                            None => self.refuse(
+                                e.span,
+                                format!(
+                                    "a date column compared with a timestamp (its local midnight in `{zone}`)"
+                                ),
+                                "compare the date with a date (`signup_date >= 2026-03-01`), \
+                                 or compile for DuckDB or PostgreSQL",
+                            ),
+                        }
                     }
                     (from, to) => self.refuse(
                         e.span,
@@ -689,7 +703,7 @@ impl<'a> Lowering<'a> {
             Func::Coalesce => format!("COALESCE({})", values.join(", ")),
             Func::DaysSince => match arg_ty {
                 Type::Date => {
-                    let today = seg_eval::num::date_of(self.as_of);
+                    let today = seg_eval::num::local_date_of(self.program.timezone, self.as_of);
                     format!("({today} - {})", d.epoch_days(&arg(0)))
                 }
                 _ => {
@@ -703,9 +717,28 @@ impl<'a> Lowering<'a> {
                     Func::Month => "MONTH",
                     _ => "DAY",
                 };
+                let zone = self.program.timezone;
                 let date = match arg_ty {
                     Type::Date => arg(0),
-                    _ => d.date_from_days(&d.floor_div(&arg(0), DAY_MICROS)),
+                    _ if zone.is_utc() => d.date_from_days(&d.floor_div(&arg(0), DAY_MICROS)),
+                    _ => match d.local_date(&arg(0), zone.name()) {
+                        Some(date) => date,
+                        None => {
+                            return self.refuse(
+                                e.span,
+                                format!(
+                                    "`{}` of a timestamp in time zone `{}`",
+                                    func.name(),
+                                    zone.name()
+                                ),
+                                format!(
+                                    "{} turns timestamps into dates in the session's time zone; \
+                                     compile for DuckDB, PostgreSQL or DataFusion",
+                                    d.title()
+                                ),
+                            );
+                        }
+                    },
                 };
                 d.date_part(part, &date)
             }

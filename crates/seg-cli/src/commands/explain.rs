@@ -27,6 +27,8 @@ pub struct Args {
     /// Override a param: NAME=VALUE (repeatable), as `seg run --param`.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    #[command(flatten)]
+    pub tz: crate::commands::TzArg,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ExplainFormat,
@@ -79,6 +81,7 @@ pub fn run(args: &Args) -> Outcome {
         params: args.params.clone(),
         segments: args.segment.clone(),
         fold_time: args.as_of.is_some(),
+        timezone: args.tz.tz,
         ..seg::RunOptions::default()
     };
     if let Some(text) = &args.as_of {
