@@ -2,7 +2,7 @@
 //! them, and the facts known about one field over a range of rows.
 
 use seg_eval::Col;
-use seg_eval::num::{DAY_MICROS, cmp_decimal, decimal_to_f64};
+use seg_eval::num::{cmp_decimal, decimal_to_f64};
 use seg_ir::Const;
 use std::cmp::Ordering;
 

@@ -304,14 +304,28 @@ impl Dialect {
     /// zone `zone`, by Seg's rule (a midnight in a DST gap moves forward by
     /// the gap; in a fold, the earlier instant), or `None` when the engine
     /// has no spelling known to follow that rule. PostgreSQL documents the
-    /// rule (the offset in force before the transition, in both cases);
-    /// DuckDB's ICU calendar follows it (checked by `tests/engines.rs`).
-    /// DataFusion's cast fails on a gap or a fold, and the others do not
-    /// document it.
+    /// rule (the offset in force before the transition, in both cases).
+    /// DuckDB's ICU calendar moves a gap forward but takes the *later*
+    /// instant of a fold (Havana's midnight of 2025-11-02 happens twice), so
+    /// its spelling reads midnight with the offset of a day before, as
+    /// `seg_ir::Zone::instant_of` does, and keeps that when the clocks show
+    /// midnight then (no gap). DataFusion's cast fails on a gap or a fold,
+    /// and the others do not document their rule.
     pub(crate) fn local_midnight(self, date: &str, zone: &str) -> Option<String> {
         let z = self.string(zone);
         Some(match self {
-            Dialect::DuckDb => format!("epoch_us(timezone({z}, CAST({date} AS TIMESTAMP)))"),
+            Dialect::DuckDb => {
+                let local = format!("epoch_us(CAST({date} AS TIMESTAMP))");
+                let clock = |instant: &str| {
+                    format!("epoch_us(timezone({z}, timezone('UTC', make_timestamp({instant}))))")
+                };
+                let day_before = format!("({local} - 86400000000)");
+                let candidate = format!("({local} - ({} - {day_before}))", clock(&day_before));
+                format!(
+                    "(CASE WHEN {} = {local} THEN {candidate} ELSE epoch_us(timezone({z}, CAST({date} AS TIMESTAMP))) END)",
+                    clock(&candidate)
+                )
+            }
             Dialect::Postgres => format!(
                 "CAST(EXTRACT(EPOCH FROM (CAST({date} AS TIMESTAMP) AT TIME ZONE {z})) * 1000000 AS BIGINT)"
             ),
