@@ -225,6 +225,11 @@ pub fn text(
             out.push_str("as_of not given (relative time kept symbolic; pass --as-of to fold it)\n")
         }
     }
+    // The calendar's zone matters to every folded date; UTC (v0.1's) is
+    // not mentioned.
+    if !program.timezone.is_utc() {
+        let _ = writeln!(out, "timezone {}", program.timezone);
+    }
     let _ = writeln!(
         out,
         "optimizer: {} rewrites in {} passes\n",
