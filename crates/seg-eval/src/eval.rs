@@ -281,9 +281,10 @@ impl<'a> Frame<'a, '_> {
             ExprKind::Ago { base, duration } => {
                 let d = self.duration(duration)?;
                 Ok(match base {
-                    Relative::Now => {
-                        Col::Timestamp(broadcast(num::timestamp_minus(self.zone, self.as_of, &d), n))
-                    }
+                    Relative::Now => Col::Timestamp(broadcast(
+                        num::timestamp_minus(self.zone, self.as_of, &d),
+                        n,
+                    )),
                     Relative::Today => Col::Date(broadcast(num::date_minus(self.today, &d), n)),
                 })
             }
@@ -647,11 +648,9 @@ fn cast<'a>(col: Col<'a>, to: &Type, zone: seg_ir::Zone) -> R<Col<'a>> {
                 .map(|x| x.map(|x| num::decimal_to_f64(x, s)))
                 .collect(),
         ),
-        (Col::Date(v), Type::Timestamp) => Col::Timestamp(
-            v.into_iter()
-                .map(|d| num::midnight(zone, d?))
-                .collect(),
-        ),
+        (Col::Date(v), Type::Timestamp) => {
+            Col::Timestamp(v.into_iter().map(|d| num::midnight(zone, d?)).collect())
+        }
         (col, to) => return internal(format!("no cast from {col:?} to {to}")),
     })
 }

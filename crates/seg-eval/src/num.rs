@@ -59,7 +59,8 @@ pub fn local_date_of(zone: Zone, micros: i64) -> i32 {
     if zone.is_utc() {
         return date_of(micros);
     }
-    zone.local_of(micros).map_or_else(|| date_of(micros), date_of)
+    zone.local_of(micros)
+        .map_or_else(|| date_of(micros), date_of)
 }
 
 /// The instant a date stands for when compared with a timestamp (the

@@ -414,7 +414,12 @@ fn an_override_is_the_same_as_a_declaration() {
         ("2026-03-29T01:30:00Z", "2026-03-29"),
     ];
     for condition in ["ts >= 1 month ago", "dt == today", "ts >= dt"] {
-        let declared = truth(Some("Europe/Berlin"), "2026-04-29T00:30:00Z", condition, &rows);
+        let declared = truth(
+            Some("Europe/Berlin"),
+            "2026-04-29T00:30:00Z",
+            condition,
+            &rows,
+        );
         let mut program = common::program(&source(None, condition));
         program.set_timezone(seg_ir::Zone::parse("Europe/Berlin").unwrap());
         assert_eq!(

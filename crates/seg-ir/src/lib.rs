@@ -22,9 +22,9 @@ pub use facts::Func;
 pub use render::{const_text, expr_text};
 use seg_diagnostics::Span;
 pub use selection::{Selection, param_values};
-pub use zone::Zone;
 use std::fmt;
 use std::sync::Arc;
+pub use zone::Zone;
 
 /// The types of Seg values.
 ///

@@ -125,7 +125,9 @@ impl Zone {
         let local = DateTime::from_timestamp_micros(local_micros)?.naive_utc();
         match self.0.from_local_datetime(&local) {
             chrono::LocalResult::Single(t) => Some(t.timestamp_micros()),
-            chrono::LocalResult::Ambiguous(a, b) => Some(a.timestamp_micros().min(b.timestamp_micros())),
+            chrono::LocalResult::Ambiguous(a, b) => {
+                Some(a.timestamp_micros().min(b.timestamp_micros()))
+            }
             chrono::LocalResult::None => {
                 // In a gap. A day before the wall-clock time (as if it were
                 // UTC) is before the change for every offset (they stay
@@ -150,7 +152,9 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> i64 {
-        DateTime::parse_from_rfc3339(text).unwrap().timestamp_micros()
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .timestamp_micros()
     }
 
     fn local(text: &str) -> i64 {
@@ -159,7 +163,10 @@ mod tests {
 
     #[test]
     fn names_are_the_databases() {
-        assert_eq!(Zone::parse("Europe/Berlin").unwrap().name(), "Europe/Berlin");
+        assert_eq!(
+            Zone::parse("Europe/Berlin").unwrap().name(),
+            "Europe/Berlin"
+        );
         assert!(Zone::parse("UTC").unwrap().is_utc());
         assert!(Zone::parse("Etc/UTC").unwrap().is_utc());
         assert!(!Zone::parse("Asia/Kolkata").unwrap().is_utc());
@@ -171,7 +178,10 @@ mod tests {
             Zone::parse("Europe/Berln").unwrap_err().suggestion,
             Some("Europe/Berlin")
         );
-        assert_eq!(Zone::parse("Mars/Olympus_Mons").unwrap_err().suggestion, None);
+        assert_eq!(
+            Zone::parse("Mars/Olympus_Mons").unwrap_err().suggestion,
+            None
+        );
         assert_eq!(Zone::default(), Zone::UTC);
     }
 

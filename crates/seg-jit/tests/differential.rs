@@ -447,20 +447,36 @@ fn agree_on_batches(
             _ => rng.below(64) as usize,
         };
         let null_percent = [0u8, 10, 50, 100][rng.below(4) as usize];
-        let batch = make_batch(phys, null_percent, rows, seed.wrapping_add(k.wrapping_mul(0x9E37_79B9)));
+        let batch = make_batch(
+            phys,
+            null_percent,
+            rows,
+            seed.wrapping_add(k.wrapping_mul(0x9E37_79B9)),
+        );
         let offset = [0usize, 1, 7, 9, 63][rng.below(5) as usize].min(rows);
         let view = batch.slice(offset, rows - offset);
         let want = evaluator.evaluate(&binding, &view);
-        prop_assert!(want.is_ok(), "evaluator failed: {:?}\n{}", want.err(), source);
+        prop_assert!(
+            want.is_ok(),
+            "evaluator failed: {:?}\n{}",
+            want.err(),
+            source
+        );
         let want = want.unwrap();
         let got = jit.evaluate(&view);
         prop_assert!(got.is_ok(), "jit failed: {:?}\n{}", got.err(), source);
         let got = got.unwrap();
         for (index, (w, g)) in want.segments.iter().zip(&got.segments).enumerate() {
             prop_assert_eq!(
-                members(w), members(g),
+                members(w),
+                members(g),
                 "segment {} differs (rows {}, offset {}, {:?})\n{}\nfallbacks: {:?}",
-                index, rows, offset, phys, source, jit.fallbacks()
+                index,
+                rows,
+                offset,
+                phys,
+                source,
+                jit.fallbacks()
             );
         }
         prop_assert_eq!(&want.priorities, &got.priorities);

@@ -191,9 +191,7 @@ impl Compiler<'_> {
                 _ => Node::Field(*id),
             },
             ExprKind::Segment(id) => Node::Segment(*id),
-            ExprKind::Cast(inner) => {
-                Node::Cast(boxed(inner), e.ty.clone(), self.program.timezone)
-            }
+            ExprKind::Cast(inner) => Node::Cast(boxed(inner), e.ty.clone(), self.program.timezone),
             ExprKind::Not(inner) => Node::Not(boxed(inner)),
             ExprKind::And(items) => Node::And(items.iter().map(|x| self.compile(x)).collect()),
             ExprKind::Or(items) => Node::Or(items.iter().map(|x| self.compile(x)).collect()),

@@ -6,7 +6,10 @@
 //! **microseconds since the Unix epoch** (an integer). The last choice keeps
 //! every engine's session time zone out of every comparison: an instant is a
 //! number, a calendar date is a DATE, and the calendar of an instant is
-//! computed from its UTC day number.
+//! computed from its UTC day number, or, in a program with a `timezone`
+//! other than UTC, by the engine's conversion to that named zone (the
+//! dialect's `local_date` and `local_midnight`, refused where the engine
+//! has no exact one).
 //!
 //! Whatever does not read a row — params, relative time, `N months ago`,
 //! constant arithmetic — is computed by Seg's evaluator for the run's

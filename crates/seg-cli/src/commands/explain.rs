@@ -27,6 +27,7 @@ pub struct Args {
     /// Override a param: NAME=VALUE (repeatable), as `seg run --param`.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    /// The calendar's time zone (`--tz`).
     #[command(flatten)]
     pub tz: crate::commands::TzArg,
     /// Output format.

@@ -38,6 +38,7 @@ pub struct Inputs {
     /// What `use` may read.
     #[command(flatten)]
     pub uses: crate::commands::UseArgs,
+    /// The calendar's time zone (`--tz`).
     #[command(flatten)]
     pub tz: crate::commands::TzArg,
 }

@@ -25,6 +25,7 @@ pub struct Args {
     /// Override a param: NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    /// The calendar's time zone (`--tz`).
     #[command(flatten)]
     pub tz: crate::commands::TzArg,
     /// Only these segments and priority groups (comma-separated names).
