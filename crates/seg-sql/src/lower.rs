@@ -298,7 +298,7 @@ impl<'a> Lowering<'a> {
                                     "a date column compared with a timestamp (its local midnight in `{zone}`)"
                                 ),
                                 "compare the date with a date (`signup_date >= 2026-03-01`), \
-                                 or compile for DuckDB or PostgreSQL",
+                                 or compile for DuckDB, PostgreSQL or DataFusion",
                             ),
                         }
                     }

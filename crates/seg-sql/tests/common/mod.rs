@@ -77,7 +77,7 @@ pub fn refusal_is_documented(dialect: Dialect, diagnostic: &seg_diagnostics::Dia
                 Dialect::Spark => {
                     m.contains("product `*` of decimals") || local_calendar || local_midnight
                 }
-                Dialect::DataFusion => local_midnight,
+                Dialect::DataFusion => false,
             }
         }
         _ => false,
