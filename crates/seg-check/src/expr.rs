@@ -138,7 +138,10 @@ fn convert_const(value: &Const, target: &Type) -> Option<Const> {
         (Const::Decimal { unscaled, scale }, Type::Float) => {
             Const::Float(seg_ir::decimal_to_f64(*unscaled, u32::from(*scale)))
         }
-        (Const::Date(days), Type::Timestamp) => Const::Timestamp(i64::from(*days) * 86_400_000_000),
+        // A date against a timestamp stays an explicit cast: its instant is
+        // midnight in the program's zone (§7.3), which a caller may override
+        // after checking, so only the engines (folding through the
+        // evaluator) know it.
         _ => return None,
     })
 }

@@ -176,6 +176,7 @@ pub(crate) fn check_items(
         });
     }
 
+    let timezone = check_timezone(&items, diagnostics);
     let mut tests = Vec::new();
     for item in &items {
         if let ItemKind::Test(t) = &item.kind {
@@ -185,6 +186,7 @@ pub(crate) fn check_items(
                 &schema,
                 &scope,
                 &names,
+                timezone,
                 diagnostics,
             ));
         }
@@ -196,7 +198,58 @@ pub(crate) fn check_items(
         segments,
         priorities,
         tests,
+        timezone,
     }
+}
+
+/// The program's zone (§7.3): its one `timezone` declaration, in any file,
+/// or UTC. An unknown name is E0121 with the closest IANA name; a second
+/// declaration is E0122 pointing at both (the first one counts).
+fn check_timezone(items: &[&ast::Item], diagnostics: &mut Vec<Diagnostic>) -> seg_ir::Zone {
+    let mut zone = seg_ir::Zone::UTC;
+    let mut first: Option<Span> = None;
+    for item in items {
+        let ItemKind::Timezone(declared) = &item.kind else {
+            continue;
+        };
+        if let Some(first) = first {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E0122,
+                    item.span,
+                    "the program declares its time zone twice",
+                )
+                .with_label("second declaration")
+                .with_secondary(first, "first declaration")
+                .with_help(
+                    "keep one `timezone` for the whole program, in any of its files; \
+                     the calendar has one zone",
+                ),
+            );
+            continue;
+        }
+        first = Some(item.span);
+        let name = &declared.name;
+        match seg_ir::Zone::parse(&name.value) {
+            Ok(z) => zone = z,
+            Err(unknown) => {
+                let mut diagnostic = Diagnostic::new(
+                    Code::E0121,
+                    name.span,
+                    format!("unknown time zone `{}`", name.value),
+                )
+                .with_label("not an IANA time zone name");
+                diagnostic.help = Some(match unknown.suggestion {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => "write an IANA name as the tz database spells it, such as \
+                             `Europe/Berlin`, `America/New_York` or `UTC`"
+                        .into(),
+                });
+                diagnostics.push(diagnostic);
+            }
+        }
+    }
+    zone
 }
 
 fn index(i: usize) -> u32 {
@@ -663,16 +716,20 @@ fn check_test(
     schema: &Schema,
     scope: &Scope<'_>,
     names: &HashMap<String, Decl>,
+    zone: seg_ir::Zone,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Test {
-    let as_of = test
+    // A date `as_of` is its midnight in the program's zone; the date is
+    // kept so that a caller's zone override moves it.
+    let (as_of, as_of_date) = match test
         .as_of
         .as_ref()
-        .and_then(|e| match param_value(e, diagnostics)? {
-            Const::Timestamp(t) => Some(t),
-            Const::Date(d) => Some(i64::from(d) * 86_400_000_000),
-            _ => None,
-        });
+        .and_then(|e| param_value(e, diagnostics))
+    {
+        Some(Const::Timestamp(t)) => (Some(t), None),
+        Some(Const::Date(d)) => (zone.midnight(d), Some(d)),
+        _ => (None, None),
+    };
     let mut given: Vec<(seg_ir::FieldId, Const)> = Vec::new();
     let mut given_spans: Vec<Span> = Vec::new();
     for field in &test.given {
@@ -712,7 +769,7 @@ fn check_test(
             continue;
         };
         let declared = schema.field(id);
-        let value = match given_value(value, &declared.ty) {
+        let value = match given_value(value, &declared.ty, zone) {
             Some(v) => v,
             None => {
                 diagnostics.push(
@@ -760,15 +817,18 @@ fn check_test(
     Test {
         name: test.name.value.clone(),
         as_of,
+        as_of_date,
         given,
         expects,
         span,
     }
 }
 
-/// Converts a `given` literal to the field's type, as a comparison would.
-pub(crate) fn given_value(value: Const, ty: &Type) -> Option<Const> {
+/// Converts a `given` literal to the field's type, as a comparison would; a
+/// date for a timestamp is its midnight in `zone` (the program's).
+pub(crate) fn given_value(value: Const, ty: &Type, zone: seg_ir::Zone) -> Option<Const> {
     match (&value, ty) {
+        (Const::Date(days), Type::Timestamp) => zone.midnight(*days).map(Const::Timestamp),
         (Const::ListString(items), Type::List(element))
             if items.is_empty() && **element == Type::Int =>
         {

@@ -305,7 +305,7 @@ fn parse_param_value(
             }
             Ok((id, seg_ir::Const::Duration(d)))
         }
-        (ty, literal) => items::given_value(literal, ty)
+        (ty, literal) => items::given_value(literal, ty, program.timezone)
             .map(|v| (id, v))
             .ok_or_else(|| bad(Some(expr::describe(&found)))),
     }

@@ -91,6 +91,9 @@ codes! {
     E0115 => Error, "field listed twice";
     E0116 => Error, "file given to `use` is outside the rules' directory";
     E0117 => Error, "file given to `use` is not a `.seg` file";
+    // v0.2 time zones (§7.3).
+    E0121 => Error, "unknown time zone";
+    E0122 => Error, "more than one `timezone`";
     // Types and values.
     E0201 => Error, "mismatched types";
     E0202 => Error, "condition is not a `bool`";

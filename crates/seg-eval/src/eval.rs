@@ -39,7 +39,10 @@ pub(crate) struct Frame<'a, 'p> {
     pub schema: &'p seg_ir::Schema,
     pub params: &'p [Const],
     pub as_of: i64,
+    /// The date of `as_of` in `zone`.
     pub today: i32,
+    /// The zone of the calendar (§7.3).
+    pub zone: seg_ir::Zone,
     pub rows: usize,
     /// Memberships of segments computed so far.
     pub memberships: &'p [Option<Vec<bool>>],
@@ -278,16 +281,17 @@ impl<'a> Frame<'a, '_> {
             ExprKind::Ago { base, duration } => {
                 let d = self.duration(duration)?;
                 Ok(match base {
-                    Relative::Now => {
-                        Col::Timestamp(broadcast(num::timestamp_minus(self.as_of, &d), n))
-                    }
+                    Relative::Now => Col::Timestamp(broadcast(
+                        num::timestamp_minus(self.zone, self.as_of, &d),
+                        n,
+                    )),
                     Relative::Today => Col::Date(broadcast(num::date_minus(self.today, &d), n)),
                 })
             }
             ExprKind::Duration { .. } => internal("a duration used as a column"),
             ExprKind::Cast(inner) => {
                 let col = self.eval(inner)?;
-                cast(col, &e.ty)
+                cast(col, &e.ty, self.zone)
             }
             ExprKind::Not(inner) => {
                 let v = bools(self.eval(inner)?)?;
@@ -410,7 +414,7 @@ impl<'a> Frame<'a, '_> {
                 let x = self.eval(expr)?;
                 Ok(Col::Bool(match x {
                     Col::Timestamp(v) => {
-                        let lo = num::timestamp_minus(self.as_of, &d);
+                        let lo = num::timestamp_minus(self.zone, self.as_of, &d);
                         let hi = self.as_of;
                         v.into_iter().map(|t| Some(lo? <= t? && t? <= hi)).collect()
                     }
@@ -488,6 +492,7 @@ impl<'a> Frame<'a, '_> {
         };
         let as_of = self.as_of;
         let today = self.today;
+        let zone = self.zone;
         Ok(match (func, first) {
             (Func::Lower, Col::Str(v)) => Col::Str(
                 v.into_iter()
@@ -537,7 +542,10 @@ impl<'a> Frame<'a, '_> {
             (Func::Year | Func::Month | Func::Day, col) => {
                 let days: Vec<Option<i32>> = match col {
                     Col::Date(v) => v,
-                    Col::Timestamp(v) => v.into_iter().map(|t| t.map(num::date_of)).collect(),
+                    Col::Timestamp(v) => v
+                        .into_iter()
+                        .map(|t| t.map(|t| num::local_date_of(zone, t)))
+                        .collect(),
                     _ => return internal("calendar function on a column that is not a date"),
                 };
                 Col::Int(
@@ -627,7 +635,7 @@ fn coalesce(cols: Vec<Col<'_>>) -> R<Col<'_>> {
 }
 
 /// Applies a coercion the checker made explicit.
-fn cast<'a>(col: Col<'a>, to: &Type) -> R<Col<'a>> {
+fn cast<'a>(col: Col<'a>, to: &Type, zone: seg_ir::Zone) -> R<Col<'a>> {
     Ok(match (col, to) {
         (Col::Int(v), Type::Float) => {
             Col::Float(v.into_iter().map(|x| x.map(|x| x as f64)).collect())
@@ -640,11 +648,9 @@ fn cast<'a>(col: Col<'a>, to: &Type) -> R<Col<'a>> {
                 .map(|x| x.map(|x| num::decimal_to_f64(x, s)))
                 .collect(),
         ),
-        (Col::Date(v), Type::Timestamp) => Col::Timestamp(
-            v.into_iter()
-                .map(|d| i64::from(d?).checked_mul(DAY_MICROS))
-                .collect(),
-        ),
+        (Col::Date(v), Type::Timestamp) => {
+            Col::Timestamp(v.into_iter().map(|d| num::midnight(zone, d?)).collect())
+        }
         (col, to) => return internal(format!("no cast from {col:?} to {to}")),
     })
 }

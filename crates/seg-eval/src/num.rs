@@ -2,7 +2,7 @@
 //! by constant folding), so both agree to the bit.
 
 use chrono::{DateTime, Months, NaiveDate, TimeDelta};
-use seg_ir::{Duration, TimeUnit};
+use seg_ir::{Duration, TimeUnit, Zone};
 use std::cmp::Ordering;
 
 /// Microseconds in a day.
@@ -51,6 +51,29 @@ pub fn date_of(micros: i64) -> i32 {
     })
 }
 
+/// The date of an instant on the calendar of `zone` (§7.3): what `today` is
+/// for `as_of` and what `year`/`month`/`day` read from a timestamp. In UTC
+/// this is [`date_of`], bit for bit. Instants whose local time leaves
+/// chrono's range (beyond ±262,000 years) keep their UTC date.
+pub fn local_date_of(zone: Zone, micros: i64) -> i32 {
+    if zone.is_utc() {
+        return date_of(micros);
+    }
+    zone.local_of(micros)
+        .map_or_else(|| date_of(micros), date_of)
+}
+
+/// The instant a date stands for when compared with a timestamp (the
+/// checker's date→timestamp cast): its midnight in `zone`, moved forward by
+/// the gap when a DST change skips midnight (see [`Zone::instant_of`]).
+/// `None` when that instant leaves the representable range.
+pub fn midnight(zone: Zone, days: i32) -> Option<i64> {
+    if zone.is_utc() {
+        return i64::from(days).checked_mul(DAY_MICROS);
+    }
+    zone.midnight(days)
+}
+
 fn naive_date(days: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(TimeDelta::try_days(i64::from(days))?)
 }
@@ -79,9 +102,12 @@ fn shift_months_date(date: NaiveDate, months: i64) -> Option<NaiveDate> {
 }
 
 /// `instant - d`: fixed lengths for minutes to weeks (a day is 24 hours),
-/// calendar steps clamped to the month's end for months and years. `None` when
-/// the result leaves the representable range.
-pub fn timestamp_minus(micros: i64, d: &Duration) -> Option<i64> {
+/// calendar steps clamped to the month's end for months and years. The
+/// calendar is the local one of `zone`: the instant's wall-clock time steps
+/// its date and converts back by the rule of [`Zone::instant_of`] (a time in
+/// a DST gap moves forward by the gap, a time in a fold is the earlier
+/// instant). `None` when the result leaves the representable range.
+pub fn timestamp_minus(zone: Zone, micros: i64, d: &Duration) -> Option<i64> {
     let fixed = match d.unit {
         TimeUnit::Minute => Some(60_000_000i64),
         TimeUnit::Hour => Some(3_600_000_000),
@@ -93,9 +119,10 @@ pub fn timestamp_minus(micros: i64, d: &Duration) -> Option<i64> {
         Some(unit) => micros.checked_sub(d.amount.checked_mul(unit)?),
         None => {
             let months = months_of(d)?;
-            let instant = DateTime::from_timestamp_micros(micros)?.naive_utc();
+            let local = zone.local_of(micros)?;
+            let instant = DateTime::from_timestamp_micros(local)?.naive_utc();
             let shifted = shift_months_date(instant.date(), months)?.and_time(instant.time());
-            Some(shifted.and_utc().timestamp_micros())
+            zone.instant_of(shifted.and_utc().timestamp_micros())
         }
     }
 }
@@ -216,14 +243,17 @@ mod tests {
         );
         let ts = i64::from(mar31) * DAY_MICROS + 3_600_000_000;
         assert_eq!(
-            timestamp_minus(ts, &d(1, TimeUnit::Month)),
+            timestamp_minus(Zone::UTC, ts, &d(1, TimeUnit::Month)),
             Some(i64::from(date(2024, 2, 29)) * DAY_MICROS + 3_600_000_000)
         );
         assert_eq!(
-            timestamp_minus(ts, &d(2, TimeUnit::Day)),
+            timestamp_minus(Zone::UTC, ts, &d(2, TimeUnit::Day)),
             Some(ts - 2 * DAY_MICROS)
         );
-        assert_eq!(timestamp_minus(0, &d(i64::MAX, TimeUnit::Day)), None);
+        assert_eq!(
+            timestamp_minus(Zone::UTC, 0, &d(i64::MAX, TimeUnit::Day)),
+            None
+        );
     }
 
     #[test]

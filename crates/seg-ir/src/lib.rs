@@ -16,6 +16,7 @@ pub mod identity;
 pub mod pattern;
 mod render;
 mod selection;
+pub mod zone;
 
 pub use facts::Func;
 pub use render::{const_text, expr_text};
@@ -23,6 +24,7 @@ use seg_diagnostics::Span;
 pub use selection::{Selection, param_values};
 use std::fmt;
 use std::sync::Arc;
+pub use zone::Zone;
 
 /// The types of Seg values.
 ///
@@ -612,7 +614,12 @@ pub struct Test {
     /// Its description.
     pub name: String,
     /// The instant of evaluation (microseconds since the epoch), when given.
+    /// A date `as_of` is its midnight in the program's zone.
     pub as_of: Option<i64>,
+    /// The date (days since the epoch) when `as_of` was written as a date,
+    /// so that [`Program::set_timezone`] can move it to the new zone's
+    /// midnight.
+    pub as_of_date: Option<i32>,
     /// Field values (fields not listed are missing).
     pub given: Vec<(FieldId, Const)>,
     /// `expect [not] segment`: the segment and the expected membership.
@@ -646,9 +653,25 @@ pub struct Program {
     pub priorities: Vec<Priority>,
     /// Tests.
     pub tests: Vec<Test>,
+    /// The zone of the calendar (`timezone "..."`; UTC without one): what
+    /// `today`, a date compared with a timestamp, `year`/`month`/`day` of a
+    /// timestamp and month steps against a timestamp mean.
+    pub timezone: Zone,
 }
 
 impl Program {
+    /// Evaluates the program in `zone` instead of the declared one (a
+    /// caller's override, `--tz`): tests whose `as_of` is a date move to
+    /// that date's midnight in `zone`.
+    pub fn set_timezone(&mut self, zone: Zone) {
+        self.timezone = zone;
+        for test in &mut self.tests {
+            if let Some(date) = test.as_of_date {
+                test.as_of = zone.midnight(date);
+            }
+        }
+    }
+
     /// Looks a segment up by name.
     pub fn segment_id(&self, name: &str) -> Option<SegmentId> {
         self.segments

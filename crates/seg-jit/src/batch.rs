@@ -562,7 +562,7 @@ fn derived(array: &ArrayRef, derive: Derive, p: &mut Prepared) -> Result<(u64, V
                 .collect(),
             _ => return Err(bad()),
         },
-        Derive::Year | Derive::Month | Derive::Day => {
+        Derive::Year(zone) | Derive::Month(zone) | Derive::Day(zone) => {
             let days: Vec<Option<i32>> = match array.data_type() {
                 DataType::Date32 | DataType::Date64 => {
                     match seg_eval::read_column(&Type::Date, array) {
@@ -571,7 +571,10 @@ fn derived(array: &ArrayRef, derive: Derive, p: &mut Prepared) -> Result<(u64, V
                     }
                 }
                 _ => match seg_eval::read_column(&Type::Timestamp, array) {
-                    Some(Col::Timestamp(v)) => v.into_iter().map(|t| t.map(num::date_of)).collect(),
+                    Some(Col::Timestamp(v)) => v
+                        .into_iter()
+                        .map(|t| t.map(|t| num::local_date_of(zone, t)))
+                        .collect(),
                     _ => return Err(bad()),
                 },
             };
@@ -579,8 +582,8 @@ fn derived(array: &ArrayRef, derive: Derive, p: &mut Prepared) -> Result<(u64, V
                 .map(|d| {
                     let (y, m, day) = num::ymd(d?)?;
                     Some(match derive {
-                        Derive::Year => i64::from(y),
-                        Derive::Month => i64::from(m),
+                        Derive::Year(_) => i64::from(y),
+                        Derive::Month(_) => i64::from(m),
                         _ => i64::from(day),
                     })
                 })

@@ -14,7 +14,7 @@ use seg_eval::Binding;
 use seg_eval::num;
 use seg_ir::{
     ArithOp, CmpOp, Const, Duration, Expr, ExprKind, FieldId, Func, ListQuantifier, Program,
-    SegmentId, StrOp, Type,
+    SegmentId, StrOp, Type, Zone,
 };
 use std::collections::HashMap;
 
@@ -60,12 +60,12 @@ pub(crate) enum Derive {
     Length,
     /// `size(l)`: elements, missing ones included.
     Size,
-    /// `year(t)`.
-    Year,
-    /// `month(t)`.
-    Month,
-    /// `day(t)`.
-    Day,
+    /// `year(t)`, on the calendar of the zone (§7.3).
+    Year(Zone),
+    /// `month(t)`, on the calendar of the zone.
+    Month(Zone),
+    /// `day(t)`, on the calendar of the zone.
+    Day(Zone),
 }
 
 /// A string predicate a dedicated helper evaluates (over dictionary values or
@@ -1153,9 +1153,12 @@ impl<'a> Lowerer<'a> {
                 let d = self.duration(duration)?;
                 let x = self.value(expr)?;
                 let (lo, hi) = match expr.ty {
-                    Type::Timestamp => (num::timestamp_minus(self.as_of, &d), self.as_of),
+                    Type::Timestamp => (
+                        num::timestamp_minus(self.program.timezone, self.as_of, &d),
+                        self.as_of,
+                    ),
                     Type::Date => {
-                        let today = num::date_of(self.as_of);
+                        let today = num::local_date_of(self.program.timezone, self.as_of);
                         (num::date_minus(today, &d).map(i64::from), i64::from(today))
                     }
                     _ => return Err("`within` on a value that is not a date or timestamp".into()),
@@ -1308,6 +1311,15 @@ impl<'a> Lowerer<'a> {
             }
             ExprKind::Cast(inner) => match (&inner.ty, &e.ty) {
                 (Type::Int, Type::Float) => VNode::IntToFloat(bx(self.value(inner)?)),
+                // A date column's local midnight in another zone than UTC
+                // varies with the DST rules of each date: the evaluator's
+                // leaf computes it exactly (constants were folded above).
+                (Type::Date, Type::Timestamp) if !self.program.timezone.is_utc() => {
+                    return Err(format!(
+                        "a date column compared with a timestamp (local midnight in {})",
+                        self.program.timezone
+                    ));
+                }
                 (Type::Date, Type::Timestamp) => VNode::DateToTs(bx(self.value(inner)?)),
                 (Type::Int, Type::Decimal) => VNode::IntToDec(bx(self.value(inner)?)),
                 (Type::Decimal, Type::Float) => self.derived(inner, Derive::DecimalToFloat)?,
@@ -1388,11 +1400,12 @@ impl<'a> Lowerer<'a> {
                     VNode::DaysSinceTs(self.as_of, bx(self.value(x)?))
                 }
                 (Func::DaysSince, [x]) if x.ty == Type::Date => {
-                    VNode::DaysSinceDate(i64::from(num::date_of(self.as_of)), bx(self.value(x)?))
+                    let today = num::local_date_of(self.program.timezone, self.as_of);
+                    VNode::DaysSinceDate(i64::from(today), bx(self.value(x)?))
                 }
-                (Func::Year, [x]) => self.derived(x, Derive::Year)?,
-                (Func::Month, [x]) => self.derived(x, Derive::Month)?,
-                (Func::Day, [x]) => self.derived(x, Derive::Day)?,
+                (Func::Year, [x]) => self.derived(x, Derive::Year(self.program.timezone))?,
+                (Func::Month, [x]) => self.derived(x, Derive::Month(self.program.timezone))?,
+                (Func::Day, [x]) => self.derived(x, Derive::Day(self.program.timezone))?,
                 (Func::Length, [x]) => self.derived(x, Derive::Length)?,
                 (Func::Size, [x]) => self.derived(x, Derive::Size)?,
                 // Any other call, a function added to the language included,

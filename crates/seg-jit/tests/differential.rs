@@ -413,6 +413,100 @@ fn cases() -> u32 {
         .unwrap_or(1_000)
 }
 
+/// The program of one case: `condition` and `other` in segments that
+/// reference each other, and a priority group, after `header` (the schema,
+/// and a `timezone` when testing one).
+fn case_source(header: &str, condition: &str, other: &str) -> String {
+    format!(
+        "{header}\nsegment e {{ where {condition} }}\nsegment not_e {{ where not ({condition}) exclude {other} }}\n\
+         segment known {{ where e or not_e or ({other}) }}\nsegment r {{ where (known and not e) or {other} exclude not_e }}\n\
+         priority g {{ r e not_e known }}\n"
+    )
+}
+
+/// Compiles `source` once and compares the JIT with the evaluator on
+/// [`BATCHES_PER_PROGRAM`] random batches at `as_of`.
+fn agree_on_batches(
+    source: &str,
+    phys: Physical,
+    seed: u64,
+    as_of: i64,
+) -> Result<(), TestCaseError> {
+    let program = common::program(source);
+    let probe = make_batch(phys, 50, 1, seed);
+    let evaluator = seg_eval::Evaluator::new(&program, &[], as_of);
+    let binding = evaluator.bind(probe.schema().as_ref()).unwrap();
+    let jit = common::compile(&program, &probe, as_of);
+    let mut rng = Rng::new(seed);
+    for k in 0..BATCHES_PER_PROGRAM {
+        let rows = match rng.below(8) {
+            0 => rng.below(3) as usize,
+            1 => 63 + rng.below(3) as usize,
+            2 => 128,
+            3 => 100 + rng.below(100) as usize,
+            _ => rng.below(64) as usize,
+        };
+        let null_percent = [0u8, 10, 50, 100][rng.below(4) as usize];
+        let batch = make_batch(
+            phys,
+            null_percent,
+            rows,
+            seed.wrapping_add(k.wrapping_mul(0x9E37_79B9)),
+        );
+        let offset = [0usize, 1, 7, 9, 63][rng.below(5) as usize].min(rows);
+        let view = batch.slice(offset, rows - offset);
+        let want = evaluator.evaluate(&binding, &view);
+        prop_assert!(
+            want.is_ok(),
+            "evaluator failed: {:?}\n{}",
+            want.err(),
+            source
+        );
+        let want = want.unwrap();
+        let got = jit.evaluate(&view);
+        prop_assert!(got.is_ok(), "jit failed: {:?}\n{}", got.err(), source);
+        let got = got.unwrap();
+        for (index, (w, g)) in want.segments.iter().zip(&got.segments).enumerate() {
+            prop_assert_eq!(
+                members(w),
+                members(g),
+                "segment {} differs (rows {}, offset {}, {:?})\n{}\nfallbacks: {:?}",
+                index,
+                rows,
+                offset,
+                phys,
+                source,
+                jit.fallbacks()
+            );
+        }
+        prop_assert_eq!(&want.priorities, &got.priorities);
+    }
+    Ok(())
+}
+
+/// Zones for the zoned run: DST in both hemispheres, a historical midnight
+/// gap (São Paulo), offsets of half and three quarters of an hour.
+const ZONES: [&str; 6] = [
+    "Europe/Berlin",
+    "Australia/Sydney",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "America/Sao_Paulo",
+    "UTC",
+];
+
+/// Instants of evaluation for the zoned run: the usual one and some next to
+/// local midnights and DST changes (Berlin 2026-03-29 and 2026-10-25,
+/// Sydney 2026-04-05 and 2026-10-04, Kolkata's midnight).
+const ZONED_AS_OF: [i64; 6] = [
+    common::AS_OF,
+    1_774_747_800_000_000, // 2026-03-29T01:30:00Z
+    1_792_888_200_000_000, // 2026-10-25T00:30:00Z
+    1_775_316_600_000_000, // 2026-04-04T15:30:00Z
+    1_791_037_800_000_000, // 2026-10-03T14:30:00Z
+    1_795_458_600_000_000, // 2026-11-23T18:30:00Z
+];
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
@@ -423,45 +517,27 @@ proptest! {
         phys in physical(),
         seed in any::<u64>(),
     ) {
-        let source = format!(
-            "{}\nsegment e {{ where {condition} }}\nsegment not_e {{ where not ({condition}) exclude {other} }}\n\
-             segment known {{ where e or not_e or ({other}) }}\nsegment r {{ where (known and not e) or {other} exclude not_e }}\n\
-             priority g {{ r e not_e known }}\n",
-            schema()
-        );
-        let program = common::program(&source);
-        let probe = make_batch(phys, 50, 1, seed);
-        let evaluator = seg_eval::Evaluator::new(&program, &[], common::AS_OF);
-        let binding = evaluator.bind(probe.schema().as_ref()).unwrap();
-        let jit = common::compile(&program, &probe, common::AS_OF);
-        let mut rng = Rng::new(seed);
-        for k in 0..BATCHES_PER_PROGRAM {
-            let rows = match rng.below(8) {
-                0 => rng.below(3) as usize,
-                1 => 63 + rng.below(3) as usize,
-                2 => 128,
-                3 => 100 + rng.below(100) as usize,
-                _ => rng.below(64) as usize,
-            };
-            let null_percent = [0u8, 10, 50, 100][rng.below(4) as usize];
-            let batch = make_batch(phys, null_percent, rows, seed.wrapping_add(k.wrapping_mul(0x9E37_79B9)));
-            let offset = [0usize, 1, 7, 9, 63][rng.below(5) as usize].min(rows);
-            let view = batch.slice(offset, rows - offset);
-            let want = evaluator.evaluate(&binding, &view);
-            prop_assert!(want.is_ok(), "evaluator failed: {:?}\n{}", want.err(), source);
-            let want = want.unwrap();
-            let got = jit.evaluate(&view);
-            prop_assert!(got.is_ok(), "jit failed: {:?}\n{}", got.err(), source);
-            let got = got.unwrap();
-            for (index, (w, g)) in want.segments.iter().zip(&got.segments).enumerate() {
-                prop_assert_eq!(
-                    members(w), members(g),
-                    "segment {} differs (rows {}, offset {}, {:?})\n{}\nfallbacks: {:?}",
-                    index, rows, offset, phys, source, jit.fallbacks()
-                );
-            }
-            prop_assert_eq!(&want.priorities, &got.priorities);
-        }
+        agree_on_batches(&case_source(&schema(), &condition, &other), phys, seed, common::AS_OF)?;
+    }
+}
+
+proptest! {
+    // A quarter of the cases: the zone adds no new operator, only new
+    // conversions (folded constants, the local calendar of `year`/`month`/
+    // `day`, the evaluator's leaf for a date column against a timestamp).
+    #![proptest_config(ProptestConfig { cases: cases().div_ceil(4), ..ProptestConfig::default() })]
+
+    #[test]
+    fn jit_agrees_with_the_evaluator_in_a_time_zone(
+        condition in condition(),
+        other in condition(),
+        phys in physical(),
+        seed in any::<u64>(),
+        zone in 0..ZONES.len(),
+        as_of in 0..ZONED_AS_OF.len(),
+    ) {
+        let header = format!("timezone \"{}\"\n{}", ZONES[zone], schema());
+        agree_on_batches(&case_source(&header, &condition, &other), phys, seed, ZONED_AS_OF[as_of])?;
     }
 }
 

@@ -114,7 +114,9 @@ pub(crate) enum Node {
     Const(Option<Scalar>),
     Field(FieldId),
     /// An explicit cast to this type.
-    Cast(Box<Node>, Type),
+    /// A checker's cast to the type, in the program's zone (a date becomes
+    /// its local midnight there).
+    Cast(Box<Node>, Type, seg_ir::Zone),
     Not(Box<Node>),
     And(Vec<Node>),
     Or(Vec<Node>),
@@ -189,7 +191,7 @@ impl Compiler<'_> {
                 _ => Node::Field(*id),
             },
             ExprKind::Segment(id) => Node::Segment(*id),
-            ExprKind::Cast(inner) => Node::Cast(boxed(inner), e.ty.clone()),
+            ExprKind::Cast(inner) => Node::Cast(boxed(inner), e.ty.clone(), self.program.timezone),
             ExprKind::Not(inner) => Node::Not(boxed(inner)),
             ExprKind::And(items) => Node::And(items.iter().map(|x| self.compile(x)).collect()),
             ExprKind::Or(items) => Node::Or(items.iter().map(|x| self.compile(x)).collect()),
@@ -527,7 +529,7 @@ impl<'a> Analysis<'a> {
                 .facts
                 .get(id.0 as usize)
                 .map_or_else(Range::top, FieldFacts::range),
-            Node::Cast(inner, to) => {
+            Node::Cast(inner, to, zone) => {
                 let r = self.range(inner);
                 let mut out = Range {
                     may_missing: r.may_missing,
@@ -537,7 +539,7 @@ impl<'a> Analysis<'a> {
                 };
                 for (bound, slot) in [(&r.lo, &mut out.lo), (&r.hi, &mut out.hi)] {
                     if let Some(b) = bound {
-                        match b.cast(to) {
+                        match b.cast(to, *zone) {
                             Ok(Some(v)) => *slot = Some(v),
                             // The value at this end leaves the representable
                             // range: such rows become missing.

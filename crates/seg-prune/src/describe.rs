@@ -80,7 +80,7 @@ fn hull(a: Constraints, b: &Constraints) -> Constraints {
 fn field_of(node: &Node) -> Option<FieldId> {
     match node {
         Node::Field(id) => Some(*id),
-        Node::Cast(inner, _) => field_of(inner),
+        Node::Cast(inner, ..) => field_of(inner),
         _ => None,
     }
 }

@@ -2,7 +2,7 @@
 //! them, and the facts known about one field over a range of rows.
 
 use seg_eval::Col;
-use seg_eval::num::{DAY_MICROS, cmp_decimal, decimal_to_f64};
+use seg_eval::num::{cmp_decimal, decimal_to_f64};
 use seg_ir::Const;
 use std::cmp::Ordering;
 
@@ -75,14 +75,16 @@ impl Scalar {
     /// evaluator computes it. Every one of these conversions is monotone
     /// (non-decreasing), so bounds convert to bounds. `Err(())` when the cast
     /// is not one of those; `Ok(None)` when the evaluator would produce a
-    /// missing value (a date whose midnight overflows microseconds).
-    pub(crate) fn cast(&self, to: &seg_ir::Type) -> Result<Option<Scalar>, ()> {
+    /// missing value (a date whose midnight overflows microseconds). A
+    /// date's local midnight in `zone` is monotone too: midnights follow
+    /// each other whatever the DST rules.
+    pub(crate) fn cast(&self, to: &seg_ir::Type, zone: seg_ir::Zone) -> Result<Option<Scalar>, ()> {
         use seg_ir::Type;
         Ok(Some(match (self, to) {
             (Scalar::Int(v), Type::Float) => Scalar::Float(*v as f64),
             (Scalar::Int(v), Type::Decimal) => Scalar::Decimal(i128::from(*v), 0),
             (Scalar::Decimal(u, s), Type::Float) => Scalar::Float(decimal_to_f64(*u, *s)),
-            (Scalar::Date(d), Type::Timestamp) => match i64::from(*d).checked_mul(DAY_MICROS) {
+            (Scalar::Date(d), Type::Timestamp) => match seg_eval::num::midnight(zone, *d) {
                 Some(t) => Scalar::Timestamp(t),
                 None => return Ok(None),
             },

@@ -269,6 +269,85 @@ impl Dialect {
         }
     }
 
+    /// The local date in the IANA zone `zone` (a `timezone` program,
+    /// §7.3) of an instant given as microseconds since the epoch, or `None`
+    /// when the engine has no exact spelling. Only instant → local time is
+    /// needed, which is well defined at every instant (no gap or fold).
+    pub(crate) fn local_date(self, micros: &str, zone: &str) -> Option<String> {
+        let z = self.string(zone);
+        Some(match self {
+            Dialect::DuckDb => {
+                format!("CAST(timezone({z}, timezone('UTC', make_timestamp({micros}))) AS DATE)")
+            }
+            // Whole seconds and the rest apart: each product is exact (an
+            // interval times a bigint goes through a double).
+            Dialect::Postgres => format!(
+                "CAST((TIMESTAMPTZ '1970-01-01 00:00:00+00' + ({micros} / 1000000) * INTERVAL '1 second' \
+                 + ({micros} % 1000000) * INTERVAL '1 microsecond') AT TIME ZONE {z} AS DATE)"
+            ),
+            // Zone names are letters, digits, `/`, `_`, `+` and `-`: they
+            // need no escaping inside the type's text.
+            Dialect::DataFusion => format!(
+                "CAST(to_local_time(arrow_cast(CAST({micros} AS BIGINT), 'Timestamp(Microsecond, Some(\"{zone}\"))')) AS DATE)"
+            ),
+            Dialect::BigQuery => format!("DATE(TIMESTAMP_MICROS({micros}), {z})"),
+            Dialect::Snowflake => {
+                format!("CAST(CONVERT_TIMEZONE('UTC', {z}, TO_TIMESTAMP_NTZ({micros}, 6)) AS DATE)")
+            }
+            // Spark's timestamps become dates in the session's zone, so the
+            // result would depend on the session.
+            Dialect::Spark => return None,
+        })
+    }
+
+    /// The wall-clock time in the IANA zone `zone` of an instant (both as
+    /// microseconds since the epoch: the local one as if the clock's reading
+    /// were UTC), or `None` when the engine has no exact spelling. An instant
+    /// has exactly one local time, so this is exact wherever it exists.
+    fn local_clock(self, micros: &str, zone: &str) -> Option<String> {
+        let z = self.string(zone);
+        Some(match self {
+            Dialect::DuckDb => {
+                format!("epoch_us(timezone({z}, timezone('UTC', make_timestamp({micros}))))")
+            }
+            Dialect::Postgres => format!(
+                "CAST(EXTRACT(EPOCH FROM ((TIMESTAMPTZ '1970-01-01 00:00:00+00' + ({micros} / 1000000) * INTERVAL '1 second' \
+                 + ({micros} % 1000000) * INTERVAL '1 microsecond') AT TIME ZONE {z})) * 1000000 AS BIGINT)"
+            ),
+            Dialect::DataFusion => format!(
+                "CAST(to_local_time(arrow_cast(CAST({micros} AS BIGINT), 'Timestamp(Microsecond, Some(\"{zone}\"))')) AS BIGINT)"
+            ),
+            Dialect::Spark | Dialect::BigQuery | Dialect::Snowflake => return None,
+        })
+    }
+
+    /// Microseconds since the epoch of local midnight of a date in the IANA
+    /// zone `zone`, by Seg's rule (`seg_ir::Zone::instant_of`: a midnight in
+    /// a DST gap is read with the offset of a day before, so it moves forward
+    /// by the gap; in a fold, the earlier instant), or `None` where the
+    /// engine's local clock is not available (see `local_clock`).
+    ///
+    /// Engines resolve gaps and folds their own ways (PostgreSQL and DuckDB
+    /// take the later instant of a fold, DataFusion fails), so only their
+    /// exact instant → local conversion is used: with `L` the local midnight
+    /// and `off(t) = clock(t) - t`, the candidate `c = L - off(L - 1 day)` is
+    /// Seg's answer in a gap and in a fold, and in every other case when the
+    /// clocks show `L` at `c`; otherwise (the offset changed during the day
+    /// before) `c2 = L - off(c)` is the one instant showing `L`.
+    pub(crate) fn local_midnight(self, date: &str, zone: &str) -> Option<String> {
+        const DAY: i64 = 86_400_000_000;
+        let clock = |t: &str| self.local_clock(t, zone);
+        let local = format!("({} * {DAY})", self.epoch_days(date));
+        let day_before = format!("({local} - {DAY})");
+        let c = format!("({local} - ({} - {day_before}))", clock(&day_before)?);
+        let clock_c = clock(&c)?;
+        let c2 = format!("({local} - ({clock_c} - {c}))");
+        Some(format!(
+            "(CASE WHEN {clock_c} = {local} THEN {c} WHEN {} = {local} THEN {c2} ELSE {c} END)",
+            clock(&c2)?
+        ))
+    }
+
     /// A date column as days since 1970-01-01.
     pub(crate) fn epoch_days(self, date: &str) -> String {
         match self {

@@ -6,7 +6,10 @@
 //! **microseconds since the Unix epoch** (an integer). The last choice keeps
 //! every engine's session time zone out of every comparison: an instant is a
 //! number, a calendar date is a DATE, and the calendar of an instant is
-//! computed from its UTC day number.
+//! computed from its UTC day number, or, in a program with a `timezone`
+//! other than UTC, by the engine's conversion to that named zone (the
+//! dialect's `local_date` and `local_midnight`, refused where the engine
+//! has no exact one).
 //!
 //! Whatever does not read a row — params, relative time, `N months ago`,
 //! constant arithmetic — is computed by Seg's evaluator for the run's
@@ -282,8 +285,22 @@ impl<'a> Lowering<'a> {
                     (Type::Decimal, Type::Float) => {
                         format!("CAST(CAST({x} AS {}) AS {})", d.text(), d.double())
                     }
-                    (Type::Date, Type::Timestamp) => {
+                    (Type::Date, Type::Timestamp) if self.program.timezone.is_utc() => {
                         format!("({} * {DAY_MICROS})", d.epoch_days(&x))
+                    }
+                    (Type::Date, Type::Timestamp) => {
+                        let zone = self.program.timezone.name();
+                        match d.local_midnight(&x, zone) {
+                            Some(sql) => sql,
+                            None => self.refuse(
+                                e.span,
+                                format!(
+                                    "a date column compared with a timestamp (its local midnight in `{zone}`)"
+                                ),
+                                "compare the date with a date (`signup_date >= 2026-03-01`), \
+                                 or compile for DuckDB, PostgreSQL or DataFusion",
+                            ),
+                        }
                     }
                     (from, to) => self.refuse(
                         e.span,
@@ -689,7 +706,7 @@ impl<'a> Lowering<'a> {
             Func::Coalesce => format!("COALESCE({})", values.join(", ")),
             Func::DaysSince => match arg_ty {
                 Type::Date => {
-                    let today = seg_eval::num::date_of(self.as_of);
+                    let today = seg_eval::num::local_date_of(self.program.timezone, self.as_of);
                     format!("({today} - {})", d.epoch_days(&arg(0)))
                 }
                 _ => {
@@ -703,9 +720,28 @@ impl<'a> Lowering<'a> {
                     Func::Month => "MONTH",
                     _ => "DAY",
                 };
+                let zone = self.program.timezone;
                 let date = match arg_ty {
                     Type::Date => arg(0),
-                    _ => d.date_from_days(&d.floor_div(&arg(0), DAY_MICROS)),
+                    _ if zone.is_utc() => d.date_from_days(&d.floor_div(&arg(0), DAY_MICROS)),
+                    _ => match d.local_date(&arg(0), zone.name()) {
+                        Some(date) => date,
+                        None => {
+                            return self.refuse(
+                                e.span,
+                                format!(
+                                    "`{}` of a timestamp in time zone `{}`",
+                                    func.name(),
+                                    zone.name()
+                                ),
+                                format!(
+                                    "{} turns timestamps into dates in the session's time zone; \
+                                     compile for DuckDB, PostgreSQL or DataFusion",
+                                    d.title()
+                                ),
+                            );
+                        }
+                    },
                 };
                 d.date_part(part, &date)
             }

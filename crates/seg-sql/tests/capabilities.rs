@@ -8,7 +8,11 @@ use seg_diagnostics::Code;
 use seg_sql::Dialect;
 use std::path::Path;
 
-const SCHEMA: &str = "schema {\n  id: int key\n  s: string\n  f: float\n  d: decimal\n  dt: date\n  ls: list<string>\n}\n";
+const SCHEMA: &str = "schema {\n  id: int key\n  s: string\n  f: float\n  d: decimal\n  dt: date\n  ts: timestamp\n  ls: list<string>\n}\n";
+
+/// A probe starting with this runs in a program declaring `timezone
+/// "Europe/Berlin"`.
+const ZONED: &str = "zoned:";
 
 /// The conditions that exercise a row, by the start of its first cell. A
 /// row with a limit (`above 1000`) has a probe below and one above it.
@@ -39,6 +43,14 @@ fn probes(row: &str) -> Vec<(&'static str, Option<u32>)> {
         vec![p("s == \"a\\u{0}b\"")]
     } else if row.contains("date constant outside") {
         vec![p("dt > 2900000 days ago")]
+    } else if row.starts_with("`year`/`month`/`day` of a timestamp") {
+        vec![
+            p("zoned:year(ts) == 2026"),
+            p("zoned:month(ts) == 1"),
+            p("zoned:day(ts) == 1"),
+        ]
+    } else if row.starts_with("a date column compared with a timestamp") {
+        vec![p("zoned:ts >= dt")]
     } else if row.contains("4 MB") {
         vec![("DOUBLING", None)]
     } else {
@@ -49,7 +61,10 @@ fn probes(row: &str) -> Vec<(&'static str, Option<u32>)> {
 /// The program of one probe.
 fn program(condition: &str) -> seg_ir::Program {
     let mut text = SCHEMA.to_string();
-    if condition == "DOUBLING" {
+    if let Some(condition) = condition.strip_prefix(ZONED) {
+        text.insert_str(0, "timezone \"Europe/Berlin\"\n");
+        text.push_str(&format!("segment probe {{ where {condition} }}\n"));
+    } else if condition == "DOUBLING" {
         text.push_str("segment s0 { where s == \"a long enough city name to grow quickly\" }\n");
         for k in 1..20 {
             text.push_str(&format!(

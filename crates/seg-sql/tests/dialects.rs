@@ -103,8 +103,15 @@ fn generated_programs_parse_in_every_dialect() {
         let mut runner = runner(seed);
         let mut failures = Vec::new();
         let mut parsed = 0;
-        for n in 0..programs() {
-            let source = program_text(&mut runner);
+        // A quarter as many again in a `timezone`, so that every dialect's
+        // spelling of the local calendar is parsed too.
+        for n in 0..programs() + programs().div_ceil(4) {
+            let source = if n < programs() {
+                program_text(&mut runner)
+            } else {
+                let zone = ["Europe/Berlin", "Asia/Kolkata"][n % 2];
+                format!("timezone \"{zone}\"\n{}", program_text(&mut runner))
+            };
             let program = seg_testkit::program(&source);
             let lowered = lowered(&program, n);
             for dialect in Dialect::ALL {

@@ -20,6 +20,13 @@
 //! Seg's meaning there) is left out of that dialect's statement, and must be
 //! refused for a reason the capability table lists.
 //!
+//! Half as many programs again declare a `timezone` (LANGUAGE.md §7.3),
+//! rotating through [`ZONES`]: DST in both hemispheres, Havana (whose
+//! midnight of 2025-11-02 happens twice), São Paulo (whose midnight of
+//! 2018-11-04 never happened) and half-hour offsets, so that the local
+//! calendar of each engine (`year`/`month`/`day` of a timestamp column, a
+//! date column against a timestamp) is compared with the evaluator's.
+//!
 //! `SEG_SQL_PROGRAMS=N` changes the number of programs and `SEG_SQL_SEED=S`
 //! the generator's seed; a failure prints both, the program and the rows.
 //! `SEG_SQL_ENGINES=duckdb,postgres,datafusion,spark` chooses the engines
@@ -38,6 +45,16 @@ use seg_testkit::corpus::{ROWS, program_text, table, write_parquet};
 use seg_testkit::{AS_OF, Rng};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+/// The zones of the zoned programs, in turn.
+const ZONES: [&str; 6] = [
+    "Europe/Berlin",
+    "Australia/Sydney",
+    "Asia/Kolkata",
+    "America/Havana",
+    "America/Sao_Paulo",
+    "Asia/Kathmandu",
+];
+
 /// The dialects executed when `SEG_SQL_ENGINES` is unset.
 const DEFAULT_ENGINES: [Dialect; 3] = [Dialect::DuckDb, Dialect::Postgres, Dialect::DataFusion];
 
@@ -155,8 +172,14 @@ fn generated_programs_select_the_evaluators_profiles_on_every_engine() {
     let mut cases = Vec::new();
     let mut executed_segments: BTreeMap<&str, usize> = BTreeMap::new();
     let mut refusals: BTreeMap<&str, usize> = BTreeMap::new();
-    for n in 0..programs() {
-        let source = program_text(&mut runner);
+    let zoned = programs().div_ceil(2);
+    for n in 0..programs() + zoned {
+        let source = if n < programs() {
+            program_text(&mut runner)
+        } else {
+            let zone = ZONES[((n - programs()) / 2) % ZONES.len()];
+            format!("timezone \"{zone}\"\n{}", program_text(&mut runner))
+        };
         let program = seg_testkit::program(&source);
         let expected = evaluate(&program, &batch);
         let optimized = n % 2 == 1;

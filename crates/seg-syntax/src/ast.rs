@@ -62,6 +62,8 @@ pub enum ItemKind {
     Priority(Priority),
     /// `test "name" { ... }`
     Test(Test),
+    /// `timezone "Europe/Berlin"` (v0.2)
+    Timezone(Timezone),
 }
 
 /// `schema { field: type ... }`
@@ -104,6 +106,13 @@ pub struct TypeExpr {
 pub struct Use {
     /// The path, unescaped.
     pub path: StringLit,
+}
+
+/// `timezone "NAME"`: the zone of the program's calendar.
+#[derive(Clone, Debug)]
+pub struct Timezone {
+    /// The IANA name, unescaped (checked by the checker, not the parser).
+    pub name: StringLit,
 }
 
 /// `param NAME = VALUE`
@@ -583,6 +592,9 @@ fn dump_item(out: &mut String, item: &Item) {
         }
         ItemKind::Use(u) => {
             let _ = writeln!(out, "use {:?}", u.path.value);
+        }
+        ItemKind::Timezone(t) => {
+            let _ = writeln!(out, "timezone {:?}", t.name.value);
         }
         ItemKind::Param(p) => {
             let _ = writeln!(out, "param {} = {}", p.name.name, dump_expr(&p.value));

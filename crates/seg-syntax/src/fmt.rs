@@ -240,6 +240,7 @@ fn render_item(item: &Item, comments: &[&Comment]) -> Vec<Line> {
     let closing = Some((span.1.saturating_sub(1), span.1));
     match &item.kind {
         ItemKind::Use(u) => vec![Line::new(0, format!("use {}", u.path.raw), Some(span))],
+        ItemKind::Timezone(t) => vec![Line::new(0, format!("timezone {}", t.name.raw), Some(span))],
         ItemKind::Param(p) => vec![Line::new(
             0,
             format!("param {} = {}", ident(&p.name), expr(&p.value)),

@@ -135,7 +135,7 @@ fn rule_name(rule: &Rule) -> Option<&'static str> {
         Rule::item | Rule::schema | Rule::use_item | Rule::param_item | Rule::segment => {
             "an item (`schema`, `use`, `param`, `segment`, `priority` or `test`)"
         }
-        Rule::priority | Rule::test_item => {
+        Rule::priority | Rule::test_item | Rule::timezone_item => {
             "an item (`schema`, `use`, `param`, `segment`, `priority` or `test`)"
         }
         Rule::name | Rule::plain_ident | Rule::backtick_ident => "a name",
@@ -203,6 +203,7 @@ fn rule_name(rule: &Rule) -> Option<&'static str> {
         }
         Rule::kw_schema
         | Rule::kw_use
+        | Rule::kw_timezone
         | Rule::kw_param
         | Rule::kw_segment
         | Rule::kw_priority
@@ -393,6 +394,7 @@ fn not_keyword(pair: &Pair<'_, Rule>) -> bool {
             | Rule::kw_before
             | Rule::kw_after
             | Rule::kw_ago
+            | Rule::kw_timezone
     )
 }
 
@@ -450,6 +452,12 @@ impl<'t> Builder<'t> {
                 let lit = pair.into_inner().find(not_keyword)?;
                 ItemKind::Use(Use {
                     path: self.string(lit, base),
+                })
+            }
+            Rule::timezone_item => {
+                let lit = pair.into_inner().find(not_keyword)?;
+                ItemKind::Timezone(Timezone {
+                    name: self.string(lit, base),
                 })
             }
             Rule::param_item => {

@@ -81,7 +81,7 @@ mod run;
 pub use error::{Error, RunError};
 pub use exec::{Engine, Executor};
 pub use input::{Input, InputBatch, PruneReport};
-pub use query::{Binding, Query, RunOptions, format_instant, parse_instant};
+pub use query::{Binding, Query, RunOptions, format_instant, parse_instant, parse_zone};
 pub use run::{Discard, Progress, RunReport, Silent, Sink, Sizes, WriterSink, run};
 pub use seg_eval::Membership;
 

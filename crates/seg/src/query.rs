@@ -8,7 +8,7 @@ use arrow::array::{ArrayRef, BooleanArray, StringArray, UInt32Array};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use seg_diagnostics::Diagnostic;
-use seg_ir::{Const, FieldId, ParamId, Program, SegmentId, Selection};
+use seg_ir::{Const, FieldId, ParamId, Program, SegmentId, Selection, Zone};
 use std::sync::Arc;
 
 /// What a run fixes: the instant, param overrides, the segments reported, and
@@ -27,6 +27,13 @@ pub struct RunOptions {
     /// The instant of evaluation, microseconds since the Unix epoch; `None`
     /// is the moment [`Query::prepare`] runs.
     pub as_of: Option<i64>,
+    /// A date given for the instant (`--as-of 2026-11-24`): when set, the
+    /// instant is this date's midnight in the program's zone (days since
+    /// the epoch), and `as_of` is ignored.
+    pub as_of_date: Option<i32>,
+    /// The zone of the calendar, overriding the program's `timezone`
+    /// (`--tz`); `None` keeps the program's (UTC without a declaration).
+    pub timezone: Option<Zone>,
     /// Param overrides, each `NAME=VALUE` with VALUE a Seg literal of the
     /// param's type (`min_orders=3`, `region="US"`, `window=30 days`).
     pub params: Vec<String>,
@@ -47,6 +54,8 @@ impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             as_of: None,
+            as_of_date: None,
+            timezone: None,
             params: Vec::new(),
             segments: Vec::new(),
             optimize: true,
@@ -59,13 +68,30 @@ impl RunOptions {
     /// Evaluates at this instant (microseconds since the Unix epoch).
     pub fn as_of(mut self, micros: i64) -> Self {
         self.as_of = Some(micros);
+        self.as_of_date = None;
         self
     }
 
     /// Evaluates at an instant written as RFC 3339 with an offset
-    /// (`2026-11-24T00:00:00Z`) or as a date (midnight UTC); E0406 otherwise.
+    /// (`2026-11-24T00:00:00Z`) or as a date (midnight in the program's
+    /// zone, which is UTC unless it declares or is given another); E0406
+    /// otherwise.
     pub fn as_of_text(self, text: &str) -> Result<Self, Error> {
-        Ok(self.as_of(parse_instant(text)?))
+        let mut options = self.as_of(parse_instant(text)?);
+        options.as_of_date = parse_date(text);
+        Ok(options)
+    }
+
+    /// Evaluates in `zone` whatever the program declares.
+    pub fn timezone(mut self, zone: Zone) -> Self {
+        self.timezone = Some(zone);
+        self
+    }
+
+    /// Evaluates in the zone with this IANA name (`Europe/Berlin`), whatever
+    /// the program declares; E0121 with the closest name otherwise.
+    pub fn timezone_name(self, name: &str) -> Result<Self, Error> {
+        Ok(self.timezone(parse_zone(name)?))
     }
 
     /// Overrides a param with a Seg literal of its type.
@@ -108,6 +134,31 @@ pub fn parse_instant(text: &str) -> Result<i64, Error> {
     ))
 }
 
+/// The date of a `--as-of` written as a date (days since the epoch).
+fn parse_date(text: &str) -> Option<i32> {
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    i32::try_from(date.signed_duration_since(epoch).num_days()).ok()
+}
+
+/// The zone with this IANA name (`Europe/Berlin`, `UTC`), or E0121 with the
+/// closest name as a "did you mean" (the spelling the tz database uses;
+/// a name differing only in case is suggested first).
+pub fn parse_zone(name: &str) -> Result<Zone, Error> {
+    Zone::parse(name).map_err(|unknown| {
+        Error::new(
+            "E0121",
+            format!("unknown time zone `{name}`"),
+            Some(match unknown.suggestion {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => "give an IANA name as the tz database spells it, such as \
+                         Europe/Berlin, America/New_York or UTC"
+                    .into(),
+            }),
+        )
+    })
+}
+
 /// Formats microseconds since the epoch as RFC 3339 UTC.
 pub fn format_instant(micros: i64) -> String {
     chrono::DateTime::from_timestamp_micros(micros)
@@ -143,9 +194,30 @@ impl Query {
     /// the selection (E0407 with "did you mean"), fixes the instant and
     /// optimizes.
     pub fn prepare(program: &Program, options: &RunOptions) -> Result<Query, Error> {
-        let as_of = options
-            .as_of
-            .unwrap_or_else(|| chrono::Utc::now().timestamp_micros());
+        // The caller's zone replaces the declared one before anything reads
+        // it: every engine takes the zone from the program.
+        let overridden;
+        let program = match options.timezone {
+            Some(zone) => {
+                let mut copy = program.clone();
+                copy.set_timezone(zone);
+                overridden = copy;
+                &overridden
+            }
+            None => program,
+        };
+        let as_of = match options.as_of_date {
+            Some(date) => seg_eval::num::midnight(program.timezone, date).ok_or_else(|| {
+                Error::new(
+                    "E0406",
+                    "the --as-of date has no midnight Seg can represent in this time zone",
+                    None,
+                )
+            })?,
+            None => options
+                .as_of
+                .unwrap_or_else(|| chrono::Utc::now().timestamp_micros()),
+        };
         let overrides = options
             .params
             .iter()
@@ -193,7 +265,7 @@ impl Query {
         })
     }
 
-    /// The program as checked.
+    /// The program as checked (with the caller's zone, when one was given).
     pub fn program(&self) -> &Program {
         &self.program
     }

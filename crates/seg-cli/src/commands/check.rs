@@ -29,6 +29,9 @@ pub struct Args {
     target: Option<seg::sql::Dialect>,
     #[command(flatten)]
     uses: crate::commands::UseArgs,
+    /// With `--target`: the time zone the SQL is compiled for.
+    #[command(flatten)]
+    tz: crate::commands::TzArg,
 }
 
 /// When to color human output.
@@ -86,7 +89,7 @@ pub fn run(args: &Args) -> Outcome {
                 if let (Some(target), Some(program)) = (args.target, &c.program)
                     && !c.has_errors()
                 {
-                    let refusals = seg::sql::check(program, target);
+                    let refusals = seg::sql::check(&args.tz.apply(program), target);
                     c.diagnostics.extend(refusals);
                 }
                 checked.push(c);

@@ -27,6 +27,9 @@ pub struct Args {
     /// Override a param: NAME=VALUE (repeatable), as `seg run --param`.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    /// The calendar's time zone (`--tz`).
+    #[command(flatten)]
+    pub tz: crate::commands::TzArg,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ExplainFormat,
@@ -79,6 +82,7 @@ pub fn run(args: &Args) -> Outcome {
         params: args.params.clone(),
         segments: args.segment.clone(),
         fold_time: args.as_of.is_some(),
+        timezone: args.tz.tz,
         ..seg::RunOptions::default()
     };
     if let Some(text) = &args.as_of {
@@ -221,6 +225,11 @@ pub fn text(
         None => {
             out.push_str("as_of not given (relative time kept symbolic; pass --as-of to fold it)\n")
         }
+    }
+    // The calendar's zone matters to every folded date; UTC (v0.1's) is
+    // not mentioned.
+    if !program.timezone.is_utc() {
+        let _ = writeln!(out, "timezone {}", program.timezone);
     }
     let _ = writeln!(
         out,

@@ -11,6 +11,36 @@ pub mod test;
 
 use std::path::PathBuf;
 
+/// `--tz`, shared by every command that evaluates or compiles rules.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct TzArg {
+    /// Evaluate in this IANA time zone (Europe/Berlin, America/New_York,
+    /// UTC) instead of the rules' `timezone` [default: the rules' zone, UTC
+    /// without one].
+    #[arg(long = "tz", value_name = "ZONE", value_parser = parse_tz)]
+    pub tz: Option<seg::ir::Zone>,
+}
+
+impl TzArg {
+    /// `program` in the zone `--tz` gives, if one was given.
+    pub fn apply(&self, program: &seg::ir::Program) -> seg::ir::Program {
+        let mut program = program.clone();
+        if let Some(zone) = self.tz {
+            program.set_timezone(zone);
+        }
+        program
+    }
+}
+
+/// Parses `--tz`: an unknown name is a usage error (exit 2) with the
+/// closest IANA name.
+fn parse_tz(name: &str) -> Result<seg::ir::Zone, String> {
+    seg::parse_zone(name).map_err(|e| match e.help {
+        Some(help) => format!("{}; {help}", e.message),
+        None => e.message,
+    })
+}
+
 /// What `use` may read, shared by every command that loads rules.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct UseArgs {

@@ -26,7 +26,7 @@ pub struct Inputs {
     #[arg(long, value_enum)]
     pub data_format: Option<DataFormat>,
     /// The instant of evaluation, RFC 3339 (2026-11-24T00:00:00Z) or a date
-    /// (midnight UTC) [default: now].
+    /// (midnight in the rules' time zone, UTC without one) [default: now].
     #[arg(long)]
     pub as_of: Option<String>,
     /// Override a param: NAME=VALUE, VALUE a Seg literal (repeatable).
@@ -38,6 +38,9 @@ pub struct Inputs {
     /// What `use` may read.
     #[command(flatten)]
     pub uses: crate::commands::UseArgs,
+    /// The calendar's time zone (`--tz`).
+    #[command(flatten)]
+    pub tz: crate::commands::TzArg,
 }
 
 impl Inputs {
@@ -47,10 +50,11 @@ impl Inputs {
         let mut options = seg::RunOptions {
             params: self.params.clone(),
             segments: self.segments.clone(),
+            timezone: self.tz.tz,
             ..seg::RunOptions::default()
         };
         if let Some(text) = &self.as_of {
-            options.as_of = Some(seg::parse_instant(text)?);
+            options = options.as_of_text(text)?;
         }
         Ok(options)
     }

@@ -31,7 +31,7 @@ const KEYWORDS: &[&str] = &[
     "schema", "key", "pii", "one", "of", "param", "segment", "where", "exclude", "priority",
     "test", "as_of", "given", "expect", "use", "and", "or", "not", "in", "between", "contains",
     "any", "none", "all", "starts", "ends", "with", "matches", "is", "missing", "present",
-    "within", "before", "after", "ago", "today", "now", "true", "false",
+    "within", "before", "after", "ago", "today", "now", "true", "false", "timezone",
 ];
 
 /// A column name as Seg writes it: bare when it is an identifier that is not a

@@ -25,6 +25,9 @@ pub struct Args {
     /// Override a param: NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    /// The calendar's time zone (`--tz`).
+    #[command(flatten)]
+    pub tz: crate::commands::TzArg,
     /// Only these segments and priority groups (comma-separated names).
     #[arg(long, value_delimiter = ',')]
     pub segments: Vec<String>,
@@ -85,6 +88,7 @@ pub fn run(args: &Args) -> Outcome {
             None => args.segments.clone(),
         },
         optimize: !args.no_optimize,
+        timezone: args.tz.tz,
         ..seg::RunOptions::default()
     };
     if let Some(text) = &args.as_of {

@@ -22,6 +22,8 @@ pub struct Args {
     as_of: Option<String>,
     #[command(flatten)]
     uses: crate::commands::UseArgs,
+    #[command(flatten)]
+    tz: crate::commands::TzArg,
 }
 
 fn truth(value: Option<bool>) -> &'static str {
@@ -64,14 +66,22 @@ fn show(value: &Const) -> String {
 }
 
 /// Runs one test; returns the failure messages (empty when it passes).
-fn run_test(program: &Program, test: &Test, as_of: i64) -> Result<Vec<String>, String> {
+fn run_test(
+    program: &Program,
+    test: &Test,
+    default: &seg::RunOptions,
+) -> Result<Vec<String>, String> {
     let batch =
         seg::eval::profile_batch(&program.schema, &test.given).map_err(|e| e.to_string())?;
     // The program as checked, on the reference evaluator: a failure shows
     // what the conditions the user wrote evaluate to.
-    let options = seg::RunOptions::default()
-        .as_of(test.as_of.unwrap_or(as_of))
-        .optimize(false);
+    // The test's own `as_of` (a date already at midnight in the program's
+    // zone), or `--as-of` (a date there becomes midnight in that zone).
+    let options = match test.as_of {
+        Some(t) => seg::RunOptions::default().as_of(t),
+        None => default.clone(),
+    }
+    .optimize(false);
     let query = seg::Query::prepare(program, &options).map_err(|e| e.message)?;
     let binding = query
         .bind(&batch.schema())
@@ -132,15 +142,16 @@ fn run_test(program: &Program, test: &Test, as_of: i64) -> Result<Vec<String>, S
 /// Runs `seg test`.
 pub fn run(args: &Args) -> Outcome {
     let color = crate::commands::check::Color::Auto.enabled();
+    let now = seg::RunOptions::default().as_of(chrono::Utc::now().timestamp_micros());
     let as_of = match &args.as_of {
-        Some(text) => match seg::parse_instant(text) {
-            Ok(t) => t,
+        Some(text) => match now.as_of_text(text) {
+            Ok(options) => options,
             Err(e) => {
                 eprintln!("error[{}]: {}", e.code, e.message);
                 return Outcome::Failure;
             }
         },
-        None => chrono::Utc::now().timestamp_micros(),
+        None => now,
     };
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -165,6 +176,7 @@ pub fn run(args: &Args) -> Outcome {
         let Some(program) = &checked.program else {
             continue;
         };
+        let program = &args.tz.apply(program);
         for test in &program.tests {
             let Some(source) = checked.sources.get(test.span.file) else {
                 continue;
@@ -174,7 +186,7 @@ pub fn run(args: &Args) -> Outcome {
             }
             let at = source.line_col(test.span.start as usize);
             let place = format!("{}:{}", render::display_path(&source.path), at.line);
-            match run_test(program, test, as_of) {
+            match run_test(program, test, &as_of) {
                 Ok(failures) if failures.is_empty() => {
                     passed += 1;
                     crate::outln!("ok    {place}  {}", test.name);
