@@ -91,6 +91,7 @@ codes! {
     E0115 => Error, "field listed twice";
     E0116 => Error, "file given to `use` is outside the rules' directory";
     E0117 => Error, "file given to `use` is not a `.seg` file";
+    E0123 => Error, "`bucket` without an int or string `key` field";
     // Types and values.
     E0201 => Error, "mismatched types";
     E0202 => Error, "condition is not a `bool`";
