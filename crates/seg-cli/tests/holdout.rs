@@ -61,7 +61,10 @@ fn the_holdout_is_ten_percent_and_the_same_on_every_engine_and_run() {
     let jit = members("jit", &[]);
     assert_eq!(jit, expected());
     // Run again, on one thread with small batches: the same profiles.
-    assert_eq!(members("jit", &["--threads", "1", "--batch-rows", "1000"]), jit);
+    assert_eq!(
+        members("jit", &["--threads", "1", "--batch-rows", "1000"]),
+        jit
+    );
     assert_eq!(members("interp", &[]), jit);
     #[cfg(feature = "datafusion")]
     assert_eq!(members("datafusion", &[]), jit);

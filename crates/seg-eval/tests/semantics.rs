@@ -357,11 +357,17 @@ fn exclude_removes_only_when_true() {
 fn buckets_of_int_keys() {
     check(&[
         ("bucket(\"spring-2026\") == 399", [T, F, F, F, F]),
-        ("bucket(\"spring-2026\") in [2697, 4979, 8676, 3297]", [F, T, T, T, T]),
+        (
+            "bucket(\"spring-2026\") in [2697, 4979, 8676, 3297]",
+            [F, T, T, T, T],
+        ),
         ("bucket(\"summer-2026\") == 7094", [F, F, F, T, F]),
         // A 10 % holdout: the buckets below 1000.
         ("bucket(\"spring-2026\") < 1000", [T, F, F, F, F]),
-        ("bucket(\"spring-2026\") between 0 and 9999", [T, T, T, T, T]),
+        (
+            "bucket(\"spring-2026\") between 0 and 9999",
+            [T, T, T, T, T],
+        ),
         // A bucket is an int like any other.
         ("bucket(\"spring-2026\") % 2 == 1", [T, T, T, F, T]),
     ]);
@@ -404,7 +410,12 @@ fn buckets_of_string_keys_missing_keys_and_narrow_ints() {
     let schema = "schema {\n  id: int key\n}";
     for keys in [
         Arc::new(Int8Array::from(vec![Some(-128), Some(127), None, Some(0)])) as ArrayRef,
-        Arc::new(UInt32Array::from(vec![Some(4_294_967_295), Some(127), None, Some(0)])),
+        Arc::new(UInt32Array::from(vec![
+            Some(4_294_967_295),
+            Some(127),
+            None,
+            Some(0),
+        ])),
     ] {
         let first = if keys.data_type() == &arrow::datatypes::DataType::Int8 {
             7600
@@ -413,7 +424,10 @@ fn buckets_of_string_keys_missing_keys_and_narrow_ints() {
         };
         let data = batch(vec![("id", keys)]);
         let got = |c: &str| truth(schema, c, &data);
-        assert_eq!(got(&format!("bucket(\"spring-2026\") == {first}")), [T, F, U, F]);
+        assert_eq!(
+            got(&format!("bucket(\"spring-2026\") == {first}")),
+            [T, F, U, F]
+        );
         assert_eq!(got("bucket(\"spring-2026\") == 1671"), [F, T, U, F]);
         assert_eq!(got("bucket(\"spring-2026\") == 8922"), [F, F, U, T]);
     }

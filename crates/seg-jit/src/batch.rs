@@ -519,7 +519,11 @@ pub(crate) fn prepare<'a>(
 }
 
 /// Computes a derived column; returns its values pointer and presence.
-fn derived(array: &ArrayRef, derive: &Derive, p: &mut Prepared) -> Result<(u64, Vec<bool>), String> {
+fn derived(
+    array: &ArrayRef,
+    derive: &Derive,
+    p: &mut Prepared,
+) -> Result<(u64, Vec<bool>), String> {
     let rows = array.len();
     let bad = || internal("a derived column of an unexpected type");
     let ints: Vec<Option<i64>> = match derive {

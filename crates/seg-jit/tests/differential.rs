@@ -42,7 +42,11 @@ const BATCHES_PER_PROGRAM: u64 = 100;
 /// The shared schema plus a list of integers and a parameter of that type,
 /// with `i` as the key so that `bucket` hashes its every width and extreme.
 fn schema() -> String {
-    schema_with(&["li: list<int>"], &["param p_ints = [1, 7]"]).replacen("  i: int\n", "  i: int key\n", 1)
+    schema_with(&["li: list<int>"], &["param p_ints = [1, 7]"]).replacen(
+        "  i: int\n",
+        "  i: int key\n",
+        1,
+    )
 }
 
 fn int_expr() -> BoxedStrategy<String> {
@@ -474,7 +478,15 @@ proptest! {
 /// by a fallback to the evaluator.
 #[test]
 fn bucket_of_every_key_type_is_native_and_agrees() {
-    let values = [Some("a"), None, Some("Zürich"), Some(""), Some("ab"), Some("b"), Some("c")];
+    let values = [
+        Some("a"),
+        None,
+        Some("Zürich"),
+        Some(""),
+        Some("ab"),
+        Some("b"),
+        Some("c"),
+    ];
     let rows: Vec<Option<&str>> = (0..150).map(|k| values[k % values.len()]).collect();
     let source = "schema {\n  k: string key\n}\nparam salt = \"x\"\n\
                   segment held { where bucket(\"spring-2026\") < 5000 }\n\
@@ -500,9 +512,12 @@ fn bucket_of_every_key_type_is_native_and_agrees() {
         let held = want.segments[0].true_count();
         assert!(held > 0 && held < 150, "{held}");
     }
-    let source = "schema {\n  k: int key\n}\nsegment held { where bucket(\"spring-2026\") < 1000 }\n";
+    let source =
+        "schema {\n  k: int key\n}\nsegment held { where bucket(\"spring-2026\") < 1000 }\n";
     let program = common::program(source);
-    let keys: Vec<Option<i64>> = (-500..500).map(|k| (k % 13 != 0).then_some(k * 7919)).collect();
+    let keys: Vec<Option<i64>> = (-500..500)
+        .map(|k| (k % 13 != 0).then_some(k * 7919))
+        .collect();
     for kind in 0..5u8 {
         let data = batch(vec![("k", int_array(kind, keys.clone()))]);
         let evaluator = seg_eval::Evaluator::new(&program, &[], common::AS_OF);
@@ -511,7 +526,11 @@ fn bucket_of_every_key_type_is_native_and_agrees() {
         let jit = common::compile(&program, &data, common::AS_OF);
         assert!(jit.fallbacks().is_empty(), "{:?}", jit.fallbacks());
         let got = jit.evaluate(&data).unwrap();
-        assert_eq!(members(&want.segments[0]), members(&got.segments[0]), "kind {kind}");
+        assert_eq!(
+            members(&want.segments[0]),
+            members(&got.segments[0]),
+            "kind {kind}"
+        );
     }
 }
 

@@ -335,7 +335,9 @@ impl Dialect {
             // Python's hashlib in the engines test).
             Dialect::DuckDb => format!("CAST('0x' || substr(md5({text}), 1, 8) AS BIGINT)"),
             // `bit(32)` to `bigint` reads the 32 bits as an unsigned value.
-            Dialect::Postgres => format!("CAST(CAST('x' || substr(md5({text}), 1, 8) AS BIT(32)) AS BIGINT)"),
+            Dialect::Postgres => {
+                format!("CAST(CAST('x' || substr(md5({text}), 1, 8) AS BIT(32)) AS BIGINT)")
+            }
             // DataFusion has no hex parsing (no `conv`, no `from_hex`): each
             // of the 8 hex digits is its position in '0123456789abcdef'
             // (`md5` writes lower case), weighted by its power of 16. The

@@ -334,14 +334,23 @@ fn bucket_equals_the_evaluators_on_every_engine() {
         strings.push(Some(v));
     }
     let data = seg_testkit::batch(vec![
-        ("ik", std::sync::Arc::new(Int64Array::from(ints.clone())) as ArrayRef),
-        ("sk", std::sync::Arc::new(StringArray::from(strings.clone()))),
+        (
+            "ik",
+            std::sync::Arc::new(Int64Array::from(ints.clone())) as ArrayRef,
+        ),
+        (
+            "sk",
+            std::sync::Arc::new(StringArray::from(strings.clone())),
+        ),
     ]);
     let work = tempfile::tempdir().unwrap();
     write_parquet(&data, &work.path().join("profiles.parquet"));
 
     let mut segments = String::new();
-    for (s, salt) in ["\"spring-2026\"", "\"it's:Zoë 🙂\"", "campaign"].iter().enumerate() {
+    for (s, salt) in ["\"spring-2026\"", "\"it's:Zoë 🙂\"", "campaign"]
+        .iter()
+        .enumerate()
+    {
         for j in 0..14 {
             segments.push_str(&format!(
                 "segment s{s}_bit{j} {{ where bucket({salt}) % {} >= {} }}\n",
@@ -349,12 +358,20 @@ fn bucket_equals_the_evaluators_on_every_engine() {
                 1 << j
             ));
         }
-        segments.push_str(&format!("segment s{s}_missing {{ where bucket({salt}) is missing }}\n"));
-        segments.push_str(&format!("segment s{s}_held {{ where bucket({salt}) < 1000 }}\n"));
+        segments.push_str(&format!(
+            "segment s{s}_missing {{ where bucket({salt}) is missing }}\n"
+        ));
+        segments.push_str(&format!(
+            "segment s{s}_held {{ where bucket({salt}) < 1000 }}\n"
+        ));
     }
     let sources = [
-        format!("schema {{\n  ik: int key\n  sk: string\n}}\nparam campaign = \"summer\"\n{segments}"),
-        format!("schema {{\n  ik: int\n  sk: string key\n}}\nparam campaign = \"summer\"\n{segments}"),
+        format!(
+            "schema {{\n  ik: int key\n  sk: string\n}}\nparam campaign = \"summer\"\n{segments}"
+        ),
+        format!(
+            "schema {{\n  ik: int\n  sk: string key\n}}\nparam campaign = \"summer\"\n{segments}"
+        ),
     ];
     let mut expected = Vec::new();
     let mut cases = Vec::new();
@@ -395,7 +412,11 @@ fn bucket_equals_the_evaluators_on_every_engine() {
     let mut failures = Vec::new();
     for (id, n) in &cases {
         for &dialect in &engines {
-            let path = work.path().join("results").join(dialect.name()).join(format!("{id}.json"));
+            let path = work
+                .path()
+                .join("results")
+                .join(dialect.name())
+                .join(format!("{id}.json"));
             let result: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
             if let Some(error) = result.get("error") {
@@ -432,6 +453,11 @@ fn bucket_equals_the_evaluators_on_every_engine() {
         failures.is_empty(),
         "{} differences; the first ones:\n{}",
         failures.len(),
-        failures.iter().take(12).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(12)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
