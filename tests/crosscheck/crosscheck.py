@@ -55,6 +55,11 @@ SQL = {
     "either_opt_in": "email_opt_in OR sms_opt_in",
     "neither_opt_in": "NOT email_opt_in AND NOT sms_opt_in",
     "unknown_tier_or_gold": "loyalty_tier IS NULL OR loyalty_tier = 'gold'",
+    # bucket(salt): DuckDB's own md5 of 'salt:key', the first 8 hex digits as
+    # an unsigned 32-bit number, modulo 10000 (LANGUAGE.md section 7.2).
+    "holdout_10pct": "CAST('0x' || substr(md5('spring-2026:' || CAST(customer_id AS VARCHAR)), 1, 8) AS BIGINT) % 10000 < 1000",
+    "bucket_band_unicode_salt": "CAST('0x' || substr(md5('Zoë''s test:' || CAST(customer_id AS VARCHAR)), 1, 8) AS BIGINT) % 10000 BETWEEN 2500 AND 4999",
+    "lapsed_holdout": f"last_purchase_at < {TS} - INTERVAL 90 DAY AND CAST('0x' || substr(md5('win-back:' || CAST(customer_id AS VARCHAR)), 1, 8) AS BIGINT) % 10000 % 2 = 1",
 }
 
 

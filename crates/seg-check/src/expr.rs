@@ -1189,7 +1189,63 @@ impl ExprChecker<'_, '_> {
         } else {
             checked
         };
+        let args = if f == Func::Bucket {
+            self.bucket_args(args, span)?
+        } else {
+            args
+        };
         Some(mk(ExprKind::Call { func: f, args }, result, span))
+    }
+
+    /// What the facts table cannot say about `bucket("salt")` (LANGUAGE.md
+    /// §7.2): the salt is a constant, and the program has an int or string
+    /// `key` field, which is appended as the call's second argument (see
+    /// `seg_ir::ExprKind::Call`), so every later stage sees the key column
+    /// as an ordinary field read.
+    fn bucket_args(&mut self, mut args: Vec<Expr>, span: Span) -> Option<Vec<Expr>> {
+        let salt = args.first()?;
+        let constant = match &salt.kind {
+            ExprKind::Const(Const::String(_)) => true,
+            ExprKind::Param(id) => matches!(
+                self.scope.params.get(id.0 as usize),
+                Some((_, Const::String(_)))
+            ),
+            _ => false,
+        };
+        if !constant {
+            self.report(
+                Diagnostic::new(Code::E0206, salt.span, "the salt of `bucket` must be a constant")
+                    .with_label("computed per profile")
+                    .with_help("write the salt as a string literal or a string param, such as `bucket(\"spring-2026\")`, so that every profile is split the same way"),
+            );
+            return None;
+        }
+        let schema = &self.scope.schema;
+        let Some(key) = schema.key() else {
+            self.report(
+                Diagnostic::new(Code::E0123, span, "`bucket` needs a `key` field, but the schema has none")
+                    .with_label("reads the profile's key")
+                    .with_help("declare `key` on the field that identifies a profile, such as `customer_id: int key`"),
+            );
+            return None;
+        };
+        let field = schema.field(key);
+        if !matches!(field.ty, Type::Int | Type::String) {
+            let (name, ty) = (field.name.clone(), field.ty.clone());
+            self.report(
+                Diagnostic::new(
+                    Code::E0123,
+                    span,
+                    format!("`bucket` needs an int or string `key` field, but `{name}` is {}", describe(&ty)),
+                )
+                .with_label("reads the profile's key")
+                .with_secondary(field.span, "the key field")
+                .with_help("declare `key` on an int or string field that identifies a profile, such as `customer_id: int key`"),
+            );
+            return None;
+        }
+        args.push(mk(ExprKind::Field(key), field.ty.clone(), span));
+        Some(args)
     }
 
     /// Reports a string constant compared with a `one of` field when the value

@@ -94,6 +94,7 @@ codes! {
     // v0.2 time zones (§7.3).
     E0121 => Error, "unknown time zone";
     E0122 => Error, "more than one `timezone`";
+    E0123 => Error, "`bucket` without an int or string `key` field";
     // Types and values.
     E0201 => Error, "mismatched types";
     E0202 => Error, "condition is not a `bool`";

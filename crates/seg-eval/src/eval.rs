@@ -483,6 +483,19 @@ impl<'a> Frame<'a, '_> {
     }
 
     fn call(&mut self, func: Func, args: &[Expr]) -> R<Col<'a>> {
+        // `bucket(salt, key)`: the salt is a constant (the checker made sure)
+        // and the key the field the checker appended; the rule is
+        // `crate::bucket`'s, shared with the JIT.
+        if let (Func::Bucket, [salt, key]) = (func, args) {
+            let Const::String(salt) = self.scalar(salt)? else {
+                return internal("`bucket` salt is not a string constant");
+            };
+            let keys = self.eval(key)?;
+            return match crate::bucket::bucket_column(&salt, &keys) {
+                Some(buckets) => Ok(Col::Int(buckets)),
+                None => internal("`bucket` of a key that is neither int nor string"),
+            };
+        }
         let mut cols = Vec::with_capacity(args.len());
         for a in args {
             cols.push(self.eval(a)?);

@@ -16,6 +16,7 @@
 //! # }
 //! ```
 
+pub mod bucket;
 mod column;
 mod eval;
 pub mod num;

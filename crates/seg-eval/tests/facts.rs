@@ -48,7 +48,12 @@ fn accepted_calls(f: Func) -> Vec<(Expr, Type)> {
         let ty = sample.ty();
         let types = vec![&ty; count];
         if let Ok(result) = (facts.typing)(&types) {
-            let args = vec![constant(&sample); count];
+            let mut args = vec![constant(&sample); count];
+            // The checker appends the key field to `bucket`'s salt; a
+            // constant key stands for it here.
+            if f == Func::Bucket {
+                args.push(constant(&Const::Int(-7)));
+            }
             let call = Expr {
                 kind: ExprKind::Call { func: f, args },
                 ty: result.clone(),
@@ -133,6 +138,12 @@ fn operands(kind: &ExprKind) -> Vec<&Expr> {
             out
         }
         ExprKind::Within { expr, duration } => vec![expr, duration],
+        // `bucket`'s written argument is the salt; the key after it is the
+        // field the checker appended (`seg_ir::ExprKind::Call`).
+        ExprKind::Call {
+            func: Func::Bucket,
+            args,
+        } => args.iter().take(1).collect(),
         ExprKind::Call { args, .. } => args.iter().collect(),
     }
 }
@@ -173,6 +184,7 @@ segment every {
     and abs(i) > 0 and abs(f) > 0 and abs(d) > 0 and coalesce(i, f, 2) > 0 and coalesce(d, 1) > 0
     and coalesce(s, "z") == "z" and coalesce(b, false)
     and days_since(ts) > 1 and days_since(dt) > 1 and year(dt) > 2000 and month(ts) > 1 and day(dt) > 1
+    and bucket("spring") < 1000
 }
 "#,
     );

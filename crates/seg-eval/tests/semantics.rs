@@ -348,4 +348,89 @@ fn exclude_removes_only_when_true() {
     assert!(result.iter().all(|a| a.null_count() == 0));
 }
 
+/// `bucket("salt")` (LANGUAGE.md §7.2). The expected buckets were computed
+/// independently with
+/// `python3 -c 'import hashlib,sys; s,k=sys.argv[1:]; print(int.from_bytes(hashlib.md5((s+":"+k).encode()).digest()[:4],"big")%10000)' SALT KEY`:
+/// keys 1..5 under "spring-2026" are 399, 2697, 4979, 8676, 3297; under
+/// "summer-2026" 3918, 6320, 7092, 7094, 2879.
+#[test]
+fn buckets_of_int_keys() {
+    check(&[
+        ("bucket(\"spring-2026\") == 399", [T, F, F, F, F]),
+        (
+            "bucket(\"spring-2026\") in [2697, 4979, 8676, 3297]",
+            [F, T, T, T, T],
+        ),
+        ("bucket(\"summer-2026\") == 7094", [F, F, F, T, F]),
+        // A 10 % holdout: the buckets below 1000.
+        ("bucket(\"spring-2026\") < 1000", [T, F, F, F, F]),
+        (
+            "bucket(\"spring-2026\") between 0 and 9999",
+            [T, T, T, T, T],
+        ),
+        // A bucket is an int like any other.
+        ("bucket(\"spring-2026\") % 2 == 1", [T, T, T, F, T]),
+    ]);
+    // A string param is a salt too.
+    let source = format!(
+        "{SCHEMA}\nparam campaign = \"spring-2026\"\nsegment held {{ where bucket(campaign) < 1000 }}\n"
+    );
+    let result = common::run(&source, &rows(), AS_OF);
+    assert_eq!(
+        (0..5).map(|i| result[0].value(i)).collect::<Vec<_>>(),
+        [true, false, false, false, false]
+    );
+}
+
+/// String keys are hashed as they are (UTF-8, non-ASCII included); a missing
+/// key gives a missing bucket, so neither `bucket(..) < 1000` nor its
+/// negation holds; int keys of any Arrow width are written in decimal
+/// (python3 as above: "C-001" 627, "Zoë" 4786, "" 7671, "日本" 6301; -128
+/// 7600, 127 1671, 4294967295 6132, 0 8922).
+#[test]
+fn buckets_of_string_keys_missing_keys_and_narrow_ints() {
+    use arrow::array::{Int8Array, UInt32Array};
+    let schema = "schema {\n  id: string key\n}";
+    let data = batch(vec![(
+        "id",
+        Arc::new(StringArray::from(vec![
+            Some("C-001"),
+            Some("Zoë"),
+            Some(""),
+            None,
+            Some("日本"),
+        ])) as ArrayRef,
+    )]);
+    let got = |c: &str| truth(schema, c, &data);
+    assert_eq!(got("bucket(\"spring-2026\") == 627"), [T, F, F, U, F]);
+    assert_eq!(got("bucket(\"spring-2026\") == 4786"), [F, T, F, U, F]);
+    assert_eq!(got("bucket(\"spring-2026\") == 7671"), [F, F, T, U, F]);
+    assert_eq!(got("bucket(\"spring-2026\") == 6301"), [F, F, F, U, T]);
+    assert_eq!(got("bucket(\"spring-2026\") is missing"), [F, F, F, T, F]);
+    let schema = "schema {\n  id: int key\n}";
+    for keys in [
+        Arc::new(Int8Array::from(vec![Some(-128), Some(127), None, Some(0)])) as ArrayRef,
+        Arc::new(UInt32Array::from(vec![
+            Some(4_294_967_295),
+            Some(127),
+            None,
+            Some(0),
+        ])),
+    ] {
+        let first = if keys.data_type() == &arrow::datatypes::DataType::Int8 {
+            7600
+        } else {
+            6132
+        };
+        let data = batch(vec![("id", keys)]);
+        let got = |c: &str| truth(schema, c, &data);
+        assert_eq!(
+            got(&format!("bucket(\"spring-2026\") == {first}")),
+            [T, F, U, F]
+        );
+        assert_eq!(got("bucket(\"spring-2026\") == 1671"), [F, T, U, F]);
+        assert_eq!(got("bucket(\"spring-2026\") == 8922"), [F, F, U, T]);
+    }
+}
+
 use arrow::array::Array;

@@ -61,6 +61,12 @@ listed_enum! {
         Month,
         /// UTC day of month, 1–31.
         Day,
+        /// `bucket("salt")`: the profile's stable holdout bucket, 0–9999
+        /// (LANGUAGE.md §7.2). Written with one argument, the salt; the
+        /// checker appends the program's `key` field as a second argument
+        /// (see [`crate::ExprKind::Call`]), so the IR call is
+        /// `bucket(salt, key)`.
+        Bucket,
     }
 }
 
@@ -272,6 +278,10 @@ pub enum Cost {
     ListScan,
     /// Runs a regular expression (`matches`).
     Regex,
+    /// Computes a cryptographic digest per row (`bucket`: MD5 of the key),
+    /// the most expensive step of the language, so it is ordered after
+    /// every cheaper conjunct (`lapsed_vip and bucket("s") < 1000`).
+    Hash,
 }
 
 impl Cost {
@@ -287,6 +297,7 @@ impl Cost {
             Cost::PerChar => 20,
             Cost::ListScan => 30,
             Cost::Regex => 40,
+            Cost::Hash => 60,
         }
     }
 }
@@ -492,6 +503,21 @@ pub fn func(f: Func) -> Facts {
             strictness: Strictness::All,
             cost: Cost::Simple,
             sql: Sql::Standard,
+        },
+        Func::Bucket => Facts {
+            name: "bucket",
+            params: "salt",
+            arity: Arity::Exactly(1),
+            typing: bucket_rule,
+            coerce_args: false,
+            signature: "`bucket(string) -> int` takes a salt (a string literal or string param) and reads the `key` field",
+            takes: "a salt: a string literal or string param (the profile's `key` field is read)",
+            gives: "int 0–9999, stable per profile and salt (MD5 of `salt:key`)",
+            doc: "The profile's holdout bucket.",
+            reads_as_of: false,
+            strictness: Strictness::All,
+            cost: Cost::Hash,
+            sql: Sql::Dialect,
         },
     }
 }
@@ -967,6 +993,17 @@ fn within_rule(args: &[&Type]) -> Result<Type, TypeError> {
 /// when it is compared with a date.
 fn ago_rule(args: &[&Type]) -> Result<Type, TypeError> {
     unary(args, |t| matches!(t, Type::Duration)).map(|_| Type::Timestamp)
+}
+
+/// `bucket(salt)` as written, and `bucket(salt, key)` as the checker
+/// leaves it (the key an `int` or `string` field).
+fn bucket_rule(args: &[&Type]) -> Result<Type, TypeError> {
+    match args {
+        [salt] | [salt, _] if !matches!(salt, Type::String) => Err(TypeError::Arg(0)),
+        [_] | [_, Type::Int | Type::String] => Ok(Type::Int),
+        [_, _] => Err(TypeError::Arg(1)),
+        _ => Err(TypeError::Arg(0)),
+    }
 }
 
 fn any_to_bool(args: &[&Type]) -> Result<Type, TypeError> {

@@ -564,7 +564,11 @@ pub enum ExprKind {
     Call {
         /// Which.
         func: Func,
-        /// Arguments, already cast to what the function takes.
+        /// Arguments, already cast to what the function takes. `bucket`'s
+        /// are `[salt, key]`: the checker appends the program's `key` field
+        /// to the written salt, so the key is an ordinary field read that
+        /// `field_refs`, binding, the pruner and the SQL back ends see like
+        /// any other, and nothing downstream looks the key up in the schema.
         args: Vec<Expr>,
     },
 }

@@ -320,7 +320,13 @@ fn write_expr(program: &Program, expr: &Expr, context: u8, out: &mut String) {
         ExprKind::Call { func, args } => {
             out.push_str(func.name());
             out.push('(');
-            for (i, arg) in args.iter().enumerate() {
+            // `bucket`'s key is the checker's addition, not written: it is
+            // rendered as written, `bucket("salt")`.
+            let written = match func {
+                crate::Func::Bucket => &args[..args.len().min(1)],
+                _ => &args[..],
+            };
+            for (i, arg) in written.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }

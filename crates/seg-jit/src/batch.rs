@@ -508,7 +508,7 @@ pub(crate) fn prepare<'a>(
             }
             Input::Derived { col, derive } => {
                 let array = column(*col)?;
-                let (ptr, present) = derived(array, *derive, &mut p)?;
+                let (ptr, present) = derived(array, derive, &mut p)?;
                 let (valid, _) = pack_truth(present.into_iter().map(Some), nwords);
                 let valid = p.push_words(valid);
                 p.slots.extend([ptr, valid]);
@@ -519,7 +519,11 @@ pub(crate) fn prepare<'a>(
 }
 
 /// Computes a derived column; returns its values pointer and presence.
-fn derived(array: &ArrayRef, derive: Derive, p: &mut Prepared) -> Result<(u64, Vec<bool>), String> {
+fn derived(
+    array: &ArrayRef,
+    derive: &Derive,
+    p: &mut Prepared,
+) -> Result<(u64, Vec<bool>), String> {
     let rows = array.len();
     let bad = || internal("a derived column of an unexpected type");
     let ints: Vec<Option<i64>> = match derive {
@@ -562,6 +566,14 @@ fn derived(array: &ArrayRef, derive: Derive, p: &mut Prepared) -> Result<(u64, V
                 .collect(),
             _ => return Err(bad()),
         },
+        Derive::Bucket(salt) => {
+            // The key is an int or a string column (the checker admits no
+            // other key for `bucket`); the rule is the evaluator's own.
+            let keys = seg_eval::read_column(&Type::Int, array)
+                .or_else(|| seg_eval::read_column(&Type::String, array))
+                .ok_or_else(bad)?;
+            seg_eval::bucket::bucket_column(salt, &keys).ok_or_else(bad)?
+        }
         Derive::Year(zone) | Derive::Month(zone) | Derive::Day(zone) => {
             let days: Vec<Option<i32>> = match array.data_type() {
                 DataType::Date32 | DataType::Date64 => {

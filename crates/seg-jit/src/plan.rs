@@ -52,7 +52,7 @@ impl Read {
 }
 
 /// Batch-level value columns computed by dedicated helpers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Derive {
     /// Decimal to the correctly rounded f64 (`seg_ir::decimal_to_f64`).
     DecimalToFloat,
@@ -66,6 +66,10 @@ pub(crate) enum Derive {
     Month(Zone),
     /// `day(t)`, on the calendar of the zone.
     Day(Zone),
+    /// `bucket(salt, key)` of an int or string key column:
+    /// [`seg_eval::bucket::bucket_column`], once per batch, so that the
+    /// kernel compares the buckets natively and calls no Rust per row.
+    Bucket(std::sync::Arc<str>),
 }
 
 /// A string predicate a dedicated helper evaluates (over dictionary values or
@@ -1408,6 +1412,10 @@ impl<'a> Lowerer<'a> {
                 (Func::Day, [x]) => self.derived(x, Derive::Day(self.program.timezone))?,
                 (Func::Length, [x]) => self.derived(x, Derive::Length)?,
                 (Func::Size, [x]) => self.derived(x, Derive::Size)?,
+                (Func::Bucket, [salt, key]) => match self.fold(salt)? {
+                    Some(Const::String(salt)) => self.derived(key, Derive::Bucket(salt.into()))?,
+                    _ => return Err("`bucket` with a salt that is not a string constant".into()),
+                },
                 // Any other call, a function added to the language included,
                 // makes its leaf run in the reference evaluator (see `leaf`):
                 // a new function needs no change here to be correct, only to
@@ -1426,11 +1434,9 @@ impl<'a> Lowerer<'a> {
             return Err(format!("`{derive:?}` of an expression that is not a field"));
         };
         let (col, _) = self.column(f).ok_or("an unbound field")?;
+        let float = derive == Derive::DecimalToFloat;
         let input = self.add_input(Input::Derived { col, derive });
-        Ok(VNode::Derived {
-            input,
-            float: derive == Derive::DecimalToFloat,
-        })
+        Ok(VNode::Derived { input, float })
     }
 }
 

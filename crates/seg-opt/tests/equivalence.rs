@@ -22,7 +22,7 @@ use seg_ir::Program;
 use std::sync::Arc;
 
 const SCHEMA: &str = r#"schema {
-  i: int
+  i: int key
   f: float
   d: decimal
   b: bool
@@ -110,6 +110,16 @@ fn atom() -> BoxedStrategy<String> {
         Just("1 < 2".to_string()),
         Just("p_int > 5".to_string()),
         Just("1 / 0 > 1".to_string()),
+        // Holdout buckets: bounds on one bucket overlap and contradict like
+        // bounds on a field, and two salts are two different values.
+        (prop::sample::select(vec!["==", "<", ">="]), -1i64..5)
+            .prop_map(|(op, v)| format!("bucket(\"x\") % 4 {op} {v}")),
+        (
+            prop::sample::select(vec!["!=", "<=", ">"]),
+            prop::sample::select(vec!["\"x\"", "p_str"]),
+            prop::sample::select(vec![0i64, 5000, 9999])
+        )
+            .prop_map(|(op, salt, v)| format!("bucket({salt}) {op} {v}")),
     ]
     .boxed()
 }

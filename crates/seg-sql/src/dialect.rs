@@ -398,6 +398,54 @@ impl Dialect {
         }
     }
 
+    /// `bucket(salt)` (LANGUAGE.md §7.2, `seg_eval::bucket`): the MD5 of the
+    /// UTF-8 text `salt || ':' || key` as hex, its first 8 hex digits read as
+    /// an unsigned 32-bit integer, modulo 10000, as a 64-bit integer. `salt`
+    /// is a string expression and `key` the key's text (an int key cast to
+    /// text, which every engine writes in plain decimal with a leading `-`).
+    /// A missing key makes the text, and so the bucket, missing.
+    pub(crate) fn bucket(self, salt: &str, key: &str) -> String {
+        let text = match self {
+            Dialect::Spark | Dialect::BigQuery => format!("CONCAT({salt}, ':', {key})"),
+            _ => format!("({salt} || ':' || {key})"),
+        };
+        let head = match self {
+            // `'0x…'` casts to an integer in DuckDB (verified against
+            // Python's hashlib in the engines test).
+            Dialect::DuckDb => format!("CAST('0x' || substr(md5({text}), 1, 8) AS BIGINT)"),
+            // `bit(32)` to `bigint` reads the 32 bits as an unsigned value.
+            Dialect::Postgres => {
+                format!("CAST(CAST('x' || substr(md5({text}), 1, 8) AS BIT(32)) AS BIGINT)")
+            }
+            // DataFusion has no hex parsing (no `conv`, no `from_hex`): each
+            // of the 8 hex digits is its position in '0123456789abcdef'
+            // (`md5` writes lower case), weighted by its power of 16. The
+            // repeated `md5` is one common subexpression to the planner.
+            Dialect::DataFusion => {
+                let hex = format!("md5({text})");
+                let digits: Vec<String> = (0..8u32)
+                    .map(|i| {
+                        format!(
+                            "(CAST(strpos('0123456789abcdef', substr({hex}, {}, 1)) AS BIGINT) - 1) * {}",
+                            i + 1,
+                            1u64 << (4 * (7 - i))
+                        )
+                    })
+                    .collect();
+                format!("({})", digits.join(" + "))
+            }
+            Dialect::Spark => format!("CAST(conv(substr(md5({text}), 1, 8), 16, 10) AS BIGINT)"),
+            // MD5 gives BYTES; `CAST('0x…' AS INT64)` reads hex.
+            Dialect::BigQuery => {
+                format!("CAST(CONCAT('0x', SUBSTR(TO_HEX(MD5({text})), 1, 8)) AS INT64)")
+            }
+            Dialect::Snowflake => {
+                format!("TO_NUMBER(UPPER(SUBSTR(MD5({text}), 1, 8)), 'XXXXXXXX')")
+            }
+        };
+        self.modulo(&head, "10000")
+    }
+
     /// A calendar part (`YEAR`, `MONTH`, `DAY`) of a date, as an integer.
     pub(crate) fn date_part(self, part: &str, date: &str) -> String {
         match self {

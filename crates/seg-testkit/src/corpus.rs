@@ -70,6 +70,8 @@ fn int_expr() -> BoxedStrategy<String> {
         1 => Just("abs(i)".to_string()),
         1 => Just("-i".to_string()),
         1 => Just("coalesce(i, 3)".to_string()),
+        1 => Just("bucket(\"spring-2026\")".to_string()),
+        1 => Just("(bucket(p_str) % 8)".to_string()),
     ];
     generate::arithmetic(leaf.boxed(), 2, 8)
 }
