@@ -62,6 +62,21 @@ pub(crate) fn check_items(
             );
             continue;
         }
+        if let Some(span) = record_field_named(&schema, &ident.name) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E0120,
+                    ident.span,
+                    format!("the {kind} `{}` has the name of a record field", ident.name),
+                )
+                .with_label("also a record field")
+                .with_secondary(span, "the record field is declared here")
+                .with_help(format!(
+                    "rename the {kind}: inside a `where` filter the record field would hide it"
+                )),
+            );
+            continue;
+        }
         if let Some(previous) = first_span.get(&ident.name) {
             diagnostics.push(
                 Diagnostic::new(Code::E0102, ident.span, format!("`{}` is defined twice", ident.name))
@@ -105,7 +120,9 @@ pub(crate) fn check_items(
     }
 
     let patterns = std::cell::RefCell::new(crate::expr::PatternBudget::default());
+    let shadowed = std::cell::RefCell::new(std::collections::HashSet::new());
     let scope = Scope {
+        shadowed: &shadowed,
         schema: &schema,
         poisoned: &poisoned,
         current: None,
@@ -123,6 +140,7 @@ pub(crate) fn check_items(
         let mut checker = ExprChecker {
             scope: &segment_scope,
             diagnostics,
+            record: None,
         };
         let where_ = checker.condition(&s.where_, "where");
         let exclude = s.exclude.as_ref().map(|e| checker.condition(e, "exclude"));
@@ -301,6 +319,7 @@ fn check_schema(
                 }
             }
         };
+        let record = record_attrs(&decl.ty, diagnostics);
         fields.push(Field {
             name: decl.name.name.clone(),
             ty,
@@ -308,6 +327,7 @@ fn check_schema(
             pii: decl.pii.is_some(),
             one_of,
             span: decl.name.span,
+            record,
         });
     }
     (Schema { fields }, poisoned)
@@ -347,6 +367,17 @@ fn field_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Option<T
         // nesting; v0.1 lists hold only strings and ints, so every other
         // element (an unknown name, a nested list) gets the one error below,
         // and the element's own diagnostics are not reported.
+        (Some(arg), "list") if arg.record.is_some() => {
+            record_type(arg, diagnostics).map(Type::list)
+        }
+        (None, _) if ty.record.is_some() => {
+            diagnostics.push(
+                Diagnostic::new(Code::E0119, ty.span, "a record type stands only in a list")
+                    .with_label("a record outside a list")
+                    .with_help("a history is a list of records: write `list<{ ... }>`"),
+            );
+            None
+        }
         (Some(arg), "list") => match field_type(arg, &mut Vec::new()) {
             Some(element @ (Type::String | Type::Int)) => Some(Type::list(element)),
             _ => {
@@ -386,6 +417,106 @@ fn field_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Option<T
             found
         }
     }
+}
+
+// --- Event histories (v0.2) ---
+
+/// The record type of `list<{ ... }>`: scalar fields, each named once.
+fn record_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Option<Type> {
+    let mut fields: Vec<(String, Type)> = Vec::new();
+    let mut spans: Vec<Span> = Vec::new();
+    let mut ok = true;
+    for decl in ty.record.iter().flatten() {
+        if let Some(position) = fields.iter().position(|(name, _)| *name == decl.name.name) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E0115,
+                    decl.name.span,
+                    format!("record field `{}` is declared twice", decl.name.name),
+                )
+                .with_label("second declaration")
+                .with_secondary(spans[position], "first declaration")
+                .with_help("remove one of the declarations"),
+            );
+            ok = false;
+            continue;
+        }
+        let nested =
+            decl.ty.record.is_some() || decl.ty.arg.is_some() || decl.ty.name.name == "list";
+        if nested {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E0119,
+                    decl.ty.span,
+                    format!("record field `{}` does not hold a scalar", decl.name.name),
+                )
+                .with_label("records do not nest, nor hold lists")
+                .with_help("give record fields the types int, float, decimal, bool, string, date or timestamp; a second history is a field of its own in the schema"),
+            );
+            ok = false;
+            continue;
+        }
+        match field_type(&decl.ty, diagnostics) {
+            Some(field) => {
+                fields.push((decl.name.name.clone(), field));
+                spans.push(decl.name.span);
+            }
+            None => ok = false,
+        }
+    }
+    ok.then(|| Type::record(fields))
+}
+
+/// What the schema says of each field of a list of records beyond its type
+/// (empty for other fields); `one of` is validated as on profile fields.
+fn record_attrs(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Vec<seg_ir::RecordAttrs> {
+    let Some(fields) = ty.arg.as_ref().and_then(|arg| arg.record.as_ref()) else {
+        return Vec::new();
+    };
+    let mut attrs: Vec<seg_ir::RecordAttrs> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for decl in fields {
+        // Duplicates were reported with the type; keep the first, as the
+        // record type does.
+        if seen.contains(&decl.name.name.as_str()) {
+            continue;
+        }
+        seen.push(&decl.name.name);
+        let one_of = decl.one_of.as_ref().and_then(|list| {
+            if decl.ty.name.name != "string" || decl.ty.record.is_some() {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::E0108,
+                        list.span,
+                        format!(
+                            "`one of` applies to `string` fields, but `{}` is not one",
+                            decl.name.name
+                        ),
+                    )
+                    .with_label("`one of` list")
+                    .with_help("remove the list, or use `between` in segments to bound numbers"),
+                );
+                None
+            } else {
+                one_of_values(list, diagnostics)
+            }
+        });
+        attrs.push(seg_ir::RecordAttrs {
+            pii: decl.pii.is_some(),
+            one_of,
+            span: decl.name.span,
+        });
+    }
+    attrs
+}
+
+/// Where a record field of this name is declared, if any history has one.
+fn record_field_named(schema: &Schema, name: &str) -> Option<Span> {
+    schema.fields.iter().find_map(|field| {
+        let record = field.ty.element()?.record_fields()?;
+        let index = record.iter().position(|f| f.name == name)?;
+        Some(field.record.get(index).map_or(field.span, |a| a.span))
+    })
 }
 
 fn one_of_values(list: &ast::Expr, diagnostics: &mut Vec<Diagnostic>) -> Option<Vec<String>> {
@@ -735,7 +866,11 @@ fn check_test(
             }
         };
         if let (Some(values), Const::String(s)) = (&declared.one_of, &value) {
-            let mut checker = ExprChecker { scope, diagnostics };
+            let mut checker = ExprChecker {
+                scope,
+                diagnostics,
+                record: None,
+            };
             checker.check_one_of_value(&declared.name, values, s, field.value.span);
         }
         given.push((id, value));

@@ -18,11 +18,13 @@
 
 mod column;
 mod eval;
+mod history;
 pub mod num;
 pub mod rules;
 
 pub use column::{Col, accepted_types, accepts};
 pub use eval::PatternCache;
+pub use history::ratio_to_f64;
 
 use arrow::array::{BooleanArray, UInt32Array};
 use arrow::buffer::{BooleanBuffer, Buffer, NullBuffer};
@@ -267,6 +269,7 @@ impl<'p> Evaluator<'p> {
             memberships,
             patterns: &self.patterns,
             pattern_error: None,
+            elements: None,
         };
         let result = (|| -> Result<Conditions, eval::Internal> {
             let Col::Bool(where_) = frame.eval(&segment.where_)? else {
@@ -520,6 +523,7 @@ pub fn fold_constant(
         memberships: &[],
         patterns: &eval::PatternCache::default(),
         pattern_error: None,
+        elements: None,
     };
     let column = frame.eval(expr).map_err(|eval::Internal(what)| what)?;
     if let Col::Decimal(_, scale) = &column

@@ -21,8 +21,8 @@
 //! identity means for it.
 
 use crate::{
-    ArithOp, CmpOp, Const, Duration, Expr, ExprKind, FieldId, Func, ListQuantifier, ParamId,
-    Relative, SegmentId, StrOp, TimeUnit,
+    AggFunc, ArithOp, CmpOp, Const, Duration, Expr, ExprKind, FieldId, Func, ListQuantifier,
+    ParamId, Relative, SegmentId, StrOp, TimeUnit,
 };
 use std::hash::{Hash, Hasher};
 
@@ -132,6 +132,12 @@ enum Local<'a> {
     },
     Within,
     Call(Func, usize),
+    Aggregate {
+        func: AggFunc,
+        value: Option<usize>,
+        filter: bool,
+    },
+    Element(usize),
 }
 
 impl<'a> Local<'a> {
@@ -176,6 +182,17 @@ impl<'a> Local<'a> {
             },
             ExprKind::Within { .. } => Local::Within,
             ExprKind::Call { func, args } => Local::Call(*func, args.len()),
+            ExprKind::Aggregate {
+                func,
+                value,
+                filter,
+                ..
+            } => Local::Aggregate {
+                func: *func,
+                value: *value,
+                filter: filter.is_some(),
+            },
+            ExprKind::Element(index) => Local::Element(*index),
         }
     }
 }
