@@ -1678,6 +1678,9 @@ fn condition_help(ty: &Type) -> String {
 
 fn mismatch_help(a: &Type, b: &Type) -> String {
     use Type::*;
+    if is_history(a) || is_history(b) {
+        return "aggregate the records: `count(orders) > 0`, `any(orders where amount > 100)` or `sum(orders.amount) > 500`".into();
+    }
     match (a, b) {
         (String, Int | Float | Decimal) | (Int | Float | Decimal, String) => {
             "numbers and text do not compare; remove the quotes from a number, or compare with text".into()

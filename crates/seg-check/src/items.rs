@@ -839,10 +839,22 @@ fn check_test(
             );
             continue;
         }
+        let declared = schema.field(id);
+        if declared
+            .ty
+            .element()
+            .and_then(Type::record_fields)
+            .is_some()
+        {
+            if let Some(value) = given_history(declared, &field.value, scope, diagnostics) {
+                given.push((id, value));
+                given_spans.push(field.name.span);
+            }
+            continue;
+        }
         let Some(value) = param_value(&field.value, diagnostics) else {
             continue;
         };
-        let declared = schema.field(id);
         let value = match given_value(value, &declared.ty) {
             Some(v) => v,
             None => {
@@ -899,6 +911,117 @@ fn check_test(
         expects,
         span,
     }
+}
+
+/// A history in a test's `given`: a list of record literals (`[]` is the
+/// empty history), each field converted to the record field's type as a
+/// comparison would; fields left out are missing.
+fn given_history(
+    declared: &Field,
+    value: &ast::Expr,
+    scope: &Scope<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Const> {
+    let fields = declared.ty.element()?.record_fields()?;
+    let ast::ExprKind::List(items) = &value.kind else {
+        if !matches!(value.kind, ast::ExprKind::Error) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E0201,
+                    value.span,
+                    format!(
+                        "field `{}` is a history, but the value given is not",
+                        declared.name
+                    ),
+                )
+                .with_label("not a list of records")
+                .with_help(format!(
+                    "give a list of records, as in `{}: [{{ {}: ... }}]`, or `[]` for none",
+                    declared.name,
+                    fields.first().map_or("at", |f| f.name.as_str())
+                )),
+            );
+        }
+        return None;
+    };
+    let mut records = Vec::new();
+    let mut ok = true;
+    for item in items {
+        let ast::ExprKind::Record(values) = &item.kind else {
+            diagnostics.push(
+                Diagnostic::new(Code::E0201, item.span, "a history holds records")
+                    .with_label("not a record")
+                    .with_help("write each event as a record, as in `{ amount: 10 }`"),
+            );
+            ok = false;
+            continue;
+        };
+        let mut record: Vec<Option<Const>> = vec![None; fields.len()];
+        for (name, value) in values {
+            let Some(index) = fields.iter().position(|f| f.name == name.name) else {
+                let mut diagnostic = Diagnostic::new(
+                    Code::E0118,
+                    name.span,
+                    format!(
+                        "the records of `{}` have no field `{}`",
+                        declared.name, name.name
+                    ),
+                )
+                .with_label("not a field of these records");
+                diagnostic.help = Some(
+                    match did_you_mean(&name.name, fields.iter().map(|f| f.name.as_str())) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => "give only the fields the schema declares for these records".into(),
+                    },
+                );
+                diagnostics.push(diagnostic);
+                ok = false;
+                continue;
+            };
+            let Some(constant) = param_value(value, diagnostics) else {
+                ok = false;
+                continue;
+            };
+            let field = &fields[index];
+            match given_value(constant, &field.ty) {
+                Some(converted) => {
+                    if let (Some(Some(values)), Const::String(s)) = (
+                        declared.record.get(index).map(|a| a.one_of.clone()),
+                        &converted,
+                    ) {
+                        let mut checker = ExprChecker {
+                            scope,
+                            diagnostics,
+                            record: None,
+                        };
+                        checker.check_one_of_value(&field.name, &values, s, value.span);
+                    }
+                    record[index] = Some(converted);
+                }
+                None => {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::E0201,
+                            value.span,
+                            format!(
+                                "record field `{}` is {}, but the value given is not",
+                                field.name,
+                                crate::expr::describe(&field.ty)
+                            ),
+                        )
+                        .with_label("wrong type for this field")
+                        .with_help(format!("give {} value", crate::expr::describe(&field.ty))),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        records.push(record);
+    }
+    ok.then(|| Const::Records {
+        ty: declared.ty.clone(),
+        records,
+    })
 }
 
 /// Converts a `given` literal to the field's type, as a comparison would.

@@ -98,6 +98,7 @@ pub(crate) fn const_col<'a>(c: &Const, n: usize) -> R<Col<'a>> {
             Col::ListInt(broadcast(Some(items.iter().map(|v| Some(*v)).collect()), n))
         }
         Const::Duration(_) => return internal("a duration used as a column"),
+        Const::Records { .. } => return internal("a test's history used as a column"),
     })
 }
 

@@ -211,6 +211,8 @@ enum ConstKey<'a> {
     ListString(&'a [String]),
     ListInt(&'a [i64]),
     Duration(Duration),
+    /// A test's history, by its text (never in a condition, so never hot).
+    Records(String),
 }
 
 impl<'a> ConstKey<'a> {
@@ -226,6 +228,7 @@ impl<'a> ConstKey<'a> {
             Const::ListString(v) => ConstKey::ListString(v),
             Const::ListInt(v) => ConstKey::ListInt(v),
             Const::Duration(v) => ConstKey::Duration(*v),
+            c @ Const::Records { .. } => ConstKey::Records(crate::const_text(c)),
         }
     }
 }

@@ -317,6 +317,15 @@ pub enum Const {
     ListInt(Vec<i64>),
     /// A duration.
     Duration(Duration),
+    /// A history (a list of records), written in a test's `given` (v0.2):
+    /// each record's values in the order of the record type's fields,
+    /// `None` for a field left out.
+    Records {
+        /// The list type, `list<{ ... }>`.
+        ty: Type,
+        /// The records.
+        records: Vec<Vec<Option<Const>>>,
+    },
 }
 
 impl Const {
@@ -333,6 +342,7 @@ impl Const {
             Const::ListString(_) => Type::list(Type::String),
             Const::ListInt(_) => Type::list(Type::Int),
             Const::Duration(_) => Type::Duration,
+            Const::Records { ty, .. } => ty.clone(),
         }
     }
 }

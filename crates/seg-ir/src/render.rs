@@ -78,6 +78,34 @@ pub fn const_text(value: &Const) -> String {
                 .join(", ")
         ),
         Const::Duration(d) => duration_text(d.amount, d.unit),
+        Const::Records { ty, records } => {
+            let fields = ty
+                .element()
+                .and_then(crate::Type::record_fields)
+                .unwrap_or(&[]);
+            let records: Vec<String> = records
+                .iter()
+                .map(|record| {
+                    let values: Vec<String> = fields
+                        .iter()
+                        .zip(record)
+                        .filter_map(|(f, v)| {
+                            Some(format!(
+                                "{}: {}",
+                                name_text(&f.name),
+                                const_text(v.as_ref()?)
+                            ))
+                        })
+                        .collect();
+                    if values.is_empty() {
+                        "{}".to_string()
+                    } else {
+                        format!("{{ {} }}", values.join(", "))
+                    }
+                })
+                .collect();
+            format!("[{}]", records.join(", "))
+        }
     }
 }
 

@@ -208,7 +208,10 @@ impl<'a> Lowering<'a> {
                     None => micros.to_string(),
                 }
             }
-            Const::ListString(_) | Const::ListInt(_) | Const::Duration(_) => self.refuse(
+            Const::ListString(_)
+            | Const::ListInt(_)
+            | Const::Duration(_)
+            | Const::Records { .. } => self.refuse(
                 span,
                 "a list or duration used as a value",
                 "lists are only used with `in` and `contains`",
