@@ -6,12 +6,13 @@ use seg_diagnostics::{Code, Diagnostic, Span, did_you_mean};
 use seg_ir::facts::{self, TypeError};
 use seg_ir::pattern::{self, PatternError};
 use seg_ir::{
-    CmpOp, Const, Expr, ExprKind, Func, ListQuantifier, ParamId, Relative, Schema, SegmentId,
-    StrOp, TimeUnit, Type,
+    AggFunc, CmpOp, Const, Expr, ExprKind, FieldId, Func, ListQuantifier, ParamId, RecordField,
+    Relative, Schema, SegmentId, StrOp, TimeUnit, Type,
 };
 use seg_syntax::ast;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// A declared name other than a field.
 #[derive(Clone, Copy, Debug)]
@@ -34,6 +35,9 @@ pub(crate) struct Scope<'a> {
     pub names: &'a HashMap<String, Decl>,
     /// The program's `matches` patterns so far, against its memory budget.
     pub patterns: &'a RefCell<PatternBudget>,
+    /// Record field names already reported for shadowing a profile field
+    /// (W0308 is given once per name).
+    pub shadowed: &'a RefCell<HashSet<String>>,
 }
 
 /// The distinct `matches` patterns of a program and the bytes they take once
@@ -116,6 +120,17 @@ impl PatternProblem {
 pub(crate) struct ExprChecker<'a, 'd> {
     pub scope: &'a Scope<'a>,
     pub diagnostics: &'d mut Vec<Diagnostic>,
+    /// Inside an aggregate's `where` filter: the list's record, whose fields
+    /// are in scope by their bare names.
+    pub record: Option<RecordScope>,
+}
+
+/// The record scope of an aggregate's filter.
+pub(crate) struct RecordScope {
+    /// The record type's fields, in order ([`ExprKind::Element`] indexes them).
+    fields: Arc<[RecordField]>,
+    /// Their `one of` lists, in the same order.
+    one_of: Vec<Option<Vec<String>>>,
 }
 
 fn mk(kind: ExprKind, ty: Type, span: Span) -> Expr {
@@ -424,11 +439,342 @@ impl ExprChecker<'_, '_> {
                 );
                 None
             }
+            // --- Event histories (v0.2) ---
+            ast::ExprKind::Aggregate {
+                func,
+                func_span,
+                arg,
+                filter,
+            } => self.aggregate(*func, *func_span, arg, filter.as_deref(), span),
+            ast::ExprKind::Path { list, field } => {
+                self.report(
+                    Diagnostic::new(
+                        Code::E0212,
+                        span,
+                        format!(
+                            "`{}.{}` is a field of each record of `{}`; it stands only inside an aggregate",
+                            list.name, field.name, list.name
+                        ),
+                    )
+                    .with_label("one value per record, not one per profile")
+                    .with_help(format!(
+                        "aggregate it, as in `sum({0}.{1})`, `max({0}.{1})` or `count_distinct({0}.{1})`; inside a `where` filter, write the bare `{1}`",
+                        list.name, field.name
+                    )),
+                );
+                None
+            }
+            ast::ExprKind::Record(_) => {
+                self.mismatch(
+                    span,
+                    "a record cannot stand on its own here".into(),
+                    "record".into(),
+                    "records are written only in a test's `given`, inside a history: `orders: [{ amount: 10 }]`",
+                );
+                None
+            }
         }
+    }
+
+    /// The list-of-records field `name` names, with its record scope.
+    fn history(&self, name: &str) -> Option<(FieldId, RecordScope)> {
+        let id = self.scope.schema.find(name)?;
+        let field = self.scope.schema.field(id);
+        let Type::Record(fields) = field.ty.element()? else {
+            return None;
+        };
+        let one_of = (0..fields.len())
+            .map(|i| field.record.get(i).and_then(|a| a.one_of.clone()))
+            .collect();
+        Some((
+            id,
+            RecordScope {
+                fields: fields.clone(),
+                one_of,
+            },
+        ))
+    }
+
+    /// Reports an aggregate's argument that is not a list of records (E0211).
+    fn not_a_history(&mut self, func: ast::AggFunc, arg: &ast::Expr, found: Option<&Type>) {
+        let what = match found {
+            Some(ty) => format!("this is {}", describe(ty)),
+            None => "not a list of records".to_string(),
+        };
+        let help = match found {
+            Some(Type::List(_)) => format!(
+                "`{}` aggregates a list of records (`list<{{ ... }}>`); `size(...)` counts the elements of a plain list, and `contains` tests them",
+                func.as_str()
+            ),
+            _ if func.over_records() => format!(
+                "write the name of a history field, as in `{}(orders where amount > 100)`",
+                func.as_str()
+            ),
+            _ => format!(
+                "write one field of a history's records, as in `{}(orders.amount)`",
+                func.as_str()
+            ),
+        };
+        self.report(
+            Diagnostic::new(
+                Code::E0211,
+                arg.span,
+                format!("`{}` needs a list of records", func.as_str()),
+            )
+            .with_label(what)
+            .with_help(help),
+        );
+    }
+
+    /// `count(L where C)`, `sum(L.f where C)` and the other aggregates.
+    fn aggregate(
+        &mut self,
+        func: ast::AggFunc,
+        func_span: Span,
+        arg: &ast::Expr,
+        filter: Option<&ast::Expr>,
+        span: Span,
+    ) -> Option<Expr> {
+        if self.record.is_some() {
+            self.report(
+                Diagnostic::new(
+                    Code::E0213,
+                    func_span,
+                    format!("`{}` inside another aggregate's filter", func.as_str()),
+                )
+                .with_label("aggregates do not nest")
+                .with_help("a filter looks at one record at a time; aggregate each history on its own and combine the results with `and` or `or`"),
+            );
+            return None;
+        }
+        // The argument: the list itself for `count`/`any`, `L.f` otherwise.
+        let (list_name, field_name) = match (&arg.kind, func.over_records()) {
+            (ast::ExprKind::Name(list), true) => (list, None),
+            (ast::ExprKind::Path { list, field }, false) => (list, Some(field)),
+            (ast::ExprKind::Path { list, .. }, true) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::E0211,
+                        arg.span,
+                        format!("`{}` counts records, not the values of a field", func.as_str()),
+                    )
+                    .with_label("a field of the records")
+                    .with_help(format!(
+                        "write `{}({})`; to count the records where the field is present, add `where ... is present`",
+                        func.as_str(),
+                        list.name
+                    )),
+                );
+                return None;
+            }
+            _ => {
+                // Say what the argument is, when it is something.
+                let found = match &arg.kind {
+                    ast::ExprKind::Name(_) | ast::ExprKind::Paren(_) => {
+                        let mut quiet = Vec::new();
+                        let mut probe = ExprChecker {
+                            scope: self.scope,
+                            diagnostics: &mut quiet,
+                            record: None,
+                        };
+                        probe.check(arg).map(|e| e.ty)
+                    }
+                    _ => None,
+                };
+                if let (ast::ExprKind::Name(ident), false) = (&arg.kind, func.over_records())
+                    && self.history(&ident.name).is_some()
+                {
+                    self.report(
+                        Diagnostic::new(
+                            Code::E0211,
+                            arg.span,
+                            format!("`{}` needs one field of the records", func.as_str()),
+                        )
+                        .with_label("the records themselves")
+                        .with_help(format!(
+                            "name the field: `{}({}.amount)`; `count({})` counts the records",
+                            func.as_str(),
+                            ident.name,
+                            ident.name
+                        )),
+                    );
+                    return None;
+                }
+                if let ast::ExprKind::Name(ident) = &arg.kind
+                    && self.scope.schema.find(&ident.name).is_none()
+                    && !self.scope.names.contains_key(&ident.name)
+                {
+                    // An unknown name gets the usual message.
+                    self.name(ident);
+                    return None;
+                }
+                self.not_a_history(func, arg, found.as_ref());
+                return None;
+            }
+        };
+        let Some((list_id, record)) = self.history(&list_name.name) else {
+            if self.scope.schema.find(&list_name.name).is_none()
+                && !self.scope.names.contains_key(&list_name.name)
+            {
+                self.name(list_name);
+                return None;
+            }
+            let found = self
+                .scope
+                .schema
+                .find(&list_name.name)
+                .map(|id| self.scope.schema.field(id).ty.clone());
+            let shown = ast::Expr {
+                kind: ast::ExprKind::Name(list_name.clone()),
+                span: list_name.span,
+            };
+            self.not_a_history(func, &shown, found.as_ref());
+            return None;
+        };
+        let list_field = self.scope.schema.field(list_id);
+        let list = mk(
+            ExprKind::Field(list_id),
+            list_field.ty.clone(),
+            list_name.span,
+        );
+        let value = match field_name {
+            None => None,
+            Some(field) => {
+                let Some(index) = record.fields.iter().position(|f| f.name == field.name) else {
+                    let mut diagnostic = Diagnostic::new(
+                        Code::E0118,
+                        field.span,
+                        format!(
+                            "the records of `{}` have no field `{}`",
+                            list_name.name, field.name
+                        ),
+                    )
+                    .with_label("not a field of these records");
+                    let names = record.fields.iter().map(|f| f.name.as_str());
+                    let listed = record
+                        .fields
+                        .iter()
+                        .map(|f| format!("`{}`", f.name))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    diagnostic.help = Some(match did_you_mean(&field.name, names) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => format!("the fields of `{}` are {listed}", list_name.name),
+                    });
+                    self.report(diagnostic);
+                    return None;
+                };
+                let ty = &record.fields[index].ty;
+                let fits = match func {
+                    ast::AggFunc::Sum | ast::AggFunc::Avg => ty.is_numeric(),
+                    ast::AggFunc::Min | ast::AggFunc::Max => *ty != Type::Bool,
+                    _ => true,
+                };
+                if !fits {
+                    let help = match func {
+                        ast::AggFunc::Sum | ast::AggFunc::Avg => format!(
+                            "`{}` adds numbers (int, float, decimal); `count_distinct({}.{})` counts the different values, and `count({} where ...)` the records",
+                            func.as_str(),
+                            list_name.name,
+                            field.name,
+                            list_name.name
+                        ),
+                        _ => format!(
+                            "`{}` of a `bool` has no order; ask `any({} where {})` or `count({} where {})`",
+                            func.as_str(),
+                            list_name.name,
+                            field.name,
+                            list_name.name,
+                            field.name
+                        ),
+                    };
+                    self.report(
+                        Diagnostic::new(
+                            Code::E0214,
+                            arg.span,
+                            format!("`{}` cannot take {}", func.as_str(), describe(ty)),
+                        )
+                        .with_label(format!("`{}` is {}", field.name, describe(ty)))
+                        .with_help(help),
+                    );
+                    return None;
+                }
+                Some(index)
+            }
+        };
+        let ty = match func {
+            ast::AggFunc::Count | ast::AggFunc::CountDistinct => Type::Int,
+            ast::AggFunc::Any => Type::Bool,
+            ast::AggFunc::Avg => Type::Float,
+            ast::AggFunc::Sum | ast::AggFunc::Min | ast::AggFunc::Max => {
+                record.fields[value.unwrap_or_default()].ty.clone()
+            }
+        };
+        let filter = match filter {
+            None => None,
+            Some(filter) => {
+                let outer = self.record.replace(record);
+                let checked = self.condition(filter, "where");
+                self.record = outer;
+                Some(Box::new(checked?))
+            }
+        };
+        let func = match func {
+            ast::AggFunc::Count => AggFunc::Count,
+            ast::AggFunc::Any => AggFunc::Any,
+            ast::AggFunc::Sum => AggFunc::Sum,
+            ast::AggFunc::Avg => AggFunc::Avg,
+            ast::AggFunc::Min => AggFunc::Min,
+            ast::AggFunc::Max => AggFunc::Max,
+            ast::AggFunc::CountDistinct => AggFunc::CountDistinct,
+        };
+        Some(mk(
+            ExprKind::Aggregate {
+                func,
+                list: Box::new(list),
+                value,
+                filter,
+            },
+            ty,
+            span,
+        ))
+    }
+
+    /// A bare name inside a filter that names a field of the record: the
+    /// record's field, which shadows a profile field of the same name.
+    fn record_name(&mut self, ident: &ast::Ident) -> Option<Expr> {
+        let record = self.record.as_ref()?;
+        let index = record.fields.iter().position(|f| f.name == ident.name)?;
+        let ty = record.fields[index].ty.clone();
+        if let Some(id) = self.scope.schema.find(&ident.name)
+            && self.scope.shadowed.borrow_mut().insert(ident.name.clone())
+        {
+            let profile = self.scope.schema.field(id).span;
+            self.report(
+                Diagnostic::new(
+                    Code::W0308,
+                    ident.span,
+                    format!(
+                        "`{}` here is the record's field, not the profile field `{}`",
+                        ident.name, ident.name
+                    ),
+                )
+                .with_label("the record's field")
+                .with_secondary(profile, "the profile field it hides")
+                .with_help(format!(
+                    "inside `where`, a record's fields hide profile fields of the same name; to compare with the profile's `{}`, rename one of the two fields",
+                    ident.name
+                )),
+            );
+        }
+        Some(mk(ExprKind::Element(index), ty, ident.span))
     }
 
     fn name(&mut self, ident: &ast::Ident) -> Option<Expr> {
         let span = ident.span;
+        if let Some(element) = self.record_name(ident) {
+            return Some(element);
+        }
         if let Some(id) = self.scope.schema.find(&ident.name) {
             let ty = self.scope.schema.field(id).ty.clone();
             return Some(mk(ExprKind::Field(id), ty, span));
@@ -454,12 +800,15 @@ impl ExprChecker<'_, '_> {
             None if self.scope.poisoned.contains(&ident.name) => None,
             None => {
                 let current = self.scope.current;
-                let candidates = self
-                    .scope
-                    .schema
-                    .fields
+                let record_fields: Vec<String> = self
+                    .record
                     .iter()
-                    .map(|f| f.name.as_str())
+                    .flat_map(|r| r.fields.iter().map(|f| f.name.clone()))
+                    .collect();
+                let candidates = record_fields
+                    .iter()
+                    .map(String::as_str)
+                    .chain(self.scope.schema.fields.iter().map(|f| f.name.as_str()))
                     .chain(self.scope.names.keys().map(String::as_str))
                     .filter(|n| Some(*n) != current);
                 let looks_like_a_value = ident.name.chars().next().is_some_and(char::is_uppercase);
@@ -613,6 +962,14 @@ impl ExprChecker<'_, '_> {
                     return None;
                 }
             }
+        }
+        if is_history(&target) {
+            let span = operands
+                .iter()
+                .find(|o| is_history(&o.ty))
+                .map_or(operands[0].span, |o| o.span);
+            self.history_misuse(span, &format!("`{what}`"), &target);
+            return None;
         }
         if matches!(target, Type::List(_) | Type::Duration) {
             let help = if target == Type::Duration {
@@ -922,6 +1279,10 @@ impl ExprChecker<'_, '_> {
             }
             return self.str_pred_checked(StrOp::Contains, target_checked, value, negated, span);
         }
+        if is_history(&target_checked.ty) {
+            self.history_misuse(target.span, "`contains`", &target_checked.ty);
+            return None;
+        }
         let Some(element) = target_checked.ty.element().cloned() else {
             self.mismatch(
                 target.span,
@@ -1156,6 +1517,10 @@ impl ExprChecker<'_, '_> {
         }
         let checked: Vec<Option<Expr>> = args.iter().map(|a| self.check(a)).collect();
         let checked: Vec<Expr> = checked.into_iter().collect::<Option<_>>()?;
+        if let Some(history) = checked.iter().find(|a| is_history(&a.ty)) {
+            self.history_misuse(history.span, &format!("`{}`", func.name), &history.ty);
+            return None;
+        }
         let types: Vec<&Type> = checked.iter().map(|a| &a.ty).collect();
         let result = match (facts.typing)(&types) {
             Ok(result) => result,
@@ -1248,9 +1613,35 @@ impl ExprChecker<'_, '_> {
         Some(args)
     }
 
+    /// E0201 for a list of records used where only an aggregate takes one.
+    fn history_misuse(&mut self, span: Span, what: &str, ty: &Type) {
+        self.mismatch(
+            span,
+            format!("{what} does not apply to a list of records"),
+            format!("this is a `{ty}`"),
+            "aggregate the records: `count(orders) > 0`, `any(orders where amount > 100)` or `sum(orders.amount) > 500`",
+        );
+    }
+
     /// Reports a string constant compared with a `one of` field when the value
     /// is not one of the field's values.
     fn check_one_of_pair(&mut self, a: &Expr, b: &Expr) {
+        for (element, other) in [(a, b), (b, a)] {
+            let ExprKind::Element(index) = element.kind else {
+                continue;
+            };
+            let Some(record) = &self.record else { continue };
+            let (Some(Some(values)), Some(field)) =
+                (record.one_of.get(index), record.fields.get(index))
+            else {
+                continue;
+            };
+            let (values, name) = (values.clone(), field.name.clone());
+            if let ExprKind::Const(Const::String(s)) = &other.kind {
+                let s = s.clone();
+                self.check_one_of_value(&name, &values, &s, other.span);
+            }
+        }
         for (field, other) in [(a, b), (b, a)] {
             let ExprKind::Field(id) = field.kind else {
                 continue;
@@ -1321,8 +1712,17 @@ fn signature(f: Func) -> &'static str {
     facts::func(f).signature
 }
 
+/// True for a list of records (a history).
+fn is_history(ty: &Type) -> bool {
+    ty.element().and_then(Type::record_fields).is_some()
+}
+
 fn condition_help(ty: &Type) -> String {
     match ty {
+        _ if is_history(ty) => {
+            "aggregate the records, as in `count(orders) > 0` or `any(orders where amount > 100)`"
+                .to_string()
+        }
         Type::Int | Type::Float | Type::Decimal => {
             "compare the number, as in `total_orders > 0`".to_string()
         }
@@ -1337,6 +1737,9 @@ fn condition_help(ty: &Type) -> String {
 
 fn mismatch_help(a: &Type, b: &Type) -> String {
     use Type::*;
+    if is_history(a) || is_history(b) {
+        return "aggregate the records: `count(orders) > 0`, `any(orders where amount > 100)` or `sum(orders.amount) > 500`".into();
+    }
     match (a, b) {
         (String, Int | Float | Decimal) | (Int | Float | Decimal, String) => {
             "numbers and text do not compare; remove the quotes from a number, or compare with text".into()

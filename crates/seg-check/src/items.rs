@@ -62,6 +62,21 @@ pub(crate) fn check_items(
             );
             continue;
         }
+        if let Some(span) = record_field_named(&schema, &ident.name) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E0120,
+                    ident.span,
+                    format!("the {kind} `{}` has the name of a record field", ident.name),
+                )
+                .with_label("also a record field")
+                .with_secondary(span, "the record field is declared here")
+                .with_help(format!(
+                    "rename the {kind}: inside a `where` filter the record field would hide it"
+                )),
+            );
+            continue;
+        }
         if let Some(previous) = first_span.get(&ident.name) {
             diagnostics.push(
                 Diagnostic::new(Code::E0102, ident.span, format!("`{}` is defined twice", ident.name))
@@ -105,7 +120,9 @@ pub(crate) fn check_items(
     }
 
     let patterns = std::cell::RefCell::new(crate::expr::PatternBudget::default());
+    let shadowed = std::cell::RefCell::new(std::collections::HashSet::new());
     let scope = Scope {
+        shadowed: &shadowed,
         schema: &schema,
         poisoned: &poisoned,
         current: None,
@@ -123,6 +140,7 @@ pub(crate) fn check_items(
         let mut checker = ExprChecker {
             scope: &segment_scope,
             diagnostics,
+            record: None,
         };
         let where_ = checker.condition(&s.where_, "where");
         let exclude = s.exclude.as_ref().map(|e| checker.condition(e, "exclude"));
@@ -354,6 +372,7 @@ fn check_schema(
                 }
             }
         };
+        let record = record_attrs(&decl.ty, diagnostics);
         fields.push(Field {
             name: decl.name.name.clone(),
             ty,
@@ -361,6 +380,7 @@ fn check_schema(
             pii: decl.pii.is_some(),
             one_of,
             span: decl.name.span,
+            record,
         });
     }
     (Schema { fields }, poisoned)
@@ -400,6 +420,17 @@ fn field_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Option<T
         // nesting; v0.1 lists hold only strings and ints, so every other
         // element (an unknown name, a nested list) gets the one error below,
         // and the element's own diagnostics are not reported.
+        (Some(arg), "list") if arg.record.is_some() => {
+            record_type(arg, diagnostics).map(Type::list)
+        }
+        (None, _) if ty.record.is_some() => {
+            diagnostics.push(
+                Diagnostic::new(Code::E0119, ty.span, "a record type stands only in a list")
+                    .with_label("a record outside a list")
+                    .with_help("a history is a list of records: write `list<{ ... }>`"),
+            );
+            None
+        }
         (Some(arg), "list") => match field_type(arg, &mut Vec::new()) {
             Some(element @ (Type::String | Type::Int)) => Some(Type::list(element)),
             _ => {
@@ -439,6 +470,106 @@ fn field_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Option<T
             found
         }
     }
+}
+
+// --- Event histories (v0.2) ---
+
+/// The record type of `list<{ ... }>`: scalar fields, each named once.
+fn record_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Option<Type> {
+    let mut fields: Vec<(String, Type)> = Vec::new();
+    let mut spans: Vec<Span> = Vec::new();
+    let mut ok = true;
+    for decl in ty.record.iter().flatten() {
+        if let Some(position) = fields.iter().position(|(name, _)| *name == decl.name.name) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E0115,
+                    decl.name.span,
+                    format!("record field `{}` is declared twice", decl.name.name),
+                )
+                .with_label("second declaration")
+                .with_secondary(spans[position], "first declaration")
+                .with_help("remove one of the declarations"),
+            );
+            ok = false;
+            continue;
+        }
+        let nested =
+            decl.ty.record.is_some() || decl.ty.arg.is_some() || decl.ty.name.name == "list";
+        if nested {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E0119,
+                    decl.ty.span,
+                    format!("record field `{}` does not hold a scalar", decl.name.name),
+                )
+                .with_label("records do not nest, nor hold lists")
+                .with_help("give record fields the types int, float, decimal, bool, string, date or timestamp; a second history is a field of its own in the schema"),
+            );
+            ok = false;
+            continue;
+        }
+        match field_type(&decl.ty, diagnostics) {
+            Some(field) => {
+                fields.push((decl.name.name.clone(), field));
+                spans.push(decl.name.span);
+            }
+            None => ok = false,
+        }
+    }
+    ok.then(|| Type::record(fields))
+}
+
+/// What the schema says of each field of a list of records beyond its type
+/// (empty for other fields); `one of` is validated as on profile fields.
+fn record_attrs(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Vec<seg_ir::RecordAttrs> {
+    let Some(fields) = ty.arg.as_ref().and_then(|arg| arg.record.as_ref()) else {
+        return Vec::new();
+    };
+    let mut attrs: Vec<seg_ir::RecordAttrs> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for decl in fields {
+        // Duplicates were reported with the type; keep the first, as the
+        // record type does.
+        if seen.contains(&decl.name.name.as_str()) {
+            continue;
+        }
+        seen.push(&decl.name.name);
+        let one_of = decl.one_of.as_ref().and_then(|list| {
+            if decl.ty.name.name != "string" || decl.ty.record.is_some() {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::E0108,
+                        list.span,
+                        format!(
+                            "`one of` applies to `string` fields, but `{}` is not one",
+                            decl.name.name
+                        ),
+                    )
+                    .with_label("`one of` list")
+                    .with_help("remove the list, or use `between` in segments to bound numbers"),
+                );
+                None
+            } else {
+                one_of_values(list, diagnostics)
+            }
+        });
+        attrs.push(seg_ir::RecordAttrs {
+            pii: decl.pii.is_some(),
+            one_of,
+            span: decl.name.span,
+        });
+    }
+    attrs
+}
+
+/// Where a record field of this name is declared, if any history has one.
+fn record_field_named(schema: &Schema, name: &str) -> Option<Span> {
+    schema.fields.iter().find_map(|field| {
+        let record = field.ty.element()?.record_fields()?;
+        let index = record.iter().position(|f| f.name == name)?;
+        Some(field.record.get(index).map_or(field.span, |a| a.span))
+    })
 }
 
 fn one_of_values(list: &ast::Expr, diagnostics: &mut Vec<Diagnostic>) -> Option<Vec<String>> {
@@ -765,10 +896,22 @@ fn check_test(
             );
             continue;
         }
+        let declared = schema.field(id);
+        if declared
+            .ty
+            .element()
+            .and_then(Type::record_fields)
+            .is_some()
+        {
+            if let Some(value) = given_history(declared, &field.value, scope, zone, diagnostics) {
+                given.push((id, value));
+                given_spans.push(field.name.span);
+            }
+            continue;
+        }
         let Some(value) = param_value(&field.value, diagnostics) else {
             continue;
         };
-        let declared = schema.field(id);
         let value = match given_value(value, &declared.ty, zone) {
             Some(v) => v,
             None => {
@@ -792,7 +935,11 @@ fn check_test(
             }
         };
         if let (Some(values), Const::String(s)) = (&declared.one_of, &value) {
-            let mut checker = ExprChecker { scope, diagnostics };
+            let mut checker = ExprChecker {
+                scope,
+                diagnostics,
+                record: None,
+            };
             checker.check_one_of_value(&declared.name, values, s, field.value.span);
         }
         given.push((id, value));
@@ -822,6 +969,118 @@ fn check_test(
         expects,
         span,
     }
+}
+
+/// A history in a test's `given`: a list of record literals (`[]` is the
+/// empty history), each field converted to the record field's type as a
+/// comparison would; fields left out are missing.
+fn given_history(
+    declared: &Field,
+    value: &ast::Expr,
+    scope: &Scope<'_>,
+    zone: seg_ir::Zone,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Const> {
+    let fields = declared.ty.element()?.record_fields()?;
+    let ast::ExprKind::List(items) = &value.kind else {
+        if !matches!(value.kind, ast::ExprKind::Error) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E0201,
+                    value.span,
+                    format!(
+                        "field `{}` is a history, but the value given is not",
+                        declared.name
+                    ),
+                )
+                .with_label("not a list of records")
+                .with_help(format!(
+                    "give a list of records, as in `{}: [{{ {}: ... }}]`, or `[]` for none",
+                    declared.name,
+                    fields.first().map_or("at", |f| f.name.as_str())
+                )),
+            );
+        }
+        return None;
+    };
+    let mut records = Vec::new();
+    let mut ok = true;
+    for item in items {
+        let ast::ExprKind::Record(values) = &item.kind else {
+            diagnostics.push(
+                Diagnostic::new(Code::E0201, item.span, "a history holds records")
+                    .with_label("not a record")
+                    .with_help("write each event as a record, as in `{ amount: 10 }`"),
+            );
+            ok = false;
+            continue;
+        };
+        let mut record: Vec<Option<Const>> = vec![None; fields.len()];
+        for (name, value) in values {
+            let Some(index) = fields.iter().position(|f| f.name == name.name) else {
+                let mut diagnostic = Diagnostic::new(
+                    Code::E0118,
+                    name.span,
+                    format!(
+                        "the records of `{}` have no field `{}`",
+                        declared.name, name.name
+                    ),
+                )
+                .with_label("not a field of these records");
+                diagnostic.help = Some(
+                    match did_you_mean(&name.name, fields.iter().map(|f| f.name.as_str())) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => "give only the fields the schema declares for these records".into(),
+                    },
+                );
+                diagnostics.push(diagnostic);
+                ok = false;
+                continue;
+            };
+            let Some(constant) = param_value(value, diagnostics) else {
+                ok = false;
+                continue;
+            };
+            let field = &fields[index];
+            match given_value(constant, &field.ty, zone) {
+                Some(converted) => {
+                    if let (Some(Some(values)), Const::String(s)) = (
+                        declared.record.get(index).map(|a| a.one_of.clone()),
+                        &converted,
+                    ) {
+                        let mut checker = ExprChecker {
+                            scope,
+                            diagnostics,
+                            record: None,
+                        };
+                        checker.check_one_of_value(&field.name, &values, s, value.span);
+                    }
+                    record[index] = Some(converted);
+                }
+                None => {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::E0201,
+                            value.span,
+                            format!(
+                                "record field `{}` is {}, but the value given is not",
+                                field.name,
+                                crate::expr::describe(&field.ty)
+                            ),
+                        )
+                        .with_label("wrong type for this field")
+                        .with_help(format!("give {} value", crate::expr::describe(&field.ty))),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        records.push(record);
+    }
+    ok.then(|| Const::Records {
+        ty: declared.ty.clone(),
+        records,
+    })
 }
 
 /// Converts a `given` literal to the field's type, as a comparison would; a

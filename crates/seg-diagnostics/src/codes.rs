@@ -91,9 +91,14 @@ codes! {
     E0115 => Error, "field listed twice";
     E0116 => Error, "file given to `use` is outside the rules' directory";
     E0117 => Error, "file given to `use` is not a `.seg` file";
-    // v0.2 time zones (§7.3).
+    // Event histories (v0.2, §7.1).
+    E0118 => Error, "unknown record field";
+    E0119 => Error, "record type where none may stand";
+    E0120 => Error, "name taken by a record field";
+    // Time zones (v0.2, §7.3).
     E0121 => Error, "unknown time zone";
     E0122 => Error, "more than one `timezone`";
+    // Holdout buckets (v0.2, §7.2).
     E0123 => Error, "`bucket` without an int or string `key` field";
     // Types and values.
     E0201 => Error, "mismatched types";
@@ -106,6 +111,11 @@ codes! {
     E0208 => Error, "list elements of different types";
     E0209 => Error, "pattern too large";
     E0210 => Error, "patterns too large in total";
+    // Event histories (v0.2).
+    E0211 => Error, "aggregate over something that is not a list of records";
+    E0212 => Error, "record field path outside an aggregate";
+    E0213 => Error, "aggregates nested in one another";
+    E0214 => Error, "aggregate of a field of the wrong type";
     // Findings.
     W0301 => Warning, "personal data used in a segment";
     W0302 => Warning, "segment can never match";
@@ -114,6 +124,8 @@ codes! {
     W0305 => Warning, "`exclude` removes every profile";
     W0306 => Warning, "priority entry never assigned";
     W0307 => Warning, "param never used";
+    // Event histories (v0.2).
+    W0308 => Warning, "record field shadows a profile field";
     // Data binding and run options.
     E0401 => Error, "column missing from the data";
     E0402 => Error, "column type does not fit the schema";

@@ -51,6 +51,9 @@ pub(crate) struct Frame<'a, 'p> {
     /// A pattern that could not be compiled (only a `--param` override can
     /// bring one the checker did not see, or the process's limit).
     pub pattern_error: Option<(String, PatternError)>,
+    /// Inside an aggregate's filter (the rows are a history's records): where
+    /// the record's fields are.
+    pub elements: Option<crate::history::Elements<'p>>,
 }
 
 /// The compiled `matches` patterns of one evaluator, by text: each compiled
@@ -98,6 +101,7 @@ pub(crate) fn const_col<'a>(c: &Const, n: usize) -> R<Col<'a>> {
             Col::ListInt(broadcast(Some(items.iter().map(|v| Some(*v)).collect()), n))
         }
         Const::Duration(_) => return internal("a duration used as a column"),
+        Const::Records { .. } => return internal("a test's history used as a column"),
     })
 }
 
@@ -167,7 +171,7 @@ fn compare_cols(l: &Col<'_>, r: &Col<'_>) -> R<Vec<Option<Ordering>>> {
 }
 
 /// The keys of each row of a scalar column.
-fn row_keys(col: &Col<'_>) -> R<Vec<Option<Key>>> {
+pub(crate) fn row_keys(col: &Col<'_>) -> R<Vec<Option<Key>>> {
     Ok(match col {
         Col::Bool(v) => v.iter().map(|x| x.map(Key::Bool)).collect(),
         Col::Int(v) => v.iter().map(|x| x.map(Key::Int)).collect(),
@@ -236,15 +240,17 @@ impl<'a> Frame<'a, '_> {
         };
         let batch: &'a RecordBatch = self.batch;
         let array = batch.column(*index);
+        // A history is read whole only by `is missing` (aggregates read its
+        // records themselves): its presence stands for it, as a column that
+        // is missing exactly where the list is.
+        if field.ty.element().and_then(Type::record_fields).is_some() {
+            return Ok(Col::Bool(
+                (0..array.len())
+                    .map(|i| array.is_valid(i).then_some(true))
+                    .collect(),
+            ));
+        }
         column::read(&field.ty, array).ok_or_else(|| {
-            // Binding accepts lists of records (v0.2), which the evaluator
-            // cannot read yet; say so rather than blame the data.
-            if field.ty.element().and_then(Type::record_fields).is_some() {
-                return Internal(format!(
-                    "field `{}` is a list of records, which the evaluator does not read yet",
-                    field.name
-                ));
-            }
             Internal(format!(
                 "column `{}` changed type between batches",
                 field.name
@@ -293,6 +299,14 @@ impl<'a> Frame<'a, '_> {
                 let col = self.eval(inner)?;
                 cast(col, &e.ty, self.zone)
             }
+            // --- Event histories (v0.2) ---
+            ExprKind::Aggregate {
+                func,
+                list,
+                value,
+                filter,
+            } => self.aggregate(*func, list, *value, filter.as_deref(), &e.ty),
+            ExprKind::Element(index) => self.element(*index),
             ExprKind::Not(inner) => {
                 let v = bools(self.eval(inner)?)?;
                 Ok(Col::Bool(v.into_iter().map(|b| b.map(|x| !x)).collect()))

@@ -19,11 +19,13 @@
 pub mod bucket;
 mod column;
 mod eval;
+mod history;
 pub mod num;
 pub mod rules;
 
 pub use column::{Col, accepted_types, accepts};
 pub use eval::PatternCache;
+pub use history::ratio_to_f64;
 
 use arrow::array::{BooleanArray, UInt32Array};
 use arrow::buffer::{BooleanBuffer, Buffer, NullBuffer};
@@ -269,6 +271,7 @@ impl<'p> Evaluator<'p> {
             memberships,
             patterns: &self.patterns,
             pattern_error: None,
+            elements: None,
         };
         let result = (|| -> Result<Conditions, eval::Internal> {
             let Col::Bool(where_) = frame.eval(&segment.where_)? else {
@@ -474,6 +477,13 @@ pub fn profile_batch(
                 Arc::new(builder.finish())
             }
             (seg_ir::Type::Duration, _) => Arc::new(NullArray::new(1)),
+            (seg_ir::Type::List(element), v) if element.record_fields().is_some() => {
+                let records = match v {
+                    Some(Const::Records { records, .. }) => Some(records.as_slice()),
+                    _ => None,
+                };
+                history_array(element.record_fields().unwrap_or(&[]), records)?
+            }
             // No `given` can be written for these before v0.2's record lists.
             (ty @ (seg_ir::Type::List(_) | seg_ir::Type::Record(_)), _) => {
                 return Err(arrow::error::ArrowError::NotYetImplemented(format!(
@@ -485,6 +495,113 @@ pub fn profile_batch(
         columns.push(array);
     }
     RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), columns)
+}
+
+/// A one-row `List<Struct>` column holding a test's history (`None`: a
+/// missing list). Each record field becomes a child of its type; decimals
+/// take the largest scale of their values, the others rescaled exactly.
+fn history_array(
+    fields: &[seg_ir::RecordField],
+    records: Option<&[Vec<Option<Const>>]>,
+) -> Result<arrow::array::ArrayRef, arrow::error::ArrowError> {
+    use arrow::array::*;
+    use arrow::buffer::{NullBuffer, OffsetBuffer};
+    use arrow::datatypes::{DataType, Field, Fields, TimeUnit};
+    use seg_ir::Type;
+    let all = records.unwrap_or(&[]);
+    let value = |record: &Vec<Option<Const>>, i: usize| record.get(i).cloned().flatten();
+    let mut children: Vec<ArrayRef> = Vec::new();
+    let mut child_fields: Vec<Field> = Vec::new();
+    for (i, field) in fields.iter().enumerate() {
+        let values: Vec<Option<Const>> = all.iter().map(|r| value(r, i)).collect();
+        let (array, dt): (ArrayRef, DataType) = match &field.ty {
+            Type::Int => (
+                Arc::new(Int64Array::from_iter(values.iter().map(|v| match v {
+                    Some(Const::Int(x)) => Some(*x),
+                    _ => None,
+                }))),
+                DataType::Int64,
+            ),
+            Type::Float => (
+                Arc::new(Float64Array::from_iter(values.iter().map(|v| match v {
+                    Some(Const::Float(x)) => Some(*x),
+                    _ => None,
+                }))),
+                DataType::Float64,
+            ),
+            Type::Decimal => {
+                let scale = values
+                    .iter()
+                    .filter_map(|v| match v {
+                        Some(Const::Decimal { scale, .. }) => Some(*scale),
+                        _ => None,
+                    })
+                    .max()
+                    .unwrap_or(0);
+                let array = Decimal128Array::from_iter(values.iter().map(|v| match v {
+                    Some(Const::Decimal { unscaled, scale: s }) => {
+                        num::rescale_up(*unscaled, u32::from(scale - s))
+                    }
+                    _ => None,
+                }))
+                .with_precision_and_scale(38, i8::try_from(scale).unwrap_or(38))?;
+                let dt = array.data_type().clone();
+                (Arc::new(array), dt)
+            }
+            Type::Bool => (
+                Arc::new(BooleanArray::from_iter(values.iter().map(|v| match v {
+                    Some(Const::Bool(x)) => Some(*x),
+                    _ => None,
+                }))),
+                DataType::Boolean,
+            ),
+            Type::String => (
+                Arc::new(StringArray::from_iter(values.iter().map(|v| match v {
+                    Some(Const::String(x)) => Some(x.as_str()),
+                    _ => None,
+                }))),
+                DataType::Utf8,
+            ),
+            Type::Date => (
+                Arc::new(Date32Array::from_iter(values.iter().map(|v| match v {
+                    Some(Const::Date(x)) => Some(*x),
+                    _ => None,
+                }))),
+                DataType::Date32,
+            ),
+            Type::Timestamp => (
+                Arc::new(TimestampMicrosecondArray::from_iter(values.iter().map(
+                    |v| match v {
+                        Some(Const::Timestamp(x)) => Some(*x),
+                        _ => None,
+                    },
+                ))),
+                DataType::Timestamp(TimeUnit::Microsecond, None),
+            ),
+            other => {
+                return Err(arrow::error::ArrowError::NotYetImplemented(format!(
+                    "a record field of type `{other}`"
+                )));
+            }
+        };
+        child_fields.push(Field::new(&field.name, dt, true));
+        children.push(array);
+    }
+    let struct_fields = Fields::from(child_fields);
+    let values = if fields.is_empty() {
+        StructArray::new_empty_fields(all.len(), None)
+    } else {
+        StructArray::try_new(struct_fields, children, None)?
+    };
+    let item = Arc::new(Field::new("item", values.data_type().clone(), true));
+    let len = i32::try_from(all.len())
+        .map_err(|_| arrow::error::ArrowError::ComputeError("a history too long".into()))?;
+    Ok(Arc::new(ListArray::try_new(
+        item,
+        OffsetBuffer::new(vec![0, len].into()),
+        Arc::new(values),
+        Some(NullBuffer::from(vec![records.is_some()])),
+    )?))
 }
 
 /// Evaluates an expression that reads no field and no segment (a constant
@@ -523,6 +640,7 @@ pub fn fold_constant(
         memberships: &[],
         patterns: &eval::PatternCache::default(),
         pattern_error: None,
+        elements: None,
     };
     let column = frame.eval(expr).map_err(|eval::Internal(what)| what)?;
     if let Col::Decimal(_, scale) = &column

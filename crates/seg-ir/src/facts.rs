@@ -801,8 +801,8 @@ pub fn op(o: Op) -> Facts {
 }
 
 /// The facts of the function or operator an IR node applies, or `None` for
-/// nodes that apply none (constants, fields, params, segments, durations and
-/// the checker's casts). Exhaustive over [`ExprKind`], so a new node kind is
+/// nodes that apply none (constants, fields, params, segments, durations,
+/// the checker's casts, and the aggregates and record fields of v0.2). Exhaustive over [`ExprKind`], so a new node kind is
 /// classified here before it compiles.
 pub fn of_kind(kind: &ExprKind) -> Option<Facts> {
     Some(match kind {
@@ -812,6 +812,10 @@ pub fn of_kind(kind: &ExprKind) -> Option<Facts> {
         | ExprKind::Segment(_)
         | ExprKind::Duration { .. }
         | ExprKind::Cast(_) => return None,
+        // An aggregate is not a function of its operands' values row by row
+        // (it reads a list's records), and an element is a record's field:
+        // neither has a row of the functions' table.
+        ExprKind::Aggregate { .. } | ExprKind::Element(_) => return None,
         ExprKind::Relative(Relative::Now) => op(Op::Now),
         ExprKind::Relative(Relative::Today) => op(Op::Today),
         ExprKind::Ago { .. } => op(Op::Ago),

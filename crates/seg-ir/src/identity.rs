@@ -21,8 +21,8 @@
 //! identity means for it.
 
 use crate::{
-    ArithOp, CmpOp, Const, Duration, Expr, ExprKind, FieldId, Func, ListQuantifier, ParamId,
-    Relative, SegmentId, StrOp, TimeUnit,
+    AggFunc, ArithOp, CmpOp, Const, Duration, Expr, ExprKind, FieldId, Func, ListQuantifier,
+    ParamId, Relative, SegmentId, StrOp, TimeUnit,
 };
 use std::hash::{Hash, Hasher};
 
@@ -132,6 +132,12 @@ enum Local<'a> {
     },
     Within,
     Call(Func, usize),
+    Aggregate {
+        func: AggFunc,
+        value: Option<usize>,
+        filter: bool,
+    },
+    Element(usize),
 }
 
 impl<'a> Local<'a> {
@@ -176,6 +182,17 @@ impl<'a> Local<'a> {
             },
             ExprKind::Within { .. } => Local::Within,
             ExprKind::Call { func, args } => Local::Call(*func, args.len()),
+            ExprKind::Aggregate {
+                func,
+                value,
+                filter,
+                ..
+            } => Local::Aggregate {
+                func: *func,
+                value: *value,
+                filter: filter.is_some(),
+            },
+            ExprKind::Element(index) => Local::Element(*index),
         }
     }
 }
@@ -194,6 +211,8 @@ enum ConstKey<'a> {
     ListString(&'a [String]),
     ListInt(&'a [i64]),
     Duration(Duration),
+    /// A test's history, by its text (never in a condition, so never hot).
+    Records(String),
 }
 
 impl<'a> ConstKey<'a> {
@@ -209,6 +228,7 @@ impl<'a> ConstKey<'a> {
             Const::ListString(v) => ConstKey::ListString(v),
             Const::ListInt(v) => ConstKey::ListInt(v),
             Const::Duration(v) => ConstKey::Duration(*v),
+            c @ Const::Records { .. } => ConstKey::Records(crate::const_text(c)),
         }
     }
 }

@@ -214,6 +214,21 @@ pub struct Field {
     pub one_of: Option<Vec<String>>,
     /// Where it was declared.
     pub span: Span,
+    /// For a list of records (v0.2), what the schema says of each record
+    /// field beyond its type, in the record's order; empty otherwise.
+    pub record: Vec<RecordAttrs>,
+}
+
+/// What a schema declares of one field of a record type beyond its name and
+/// type (which the [`Type::Record`] holds).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecordAttrs {
+    /// Personal data.
+    pub pii: bool,
+    /// The only values a string field takes, when declared.
+    pub one_of: Option<Vec<String>>,
+    /// Where the record field was declared.
+    pub span: Span,
 }
 
 /// The profile schema.
@@ -304,6 +319,15 @@ pub enum Const {
     ListInt(Vec<i64>),
     /// A duration.
     Duration(Duration),
+    /// A history (a list of records), written in a test's `given` (v0.2):
+    /// each record's values in the order of the record type's fields,
+    /// `None` for a field left out.
+    Records {
+        /// The list type, `list<{ ... }>`.
+        ty: Type,
+        /// The records.
+        records: Vec<Vec<Option<Const>>>,
+    },
 }
 
 impl Const {
@@ -320,6 +344,7 @@ impl Const {
             Const::ListString(_) => Type::list(Type::String),
             Const::ListInt(_) => Type::list(Type::Int),
             Const::Duration(_) => Type::Duration,
+            Const::Records { ty, .. } => ty.clone(),
         }
     }
 }
@@ -571,6 +596,68 @@ pub enum ExprKind {
         /// any other, and nothing downstream looks the key up in the schema.
         args: Vec<Expr>,
     },
+    // --- Event histories (v0.2) ---
+    /// An aggregate over the records of a list: `count(orders where C)`,
+    /// `sum(orders.amount where C)`. Never missing for `count`, `any` and
+    /// `count_distinct`; a missing list aggregates as an empty one.
+    ///
+    /// The filter is evaluated once per record, in the *record scope*: its
+    /// [`ExprKind::Element`] nodes read the current record's fields, every
+    /// other node (profile fields, params, segments, `now`) has the row's
+    /// value for all of the row's records. Analyses that learn facts about
+    /// a row from a condition must not look inside the filter (a fact there
+    /// holds for some records, not for the row); those that only rewrite an
+    /// expression into an equal one may, as equal filters give equal results.
+    Aggregate {
+        /// Which aggregate.
+        func: AggFunc,
+        /// The list of records: an [`ExprKind::Field`] of type `list<{..}>`.
+        list: Box<Expr>,
+        /// The record field aggregated (`L.f`), as an index into the record
+        /// type's fields; `None` for `count` and `any`.
+        value: Option<usize>,
+        /// The `where` filter (`bool`, in the record scope): a record counts
+        /// when it is true.
+        filter: Option<Box<Expr>>,
+    },
+    /// A field of the current record, by its index in the record type (only
+    /// inside an aggregate's filter).
+    Element(usize),
+}
+
+/// The aggregates over a list of records (LANGUAGE.md §7.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AggFunc {
+    /// How many records count (`int`).
+    Count,
+    /// Whether any record counts (`bool`, never missing).
+    Any,
+    /// The exact sum of a field (`int`, `decimal` or `float`).
+    Sum,
+    /// The mean of a field, the exact sum divided by the count (`float`).
+    Avg,
+    /// The least value of a field.
+    Min,
+    /// The greatest value of a field.
+    Max,
+    /// How many distinct values a field takes (`int`), compared as `==` does.
+    CountDistinct,
+}
+
+impl AggFunc {
+    /// The name as written in `.seg` files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AggFunc::Count => "count",
+            AggFunc::Any => "any",
+            AggFunc::Sum => "sum",
+            AggFunc::Avg => "avg",
+            AggFunc::Min => "min",
+            AggFunc::Max => "max",
+            AggFunc::CountDistinct => "count_distinct",
+        }
+    }
 }
 
 /// A param with its default value.
@@ -748,11 +835,14 @@ pub fn field_refs(expr: &Expr, out: &mut Vec<(FieldId, Span)>) {
     });
 }
 
-/// Whether an expression reads a profile row: a field or a segment's
-/// membership. One that reads none has the same value on every row, which the
+/// Whether an expression reads a profile row: a field, a segment's
+/// membership or (inside an aggregate's filter) a record's field. One that reads none has the same value on every row, which the
 /// engines compute once (`seg_eval::fold_constant`) instead of per row.
 pub fn reads_row(expr: &Expr) -> bool {
-    if matches!(expr.kind, ExprKind::Field(_) | ExprKind::Segment(_)) {
+    if matches!(
+        expr.kind,
+        ExprKind::Field(_) | ExprKind::Segment(_) | ExprKind::Element(_)
+    ) {
         return true;
     }
     let (singles, list, param) = expr.parts();
@@ -762,6 +852,15 @@ pub fn reads_row(expr: &Expr) -> bool {
         .chain(list)
         .chain(param)
         .any(reads_row)
+}
+
+/// Whether an expression holds an aggregate over a list of records.
+pub fn has_aggregate(expr: &Expr) -> bool {
+    let mut found = false;
+    walk(expr, &mut |e| {
+        found |= matches!(e.kind, ExprKind::Aggregate { .. });
+    });
+    found
 }
 
 /// Visits every node of an expression, parents before children.
@@ -777,7 +876,9 @@ impl Expr {
     /// The direct children of this node, in one fixed order: up to three
     /// single operands (in the order written), then the operand list
     /// (`and`/`or` operands, `in` candidates, `contains` values, call
-    /// arguments), then the list param when one is given. Every traversal
+    /// arguments), then the list param when one is given. An aggregate's
+    /// parts are its list and its filter (see [`ExprKind::Aggregate`] on
+    /// the record scope). Every traversal
     /// ([`walk`], structural identity) reads children through this one match.
     pub fn parts(&self) -> ([Option<&Expr>; 3], &[Expr], Option<&Expr>) {
         let none: &[Expr] = &[];
@@ -817,6 +918,10 @@ impl Expr {
                 ..
             } => ([Some(list), None, None], values, values_param.as_deref()),
             ExprKind::Call { args, .. } => ([None, None, None], args, None),
+            ExprKind::Aggregate { list, filter, .. } => {
+                ([Some(list), filter.as_deref(), None], none, None)
+            }
+            ExprKind::Element(_) => ([None, None, None], none, None),
         }
     }
 }

@@ -21,8 +21,21 @@ const ATOM: u8 = 8;
 /// Seg text of an expression, with names taken from `program`.
 pub fn expr_text(program: &Program, expr: &Expr) -> String {
     let mut out = String::new();
-    write_expr(program, expr, 0, &mut out);
+    let cx = Cx {
+        program,
+        record: None,
+    };
+    write_expr(cx, expr, 0, &mut out);
     out
+}
+
+/// What rendering needs besides the expression: the program's names and,
+/// inside an aggregate's filter, the record type whose fields
+/// [`ExprKind::Element`] indexes.
+#[derive(Clone, Copy)]
+struct Cx<'p> {
+    program: &'p Program,
+    record: Option<&'p [crate::RecordField]>,
 }
 
 /// Seg text of a constant.
@@ -65,6 +78,34 @@ pub fn const_text(value: &Const) -> String {
                 .join(", ")
         ),
         Const::Duration(d) => duration_text(d.amount, d.unit),
+        Const::Records { ty, records } => {
+            let fields = ty
+                .element()
+                .and_then(crate::Type::record_fields)
+                .unwrap_or(&[]);
+            let records: Vec<String> = records
+                .iter()
+                .map(|record| {
+                    let values: Vec<String> = fields
+                        .iter()
+                        .zip(record)
+                        .filter_map(|(f, v)| {
+                            Some(format!(
+                                "{}: {}",
+                                name_text(&f.name),
+                                const_text(v.as_ref()?)
+                            ))
+                        })
+                        .collect();
+                    if values.is_empty() {
+                        "{}".to_string()
+                    } else {
+                        format!("{{ {} }}", values.join(", "))
+                    }
+                })
+                .collect();
+            format!("[{}]", records.join(", "))
+        }
     }
 }
 
@@ -133,6 +174,13 @@ fn name_text(name: &str) -> String {
     }
 }
 
+/// The name of a record field by its index, as written.
+fn element_name(record: Option<&[crate::RecordField]>, index: usize) -> String {
+    record
+        .and_then(|fields| fields.get(index))
+        .map_or_else(|| format!("element#{index}"), |f| name_text(&f.name))
+}
+
 fn cmp_text(op: CmpOp) -> &'static str {
     match op {
         CmpOp::Eq => "==",
@@ -144,11 +192,11 @@ fn cmp_text(op: CmpOp) -> &'static str {
     }
 }
 
-fn write_list(program: &Program, items: &[Expr], param: Option<&Expr>, out: &mut String) {
+fn write_list(cx: Cx<'_>, items: &[Expr], param: Option<&Expr>, out: &mut String) {
     if let Some(param) = param
         && items.is_empty()
     {
-        write_expr(program, param, ATOM, out);
+        write_expr(cx, param, ATOM, out);
         return;
     }
     out.push('[');
@@ -156,21 +204,22 @@ fn write_list(program: &Program, items: &[Expr], param: Option<&Expr>, out: &mut
         if i > 0 {
             out.push_str(", ");
         }
-        write_expr(program, item, 0, out);
+        write_expr(cx, item, 0, out);
     }
     if let Some(param) = param {
         out.push_str(", ..");
-        write_expr(program, param, ATOM, out);
+        write_expr(cx, param, ATOM, out);
     }
     out.push(']');
 }
 
-fn write_expr(program: &Program, expr: &Expr, context: u8, out: &mut String) {
+fn write_expr(cx: Cx<'_>, expr: &Expr, context: u8, out: &mut String) {
     let level = precedence(&expr.kind);
     let parenthesize = level < context || (level == PREDICATE && context == PREDICATE);
     if parenthesize {
         out.push('(');
     }
+    let program = cx.program;
     match &expr.kind {
         ExprKind::Const(c) => out.push_str(&const_text(c)),
         ExprKind::Field(id) => out.push_str(
@@ -197,13 +246,13 @@ fn write_expr(program: &Program, expr: &Expr, context: u8, out: &mut String) {
         ExprKind::Duration { amount, unit } => match &amount.kind {
             ExprKind::Const(Const::Int(n)) => out.push_str(&duration_text(*n, *unit)),
             _ => {
-                write_expr(program, amount, ATOM, out);
+                write_expr(cx, amount, ATOM, out);
                 out.push(' ');
                 out.push_str(&duration_text(2, *unit)[2..]);
             }
         },
         ExprKind::Ago { base, duration } => {
-            write_expr(program, duration, ATOM, out);
+            write_expr(cx, duration, ATOM, out);
             out.push_str(" ago");
             if *base == Relative::Today {
                 out.push_str(" (from today)");
@@ -211,12 +260,12 @@ fn write_expr(program: &Program, expr: &Expr, context: u8, out: &mut String) {
         }
         ExprKind::Cast(inner) => {
             let _ = write!(out, "{}(", expr.ty.name());
-            write_expr(program, inner, 0, out);
+            write_expr(cx, inner, 0, out);
             out.push(')');
         }
         ExprKind::Not(inner) => {
             out.push_str("not ");
-            write_expr(program, inner, NOT, out);
+            write_expr(cx, inner, NOT, out);
         }
         ExprKind::And(items) | ExprKind::Or(items) => {
             let word = if level == AND { " and " } else { " or " };
@@ -224,13 +273,13 @@ fn write_expr(program: &Program, expr: &Expr, context: u8, out: &mut String) {
                 if i > 0 {
                     out.push_str(word);
                 }
-                write_expr(program, item, level + 1, out);
+                write_expr(cx, item, level + 1, out);
             }
         }
         ExprKind::Compare { op, lhs, rhs } => {
-            write_expr(program, lhs, SUM, out);
+            write_expr(cx, lhs, SUM, out);
             let _ = write!(out, " {} ", cmp_text(*op));
-            write_expr(program, rhs, SUM, out);
+            write_expr(cx, rhs, SUM, out);
         }
         ExprKind::InList {
             expr,
@@ -238,9 +287,9 @@ fn write_expr(program: &Program, expr: &Expr, context: u8, out: &mut String) {
             list_param,
             negated,
         } => {
-            write_expr(program, expr, SUM, out);
+            write_expr(cx, expr, SUM, out);
             out.push_str(if *negated { " not in " } else { " in " });
-            write_list(program, list, list_param.as_deref(), out);
+            write_list(cx, list, list_param.as_deref(), out);
         }
         ExprKind::Between {
             expr,
@@ -248,18 +297,18 @@ fn write_expr(program: &Program, expr: &Expr, context: u8, out: &mut String) {
             hi,
             negated,
         } => {
-            write_expr(program, expr, SUM, out);
+            write_expr(cx, expr, SUM, out);
             out.push_str(if *negated {
                 " not between "
             } else {
                 " between "
             });
-            write_expr(program, lo, SUM, out);
+            write_expr(cx, lo, SUM, out);
             out.push_str(" and ");
-            write_expr(program, hi, SUM, out);
+            write_expr(cx, hi, SUM, out);
         }
         ExprKind::IsMissing { expr, negated } => {
-            write_expr(program, expr, SUM, out);
+            write_expr(cx, expr, SUM, out);
             out.push_str(if *negated {
                 " is present"
             } else {
@@ -272,7 +321,7 @@ fn write_expr(program: &Program, expr: &Expr, context: u8, out: &mut String) {
             pattern,
             negated,
         } => {
-            write_expr(program, target, SUM, out);
+            write_expr(cx, target, SUM, out);
             out.push_str(if *negated { " not " } else { " " });
             out.push_str(match op {
                 StrOp::Contains => "contains ",
@@ -280,7 +329,7 @@ fn write_expr(program: &Program, expr: &Expr, context: u8, out: &mut String) {
                 StrOp::EndsWith => "ends with ",
                 StrOp::Matches => "matches ",
             });
-            write_expr(program, pattern, SUM, out);
+            write_expr(cx, pattern, SUM, out);
         }
         ExprKind::ListContains {
             list,
@@ -288,18 +337,18 @@ fn write_expr(program: &Program, expr: &Expr, context: u8, out: &mut String) {
             values,
             values_param,
         } => {
-            write_expr(program, list, SUM, out);
+            write_expr(cx, list, SUM, out);
             out.push_str(match quantifier {
                 ListQuantifier::Any => " contains any ",
                 ListQuantifier::All => " contains all ",
                 ListQuantifier::None => " contains none ",
             });
-            write_list(program, values, values_param.as_deref(), out);
+            write_list(cx, values, values_param.as_deref(), out);
         }
         ExprKind::Within { expr, duration } => {
-            write_expr(program, expr, SUM, out);
+            write_expr(cx, expr, SUM, out);
             out.push_str(" within ");
-            write_expr(program, duration, ATOM, out);
+            write_expr(cx, duration, ATOM, out);
         }
         ExprKind::Arith { op, lhs, rhs } => {
             let (symbol, left, right) = match op {
@@ -309,13 +358,13 @@ fn write_expr(program: &Program, expr: &Expr, context: u8, out: &mut String) {
                 ArithOp::Div => (" / ", PRODUCT, PRODUCT + 1),
                 ArithOp::Rem => (" % ", PRODUCT, PRODUCT + 1),
             };
-            write_expr(program, lhs, left, out);
+            write_expr(cx, lhs, left, out);
             out.push_str(symbol);
-            write_expr(program, rhs, right, out);
+            write_expr(cx, rhs, right, out);
         }
         ExprKind::Neg(inner) => {
             out.push('-');
-            write_expr(program, inner, UNARY, out);
+            write_expr(cx, inner, UNARY, out);
         }
         ExprKind::Call { func, args } => {
             out.push_str(func.name());
@@ -330,10 +379,36 @@ fn write_expr(program: &Program, expr: &Expr, context: u8, out: &mut String) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_expr(program, arg, 0, out);
+                write_expr(cx, arg, 0, out);
             }
             out.push(')');
         }
+        // --- Event histories (v0.2) ---
+        ExprKind::Aggregate {
+            func,
+            list,
+            value,
+            filter,
+        } => {
+            out.push_str(func.as_str());
+            out.push('(');
+            write_expr(cx, list, ATOM, out);
+            let record = list.ty.element().and_then(crate::Type::record_fields);
+            if let Some(index) = value {
+                out.push('.');
+                out.push_str(&element_name(record, *index));
+            }
+            if let Some(filter) = filter {
+                out.push_str(" where ");
+                let inner = Cx {
+                    record: record.or(cx.record),
+                    ..cx
+                };
+                write_expr(inner, filter, 0, out);
+            }
+            out.push(')');
+        }
+        ExprKind::Element(index) => out.push_str(&element_name(cx.record, *index)),
     }
     if parenthesize {
         out.push(')');

@@ -714,6 +714,18 @@ impl<'a> Lowerer<'a> {
                 _ => return self.leaf(e, "a constant the folder could not reduce".into()),
             }
         }
+        // Event histories (v0.2) are not compiled natively yet: the smallest
+        // condition holding an aggregate (`count(..) >= 3`, `any(..)`, an
+        // arithmetic of aggregates compared) is one leaf the reference
+        // evaluator computes for the batch; `and`/`or`/`not` around it stay
+        // native.
+        if !matches!(
+            e.kind,
+            ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Not(_)
+        ) && seg_ir::has_aggregate(e)
+        {
+            return self.leaf(e, "event histories run in the evaluator".into());
+        }
         match &e.kind {
             ExprKind::Segment(id) => BNode::Seg(*id),
             ExprKind::Field(f) => match self.column(*f) {

@@ -158,7 +158,7 @@ fn reads_as_of(e: &Expr) -> bool {
 fn reads_row_or_param(e: &Expr) -> (bool, bool) {
     let (mut row, mut param) = (false, false);
     seg_ir::walk(e, &mut |n| match n.kind {
-        ExprKind::Field(_) | ExprKind::Segment(_) => row = true,
+        ExprKind::Field(_) | ExprKind::Segment(_) | ExprKind::Element(_) => row = true,
         ExprKind::Param(_) => param = true,
         _ => {}
     });
@@ -413,6 +413,23 @@ impl Rewriter<'_> {
             ExprKind::Call { func, args } => ExprKind::Call {
                 func,
                 args: args.into_iter().map(|a| self.expr(a, exact)).collect(),
+            },
+            // --- Event histories (v0.2) ---
+            // A filter is rewritten like any condition (params inlined,
+            // relative time folded, ranges merged): every rule is an
+            // equivalence for one evaluation, and a filter is evaluated with
+            // one record's and one row's values at a time. Only a record
+            // whose filter is true counts, so truth is all that matters.
+            ExprKind::Aggregate {
+                func,
+                list,
+                value,
+                filter,
+            } => ExprKind::Aggregate {
+                func,
+                list,
+                value,
+                filter: filter.map(|f| Box::new(self.expr(*f, Context::Truth))),
             },
             leaf => leaf,
         };

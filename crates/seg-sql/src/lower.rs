@@ -135,6 +135,25 @@ impl<'a> Lowering<'a> {
         "NULL".to_string()
     }
 
+    /// Refuses an aggregate over an event history: no dialect compiles them
+    /// yet (the correlated aggregates over `UNNEST` and list functions are
+    /// later work), so the program is refused before any SQL is produced.
+    fn refuse_history(&mut self, span: Span) -> String {
+        self.errors.push(
+            Diagnostic::new(
+                Code::E0501,
+                span,
+                format!(
+                    "event histories are not yet compiled to SQL for {}",
+                    self.dialect.title()
+                ),
+            )
+            .with_label("an aggregate over a list of records")
+            .with_help("run these rules with `seg run` (the evaluator and the JIT read histories), or keep the aggregates out of the segments compiled to SQL"),
+        );
+        "NULL".to_string()
+    }
+
     fn null(&self, ty: &Type) -> String {
         let d = self.dialect;
         let t = match ty {
@@ -192,7 +211,10 @@ impl<'a> Lowering<'a> {
                     None => micros.to_string(),
                 }
             }
-            Const::ListString(_) | Const::ListInt(_) | Const::Duration(_) => self.refuse(
+            Const::ListString(_)
+            | Const::ListInt(_)
+            | Const::Duration(_)
+            | Const::Records { .. } => self.refuse(
                 span,
                 "a list or duration used as a value",
                 "lists are only used with `in` and `contains`",
@@ -462,6 +484,9 @@ impl<'a> Lowering<'a> {
                 _ => format!("(- {})", self.value(inner)),
             },
             ExprKind::Call { func, args } => self.call(*func, args, e),
+            // --- Event histories (v0.2) ---
+            // An element appears only inside an aggregate, which is refused.
+            ExprKind::Aggregate { .. } | ExprKind::Element(_) => self.refuse_history(e.span),
         }
     }
 

@@ -90,13 +90,17 @@ pub struct FieldDecl {
     pub span: Span,
 }
 
-/// A type as written: a name with an optional `<argument>`.
+/// A type as written: a name with an optional `<argument>`, or a record type.
 #[derive(Clone, Debug)]
 pub struct TypeExpr {
-    /// `int`, `list`, ... (validated by the checker).
+    /// `int`, `list`, ... (validated by the checker); empty for a record type.
     pub name: Ident,
     /// The argument of `list<...>`.
     pub arg: Option<Box<TypeExpr>>,
+    /// The fields of a record type `{ name: type, ... }` (v0.2); `None` for
+    /// every other type. Their `key` is always `None` (the grammar has no
+    /// `key` for record fields).
+    pub record: Option<Vec<FieldDecl>>,
     /// The whole type.
     pub span: Span,
 }
@@ -488,8 +492,85 @@ pub enum ExprKind {
     Name(Ident),
     /// A duration literal (only as a `param` value).
     Duration(Duration),
+    // --- Event histories (v0.2) ---
+    /// `count(L where C)`, `sum(L.f where C)` and the other aggregates.
+    Aggregate {
+        /// Which aggregate.
+        func: AggFunc,
+        /// Where its name was written.
+        func_span: Span,
+        /// The argument as written: a list name `L` or a path `L.f` (the
+        /// checker rejects anything else).
+        arg: Box<Expr>,
+        /// The `where` filter, when given.
+        filter: Option<Box<Expr>>,
+    },
+    /// `L.f`: the field `f` of each record of the list `L`.
+    Path {
+        /// The list.
+        list: Ident,
+        /// The record field.
+        field: Ident,
+    },
+    /// `{ at: 2026-11-01T10:00:00Z, amount: 59.90 }`: a record literal (only
+    /// inside a list, as a `given` value).
+    Record(Vec<(Ident, Expr)>),
     /// Placeholder for an expression that failed to parse (never reaches the checker).
     Error,
+}
+
+/// The aggregates over a list of records (LANGUAGE.md §7.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AggFunc {
+    /// `count(L [where C])`
+    Count,
+    /// `any(L [where C])`
+    Any,
+    /// `sum(L.f [where C])`
+    Sum,
+    /// `avg(L.f [where C])`
+    Avg,
+    /// `min(L.f [where C])`
+    Min,
+    /// `max(L.f [where C])`
+    Max,
+    /// `count_distinct(L.f [where C])`
+    CountDistinct,
+}
+
+impl AggFunc {
+    /// The name as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AggFunc::Count => "count",
+            AggFunc::Any => "any",
+            AggFunc::Sum => "sum",
+            AggFunc::Avg => "avg",
+            AggFunc::Min => "min",
+            AggFunc::Max => "max",
+            AggFunc::CountDistinct => "count_distinct",
+        }
+    }
+
+    /// The aggregate of this name.
+    pub fn from_name(name: &str) -> Option<AggFunc> {
+        Some(match name {
+            "count" => AggFunc::Count,
+            "any" => AggFunc::Any,
+            "sum" => AggFunc::Sum,
+            "avg" => AggFunc::Avg,
+            "min" => AggFunc::Min,
+            "max" => AggFunc::Max,
+            "count_distinct" => AggFunc::CountDistinct,
+            _ => return None,
+        })
+    }
+
+    /// True for the aggregates over the records themselves (`count`, `any`),
+    /// false for those over one field (`sum(L.f)` and the rest).
+    pub fn over_records(self) -> bool {
+        matches!(self, AggFunc::Count | AggFunc::Any)
+    }
 }
 
 /// A duration, or the name of a duration param.
@@ -630,6 +711,22 @@ fn dump_item(out: &mut String, item: &Item) {
 }
 
 fn dump_type(ty: &TypeExpr) -> String {
+    if let Some(fields) = &ty.record {
+        let fields: Vec<String> = fields
+            .iter()
+            .map(|f| {
+                let mut text = format!("{}: {}", f.name.name, dump_type(&f.ty));
+                if f.pii.is_some() {
+                    text.push_str(" pii");
+                }
+                if let Some(one_of) = &f.one_of {
+                    let _ = write!(text, " one_of {}", dump_expr(one_of));
+                }
+                text
+            })
+            .collect();
+        return format!("{{{}}}", fields.join(", "));
+    }
     match &ty.arg {
         Some(arg) => format!("{}<{}>", ty.name.name, dump_type(arg)),
         None => ty.name.name.clone(),
@@ -745,6 +842,25 @@ pub fn dump_expr(expr: &Expr) -> String {
         ExprKind::Literal(lit) => dump_literal(lit),
         ExprKind::Name(ident) => format!("`{}`", ident.name),
         ExprKind::Duration(d) => dump_plain_duration(d),
+        ExprKind::Aggregate {
+            func, arg, filter, ..
+        } => match filter {
+            Some(filter) => format!(
+                "({} {} where {})",
+                func.as_str(),
+                dump_expr(arg),
+                dump_expr(filter)
+            ),
+            None => format!("({} {})", func.as_str(), dump_expr(arg)),
+        },
+        ExprKind::Path { list, field } => format!("`{}`.`{}`", list.name, field.name),
+        ExprKind::Record(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(name, value)| format!("{}: {}", name.name, dump_expr(value)))
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        }
         ExprKind::Error => "<error>".to_string(),
     }
 }

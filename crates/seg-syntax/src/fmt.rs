@@ -249,18 +249,19 @@ fn render_item(item: &Item, comments: &[&Comment]) -> Vec<Line> {
         ItemKind::Schema(schema) => {
             let mut lines = vec![Line::new(0, "schema {".into(), head)];
             for field in &schema.fields {
-                let mut text = format!("{}: {}", ident(&field.name), type_expr(&field.ty));
-                if field.key.is_some() {
-                    text.push_str(" key");
+                let text = field_decl(field);
+                match &field.ty.arg {
+                    // A record type too long for one line, or with a comment
+                    // inside, gets one field per line.
+                    Some(arg)
+                        if arg.record.as_ref().is_some_and(|f| !f.is_empty())
+                            && (text.len() + 2 > MAX_WIDTH
+                                || has_comment_inside(comments, field.ty.span)) =>
+                    {
+                        record_lines(&mut lines, field, arg);
+                    }
+                    _ => lines.push(Line::new(1, text, Some(range(field.span)))),
                 }
-                if field.pii.is_some() {
-                    text.push_str(" pii");
-                }
-                if let Some(one_of) = &field.one_of {
-                    text.push_str(" one of ");
-                    text.push_str(&expr(one_of));
-                }
-                lines.push(Line::new(1, text, Some(range(field.span))));
             }
             lines.push(Line::new(0, "}".into(), closing));
             lines
@@ -381,21 +382,128 @@ fn clause(lines: &mut Vec<Line>, keyword: &str, condition: &Expr, comments: &[&C
             for (i, op) in ops.iter().enumerate() {
                 let (op_start, op_end) = range(op.span);
                 if i == 0 {
-                    lines.push(Line::new(
+                    operand_lines(
+                        lines,
                         1,
-                        format!("{keyword} {}", expr(op)),
-                        Some((start.min(op_start), op_end)),
-                    ));
+                        keyword,
+                        op,
+                        (start.min(op_start), op_end),
+                        comments,
+                    );
                 } else {
-                    lines.push(Line::new(
-                        2,
-                        format!("{joiner} {}", expr(op)),
-                        Some((op_start, op_end)),
-                    ));
+                    operand_lines(lines, 2, joiner, op, (op_start, op_end), comments);
                 }
             }
         }
-        _ => lines.push(Line::new(1, flat, Some((start, end)))),
+        _ => operand_lines(lines, 1, keyword, condition, (start, end), comments),
+    }
+}
+
+/// Renders `word operand` on one line, or, when that is too long and the
+/// operand holds an aggregate whose `where` filter is an `and`/`or`, with the
+/// filter broken before each of its operands, two levels deeper:
+///
+/// ```text
+///   where count(orders where at within 30 days
+///       and category == "shoes") >= 3
+/// ```
+fn operand_lines(
+    lines: &mut Vec<Line>,
+    indent: usize,
+    word: &str,
+    operand: &Expr,
+    anchor: (usize, usize),
+    comments: &[&Comment],
+) {
+    let flat = format!("{word} {}", expr(operand));
+    let split = split_filter(operand).filter(|split| {
+        flat.len() + 2 * indent > MAX_WIDTH
+            || split.rest.iter().any(|op| {
+                comments
+                    .iter()
+                    .any(|c| c.span.start > operand.span.start && c.span.start < op.span.start)
+            })
+    });
+    let Some(split) = split else {
+        lines.push(Line::new(indent, flat, Some(anchor)));
+        return;
+    };
+    let first_end = split.first_end;
+    lines.push(Line::new(
+        indent,
+        format!("{word} {}", split.head),
+        Some((anchor.0, first_end)),
+    ));
+    let last = split.rest.len().saturating_sub(1);
+    for (i, op) in split.rest.iter().enumerate() {
+        let (op_start, op_end) = range(op.span);
+        let mut text = format!("{} {}", split.joiner, expr(op));
+        let mut line_anchor = (op_start, op_end);
+        if i == last {
+            text.push_str(&split.tail);
+            line_anchor.1 = anchor.1.max(op_end);
+        }
+        lines.push(Line::new(indent + 2, text, Some(line_anchor)));
+    }
+}
+
+/// An expression cut at the operands of an aggregate's `and`/`or` filter.
+struct FilterSplit<'e> {
+    /// The text up to and including the filter's first operand.
+    head: String,
+    /// Where the first operand ends in the source.
+    first_end: usize,
+    /// `and` or `or`.
+    joiner: &'static str,
+    /// The filter's other operands.
+    rest: &'e [Expr],
+    /// The text after the filter's last operand (`)` and what follows).
+    tail: String,
+}
+
+/// Finds the leftmost aggregate with an `and`/`or` filter along the path a
+/// condition is read (`not`, parentheses, the left side of comparisons and
+/// arithmetic), so the text before it stays on the first line.
+fn split_filter(e: &Expr) -> Option<FilterSplit<'_>> {
+    match &e.kind {
+        ExprKind::Aggregate {
+            func,
+            arg,
+            filter: Some(filter),
+            ..
+        } => {
+            let (joiner, ops) = match &filter.kind {
+                ExprKind::And(ops) => ("and", ops),
+                ExprKind::Or(ops) => ("or", ops),
+                _ => return None,
+            };
+            let (first, rest) = ops.split_first()?;
+            Some(FilterSplit {
+                head: format!("{}({} where {}", func.as_str(), expr(arg), expr(first)),
+                first_end: range(first.span).1,
+                joiner,
+                rest,
+                tail: ")".into(),
+            })
+        }
+        ExprKind::Not(inner) => split_filter(inner).map(|mut split| {
+            split.head.insert_str(0, "not ");
+            split
+        }),
+        ExprKind::Paren(inner) => split_filter(inner).map(|mut split| {
+            split.head.insert(0, '(');
+            split.tail.push(')');
+            split
+        }),
+        ExprKind::Compare { op, lhs, rhs } => split_filter(lhs).map(|mut split| {
+            split.tail = format!("{} {} {}", split.tail, op.as_str(), expr(rhs));
+            split
+        }),
+        ExprKind::Arith { op, lhs, rhs } => split_filter(lhs).map(|mut split| {
+            split.tail = format!("{} {} {}", split.tail, op.as_str(), expr(rhs));
+            split
+        }),
+        _ => None,
     }
 }
 
@@ -407,7 +515,68 @@ fn ident(id: &Ident) -> String {
     }
 }
 
+/// `name: type` and the attributes of a schema or record field, on one line.
+fn field_decl(field: &FieldDecl) -> String {
+    let mut text = format!("{}: {}", ident(&field.name), type_expr(&field.ty));
+    text.push_str(&attributes(field));
+    text
+}
+
+/// ` key pii one of [..]`, as declared.
+fn attributes(field: &FieldDecl) -> String {
+    let mut text = String::new();
+    if field.key.is_some() {
+        text.push_str(" key");
+    }
+    if field.pii.is_some() {
+        text.push_str(" pii");
+    }
+    if let Some(one_of) = &field.one_of {
+        text.push_str(" one of ");
+        text.push_str(&expr(one_of));
+    }
+    text
+}
+
+/// A schema field of type `list<{ ... }>` laid out one record field per line,
+/// each with a trailing comma:
+///
+/// ```text
+///   orders: list<{
+///     at: timestamp,
+///     amount: decimal,
+///   }> pii
+/// ```
+fn record_lines(lines: &mut Vec<Line>, field: &FieldDecl, record: &TypeExpr) {
+    let (start, _) = range(field.span);
+    let (record_start, record_end) = range(record.span);
+    lines.push(Line::new(
+        1,
+        format!("{}: {}<{{", ident(&field.name), ident(&field.ty.name)),
+        Some((start, record_start + 1)),
+    ));
+    for inner in record.record.iter().flatten() {
+        lines.push(Line::new(
+            2,
+            format!("{},", field_decl(inner)),
+            Some(range(inner.span)),
+        ));
+    }
+    lines.push(Line::new(
+        1,
+        format!("}}>{}", attributes(field)),
+        Some((record_end.saturating_sub(1), range(field.span).1)),
+    ));
+}
+
 fn type_expr(ty: &TypeExpr) -> String {
+    if let Some(fields) = &ty.record {
+        if fields.is_empty() {
+            return "{}".into();
+        }
+        let fields: Vec<String> = fields.iter().map(field_decl).collect();
+        return format!("{{ {} }}", fields.join(", "));
+    }
     match &ty.arg {
         Some(arg) => format!("{}<{}>", ident(&ty.name), type_expr(arg)),
         None => ident(&ty.name),
@@ -525,6 +694,23 @@ pub(crate) fn expr(e: &Expr) -> String {
         },
         ExprKind::Name(id) => ident(id),
         ExprKind::Duration(d) => duration(d),
+        ExprKind::Aggregate {
+            func, arg, filter, ..
+        } => match filter {
+            Some(filter) => format!("{}({} where {})", func.as_str(), expr(arg), expr(filter)),
+            None => format!("{}({})", func.as_str(), expr(arg)),
+        },
+        ExprKind::Path { list, field } => format!("{}.{}", ident(list), ident(field)),
+        ExprKind::Record(fields) => {
+            if fields.is_empty() {
+                return "{}".into();
+            }
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(name, value)| format!("{}: {}", ident(name), expr(value)))
+                .collect();
+            format!("{{ {} }}", fields.join(", "))
+        }
         ExprKind::Error => "<error>".into(),
     }
 }

@@ -180,6 +180,9 @@ fn rule_name(rule: &Rule) -> Option<&'static str> {
             "`missing`, `present` or `not missing`"
         }
         Rule::quantifier => "`any`, `all` or `none`",
+        Rule::record_type | Rule::record_field => "a record field such as `at: timestamp`",
+        Rule::aggregate | Rule::agg_func | Rule::field_path => "an expression",
+        Rule::record_list | Rule::record_lit | Rule::record_lit_field => "a value",
         Rule::add_op | Rule::mul_op | Rule::neg_op => "an operator",
         Rule::duration | Rule::unit => "a duration such as `30 days`",
         Rule::timestamp_lit | Rule::date_lit => "a date or timestamp",
@@ -508,42 +511,66 @@ impl<'t> Builder<'t> {
     fn schema(&mut self, pair: Pair<'_, Rule>, base: usize) -> Schema {
         let mut fields = Vec::new();
         for field in pair.into_inner().filter(not_keyword) {
-            let span = self.span(&field, base);
-            let mut inner = field.into_inner().filter(not_keyword);
-            let (Some(name), Some(ty)) = (inner.next(), inner.next()) else {
-                continue;
-            };
-            let name = self.ident(name, base);
-            let ty = self.type_expr(ty, base);
-            let mut decl = FieldDecl {
-                name,
-                ty,
-                key: None,
-                pii: None,
-                one_of: None,
-                span,
-            };
-            for attr in inner {
-                let attr_span = self.span(&attr, base);
-                match attr.as_rule() {
-                    Rule::kw_key => decl.key = Some(attr_span),
-                    Rule::kw_pii => decl.pii = Some(attr_span),
-                    Rule::one_of => {
-                        if let Some(list) = attr.into_inner().find(not_keyword) {
-                            decl.one_of = Some(self.expr_checked(list, base));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            fields.push(decl);
+            fields.extend(self.field_decl(field, base));
         }
         Schema { fields }
     }
 
+    /// A schema field or a record type's field: `name: type` and attributes.
+    fn field_decl(&mut self, field: Pair<'_, Rule>, base: usize) -> Option<FieldDecl> {
+        let span = self.span(&field, base);
+        let mut inner = field.into_inner().filter(not_keyword);
+        let (Some(name), Some(ty)) = (inner.next(), inner.next()) else {
+            return None;
+        };
+        let name = self.ident(name, base);
+        let ty = self.type_expr(ty, base);
+        let mut decl = FieldDecl {
+            name,
+            ty,
+            key: None,
+            pii: None,
+            one_of: None,
+            span,
+        };
+        for attr in inner {
+            let attr_span = self.span(&attr, base);
+            match attr.as_rule() {
+                Rule::kw_key => decl.key = Some(attr_span),
+                Rule::kw_pii => decl.pii = Some(attr_span),
+                Rule::one_of => {
+                    if let Some(list) = attr.into_inner().find(not_keyword) {
+                        decl.one_of = Some(self.expr_checked(list, base));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(decl)
+    }
+
     fn type_expr(&mut self, pair: Pair<'_, Rule>, base: usize) -> TypeExpr {
         let span = self.span(&pair, base);
-        let mut inner = pair.into_inner().filter(not_keyword);
+        let mut inner = pair.into_inner().filter(not_keyword).peekable();
+        if let Some(record) = inner.next_if(|p| p.as_rule() == Rule::record_type) {
+            let mut fields = Vec::new();
+            for field in record.into_inner().filter(not_keyword) {
+                fields.extend(self.field_decl(field, base));
+            }
+            return TypeExpr {
+                name: Ident {
+                    name: String::new(),
+                    backticked: false,
+                    span: Span {
+                        end: span.start,
+                        ..span
+                    },
+                },
+                arg: None,
+                record: Some(fields),
+                span,
+            };
+        }
         let name = match inner.next() {
             Some(p) => self.ident(p, base),
             None => Ident {
@@ -553,7 +580,12 @@ impl<'t> Builder<'t> {
             },
         };
         let arg = inner.next().map(|p| Box::new(self.type_expr(p, base)));
-        TypeExpr { name, arg, span }
+        TypeExpr {
+            name,
+            arg,
+            record: None,
+            span,
+        }
     }
 
     fn test(&mut self, pair: Pair<'_, Rule>, base: usize) -> Option<ItemKind> {
@@ -966,6 +998,68 @@ impl<'t> Builder<'t> {
             Rule::duration => {
                 let d = self.duration(pair, base);
                 (self.mk(ExprKind::Duration(d), span), 1)
+            }
+            // --- Event histories (v0.2) ---
+            Rule::aggregate => {
+                let mut inner = pair.into_inner().filter(not_keyword);
+                let (Some(func), Some(arg)) = (inner.next(), inner.next()) else {
+                    return (self.mk(ExprKind::Error, span), 1);
+                };
+                let func_span = self.span(&func, base);
+                let Some(agg) = AggFunc::from_name(func.as_str()) else {
+                    return (self.mk(ExprKind::Error, span), 1);
+                };
+                let (arg, mut depth) = self.expr(arg, base);
+                let filter = match inner.next() {
+                    Some(filter) => {
+                        let (filter, d) = self.expr(filter, base);
+                        depth = depth.max(d);
+                        Some(Box::new(filter))
+                    }
+                    None => None,
+                };
+                let kind = ExprKind::Aggregate {
+                    func: agg,
+                    func_span,
+                    arg: Box::new(arg),
+                    filter,
+                };
+                (self.mk(kind, span), depth + 1)
+            }
+            Rule::field_path => {
+                let mut inner = pair.into_inner();
+                let (Some(list), Some(field)) = (inner.next(), inner.next()) else {
+                    return (self.mk(ExprKind::Error, span), 1);
+                };
+                let list = self.ident(list, base);
+                let field = self.ident(field, base);
+                (self.mk(ExprKind::Path { list, field }, span), 1)
+            }
+            Rule::record_list => {
+                let mut items = Vec::new();
+                let mut depth = 0;
+                for p in pair.into_inner().filter(not_keyword) {
+                    if items.len() == MAX_LIST_LEN {
+                        return (self.mk(ExprKind::Error, span), 1);
+                    }
+                    let (e, d) = self.expr(p, base);
+                    depth = depth.max(d);
+                    items.push(e);
+                }
+                (self.mk(ExprKind::List(items), span), depth + 1)
+            }
+            Rule::record_lit => {
+                let mut fields = Vec::new();
+                for field in pair.into_inner().filter(not_keyword) {
+                    let mut f = field.into_inner().filter(not_keyword);
+                    let (Some(name), Some(value)) = (f.next(), f.next()) else {
+                        continue;
+                    };
+                    let name = self.ident(name, base);
+                    let (value, _) = self.expr(value, base);
+                    fields.push((name, value));
+                }
+                (self.mk(ExprKind::Record(fields), span), 2)
             }
             Rule::neg_literal => {
                 let Some(inner) = pair.into_inner().find(not_keyword) else {

@@ -36,6 +36,7 @@ pub(crate) fn prescan(text: &str, file: FileId) -> PreScan {
     let mut diagnostics = Vec::new();
     let mut chunk_starts = vec![0];
     let mut depth: usize = 0;
+    let mut braces: usize = 0;
     let mut too_deep_reported = false;
     let mut at_line_start = true;
     let bytes = text.as_bytes();
@@ -120,7 +121,18 @@ pub(crate) fn prescan(text: &str, file: FileId) -> PreScan {
                     );
                 }
             }
-            '(' | '[' => {
+            // Braces nest too since v0.2 (record types and record literals);
+            // the first level is an item's own body, which is not recursion.
+            '{' if braces == 0 => braces += 1,
+            '}' if braces <= 1 => braces = braces.saturating_sub(1),
+            '}' => {
+                braces -= 1;
+                depth = depth.saturating_sub(1);
+            }
+            '(' | '[' | '{' => {
+                if c == '{' {
+                    braces += 1;
+                }
                 depth += 1;
                 if depth > MAX_NESTING && !too_deep_reported {
                     too_deep_reported = true;
@@ -138,7 +150,6 @@ pub(crate) fn prescan(text: &str, file: FileId) -> PreScan {
                 }
             }
             ')' | ']' => depth = depth.saturating_sub(1),
-            '{' | '}' => {}
             '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2018}' | '\u{2019}' => {
                 diagnostics.push(
                     Diagnostic::new(

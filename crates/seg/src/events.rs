@@ -147,6 +147,7 @@ impl EventTable {
             pii: false,
             one_of: None,
             span: history.span,
+            record: Vec::new(),
         }));
         let flat = Program {
             schema: Schema { fields },

@@ -717,6 +717,25 @@ fn open_csv(
     fields: &[FieldId],
     batch_rows: usize,
 ) -> Result<Input, DataError> {
+    // A CSV cell holds one value; an event history (a list of records) has
+    // no CSV form, so it is refused before the file is read.
+    if let Some(history) = fields
+        .iter()
+        .map(|id| program.schema.field(*id))
+        .find(|f| f.ty.element().and_then(Type::record_fields).is_some())
+    {
+        return Err(DataError {
+            code: "E0402",
+            message: format!(
+                "`{}` is a CSV file, which cannot hold the history `{}` (a list of records)",
+                path.display(),
+                history.name
+            ),
+            help: Some(
+                "read histories from Parquet, Arrow IPC or JSON lines, where a column can hold a list of records".into(),
+            ),
+        });
+    }
     let mut reader = BufReader::new(file);
     let mut header = String::new();
     reader

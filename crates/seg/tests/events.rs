@@ -22,6 +22,7 @@ fn field(name: &str, ty: Type, key: bool) -> Field {
         pii: false,
         one_of: None,
         span: Default::default(),
+        record: Vec::new(),
     }
 }
 

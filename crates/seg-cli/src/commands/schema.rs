@@ -49,8 +49,31 @@ fn name(column: &str) -> String {
     }
 }
 
-/// The Seg type serving an Arrow type, if any.
-fn seg_type(dt: &DataType) -> Option<&'static str> {
+/// The Seg type serving an Arrow type, if any, as written: a scalar, a plain
+/// list, or (v0.2) a history `list<{ ... }>` for a list of structs, whose
+/// children without a Seg type are left out.
+fn seg_type(dt: &DataType) -> Option<String> {
+    if let DataType::List(item) | DataType::LargeList(item) = dt
+        && let DataType::Struct(children) = item.data_type()
+    {
+        let fields: Vec<String> = children
+            .iter()
+            .filter_map(|c| {
+                // Record fields hold scalars only.
+                let ty = scalar_type(c.data_type()).filter(|t| !t.starts_with("list"))?;
+                Some(format!("{}: {ty}", name(c.name())))
+            })
+            .collect();
+        if fields.is_empty() {
+            return None;
+        }
+        return Some(format!("list<{{ {} }}>", fields.join(", ")));
+    }
+    scalar_type(dt).map(str::to_string)
+}
+
+/// The Seg type of a column other than a history.
+fn scalar_type(dt: &DataType) -> Option<&'static str> {
     use seg::ir::Type;
     let order = [
         (Type::Int, "int"),
@@ -79,7 +102,7 @@ pub fn render(schema: &Schema) -> String {
             Some(ty) => {
                 let lower = column.to_lowercase();
                 let looks_like_key = !key_given
-                    && matches!(ty, "int" | "string")
+                    && matches!(ty.as_str(), "int" | "string")
                     && (lower == "id" || lower.ends_with("_id"));
                 let mut line = format!("  {}: {ty}", name(column));
                 if looks_like_key {

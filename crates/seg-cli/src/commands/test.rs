@@ -62,6 +62,7 @@ fn show(value: &Const) -> String {
         Const::ListString(items) => format!("{items:?}"),
         Const::ListInt(items) => format!("{items:?}"),
         Const::Duration(d) => format!("{} {:?}", d.amount, d.unit).to_lowercase(),
+        c @ Const::Records { .. } => seg::ir::const_text(c),
     }
 }
 
