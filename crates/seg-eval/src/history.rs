@@ -229,6 +229,7 @@ impl<'a> Frame<'a, '_> {
             params: self.params,
             as_of: self.as_of,
             today: self.today,
+            zone: self.zone,
             rows: count,
             memberships: &memberships,
             patterns: self.patterns,

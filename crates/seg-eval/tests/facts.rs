@@ -145,6 +145,9 @@ fn operands(kind: &ExprKind) -> Vec<&Expr> {
             args,
         } => args.iter().take(1).collect(),
         ExprKind::Call { args, .. } => args.iter().collect(),
+        // Aggregates and record fields have no row of the table (`of_kind`
+        // gives `None`), so they are never asked for here.
+        ExprKind::Aggregate { .. } | ExprKind::Element(_) => Vec::new(),
     }
 }
 

@@ -585,7 +585,7 @@ fn derived(
                 _ => match seg_eval::read_column(&Type::Timestamp, array) {
                     Some(Col::Timestamp(v)) => v
                         .into_iter()
-                        .map(|t| t.map(|t| num::local_date_of(zone, t)))
+                        .map(|t| t.map(|t| num::local_date_of(*zone, t)))
                         .collect(),
                     _ => return Err(bad()),
                 },
