@@ -13,7 +13,7 @@ use arrow::array::{
     TimestampMicrosecondArray,
 };
 use arrow::buffer::{NullBuffer, OffsetBuffer};
-use arrow::datatypes::{DataType, Field, Fields, TimeUnit};
+use arrow::datatypes::{DataType, Field, Fields};
 use arrow::record_batch::RecordBatch;
 use common::{code, seg, stderr, text};
 use seg_testkit::batch;

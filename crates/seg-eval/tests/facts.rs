@@ -109,6 +109,9 @@ fn operands(kind: &ExprKind) -> Vec<&Expr> {
         | ExprKind::Param(_)
         | ExprKind::Segment(_)
         | ExprKind::Relative(_) => Vec::new(),
+        // Aggregates and record fields have no row in the functions' table
+        // (`facts::of_kind` is `None` for them), so nothing is typed by it.
+        ExprKind::Aggregate { .. } | ExprKind::Element(_) => Vec::new(),
         ExprKind::Duration { amount, .. } => vec![amount],
         ExprKind::Ago { duration, .. } => vec![duration],
         ExprKind::Cast(x) | ExprKind::Not(x) | ExprKind::Neg(x) => vec![x],
@@ -145,9 +148,6 @@ fn operands(kind: &ExprKind) -> Vec<&Expr> {
             args,
         } => args.iter().take(1).collect(),
         ExprKind::Call { args, .. } => args.iter().collect(),
-        // Aggregates and record fields have no row of the table (`of_kind`
-        // gives `None`), so they are never asked for here.
-        ExprKind::Aggregate { .. } | ExprKind::Element(_) => Vec::new(),
     }
 }
 

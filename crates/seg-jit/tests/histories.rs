@@ -64,7 +64,7 @@ fn random_batch(rng: &mut Rng, rows: usize) -> RecordBatch {
     }
     let count = *offsets.last().unwrap();
     let null_every = [0u64, 2, 5][rng.below(3) as usize];
-    let mut maybe = |rng: &mut Rng| null_every == 0 || rng.below(null_every) != 0;
+    let maybe = |rng: &mut Rng| null_every == 0 || rng.below(null_every) != 0;
     let mut record_valid = Vec::new();
     let (mut at, mut amount, mut category, mut n, mut x, mut gift) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);

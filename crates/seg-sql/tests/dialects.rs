@@ -243,3 +243,28 @@ fn spark_refuses_the_product_of_decimals_which_it_can_round() {
         assert!(seg_sql::compile(&program, &params, AS_OF, &only(0), dialect).is_ok());
     }
 }
+
+#[test]
+fn every_dialect_refuses_event_histories_for_now() {
+    let source = "schema {\n  id: int key\n  i: int\n  orders: list<{ at: timestamp, amount: decimal }>\n}\nsegment plain { where i > 1 }\nsegment counted { where i > 1 and count(orders where amount > 5) >= 2 }\nsegment summed { where sum(orders.amount) > 10 }\n";
+    let program = seg_testkit::program(source);
+    let params = seg_ir::param_values(&program, &[]);
+    let only = |k: u32| Selection::new(&program, vec![seg_ir::SegmentId(k)], Vec::new());
+    for dialect in Dialect::ALL {
+        assert!(seg_sql::compile(&program, &params, AS_OF, &only(0), dialect).is_ok());
+        for k in [1, 2] {
+            let errors = seg_sql::compile(&program, &params, AS_OF, &only(k), dialect)
+                .expect_err("histories are refused");
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].code, seg_diagnostics::Code::E0501);
+            assert_eq!(
+                errors[0].message,
+                format!(
+                    "event histories are not yet compiled to SQL for {}",
+                    dialect.title()
+                )
+            );
+            assert!(errors[0].span.start > 0, "located");
+        }
+    }
+}
