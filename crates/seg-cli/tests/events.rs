@@ -10,7 +10,7 @@ mod common;
 
 use arrow::array::{ArrayRef, Decimal128Array, Int32Array, Int64Array, StringArray};
 use arrow::array::{RecordBatch, TimestampMicrosecondArray};
-use common::{code, seg, stderr};
+use common::{code, seg, sizes, stderr, write_parquet};
 use seg_testkit::batch;
 use std::path::Path;
 use std::sync::Arc;
@@ -32,13 +32,6 @@ segment no_orders { where not any(orders) }
 segment unknown_history { where orders is missing }
 segment adults { where age >= 18 }
 "#;
-
-fn write_parquet(path: &Path, batch: &RecordBatch) {
-    let file = std::fs::File::create(path).unwrap();
-    let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
-    writer.write(batch).unwrap();
-    writer.close().unwrap();
-}
 
 /// Customers 1–4; customer 1 has two recent shoe orders, customer 2 an old
 /// one, customers 3 and 4 none.
@@ -127,20 +120,6 @@ fn run_json(dir: &Path, extra: &[&str]) -> serde_json::Value {
     let out = seg(&args, dir);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn sizes(json: &serde_json::Value) -> Vec<(String, u64)> {
-    json["segments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["name"].as_str().unwrap().to_string(),
-                s["members"].as_u64().unwrap(),
-            )
-        })
-        .collect()
 }
 
 #[test]

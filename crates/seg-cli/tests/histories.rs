@@ -125,17 +125,7 @@ fn members(dir: &Path, data: &str, engine: &str) -> Vec<(String, u64)> {
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    json["segments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["name"].as_str().unwrap().to_string(),
-                s["members"].as_u64().unwrap(),
-            )
-        })
-        .collect()
+    common::sizes(&json)
 }
 
 #[test]
@@ -143,10 +133,7 @@ fn nested_parquet_and_ipc_are_segmented_by_both_engines() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("rules.seg"), RULES).unwrap();
     let data = data();
-    let file = std::fs::File::create(dir.path().join("orders.parquet")).unwrap();
-    let mut writer = parquet::arrow::ArrowWriter::try_new(file, data.schema(), None).unwrap();
-    writer.write(&data).unwrap();
-    writer.close().unwrap();
+    common::write_parquet(&dir.path().join("orders.parquet"), &data);
     let file = std::fs::File::create(dir.path().join("orders.arrow")).unwrap();
     let mut writer = arrow::ipc::writer::FileWriter::try_new(file, &data.schema()).unwrap();
     writer.write(&data).unwrap();
@@ -206,10 +193,7 @@ fn csv_cannot_hold_a_history() {
 fn schema_infer_prints_record_types() {
     let dir = tempfile::tempdir().unwrap();
     let data = data();
-    let file = std::fs::File::create(dir.path().join("orders.parquet")).unwrap();
-    let mut writer = parquet::arrow::ArrowWriter::try_new(file, data.schema(), None).unwrap();
-    writer.write(&data).unwrap();
-    writer.close().unwrap();
+    common::write_parquet(&dir.path().join("orders.parquet"), &data);
     let out = seg(&["schema", "infer", "orders.parquet"], dir.path());
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let printed = text(&out.stdout);

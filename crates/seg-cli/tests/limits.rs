@@ -442,10 +442,7 @@ fn the_deepest_programs_run_on_every_engine_and_compile_to_sql() {
         ),
     ])
     .unwrap();
-    let file = std::fs::File::create(work.path().join("p.parquet")).unwrap();
-    let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    common::write_parquet(&work.path().join("p.parquet"), &batch);
 
     let check = common::seg(&["check", "deep.seg"], work.path());
     assert_eq!(common::code(&check), 0, "{}", common::stderr(&check));
@@ -467,17 +464,7 @@ fn the_deepest_programs_run_on_every_engine_and_compile_to_sql() {
             let out = common::seg(&args, work.path());
             assert_eq!(common::code(&out), 0, "{engine}: {}", common::stderr(&out));
             let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-            let sizes: Vec<(String, u64)> = summary["segments"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| {
-                    (
-                        s["name"].as_str().unwrap().to_string(),
-                        s["members"].as_u64().unwrap(),
-                    )
-                })
-                .collect();
+            let sizes = common::sizes(&summary);
             let want: Vec<(String, u64)> = names.iter().map(|name| (name.to_string(), 2)).collect();
             assert_eq!(sizes, want, "{engine}, optimized: {optimize}");
         }

@@ -75,17 +75,7 @@ fn run(dir: &Path, rules: &str, data: &str, extra: &[&str]) -> Result<Vec<(Strin
         return Err(format!("exit {}: {}", code(&out), stderr(&out)));
     }
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    Ok(json["segments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["name"].as_str().unwrap().to_string(),
-                s["members"].as_u64().unwrap(),
-            )
-        })
-        .collect())
+    Ok(common::sizes(&json))
 }
 
 fn counts(pairs: &[(&str, u64)]) -> Vec<(String, u64)> {

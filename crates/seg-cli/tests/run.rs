@@ -321,17 +321,7 @@ fn summary(dir: &Path, data: &Path, extra: &[&str]) -> serde_json::Value {
 }
 
 fn members(summary: &serde_json::Value) -> Vec<(String, u64)> {
-    summary["segments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["name"].as_str().unwrap().to_string(),
-                s["members"].as_u64().unwrap(),
-            )
-        })
-        .collect()
+    common::sizes(summary)
 }
 
 #[test]

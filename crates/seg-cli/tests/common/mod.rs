@@ -37,3 +37,27 @@ pub fn text(bytes: &[u8]) -> String {
 pub fn stderr(output: &Output) -> String {
     text(&output.stderr)
 }
+
+/// The members of each segment in a `seg run --summary json` document, in
+/// order.
+pub fn sizes(summary: &serde_json::Value) -> Vec<(String, u64)> {
+    summary["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["members"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Writes `batch` to a new Parquet file at `path`, as one row group.
+pub fn write_parquet(path: &Path, batch: &arrow::array::RecordBatch) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(batch).unwrap();
+    writer.close().unwrap();
+}
