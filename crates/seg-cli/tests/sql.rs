@@ -152,6 +152,8 @@ fn check_target_reports_refusals_in_every_format() {
     let out = seg(&["check", "examples/", "--target", "duckdb"], &root);
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("E0501"), "{}", stderr(&out));
+    // DataFusion refuses only what no SQL target compiles yet: the event
+    // histories of examples/event_histories.seg.
     let out = seg(
         &[
             "check",
@@ -163,7 +165,21 @@ fn check_target_reports_refusals_in_every_format() {
         ],
         &root,
     );
-    assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+    assert_eq!(code(&out), 1, "{}", text(&out.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert!(!diagnostics.is_empty());
+    for d in diagnostics {
+        assert_eq!(d["code"], "E0501", "{d}");
+        assert_eq!(d["file"], "examples/event_histories.seg", "{d}");
+        assert!(
+            d["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("event histories are not yet compiled to SQL"),
+            "{d}"
+        );
+    }
     let out = seg(
         &[
             "check",
@@ -215,6 +231,19 @@ fn examples_have_the_same_sizes_on_every_engine() {
     for path in &examples {
         let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
         let rel = format!("examples/{stem}.seg");
+        // An example no SQL target compiles (today: event histories, which
+        // the bundled profiles do not hold either) has nothing to compare.
+        let compiles = ["duckdb", "postgres", "datafusion"].iter().any(|dialect| {
+            let out = seg(
+                &["sql", &rel, "--dialect", dialect, "--as-of", AS_OF],
+                &root,
+            );
+            code(&out) == 0
+        });
+        if !compiles {
+            refused += 3;
+            continue;
+        }
         let run = seg(
             &[
                 "run",
