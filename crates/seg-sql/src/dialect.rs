@@ -455,6 +455,12 @@ impl Dialect {
                     part.to_lowercase()
                 )
             }
+            // PostgreSQL numbers years without a year 0 (1 BC is -1), while
+            // Seg's calendar is proleptic ISO (1 BC is year 0); a zone west
+            // of UTC takes 0001-01-01T00:00Z into 1 BC.
+            Dialect::Postgres if part == "YEAR" => format!(
+                "(CAST(EXTRACT(YEAR FROM {date}) AS BIGINT) + CASE WHEN {date} < DATE '0001-01-01' THEN 1 ELSE 0 END)"
+            ),
             _ => format!("CAST(EXTRACT({part} FROM {date}) AS {})", self.bigint()),
         }
     }
