@@ -37,6 +37,7 @@
 //! | the same over Utf8/LargeUtf8/Utf8View | batch-level helper (`strings.rs`) writing (true, false) words directly: bytes compared through the offsets or views (`==`/`!=`/`<`.., `in` by length then packed bytes or a hash set, `starts`/`ends with` branch-free, `contains` with memchr), `matches` and `lower`/`upper`/`coalesce` chains per row through the evaluator's semantics |
 //! | `contains any/all/none` over List/LargeList of strings (plain, large, view, dictionary) or ints (every width); `is missing` of strings and lists | batch-level helper (`strings.rs`): one pass per column for all its list leaves (up to 64 distinct values; memchr search of the elements' bytes for up to 4), a general helper beyond / validity bitmap |
 //! | `length`, `size`, `year`/`month`/`day` of a field; decimal to float | batch-level helper into a derived column read natively |
+//! | aggregates over event histories (`count`, `any`, `sum`, `avg`, `min`, `max`, `count_distinct` of `List`/`LargeList` of `Struct`, v0.2) | batch-level helper (`history.rs`): the `where` filter compiled by this JIT as a sub-program over the records (the struct's children, zero-copy, plus profile fields gathered per record) into mask words; `count`/`any` are population counts of the mask over each row's offsets, the others the evaluator's own reductions over the masked records; the result is a derived column (or words for `any`) the kernel compares natively. `min`/`max` of strings and filters reading a segment run in the reference evaluator |
 //! | anything else (decimal and float `%`, comparisons of two string expressions, `length` of an expression over a plain string, list predicates over expressions, ...) | the reference evaluator on the whole batch, listed in [`JitProgram::fallbacks`] |
 //!
 //! ```no_run
@@ -52,6 +53,7 @@
 
 mod batch;
 mod codegen;
+mod history;
 mod plan;
 mod strings;
 
