@@ -302,9 +302,7 @@ pub fn reduce(
                 .map(|r| i64::try_from(r.filter(|&j| counts(j)).count()).ok())
                 .collect(),
         )),
-        AggFunc::Any => Ok(Col::Bool(
-            ranges.map(|mut r| Some(r.any(|j| counts(j)))).collect(),
-        )),
+        AggFunc::Any => Ok(Col::Bool(ranges.map(|mut r| Some(r.any(counts))).collect())),
         AggFunc::CountDistinct => {
             let Some(values) = values else {
                 return Err("count_distinct without a field".into());
@@ -425,22 +423,52 @@ pub fn reduce(
     }
 }
 
-/// How many distinct strings there are (a row holds few records: a linear
-/// search of the ones seen beats hashing up to a few dozen).
-fn distinct_strings<'s>(strings: impl Iterator<Item = &'s str>) -> usize {
-    let mut seen: Vec<&str> = Vec::new();
+/// `count_distinct` of strings: how many distinct strings there are, as
+/// `==` compares them (byte for byte). A row holds few records, so up to 16
+/// distinct strings are kept on the stack, each with a tag (its first 8
+/// bytes and its length) that tells unequal pairs apart without comparing
+/// bytes, and decides equality outright for strings of up to 8 bytes; past
+/// 16, a hash set.
+pub fn distinct_strings<'s>(strings: impl Iterator<Item = &'s str>) -> usize {
+    const SMALL: usize = 16;
+    #[inline(always)]
+    fn tag(s: &str) -> u64 {
+        let bytes = s.as_bytes();
+        let head = match bytes.first_chunk::<8>() {
+            Some(head) => u64::from_le_bytes(*head),
+            None => bytes
+                .iter()
+                .enumerate()
+                .fold(0u64, |w, (i, &b)| w | u64::from(b) << (8 * i)),
+        };
+        head ^ (bytes.len() as u64).rotate_right(8)
+    }
+    let mut seen: [(u64, &str); SMALL] = [(0, ""); SMALL];
+    let mut len = 0;
     let mut set: Option<HashSet<&str>> = None;
     for s in strings {
         if let Some(set) = &mut set {
             set.insert(s);
-        } else if !seen.iter().any(|x| rules::compare(x, s) == Ordering::Equal) {
-            seen.push(s);
-            if seen.len() > 32 {
-                set = Some(seen.drain(..).collect());
-            }
+            continue;
         }
+        let t = tag(s);
+        if seen[..len].iter().any(|(u, x)| {
+            *u == t
+                && x.len() == s.len()
+                && (s.len() <= 8 || rules::compare(x, s) == Ordering::Equal)
+        }) {
+            continue;
+        }
+        if len == SMALL {
+            let mut all: HashSet<&str> = seen.iter().map(|(_, x)| *x).collect();
+            all.insert(s);
+            set = Some(all);
+            continue;
+        }
+        seen[len] = (t, s);
+        len += 1;
     }
-    set.map_or(seen.len(), |s| s.len())
+    set.map_or(len, |s| s.len())
 }
 
 /// `sum` of ints: exact, missing over nothing and when the total does not
@@ -560,4 +588,25 @@ pub fn ratio_to_f64(sum: i128, count: u64, scale: u32) -> f64 {
     }
     text.push_str(&format!("e-{scale}"));
     text.parse().unwrap_or(f64::NAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::distinct_strings;
+
+    #[test]
+    fn distinct_strings_counts_as_equality_does() {
+        let count = |xs: &[&str]| distinct_strings(xs.iter().copied());
+        assert_eq!(count(&[]), 0);
+        assert_eq!(count(&["a", "a", "b"]), 2);
+        // Equal tags (first 8 bytes, length) but different bytes after them.
+        assert_eq!(count(&["electronics", "electronica", "electronics"]), 2);
+        // Same head, different lengths; the empty string; a NUL byte.
+        assert_eq!(count(&["shoe", "shoes", "", "", "shoe\0"]), 4);
+        assert_eq!(count(&["é", "e\u{301}", "é"]), 2);
+        // Past 16 distinct strings: the hash set takes over.
+        let many: Vec<String> = (0..40).map(|i| format!("category-{}", i % 25)).collect();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert_eq!(count(&refs), 25);
+    }
 }

@@ -454,6 +454,9 @@ pub(crate) fn compute(
     let child = records
         .column_by_name(&field.name)
         .ok_or_else(|| format!("record field `{}` is not in the data", field.name))?;
+    if let Some(done) = fast(agg, child, &mask, &flat.rows, nwords) {
+        return Ok(done);
+    }
     let values = seg_eval::read_column(&field.ty, child)
         .ok_or_else(|| format!("record field `{}` changed type", field.name))?;
     let counted: Vec<bool> = (0..n)
@@ -493,6 +496,232 @@ pub(crate) fn compute(
             validity(&mut v.iter().map(Option::is_some)),
         ),
         _ => return Err(bad()),
+    })
+}
+
+/// The set bits of `words` in `[start, end)`, in order.
+struct SetBits<'w> {
+    words: &'w [u64],
+    index: usize,
+    current: u64,
+    last: usize,
+    tail: u64,
+}
+
+impl Iterator for SetBits<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        loop {
+            if self.current != 0 {
+                let bit = self.current.trailing_zeros() as usize;
+                self.current &= self.current - 1;
+                return Some(self.index * 64 + bit);
+            }
+            if self.index >= self.last {
+                return None;
+            }
+            self.index += 1;
+            let mut w = self.words.get(self.index).copied().unwrap_or(0);
+            if self.index == self.last {
+                w &= self.tail;
+            }
+            self.current = w;
+        }
+    }
+}
+
+/// The set bits of `words` in `range`.
+fn set_bits<'w>(words: &'w [u64], range: &std::ops::Range<usize>) -> SetBits<'w> {
+    let (start, end) = (range.start, range.end);
+    if start >= end {
+        return SetBits {
+            words,
+            index: 0,
+            current: 0,
+            last: 0,
+            tail: 0,
+        };
+    }
+    let (first, last) = (start / 64, (end - 1) / 64);
+    let tail = u64::MAX >> (63 - (end - 1) % 64);
+    let mut current = words.get(first).copied().unwrap_or(0) & (u64::MAX << (start % 64));
+    if first == last {
+        current &= tail;
+    }
+    SetBits {
+        words,
+        index: first,
+        current,
+        last,
+        tail,
+    }
+}
+
+/// One result per row from its live records (counted, value present), and
+/// the rows where it is present.
+fn per_row<T: Default>(
+    rows: &[std::ops::Range<usize>],
+    nwords: usize,
+    live: &[u64],
+    mut f: impl FnMut(SetBits<'_>) -> Option<T>,
+) -> (Vec<T>, Vec<u64>) {
+    let mut values = Vec::with_capacity(rows.len());
+    let mut valid = vec![0u64; nwords];
+    for (i, r) in rows.iter().enumerate() {
+        match f(set_bits(live, r)) {
+            Some(v) => {
+                values.push(v);
+                if let Some(w) = valid.get_mut(i / 64) {
+                    *w |= 1 << (i % 64);
+                }
+            }
+            None => values.push(T::default()),
+        }
+    }
+    (values, valid)
+}
+
+/// The reductions over the child's buffers in place, for the physical types
+/// that read as themselves (ints widened, Float32/64 with NaN missing,
+/// Decimal128 of a scale of at least 0, microsecond timestamps, Date32, and
+/// strings of every layout for `count_distinct`): the values of the live
+/// records (counted and present) are fed straight to the evaluator's
+/// reductions ([`seg_eval::aggregate`]), so the rules stay the oracle's.
+/// `None`: the general path reads the column with the evaluator's reader.
+fn fast(
+    agg: &AggPlan,
+    child: &ArrayRef,
+    mask: &[u64],
+    rows: &[std::ops::Range<usize>],
+    nwords: usize,
+) -> Option<Computed> {
+    use arrow::array::{ArrayAccessor, AsArray};
+    use arrow::datatypes as t;
+    use seg_eval::aggregate as a;
+    let n = child.len();
+    // Counted records whose value is present.
+    let live: Vec<u64> = match child.logical_nulls() {
+        Some(nulls) => {
+            let b = nulls.inner();
+            let valid = words_of(b.values(), b.offset(), n);
+            mask.iter().zip(valid).map(|(m, v)| m & v).collect()
+        }
+        None => mask.to_vec(),
+    };
+    let live = live.as_slice();
+    let func = agg.func;
+    macro_rules! ints {
+        ($ty:ty) => {{
+            let v = child.as_primitive_opt::<$ty>()?.values();
+            let get = |j: usize| v.get(j).map(|&x| i64::from(x));
+            match (func, agg.out) {
+                (AggFunc::Sum, AggOut::I64) => {
+                    let (x, ok) = per_row(rows, nwords, live, |b| a::sum_ints(b.filter_map(get)));
+                    Computed::Values(x, ok)
+                }
+                (AggFunc::Avg, AggOut::F64) => {
+                    let (x, ok) = per_row(rows, nwords, live, |b| a::avg_ints(b.filter_map(get)));
+                    Computed::Floats(x, ok)
+                }
+                (AggFunc::Min | AggFunc::Max, AggOut::I64) => {
+                    let (x, ok) = per_row(rows, nwords, live, |b| {
+                        a::extreme(func, b.filter_map(get), Ord::cmp)
+                    });
+                    Computed::Values(x, ok)
+                }
+                _ => return None,
+            }
+        }};
+    }
+    macro_rules! floats {
+        ($ty:ty) => {{
+            let v = child.as_primitive_opt::<$ty>()?.values();
+            // NaN is missing when read.
+            let get = |j: usize| v.get(j).map(|&x| f64::from(x)).filter(|x| !x.is_nan());
+            let (x, ok) = match (func, agg.out) {
+                (AggFunc::Sum, AggOut::F64) => {
+                    per_row(rows, nwords, live, |b| a::sum_floats(b.filter_map(get)))
+                }
+                (AggFunc::Avg, AggOut::F64) => {
+                    per_row(rows, nwords, live, |b| a::avg_floats(b.filter_map(get)))
+                }
+                (AggFunc::Min | AggFunc::Max, AggOut::F64) => per_row(rows, nwords, live, |b| {
+                    a::extreme(func, b.filter_map(get), |x, y| {
+                        x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal)
+                    })
+                }),
+                _ => return None,
+            };
+            Computed::Floats(x, ok)
+        }};
+    }
+    macro_rules! distinct {
+        ($strings:expr) => {{
+            let s = $strings;
+            let (x, ok) = per_row(rows, nwords, live, |b| {
+                i64::try_from(a::distinct_strings(
+                    b.filter(|&j| j < n).map(|j| s.value(j)),
+                ))
+                .ok()
+            });
+            Computed::Values(x, ok)
+        }};
+    }
+    Some(match child.data_type() {
+        DataType::Utf8 if func == AggFunc::CountDistinct => distinct!(child.as_string::<i32>()),
+        DataType::LargeUtf8 if func == AggFunc::CountDistinct => {
+            distinct!(child.as_string::<i64>())
+        }
+        DataType::Utf8View if func == AggFunc::CountDistinct => distinct!(child.as_string_view()),
+        DataType::Dictionary(key, value)
+            if func == AggFunc::CountDistinct
+                && **key == DataType::Int32
+                && **value == DataType::Utf8 =>
+        {
+            distinct!(
+                child
+                    .as_dictionary_opt::<t::Int32Type>()?
+                    .downcast_dict::<arrow::array::StringArray>()?
+            )
+        }
+        _ if func == AggFunc::CountDistinct => return None,
+        DataType::Int8 => ints!(t::Int8Type),
+        DataType::Int16 => ints!(t::Int16Type),
+        DataType::Int32 => ints!(t::Int32Type),
+        DataType::Int64 => ints!(t::Int64Type),
+        DataType::UInt8 => ints!(t::UInt8Type),
+        DataType::UInt16 => ints!(t::UInt16Type),
+        DataType::UInt32 => ints!(t::UInt32Type),
+        DataType::Float32 => floats!(t::Float32Type),
+        DataType::Float64 => floats!(t::Float64Type),
+        DataType::Decimal128(_, scale) if *scale >= 0 => {
+            let v = child.as_primitive_opt::<t::Decimal128Type>()?.values();
+            let get = |j: usize| v.get(j).copied();
+            let (x, ok) = match (func, agg.out) {
+                (AggFunc::Sum, AggOut::Dec(_)) => {
+                    per_row(rows, nwords, live, |b| a::sum_decimals(b.filter_map(get)))
+                }
+                (AggFunc::Min | AggFunc::Max, AggOut::Dec(_)) => per_row(rows, nwords, live, |b| {
+                    a::extreme(func, b.filter_map(get), Ord::cmp)
+                }),
+                (AggFunc::Avg, AggOut::F64) => {
+                    let scale = u32::from(scale.unsigned_abs());
+                    let (x, ok) = per_row(rows, nwords, live, |b| {
+                        a::avg_decimals(b.filter_map(get), scale)
+                    });
+                    return Some(Computed::Floats(x, ok));
+                }
+                _ => return None,
+            };
+            Computed::Decimals(x, ok)
+        }
+        DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, _) => {
+            ints!(t::TimestampMicrosecondType)
+        }
+        DataType::Date32 => ints!(t::Date32Type),
+        _ => return None,
     })
 }
 

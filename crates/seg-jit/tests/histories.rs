@@ -293,13 +293,12 @@ fn make_batch(phys: Physical, rows: usize, seed: u64) -> RecordBatch {
     let score: ArrayRef = Arc::new(Int64Array::from_iter(
         (0..rows).map(|_| (!rng.chance(10)).then(|| rng.below(100) as i64)),
     ));
-    let schema = Schema::new(vec![
-        Field::new("id", DataType::Int64, false),
-        Field::new("tier", DataType::Utf8, true),
-        Field::new("score", DataType::Int64, true),
-        Field::new("orders", orders.data_type().clone(), true),
-    ]);
-    RecordBatch::try_new(Arc::new(schema), vec![id, tier, score, orders]).unwrap()
+    common::batch(vec![
+        ("id", id),
+        ("tier", tier),
+        ("score", score),
+        ("orders", orders),
+    ])
 }
 
 /// A record filter (in the record scope).
