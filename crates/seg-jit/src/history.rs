@@ -292,8 +292,15 @@ fn compile_filter(
     let binding = evaluator
         .bind(&schema)
         .map_err(|e| e.first().map(|d| d.message.clone()).unwrap_or_default())?;
-    let jit = JitProgram::compile(&evaluator, &schema, &binding, &JitOptions::default())
-        .map_err(|d| d.message)?;
+    // Eager string leaves: see `JitProgram::compile_with_laziness`.
+    let jit = JitProgram::compile_with_laziness(
+        &evaluator,
+        &schema,
+        &binding,
+        &JitOptions::default(),
+        false,
+    )
+    .map_err(|d| d.message)?;
     let fallbacks = jit
         .fallbacks()
         .iter()
