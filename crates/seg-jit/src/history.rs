@@ -354,7 +354,7 @@ fn rename(
 pub(crate) enum Computed {
     /// `any`: (true, false) words.
     Words(Vec<u64>, Vec<u64>),
-    /// Values (i64 or f64 bits) and validity words.
+    /// i64 values and validity words.
     Values(Vec<i64>, Vec<u64>),
     /// Floats and validity words.
     Floats(Vec<f64>, Vec<u64>),
