@@ -54,14 +54,21 @@ pub(crate) struct Elements<'p> {
 
 /// A batch's lists, flattened: the records of row `r` are
 /// `records[rows[r].clone()]`, and a missing list has none.
-struct Flat {
-    rows: Vec<std::ops::Range<usize>>,
-    records: StructArray,
+pub struct Flat {
+    /// Each row's range of records.
+    pub rows: Vec<std::ops::Range<usize>>,
+    /// Every record of the batch's lists, in order (the list's values sliced
+    /// to the range the batch's rows use; zero-copy).
+    pub records: StructArray,
 }
 
 /// Flattens a `List`/`LargeList` of `Struct` column, honouring slicing and
 /// treating a null list as empty whatever its offsets say.
-fn flatten(array: &ArrayRef) -> R<Flat> {
+pub fn flatten(array: &ArrayRef) -> Result<Flat, String> {
+    flat(array).map_err(|Internal(what)| what)
+}
+
+fn flat(array: &ArrayRef) -> R<Flat> {
     fn ranges<O: Copy + TryInto<usize>>(
         offsets: &[O],
         nulls: Option<&NullBuffer>,
@@ -133,7 +140,7 @@ impl<'a> Frame<'a, '_> {
             return internal("a history that is not bound");
         };
         let array = self.batch.column(*index).clone();
-        let flat = flatten(&array)?;
+        let flat = flat(&array)?;
         let count = flat.records.len();
 
         // Which records count: present ones where the filter is true.
@@ -156,7 +163,7 @@ impl<'a> Frame<'a, '_> {
                 })?)
             }
         };
-        reduce(func, values, &counted, flat.rows.iter().cloned(), ty)
+        reduce(func, values, &counted, &flat.rows, ty).map_err(Internal)
     }
 
     /// The filter's truth for every record of the batch.
@@ -273,46 +280,55 @@ fn child(records: &StructArray, name: &str) -> R<ArrayRef> {
         .ok_or_else(|| Internal(format!("record field `{name}` is not in the data")))
 }
 
-/// Reduces each row's counted records.
-fn reduce<'a>(
+/// Reduces each row's counted records: `counted[j]` says whether record `j`
+/// counts (present, and its filter true), `rows[r]` is row `r`'s range of
+/// records (empty for a missing list), and `values` holds the aggregated
+/// field's value of every record (`None` for `count` and `any`). This is the
+/// one implementation of §7.1's reductions; the JIT calls it on the counted
+/// mask it computes natively.
+pub fn reduce(
     func: AggFunc,
     values: Option<Col<'_>>,
     counted: &[bool],
-    rows: impl Iterator<Item = std::ops::Range<usize>>,
+    rows: &[std::ops::Range<usize>],
     ty: &Type,
-) -> R<Col<'a>> {
-    // The counted records of each row whose value is present.
-    let present = |range: std::ops::Range<usize>, has: &dyn Fn(usize) -> bool| {
-        range
-            .filter(move |&j| counted[j] && has(j))
-            .collect::<Vec<_>>()
-    };
-    let ranges: Vec<std::ops::Range<usize>> = rows.collect();
+) -> Result<Col<'static>, String> {
+    let ranges = rows.iter().cloned();
+    // Counted records of a row's range (every index is below `counted.len()`
+    // for ranges made by `flatten`; a stray one does not count).
+    let counts = move |j: usize| counted.get(j).copied().unwrap_or(false);
     match func {
         AggFunc::Count => Ok(Col::Int(
             ranges
-                .into_iter()
-                .map(|r| i64::try_from(r.filter(|&j| counted[j]).count()).ok())
+                .map(|r| i64::try_from(r.filter(|&j| counts(j)).count()).ok())
                 .collect(),
         )),
-        AggFunc::Any => Ok(Col::Bool(
-            ranges
-                .into_iter()
-                .map(|mut r| Some(r.any(|j| counted[j])))
-                .collect(),
-        )),
+        AggFunc::Any => Ok(Col::Bool(ranges.map(|mut r| Some(r.any(counts))).collect())),
         AggFunc::CountDistinct => {
             let Some(values) = values else {
-                return internal("count_distinct without a field");
+                return Err("count_distinct without a field".into());
             };
-            let keys = row_keys(&values)?;
+            // Strings compare as `==` does, byte for byte: distinct borrowed
+            // strings, with no key made per record.
+            if let Col::Str(v) = &values {
+                return Ok(Col::Int(
+                    ranges
+                        .map(|r| {
+                            let present = r
+                                .filter(|&j| counts(j))
+                                .filter_map(|j| v.get(j).and_then(|s| s.as_deref()));
+                            i64::try_from(distinct_strings(present)).ok()
+                        })
+                        .collect(),
+                ));
+            }
+            let keys = row_keys(&values).map_err(|Internal(what)| what)?;
             Ok(Col::Int(
                 ranges
-                    .into_iter()
                     .map(|r| {
                         let distinct: HashSet<&Key> = r
-                            .filter(|&j| counted[j])
-                            .filter_map(|j| keys[j].as_ref())
+                            .filter(|&j| counts(j))
+                            .filter_map(|j| keys.get(j).and_then(Option::as_ref))
                             .collect();
                         i64::try_from(distinct.len()).ok()
                     })
@@ -321,147 +337,84 @@ fn reduce<'a>(
         }
         AggFunc::Sum | AggFunc::Avg | AggFunc::Min | AggFunc::Max => {
             let Some(values) = values else {
-                return internal("an aggregate of a field without the field");
+                return Err("an aggregate of a field without the field".into());
             };
+            // The counted records of a row whose value is present.
+            fn each<'v, T: Copy>(
+                v: &'v [Option<T>],
+                counts: impl Fn(usize) -> bool + 'v,
+                r: std::ops::Range<usize>,
+            ) -> impl Iterator<Item = T> + 'v {
+                r.filter(move |&j| counts(j))
+                    .filter_map(move |j| v.get(j).copied().flatten())
+            }
             Ok(match values {
-                Col::Int(v) => {
-                    let each = ranges.into_iter().map(|r| {
-                        present(r, &|j| v[j].is_some())
-                            .into_iter()
-                            .filter_map(|j| v[j])
-                            .collect::<Vec<i64>>()
-                    });
-                    match func {
-                        AggFunc::Sum => Col::Int(
-                            each.map(|xs| {
-                                if xs.is_empty() {
-                                    return None;
-                                }
-                                i64::try_from(xs.iter().map(|&x| i128::from(x)).sum::<i128>()).ok()
-                            })
-                            .collect(),
-                        ),
-                        AggFunc::Avg => Col::Float(
-                            each.map(|xs| {
-                                let n = u64::try_from(xs.len()).ok().filter(|&n| n > 0)?;
-                                let sum: i128 = xs.iter().map(|&x| i128::from(x)).sum();
-                                Some(ratio_to_f64(sum, n, 0))
-                            })
-                            .collect(),
-                        ),
-                        _ => Col::Int(each.map(|xs| extreme(func, xs, Ord::cmp)).collect()),
+                Col::Int(v) => match func {
+                    AggFunc::Sum => {
+                        Col::Int(ranges.map(|r| sum_ints(each(&v, counts, r))).collect())
                     }
-                }
-                Col::Float(v) => {
-                    let each = ranges.into_iter().map(|r| {
-                        present(r, &|j| v[j].is_some())
-                            .into_iter()
-                            .filter_map(|j| v[j])
-                            .collect::<Vec<f64>>()
-                    });
-                    Col::Float(match func {
-                        AggFunc::Sum => each
-                            .map(|xs| {
-                                if xs.is_empty() {
-                                    return None;
-                                }
-                                Some(xs.iter().sum::<f64>()).filter(|s| !s.is_nan())
-                            })
-                            .collect(),
-                        AggFunc::Avg => each
-                            .map(|xs| {
-                                if xs.is_empty() {
-                                    return None;
-                                }
-                                let mean = xs.iter().sum::<f64>() / xs.len() as f64;
-                                Some(mean).filter(|m| !m.is_nan())
-                            })
-                            .collect(),
-                        // No NaN is read, so the order is total.
-                        _ => each
-                            .map(|xs| {
-                                extreme(func, xs, |a, b| {
-                                    a.partial_cmp(b).unwrap_or(Ordering::Equal)
-                                })
-                            })
-                            .collect(),
-                    })
-                }
-                Col::Decimal(v, scale) => {
-                    let each = ranges.into_iter().map(|r| {
-                        present(r, &|j| v[j].is_some())
-                            .into_iter()
-                            .filter_map(|j| v[j])
-                            .collect::<Vec<i128>>()
-                    });
-                    let exact_sum =
-                        |xs: &[i128]| xs.iter().try_fold(0i128, |acc, &x| acc.checked_add(x));
-                    match func {
-                        AggFunc::Sum => Col::Decimal(
-                            each.map(|xs| {
-                                if xs.is_empty() {
-                                    return None;
-                                }
-                                exact_sum(&xs)
-                            })
-                            .collect(),
-                            scale,
-                        ),
-                        AggFunc::Avg => Col::Float(
-                            each.map(|xs| {
-                                let n = u64::try_from(xs.len()).ok().filter(|&n| n > 0)?;
-                                Some(ratio_to_f64(exact_sum(&xs)?, n, scale))
-                            })
-                            .collect(),
-                        ),
-                        // One scale for the column: unscaled values order.
-                        _ => Col::Decimal(
-                            each.map(|xs| extreme(func, xs, Ord::cmp)).collect(),
-                            scale,
-                        ),
+                    AggFunc::Avg => {
+                        Col::Float(ranges.map(|r| avg_ints(each(&v, counts, r))).collect())
                     }
-                }
+                    _ => Col::Int(
+                        ranges
+                            .map(|r| extreme(func, each(&v, counts, r), Ord::cmp))
+                            .collect(),
+                    ),
+                },
+                Col::Float(v) => Col::Float(match func {
+                    AggFunc::Sum => ranges.map(|r| sum_floats(each(&v, counts, r))).collect(),
+                    AggFunc::Avg => ranges.map(|r| avg_floats(each(&v, counts, r))).collect(),
+                    // No NaN is read, so the order is total.
+                    _ => ranges
+                        .map(|r| {
+                            extreme(func, each(&v, counts, r), |a, b| {
+                                a.partial_cmp(b).unwrap_or(Ordering::Equal)
+                            })
+                        })
+                        .collect(),
+                }),
+                Col::Decimal(v, scale) => match func {
+                    AggFunc::Sum => Col::Decimal(
+                        ranges.map(|r| sum_decimals(each(&v, counts, r))).collect(),
+                        scale,
+                    ),
+                    AggFunc::Avg => Col::Float(
+                        ranges
+                            .map(|r| avg_decimals(each(&v, counts, r), scale))
+                            .collect(),
+                    ),
+                    // One scale for the column: unscaled values order.
+                    _ => Col::Decimal(
+                        ranges
+                            .map(|r| extreme(func, each(&v, counts, r), Ord::cmp))
+                            .collect(),
+                        scale,
+                    ),
+                },
                 Col::Str(v) => Col::Str(
                     ranges
-                        .into_iter()
                         .map(|r| {
-                            let xs = present(r, &|j| v[j].is_some());
-                            let strings = xs.into_iter().filter_map(|j| v[j].as_deref());
-                            extreme(func, strings.collect(), |a: &&str, b: &&str| {
-                                rules::compare(a, b)
-                            })
-                            .map(|s| Cow::Owned(s.to_string()))
+                            let strings = r
+                                .filter(|&j| counts(j))
+                                .filter_map(|j| v.get(j).and_then(|s| s.as_deref()));
+                            extreme(func, strings, |a: &&str, b: &&str| rules::compare(a, b))
+                                .map(|s| Cow::Owned(s.to_string()))
                         })
                         .collect(),
                 ),
                 Col::Date(v) => Col::Date(
                     ranges
-                        .into_iter()
-                        .map(|r| {
-                            let xs = present(r, &|j| v[j].is_some());
-                            extreme(
-                                func,
-                                xs.into_iter().filter_map(|j| v[j]).collect(),
-                                Ord::cmp,
-                            )
-                        })
+                        .map(|r| extreme(func, each(&v, counts, r), Ord::cmp))
                         .collect(),
                 ),
                 Col::Timestamp(v) => Col::Timestamp(
                     ranges
-                        .into_iter()
-                        .map(|r| {
-                            let xs = present(r, &|j| v[j].is_some());
-                            extreme(
-                                func,
-                                xs.into_iter().filter_map(|j| v[j]).collect(),
-                                Ord::cmp,
-                            )
-                        })
+                        .map(|r| extreme(func, each(&v, counts, r), Ord::cmp))
                         .collect(),
                 ),
                 other => {
-                    return internal(format!(
+                    return Err(format!(
                         "`{}` of a {other:?} column (the result is {ty})",
                         func.as_str()
                     ));
@@ -471,9 +424,117 @@ fn reduce<'a>(
     }
 }
 
+/// `count_distinct` of strings: how many distinct strings there are, as
+/// `==` compares them (byte for byte). A row holds few records, so up to 16
+/// distinct strings are kept on the stack, each with a tag (its first 8
+/// bytes and its length) that tells unequal pairs apart without comparing
+/// bytes, and decides equality outright for strings of up to 8 bytes; past
+/// 16, a hash set.
+pub fn distinct_strings<'s>(strings: impl Iterator<Item = &'s str>) -> usize {
+    const SMALL: usize = 16;
+    #[inline(always)]
+    fn tag(s: &str) -> u64 {
+        let bytes = s.as_bytes();
+        let head = match bytes.first_chunk::<8>() {
+            Some(head) => u64::from_le_bytes(*head),
+            None => bytes
+                .iter()
+                .enumerate()
+                .fold(0u64, |w, (i, &b)| w | u64::from(b) << (8 * i)),
+        };
+        head ^ (bytes.len() as u64).rotate_right(8)
+    }
+    let mut seen: [(u64, &str); SMALL] = [(0, ""); SMALL];
+    let mut len = 0;
+    let mut set: Option<HashSet<&str>> = None;
+    for s in strings {
+        if let Some(set) = &mut set {
+            set.insert(s);
+            continue;
+        }
+        let t = tag(s);
+        if seen[..len].iter().any(|(u, x)| {
+            *u == t
+                && x.len() == s.len()
+                && (s.len() <= 8 || rules::compare(x, s) == Ordering::Equal)
+        }) {
+            continue;
+        }
+        if len == SMALL {
+            let mut all: HashSet<&str> = seen.iter().map(|(_, x)| *x).collect();
+            all.insert(s);
+            set = Some(all);
+            continue;
+        }
+        seen[len] = (t, s);
+        len += 1;
+    }
+    set.map_or(len, |s| s.len())
+}
+
+/// `sum` of ints: exact, missing over nothing and when the total does not
+/// fit in an `int`.
+pub fn sum_ints(values: impl Iterator<Item = i64>) -> Option<i64> {
+    let mut any = false;
+    let total: i128 = values.inspect(|_| any = true).map(i128::from).sum();
+    if !any {
+        return None;
+    }
+    i64::try_from(total).ok()
+}
+
+/// `avg` of ints: the exact sum divided by the count, rounded once.
+pub fn avg_ints(values: impl Iterator<Item = i64>) -> Option<f64> {
+    let mut n = 0u64;
+    let total: i128 = values.inspect(|_| n += 1).map(i128::from).sum();
+    (n > 0).then(|| ratio_to_f64(total, n, 0))
+}
+
+/// `sum` of decimals (unscaled, of one scale): exact, missing over nothing
+/// and when a partial sum passes 128 bits, as decimal `+` is.
+pub fn sum_decimals(mut values: impl Iterator<Item = i128>) -> Option<i128> {
+    let first = values.next()?;
+    values.try_fold(first, |acc, x| acc.checked_add(x))
+}
+
+/// `avg` of decimals at `scale`: the exact sum divided by the count, rounded
+/// once; missing over nothing and when the sum is.
+pub fn avg_decimals(values: impl Iterator<Item = i128>, scale: u32) -> Option<f64> {
+    let mut n = 0u64;
+    let total = values
+        .inspect(|_| n += 1)
+        .try_fold(0i128, |acc, x| acc.checked_add(x));
+    if n == 0 {
+        return None;
+    }
+    Some(ratio_to_f64(total?, n, scale))
+}
+
+/// `sum` of floats, in record order; missing over nothing and when NaN.
+pub fn sum_floats(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut any = false;
+    let total: f64 = values.inspect(|_| any = true).sum();
+    Some(total).filter(|s| any && !s.is_nan())
+}
+
+/// `avg` of floats: the float sum divided by the count; missing over
+/// nothing and when NaN.
+pub fn avg_floats(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut n = 0usize;
+    let total: f64 = values.inspect(|_| n += 1).sum();
+    if n == 0 {
+        return None;
+    }
+    Some(total / n as f64).filter(|m| !m.is_nan())
+}
+
 /// The least (`min`) or greatest (`max`) of the values; `None` for none.
 /// Of equal values the first is kept.
-fn extreme<T: Clone>(func: AggFunc, values: Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) -> Option<T> {
+pub fn extreme<T>(
+    func: AggFunc,
+    values: impl IntoIterator<Item = T>,
+    cmp: impl Fn(&T, &T) -> Ordering,
+) -> Option<T> {
     let mut best: Option<T> = None;
     for value in values {
         best = Some(match best {
@@ -528,4 +589,25 @@ pub fn ratio_to_f64(sum: i128, count: u64, scale: u32) -> f64 {
     }
     text.push_str(&format!("e-{scale}"));
     text.parse().unwrap_or(f64::NAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::distinct_strings;
+
+    #[test]
+    fn distinct_strings_counts_as_equality_does() {
+        let count = |xs: &[&str]| distinct_strings(xs.iter().copied());
+        assert_eq!(count(&[]), 0);
+        assert_eq!(count(&["a", "a", "b"]), 2);
+        // Equal tags (first 8 bytes, length) but different bytes after them.
+        assert_eq!(count(&["electronics", "electronica", "electronics"]), 2);
+        // Same head, different lengths; the empty string; a NUL byte.
+        assert_eq!(count(&["shoe", "shoes", "", "", "shoe\0"]), 4);
+        assert_eq!(count(&["é", "e\u{301}", "é"]), 2);
+        // Past 16 distinct strings: the hash set takes over.
+        let many: Vec<String> = (0..40).map(|i| format!("category-{}", i % 25)).collect();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert_eq!(count(&refs), 25);
+    }
 }

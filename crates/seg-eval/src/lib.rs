@@ -27,6 +27,16 @@ pub use column::{Col, accepted_types, accepts};
 pub use eval::PatternCache;
 pub use history::ratio_to_f64;
 
+/// The aggregates over event histories (LANGUAGE.md §7.1) as functions other
+/// engines call, so that every rule of §7.1 lives once: how a batch's lists
+/// are flattened into records, and how each row's counted records reduce.
+pub mod aggregate {
+    pub use crate::history::{
+        Flat, avg_decimals, avg_floats, avg_ints, distinct_strings, extreme, flatten, reduce,
+        sum_decimals, sum_floats, sum_ints,
+    };
+}
+
 use arrow::array::{BooleanArray, UInt32Array};
 use arrow::buffer::{BooleanBuffer, Buffer, NullBuffer};
 use arrow::datatypes::Schema as ArrowSchema;

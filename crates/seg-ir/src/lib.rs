@@ -924,4 +924,72 @@ impl Expr {
             ExprKind::Element(_) => ([None, None, None], none, None),
         }
     }
+
+    /// The direct children of this node, mutably, in the order of
+    /// [`Expr::parts`] (for rewrites that keep the tree's shape, such as the
+    /// JIT's compilation of an aggregate's filter over a records' batch).
+    pub fn parts_mut(&mut self) -> Vec<&mut Expr> {
+        let mut out: Vec<&mut Expr> = Vec::new();
+        match &mut self.kind {
+            ExprKind::Const(_)
+            | ExprKind::Field(_)
+            | ExprKind::Param(_)
+            | ExprKind::Segment(_)
+            | ExprKind::Relative(_)
+            | ExprKind::Element(_) => {}
+            ExprKind::Ago { duration: x, .. }
+            | ExprKind::Duration { amount: x, .. }
+            | ExprKind::Cast(x)
+            | ExprKind::Not(x)
+            | ExprKind::Neg(x)
+            | ExprKind::IsMissing { expr: x, .. } => out.push(x),
+            ExprKind::And(items) | ExprKind::Or(items) | ExprKind::Call { args: items, .. } => {
+                out.extend(items.iter_mut())
+            }
+            ExprKind::Compare { lhs, rhs, .. } | ExprKind::Arith { lhs, rhs, .. } => {
+                out.push(lhs);
+                out.push(rhs);
+            }
+            ExprKind::StrPred {
+                target, pattern, ..
+            } => {
+                out.push(target);
+                out.push(pattern);
+            }
+            ExprKind::Within { expr, duration } => {
+                out.push(expr);
+                out.push(duration);
+            }
+            ExprKind::Between { expr, lo, hi, .. } => {
+                out.push(expr);
+                out.push(lo);
+                out.push(hi);
+            }
+            ExprKind::InList {
+                expr,
+                list,
+                list_param,
+                ..
+            } => {
+                out.push(expr);
+                out.extend(list.iter_mut());
+                out.extend(list_param.as_deref_mut());
+            }
+            ExprKind::ListContains {
+                list,
+                values,
+                values_param,
+                ..
+            } => {
+                out.push(list);
+                out.extend(values.iter_mut());
+                out.extend(values_param.as_deref_mut());
+            }
+            ExprKind::Aggregate { list, filter, .. } => {
+                out.push(list);
+                out.extend(filter.as_deref_mut());
+            }
+        }
+        out
+    }
 }

@@ -11,6 +11,7 @@
 //! `0..=len` of a dictionary table. The checks that make this so are
 //! marked "bounds" below.
 
+use crate::history::Computed;
 use crate::plan::{Derive, Input, LeafEval, ListKey, Plan, Read, VECTOR_TABLE};
 use crate::strings;
 use arrow::array::{Array, ArrayRef, AsArray};
@@ -103,6 +104,7 @@ pub(crate) struct Prepared<'a> {
     words: Vec<Vec<u64>>,
     ints: Vec<Vec<i64>>,
     floats: Vec<Vec<f64>>,
+    decimals: Vec<Vec<i128>>,
     /// The shared all-valid words, once a column without nulls needed them.
     all_valid: Option<u64>,
     /// Bitmaps made for this call that slots point into.
@@ -505,6 +507,49 @@ pub(crate) fn prepare<'a>(
                 let valid = p.validity_words(nulls.as_ref(), rows, nwords);
                 p.keep.extend(nulls);
                 p.slots.extend([valid, valid]);
+            }
+            Input::Agg { col, agg } => {
+                let array = column(*col)?;
+                let agg = ctx
+                    .plan
+                    .aggs
+                    .get(*agg)
+                    .ok_or_else(|| internal("an aggregate without its plan"))?;
+                // bounds: every computed column has one value per row and
+                // `nwords` words of validity (checked below).
+                let (ptr, valid) = match crate::history::compute(agg, array, batch)? {
+                    Computed::Words(t, f) => {
+                        if t.len() != nwords || f.len() != nwords {
+                            return Err(internal("an aggregate of the wrong length"));
+                        }
+                        (p.push_words(t), p.push_words(f))
+                    }
+                    Computed::Values(values, valid) => {
+                        if values.len() != rows || valid.len() != nwords {
+                            return Err(internal("an aggregate of the wrong length"));
+                        }
+                        let ptr = values.as_ptr() as u64;
+                        p.ints.push(values);
+                        (ptr, p.push_words(valid))
+                    }
+                    Computed::Floats(values, valid) => {
+                        if values.len() != rows || valid.len() != nwords {
+                            return Err(internal("an aggregate of the wrong length"));
+                        }
+                        let ptr = values.as_ptr() as u64;
+                        p.floats.push(values);
+                        (ptr, p.push_words(valid))
+                    }
+                    Computed::Decimals(values, valid) => {
+                        if values.len() != rows || valid.len() != nwords {
+                            return Err(internal("an aggregate of the wrong length"));
+                        }
+                        let ptr = values.as_ptr() as u64;
+                        p.decimals.push(values);
+                        (ptr, p.push_words(valid))
+                    }
+                };
+                p.slots.extend([ptr, valid]);
             }
             Input::Derived { col, derive } => {
                 let array = column(*col)?;

@@ -1666,6 +1666,13 @@ impl Gen<'_, '_> {
                 };
                 (value, p)
             }
+            VNode::DerivedDec { input, .. } => {
+                let (ptr, valid) = *env.get(input).ok_or("input not loaded")?;
+                let p = self.bit(valid, r);
+                let offset = self.b.ins().imul_imm_s(row, 16);
+                let addr = self.b.ins().iadd(ptr, offset);
+                (self.b.ins().load(types::I128, flags(), addr, 0), p)
+            }
             VNode::Derived { input, float } => {
                 let (ptr, valid) = *env.get(input).ok_or("input not loaded")?;
                 let p = self.bit(valid, r);

@@ -9,12 +9,13 @@
 //! as a [`crate::Fallback`]).
 
 use crate::Fallback;
+use crate::history::AggOut;
 use arrow::datatypes::{DataType, Schema as ArrowSchema, TimeUnit as ArrowTimeUnit};
 use seg_eval::Binding;
 use seg_eval::num;
 use seg_ir::{
-    ArithOp, CmpOp, Const, Duration, Expr, ExprKind, FieldId, Func, ListQuantifier, Program,
-    SegmentId, StrOp, Type, Zone,
+    AggFunc, ArithOp, CmpOp, Const, Duration, Expr, ExprKind, FieldId, Func, ListQuantifier,
+    Program, SegmentId, StrOp, Type, Zone,
 };
 use std::collections::HashMap;
 
@@ -173,6 +174,10 @@ pub(crate) enum Input {
     Derived { col: usize, derive: Derive },
     /// Only the validity of a column: slots `[validity words, validity words]`.
     Nulls { col: usize },
+    /// An aggregate over the history in `col` ([`Plan::aggs`]`[agg]`,
+    /// computed by `crate::history`): slots `[values, validity words]`, or
+    /// `[true words, false words]` for `any`.
+    Agg { col: usize, agg: usize },
 }
 
 /// Slots of an [`Input::Dict`].
@@ -264,6 +269,9 @@ pub(crate) enum VNode {
     Col { input: usize, read: Read },
     /// A derived column (`float` tells its element type).
     Derived { input: usize, float: bool },
+    /// A derived column of unscaled decimals (16 bytes a row) at a scale:
+    /// an aggregate's `sum`, `min` or `max` of a decimal record field.
+    DerivedDec { input: usize, scale: u32 },
     /// Checked integer arithmetic (`+ - * %`).
     IntArith(ArithOp, Box<VNode>, Box<VNode>),
     /// Float arithmetic (`+ - * /`), NaN and division by zero missing.
@@ -319,7 +327,7 @@ impl VNode {
             | VNode::FloatNeg(_)
             | VNode::FloatAbs(_)
             | VNode::IntToFloat(_) => VTy::F64,
-            VNode::Dec(_, s) => VTy::Dec(*s),
+            VNode::Dec(_, s) | VNode::DerivedDec { scale: s, .. } => VTy::Dec(*s),
             VNode::IntToDec(_)
             | VNode::DecRescale(..)
             | VNode::DecUnscale(..)
@@ -354,7 +362,9 @@ impl VNode {
     /// Inputs read by this value, for loading their pointers once per word.
     pub(crate) fn inputs(&self, out: &mut Vec<usize>) {
         match self {
-            VNode::Col { input, .. } | VNode::Derived { input, .. } => out.push(*input),
+            VNode::Col { input, .. }
+            | VNode::Derived { input, .. }
+            | VNode::DerivedDec { input, .. } => out.push(*input),
             VNode::IntArith(_, a, b)
             | VNode::FloatArith(_, a, b)
             | VNode::DecArith(_, a, b)
@@ -506,6 +516,8 @@ pub(crate) struct Plan {
     pub patterns: std::sync::Arc<seg_eval::PatternCache>,
     /// The bound batch column of each field the plan reads, with its type.
     pub columns: Vec<(usize, DataType)>,
+    /// The aggregates over histories the inputs compute ([`Input::Agg`]).
+    pub aggs: Vec<std::sync::Arc<crate::history::AggPlan>>,
 }
 
 /// The plain-string leaves computed on demand, one 64-row word at a time,
@@ -580,6 +592,7 @@ pub(crate) struct Lowerer<'a> {
     segment: SegmentId,
     columns: Vec<(usize, DataType)>,
     patterns: std::sync::Arc<seg_eval::PatternCache>,
+    aggs: Vec<std::sync::Arc<crate::history::AggPlan>>,
 }
 
 fn int_read(dt: &DataType) -> Option<(u8, bool)> {
@@ -634,6 +647,7 @@ impl<'a> Lowerer<'a> {
             segment: SegmentId(0),
             columns: Vec::new(),
             patterns: std::sync::Arc::default(),
+            aggs: Vec::new(),
         }
     }
 
@@ -647,6 +661,7 @@ impl<'a> Lowerer<'a> {
             fallbacks: self.fallbacks,
             patterns: self.patterns,
             columns: self.columns,
+            aggs: self.aggs,
         }
     }
 
@@ -714,17 +729,18 @@ impl<'a> Lowerer<'a> {
                 _ => return self.leaf(e, "a constant the folder could not reduce".into()),
             }
         }
-        // Event histories (v0.2) are not compiled natively yet: the smallest
-        // condition holding an aggregate (`count(..) >= 3`, `any(..)`, an
-        // arithmetic of aggregates compared) is one leaf the reference
-        // evaluator computes for the batch; `and`/`or`/`not` around it stay
-        // native.
-        if !matches!(
-            e.kind,
-            ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Not(_)
-        ) && seg_ir::has_aggregate(e)
+        // Event histories (v0.2): `any(..)` is words computed natively per
+        // batch (`crate::history`); other aggregates are derived value
+        // columns (see `value`). A condition holding an aggregate the JIT
+        // does not compile becomes a reference leaf, as any other.
+        if let ExprKind::Aggregate {
+            func: AggFunc::Any, ..
+        } = e.kind
         {
-            return self.leaf(e, "event histories run in the evaluator".into());
+            return match self.aggregate(e) {
+                Ok((input, _)) => BNode::Words(input),
+                Err(reason) => self.leaf(e, reason),
+            };
         }
         match &e.kind {
             ExprKind::Segment(id) => BNode::Seg(*id),
@@ -894,6 +910,16 @@ impl<'a> Lowerer<'a> {
             }
         }
         let seg = self.reference(e);
+        self.fallback(e.span, reason);
+        BNode::Words(self.add_input(Input::Words {
+            col: None,
+            leaf: LeafEval::Reference(seg),
+        }))
+    }
+
+    /// Records that something of the current segment runs in the reference
+    /// evaluator.
+    fn fallback(&mut self, span: seg_diagnostics::Span, reason: Unsupported) {
         let name = self
             .program
             .segments
@@ -903,13 +929,44 @@ impl<'a> Lowerer<'a> {
         self.fallbacks.push(Fallback {
             segment: self.segment,
             segment_name: name,
-            span: e.span,
+            span,
             reason,
         });
-        BNode::Words(self.add_input(Input::Words {
-            col: None,
-            leaf: LeafEval::Reference(seg),
-        }))
+    }
+
+    /// Compiles an aggregate into an input (`crate::history`); its filter's
+    /// own reference leaves, if any, are listed as this segment's fallbacks.
+    fn aggregate(&mut self, e: &Expr) -> Result<(usize, AggOut), Unsupported> {
+        let ExprKind::Aggregate { list, .. } = &e.kind else {
+            return Err("not an aggregate".into());
+        };
+        let ExprKind::Field(f) = list.kind else {
+            return Err("an aggregate over something other than a field".into());
+        };
+        let (col, _) = self.column(f).ok_or("an unbound history")?;
+        // Every column the filter reads is checked per batch like the others.
+        let mut fields = Vec::new();
+        seg_ir::field_refs(e, &mut fields);
+        for (f, _) in fields {
+            self.column(f).ok_or("an unbound field in a filter")?;
+        }
+        let binding = self.binding;
+        let column = |id: FieldId| binding.column(id);
+        let env = crate::history::Env {
+            program: self.program,
+            params: &self.params,
+            as_of: self.as_of,
+            schema: self.schema,
+            column: &column,
+        };
+        let (plan, inner) = crate::history::compile(&env, e, col)?;
+        for (span, reason) in inner {
+            self.fallback(span, format!("in an aggregate's filter: {reason}"));
+        }
+        let out = plan.out;
+        self.aggs.push(std::sync::Arc::new(plan));
+        let agg = self.aggs.len() - 1;
+        Ok((self.add_input(Input::Agg { col, agg }), out))
     }
 
     /// The bound column of a bare field, unless it is a dictionary.
@@ -1238,7 +1295,9 @@ impl<'a> Lowerer<'a> {
                 input,
             } => self.dec_scale(*input).ok(),
             VNode::IntToDec(_) | VNode::DecUnscale(..) | VNode::Missing(VTy::Dec(_)) => Some(0),
-            VNode::Dec(_, s) | VNode::Coalesce(VTy::Dec(s), _) => Some(*s),
+            VNode::Dec(_, s)
+            | VNode::Coalesce(VTy::Dec(s), _)
+            | VNode::DerivedDec { scale: s, .. } => Some(*s),
             VNode::DecRescale(x, by) => self.scale_of(x)?.checked_add(*by),
             VNode::DecArith(_, x, _) | VNode::DecNeg(x) | VNode::DecAbs(x) => self.scale_of(x),
             VNode::DecMul(x, y) => self.scale_of(x)?.checked_add(self.scale_of(y)?),
@@ -1435,6 +1494,15 @@ impl<'a> Lowerer<'a> {
                 // handling either: constant calls are folded by the evaluator
                 // at this run's instant, and row calls are evaluated by it.
                 _ => return Err(format!("`{}` on these arguments", func.name())),
+            },
+            ExprKind::Aggregate { .. } => match self.aggregate(e)? {
+                (input, AggOut::I64) => VNode::Derived {
+                    input,
+                    float: false,
+                },
+                (input, AggOut::F64) => VNode::Derived { input, float: true },
+                (input, AggOut::Dec(scale)) => VNode::DerivedDec { input, scale },
+                (_, AggOut::Bool) => return Err("`any` as a value".into()),
             },
             _ => return Err("an expression the kernel does not compile".into()),
         })
