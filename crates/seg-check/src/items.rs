@@ -5,8 +5,8 @@
 use crate::expr::{Decl, ExprChecker, Scope, coerce, literal_const, time_unit, unify};
 use seg_diagnostics::{Code, Diagnostic, FileId, Span, did_you_mean};
 use seg_ir::{
-    Const, Duration, Expectation, Field, ParamId, Priority, Program, Schema, Segment, SegmentId,
-    Test, Type, field_refs,
+    Const, Duration, Expectation, ExprKind, Field, FieldId, ParamId, Priority, Program, Schema,
+    Segment, SegmentId, Test, Type, field_refs,
 };
 use seg_syntax::ast::{self, ItemKind};
 use std::collections::HashMap;
@@ -812,6 +812,7 @@ fn report_cycles(segments: &[Segment], diagnostics: &mut Vec<Diagnostic>) {
 
 /// Warns once per segment and `pii` field the segment reads.
 fn report_pii(schema: &Schema, segments: &[Segment], diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen_records = Vec::new();
     for segment in segments {
         let mut refs = Vec::new();
         field_refs(&segment.where_, &mut refs);
@@ -824,21 +825,93 @@ fn report_pii(schema: &Schema, segments: &[Segment], diagnostics: &mut Vec<Diagn
                 continue;
             }
             seen.push(field);
-            let name = &schema.field(field).name;
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::W0301,
-                    span,
-                    format!("segment `{}` uses the personal data field `{name}`", segment.name),
-                )
-                .with_label("marked `pii` in the schema")
-                .with_secondary(schema.field(field).span, "declared `pii` here")
-                .with_help(format!(
-                    "make sure this use of `{name}` is allowed (consent, policy); if the field is not personal data, remove `pii` from its declaration"
-                )),
-            );
+            diagnostics.push(pii_warning(
+                &segment.name,
+                &schema.field(field).name,
+                span,
+                "marked `pii` in the schema",
+                schema.field(field).span,
+            ));
         }
+        report_record_pii(schema, segment, &mut seen_records, diagnostics);
     }
+}
+
+/// Warns once per segment and `pii` record field it reads: `L.f` as an
+/// aggregate's value, or `f` inside an aggregate's `where` (LANGUAGE.md
+/// §7.1 allows `pii` on record fields, and using one is the same decision
+/// as using a profile field).
+fn report_record_pii(
+    schema: &Schema,
+    segment: &Segment,
+    seen: &mut Vec<(FieldId, usize)>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    seen.clear();
+    let mut uses = Vec::new();
+    for root in std::iter::once(&segment.where_).chain(segment.exclude.as_ref()) {
+        seg_ir::walk(root, &mut |e| {
+            let ExprKind::Aggregate {
+                list,
+                value,
+                filter,
+                ..
+            } = &e.kind
+            else {
+                return;
+            };
+            let ExprKind::Field(list_id) = list.kind else {
+                return;
+            };
+            if let Some(i) = value {
+                uses.push((list_id, *i, e.span));
+            }
+            if let Some(filter) = filter {
+                seg_ir::walk(filter, &mut |f| {
+                    if let ExprKind::Element(i) = f.kind {
+                        uses.push((list_id, i, f.span));
+                    }
+                });
+            }
+        });
+    }
+    for (list_id, index, span) in uses {
+        let list = schema.field(list_id);
+        let Some(attrs) = list.record.get(index) else {
+            continue;
+        };
+        if !attrs.pii || seen.contains(&(list_id, index)) {
+            continue;
+        }
+        seen.push((list_id, index));
+        let record_field = list
+            .ty
+            .element()
+            .and_then(Type::record_fields)
+            .and_then(|fields| fields.get(index))
+            .map_or("?", |f| f.name.as_str());
+        diagnostics.push(pii_warning(
+            &segment.name,
+            &format!("{}.{record_field}", list.name),
+            span,
+            "marked `pii` in the record type",
+            attrs.span,
+        ));
+    }
+}
+
+/// W0301: `segment` reads the personal data field `name` at `span`.
+fn pii_warning(segment: &str, name: &str, span: Span, label: &str, declared: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::W0301,
+        span,
+        format!("segment `{segment}` uses the personal data field `{name}`"),
+    )
+    .with_label(label)
+    .with_secondary(declared, "declared `pii` here")
+    .with_help(format!(
+        "make sure this use of `{name}` is allowed (consent, policy); if the field is not personal data, remove `pii` from its declaration"
+    ))
 }
 
 fn check_test(

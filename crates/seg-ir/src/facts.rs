@@ -348,6 +348,10 @@ pub struct Facts {
     pub cost: Cost,
     /// What a SQL back end must know.
     pub sql: Sql,
+    /// For an `int` result, the least and greatest values it can take when
+    /// present (`month` is 1–12); `None` when any int may come out. The
+    /// optimizer reads it to decide comparisons no value can satisfy.
+    pub range: Option<(i64, i64)>,
 }
 
 /// The facts of a function. The match is exhaustive: a new [`Func`] does not
@@ -368,6 +372,7 @@ pub fn func(f: Func) -> Facts {
             strictness: Strictness::All,
             cost: Cost::PerChar,
             sql: Sql::Dialect,
+            range: None,
         },
         Func::Upper => Facts {
             name: "upper",
@@ -383,6 +388,7 @@ pub fn func(f: Func) -> Facts {
             strictness: Strictness::All,
             cost: Cost::PerChar,
             sql: Sql::Dialect,
+            range: None,
         },
         Func::Length => Facts {
             name: "length",
@@ -398,6 +404,7 @@ pub fn func(f: Func) -> Facts {
             strictness: Strictness::All,
             cost: Cost::PerChar,
             sql: Sql::Standard,
+            range: Some((0, i64::MAX)),
         },
         Func::Size => Facts {
             name: "size",
@@ -413,6 +420,7 @@ pub fn func(f: Func) -> Facts {
             strictness: Strictness::All,
             cost: Cost::Offsets,
             sql: Sql::Dialect,
+            range: Some((0, i64::MAX)),
         },
         Func::Abs => Facts {
             name: "abs",
@@ -428,6 +436,7 @@ pub fn func(f: Func) -> Facts {
             strictness: Strictness::All,
             cost: Cost::Simple,
             sql: Sql::Standard,
+            range: None,
         },
         Func::Coalesce => Facts {
             name: "coalesce",
@@ -443,6 +452,7 @@ pub fn func(f: Func) -> Facts {
             strictness: Strictness::Lenient,
             cost: Cost::Simple,
             sql: Sql::Standard,
+            range: None,
         },
         Func::DaysSince => Facts {
             name: "days_since",
@@ -458,6 +468,7 @@ pub fn func(f: Func) -> Facts {
             strictness: Strictness::All,
             cost: Cost::Simple,
             sql: Sql::AsOf,
+            range: None,
         },
         Func::Year => Facts {
             name: "year",
@@ -473,6 +484,7 @@ pub fn func(f: Func) -> Facts {
             strictness: Strictness::All,
             cost: Cost::Simple,
             sql: Sql::Standard,
+            range: None,
         },
         Func::Month => Facts {
             name: "month",
@@ -488,6 +500,7 @@ pub fn func(f: Func) -> Facts {
             strictness: Strictness::All,
             cost: Cost::Simple,
             sql: Sql::Standard,
+            range: Some((1, 12)),
         },
         Func::Day => Facts {
             name: "day",
@@ -503,6 +516,7 @@ pub fn func(f: Func) -> Facts {
             strictness: Strictness::All,
             cost: Cost::Simple,
             sql: Sql::Standard,
+            range: Some((1, 31)),
         },
         Func::Bucket => Facts {
             name: "bucket",
@@ -518,6 +532,7 @@ pub fn func(f: Func) -> Facts {
             strictness: Strictness::All,
             cost: Cost::Hash,
             sql: Sql::Dialect,
+            range: Some((0, 9999)),
         },
     }
 }
@@ -546,6 +561,7 @@ const fn operator(
         strictness: Strictness::All,
         cost,
         sql: Sql::Standard,
+        range: None,
     }
 }
 

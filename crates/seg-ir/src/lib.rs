@@ -645,6 +645,41 @@ pub enum AggFunc {
     CountDistinct,
 }
 
+/// What the language fixes about the values of an `int` expression: the
+/// least and greatest values it takes when present, and whether it can be
+/// missing at all (LANGUAGE.md §7.1: `count` and `count_distinct` never are).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IntRange {
+    /// The least value.
+    pub min: i64,
+    /// The greatest value.
+    pub max: i64,
+    /// It is never missing, whatever the row holds.
+    pub never_missing: bool,
+}
+
+/// The [`IntRange`] of an expression, when the language fixes one: counts
+/// over histories, and the functions whose facts give a range (`size`,
+/// `length`, `month`, `day`, `bucket`).
+pub fn int_range(e: &Expr) -> Option<IntRange> {
+    match &e.kind {
+        ExprKind::Aggregate {
+            func: AggFunc::Count | AggFunc::CountDistinct,
+            ..
+        } => Some(IntRange {
+            min: 0,
+            max: i64::MAX,
+            never_missing: true,
+        }),
+        ExprKind::Call { func, .. } => facts::func(*func).range.map(|(min, max)| IntRange {
+            min,
+            max,
+            never_missing: false,
+        }),
+        _ => None,
+    }
+}
+
 impl AggFunc {
     /// The name as written in `.seg` files.
     pub fn as_str(self) -> &'static str {

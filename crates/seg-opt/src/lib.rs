@@ -57,6 +57,9 @@ pub enum Rule {
     PushNot,
     /// A constant moved to the right of a comparison.
     ConstantRight,
+    /// A comparison with a constant outside the range the language gives
+    /// the value (`count(orders) < 0`, `month(t) == 13`), decided.
+    OutOfRange,
     /// Repeated `in`-list values removed.
     DedupList,
     /// A one-value list became a comparison.
@@ -112,6 +115,7 @@ impl Rule {
             Rule::DoubleNegation => "double-negation",
             Rule::PushNot => "push-not",
             Rule::ConstantRight => "constant-right",
+            Rule::OutOfRange => "out-of-range",
             Rule::DedupList => "dedup-list",
             Rule::ListToComparison => "list-to-comparison",
             Rule::ListToRange => "list-to-range",
@@ -150,6 +154,9 @@ impl Rule {
                 "the negated predicate is unknown exactly when the original is (De Morgan holds in three-valued logic)"
             }
             Rule::ConstantRight => "the comparison is the same read the other way round",
+            Rule::OutOfRange => {
+                "the value never leaves the range the language gives it: a count is never negative, a month is 1 to 12"
+            }
             Rule::DedupList => "a value listed twice matches once",
             Rule::ListToComparison => "a one-value list is an equality",
             Rule::ListToRange => "the listed ints have no gaps",

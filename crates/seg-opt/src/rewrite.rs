@@ -447,7 +447,7 @@ impl Rewriter<'_> {
         match &e.kind {
             ExprKind::Segment(id) => self.known_segment(&e, *id),
             ExprKind::Not(_) => self.not(e),
-            ExprKind::Compare { .. } => self.compare(e),
+            ExprKind::Compare { .. } => self.compare(e, ctx),
             ExprKind::InList { .. } => self.in_list(e, ctx),
             ExprKind::Between { .. } => self.between(e, ctx),
             ExprKind::Within { .. } => self.within(e, ctx),
@@ -656,10 +656,42 @@ impl Rewriter<'_> {
 
     /// A constant on the left moves to the right (`3 < x` is `x > 3`), so
     /// that range reasoning sees one shape.
-    fn compare(&mut self, e: Expr) -> Expr {
+    ///
+    /// A comparison of an int whose range the language fixes (a count, a
+    /// month, a bucket: [`seg_ir::int_range`]) with a constant outside that
+    /// range is decided: `count(orders) < 0` is false for every profile.
+    fn compare(&mut self, e: Expr, ctx: Context) -> Expr {
         let ExprKind::Compare { op, lhs, rhs } = &e.kind else {
             return e;
         };
+        if let ExprKind::Const(Const::Int(c)) = rhs.kind
+            && let Some(range) = seg_ir::int_range(lhs)
+        {
+            let (never, always) = decided_by_range(*op, c, range);
+            // A value that may be missing makes the comparison unknown, not
+            // false, which only a truth context may treat alike.
+            let decided = if never && (ctx == Context::Truth || range.never_missing) {
+                let bounds = if range.max == i64::MAX {
+                    format!("is never below {}", range.min)
+                } else {
+                    format!("is always between {} and {}", range.min, range.max)
+                };
+                self.events.push(Event::Contradiction {
+                    span: e.span,
+                    text: format!("`{}` {bounds}", self.text(lhs)),
+                });
+                Some(false)
+            } else if always && range.never_missing {
+                Some(true)
+            } else {
+                None
+            };
+            if let Some(value) = decided {
+                let after = boolean(value, e.span);
+                self.record(Rule::OutOfRange, &e, &after);
+                return after;
+            }
+        }
         if matches!(lhs.kind, ExprKind::Const(_)) && !matches!(rhs.kind, ExprKind::Const(_)) {
             let after = Expr {
                 kind: ExprKind::Compare {
@@ -1367,4 +1399,18 @@ fn contiguous_ints(values: &[Const]) -> Option<(i64, i64)> {
     let (first, last) = (*ints.first()?, *ints.last()?);
     let span = last.checked_sub(first)?;
     (span == i64::try_from(ints.len()).ok()? - 1).then_some((first, last))
+}
+
+/// Whether `x op c` holds for no value of `range` (the first answer) or for
+/// every value of it (the second).
+fn decided_by_range(op: CmpOp, c: i64, range: seg_ir::IntRange) -> (bool, bool) {
+    let (min, max) = (range.min, range.max);
+    match op {
+        CmpOp::Lt => (c <= min, max < c),
+        CmpOp::Le => (c < min, max <= c),
+        CmpOp::Gt => (max <= c, c < min),
+        CmpOp::Ge => (max < c, c <= min),
+        CmpOp::Eq => (c < min || max < c, min == max && c == min),
+        CmpOp::Ne => (min == max && c == min, c < min || max < c),
+    }
 }

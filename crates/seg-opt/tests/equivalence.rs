@@ -80,7 +80,7 @@ fn atom() -> BoxedStrategy<String> {
             ])
         )
             .prop_map(|(op, v)| format!("ts {op} {v}")),
-        (op, -3i64..4).prop_map(|(op, v)| format!("i + 1 {op} {v}")),
+        (op.clone(), -3i64..4).prop_map(|(op, v)| format!("i + 1 {op} {v}")),
         (-3i64..4, -3i64..4, any::<bool>())
             .prop_map(|(a, b, n)| format!("i {}between {a} and {b}", if n { "not " } else { "" })),
         (prop::collection::vec(-2i64..4, 0..5), any::<bool>()).prop_map(|(v, n)| format!(
@@ -120,6 +120,24 @@ fn atom() -> BoxedStrategy<String> {
             prop::sample::select(vec![0i64, 5000, 9999])
         )
             .prop_map(|(op, salt, v)| format!("bucket({salt}) {op} {v}")),
+        // Ints whose range the language fixes, compared with constants at
+        // and past its ends (`out-of-range`): missing values stay unknown.
+        (
+            op.clone(),
+            prop::sample::select(vec![
+                ("length(s)", -1i64),
+                ("length(s)", 0),
+                ("month(ts)", 0),
+                ("month(ts)", 1),
+                ("month(ts)", 12),
+                ("month(ts)", 13),
+                ("day(dt)", 31),
+                ("day(dt)", 32),
+                ("bucket(\"x\")", -1),
+                ("bucket(\"x\")", 10000),
+            ])
+        )
+            .prop_map(|(op, (x, v))| format!("{x} {op} {v}")),
     ]
     .boxed()
 }
