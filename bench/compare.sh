@@ -8,8 +8,8 @@
 # memory (`seg bench`), Seg from Parquet (`seg run` timed as a process, bench/seg_parquet.py)
 # and the 107 segments of examples/ on Seg, DuckDB and DataFusion (bench/examples_sql.py),
 # at every thread count. All JSON goes to bench/results/ROWS-<UTC time>/; bench/compare.py
-# prints the tables and a PASS/MISS verdict per target (docs/benchmarks.md, "Reproducing the
-# comparison").
+# prints the tables and a PASS/MISS verdict per target
+# (docs/benchmarks.md, "Reproducing the comparison").
 #
 # Knobs (environment):
 #   REPEAT=5          timed runs per measurement (medians); 1 for a smoke run

@@ -180,3 +180,129 @@ fn docs_examples_match_the_compiler() {
     assert!(examples > 30, "only {examples} examples found");
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+/// The files a new user reads: the README, the docs, the examples, the
+/// scripts, and the sources whose doc comments become `--help` texts.
+fn cited_in() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "md" || e == "rs" || e == "seg" || e == "py" || e == "sh")
+            {
+                out.push(path);
+            }
+        }
+    }
+    let root = repo_root();
+    let mut files = vec![root.join("README.md")];
+    for dir in ["docs", "examples", "bench", "scripts"] {
+        walk(&root.join(dir), &mut files);
+    }
+    for crate_dir in std::fs::read_dir(root.join("crates")).unwrap() {
+        walk(&crate_dir.unwrap().path().join("src"), &mut files);
+    }
+    files
+}
+
+/// A heading's anchor as GitHub makes it: lower case, punctuation other
+/// than `-` and `_` dropped, spaces to `-`.
+fn anchor_of(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+fn headings(markdown: &str) -> Vec<String> {
+    let mut in_code = false;
+    let mut out = Vec::new();
+    for line in markdown.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code && line.starts_with('#') {
+            out.push(line.trim_start_matches('#').trim().to_string());
+        }
+    }
+    out
+}
+
+/// Every path a doc, an example, a script or a help text cites exists, and
+/// so does every section it names: a Markdown link's file and `#anchor`, a
+/// backticked path inside the repository, and `docs/X.md, "Section"`.
+#[test]
+fn cited_paths_and_sections_exist() {
+    let root = repo_root();
+    let link = regex::Regex::new(r"\]\(([^)\s]+)\)").unwrap();
+    let path = regex::Regex::new(
+        r"`((?:crates|docs|examples|bench|scripts|tests|grammar|editors|python)/[A-Za-z0-9_./-]+)`",
+    )
+    .unwrap();
+    let section =
+        regex::Regex::new(r#"(docs/[a-z_A-Z]+\.md)[,:]? \(?(?:section )?"([^"]+)""#).unwrap();
+    let mut broken = Vec::new();
+    for file in cited_in() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let shown = file.strip_prefix(&root).unwrap().display().to_string();
+        let is_markdown = file.extension().is_some_and(|e| e == "md");
+        if is_markdown {
+            for cap in link.captures_iter(&text) {
+                let target = &cap[1];
+                if target.contains("://") || target.starts_with("mailto:") {
+                    continue;
+                }
+                let (file_part, anchor) = match target.split_once('#') {
+                    Some((f, a)) => (f, Some(a)),
+                    None => (target, None),
+                };
+                let resolved = if file_part.is_empty() {
+                    file.clone()
+                } else {
+                    file.parent().unwrap().join(file_part)
+                };
+                if !resolved.exists() {
+                    broken.push(format!("{shown}: link to `{target}`: no such file"));
+                    continue;
+                }
+                if let Some(anchor) = anchor
+                    && resolved.extension().is_some_and(|e| e == "md")
+                {
+                    let doc = std::fs::read_to_string(&resolved).unwrap();
+                    if !headings(&doc).iter().any(|h| anchor_of(h) == anchor) {
+                        broken.push(format!("{shown}: link to `{target}`: no such section"));
+                    }
+                }
+            }
+        }
+        for cap in path.captures_iter(&text) {
+            let cited = cap[1].trim_end_matches(['.', ':']);
+            if !root.join(cited).exists() {
+                broken.push(format!("{shown}: `{cited}`: no such file"));
+            }
+        }
+        for cap in section.captures_iter(&text) {
+            let doc = root.join(&cap[1]);
+            let Ok(doc) = std::fs::read_to_string(&doc) else {
+                broken.push(format!("{shown}: `{}`: no such file", &cap[1]));
+                continue;
+            };
+            if !headings(&doc).iter().any(|h| h.contains(&cap[2])) {
+                broken.push(format!(
+                    "{shown}: {} has no section \"{}\"",
+                    &cap[1], &cap[2]
+                ));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}

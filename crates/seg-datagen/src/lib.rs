@@ -1,5 +1,5 @@
-//! The project's own generator of the customer-profile table, modelled on the benchmark
-//! generator `bench/gen_profiles.py`.
+//! The project's own generator of the customer-profile table, modelled on the shared
+//! benchmark generator `gen_profiles.py` (kept outside this repository).
 //!
 //! It writes the same 20 columns, with the same names, Arrow types and order, and with
 //! distributions and NULL rates of a similar shape (it is not bit-identical to the
@@ -93,7 +93,7 @@ const ROWS_TAG: &[u8; 16] = b"seg-datagen/rows";
 const CATALOG_TAG: &[u8; 16] = b"seg-datagen/cat.";
 
 /// The Arrow schema of the profile table: 20 nullable fields, in the order of
-/// `bench/gen_profiles.py`.
+/// the shared benchmark generator `gen_profiles.py`.
 pub fn schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
     SCHEMA

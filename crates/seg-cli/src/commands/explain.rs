@@ -51,7 +51,7 @@ pub struct Args {
 pub enum ExplainFormat {
     /// Readable text.
     Text,
-    /// One JSON document (see docs/language.md, "Explaining a program").
+    /// One JSON document (see docs/language.md, "What the optimizer does").
     Json,
 }
 
