@@ -2,7 +2,8 @@
 //!
 //! The shares and weights are those of the shared benchmark generator `gen_profiles.py`
 //! (kept outside this repository). The city lists are real places, the largest first
-//! (cities are drawn Zipf-popular within their list); they are shorter than the benchmark's ~4,400 partly made-up names.
+//! (cities are drawn Zipf-popular within their list); they are shorter than the
+//! benchmark's ~4,400 partly made-up names.
 
 /// ISO 3166 alpha-2 codes and their share of customers in percent; US first.
 pub(crate) const COUNTRIES: [(&str, f64); 40] = [
