@@ -109,7 +109,7 @@ fn random_batch(rng: &mut Rng, rows: usize) -> RecordBatch {
         record_valid.push(rng.below(8) != 0);
         // A record whose every field is missing, now and then.
         let empty = rng.below(12) == 0;
-        let mut maybe = |rng: &mut Rng| !empty && (null_every == 0 || rng.below(null_every) != 0);
+        let maybe = |rng: &mut Rng| !empty && (null_every == 0 || rng.below(null_every) != 0);
         at.push(
             maybe(rng)
                 .then(|| AS_OF - (rng.below(60) as i64 - 5) * DAY - rng.below(DAY as u64) as i64),
