@@ -328,7 +328,35 @@ def pg_type(t):
         return inner + "[]"
     if pt.is_dictionary(t):
         return pg_type(t.value_type)
+    if pt.is_struct(t):
+        # A record of an event history: a composite type, created before the
+        # table (PG_COMPOSITES), one per distinct struct type.
+        fields = ", ".join(f"{quote_ident(t.field(i).name)} {pg_type(t.field(i).type)}"
+                           for i in range(t.num_fields))
+        for name, existing in PG_COMPOSITES:
+            if existing == fields:
+                return name
+        name = f"seg_record_type_{len(PG_COMPOSITES)}"
+        PG_COMPOSITES.append((name, fields))
+        return name
     raise SetupError(f"postgres: no PostgreSQL type for Arrow type {t}")
+
+
+# The composite types pg_type made for struct columns: (name, field list).
+PG_COMPOSITES = []
+
+
+def pg_composite_text(texts):
+    """A composite value's input text from its fields' texts (None for a missing
+    field): `(a,"b c",)`, every present field quoted so that an empty string is
+    not read as missing."""
+    parts = []
+    for v in texts:
+        if v is None:
+            parts.append("")
+        else:
+            parts.append('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "(" + ",".join(parts) + ")"
 
 
 def pg_texts(arr):
@@ -361,6 +389,9 @@ def pg_texts(arr):
         # ns: PostgreSQL keeps microseconds; floor division is what a cast would round to
         vals = [pg_timestamp_text(v * mul // div, t.tz is not None)
                 for v in arr.cast(pa.int64()).fill_null(0).to_pylist()]
+    elif pt.is_struct(t):
+        children = [pg_texts(arr.field(i)) for i in range(t.num_fields)]
+        vals = [pg_composite_text([c[r] for c in children]) for r in range(len(arr))]
     elif pt.is_list(t) or pt.is_large_list(t) or pt.is_fixed_size_list(t):
         if pt.is_fixed_size_list(t):
             n = t.list_size
@@ -501,9 +532,12 @@ class PostgresServer:
 def load_postgres(conn, parquet):
     import pyarrow.parquet as pq
     table = pq.read_table(parquet)
+    PG_COMPOSITES.clear()
     cols = [(f.name, pg_type(f.type)) for f in table.schema]
     ddl = ", ".join(f"{quote_ident(n)} {t}" for n, t in cols)
     with conn.cursor() as cur:
+        for name, fields in PG_COMPOSITES:
+            cur.execute(f"CREATE TYPE {name} AS ({fields})")
         cur.execute(f"CREATE TABLE profiles ({ddl})")
         names = ", ".join(quote_ident(n) for n, _ in cols)
         columns = [pg_texts(table.column(i).combine_chunks()) if table.num_rows else []

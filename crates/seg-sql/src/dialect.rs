@@ -612,10 +612,14 @@ impl Dialect {
 
     /// A checked 64-bit integer operation: `None` when the dialect has a
     /// form that returns NULL on overflow without repeating its operands,
-    /// else the caller range-checks a wider result.
-    pub(crate) fn try_int(self, op: IntOp, a: &str, b: &str) -> Option<String> {
+    /// else the caller range-checks a wider result. `subquery` says an
+    /// operand holds a scalar subquery (an aggregate over a history), which
+    /// DuckDB's `TRY` cannot wrap ("TRY can not be used in combination with
+    /// a scalar subquery").
+    pub(crate) fn try_int(self, op: IntOp, a: &str, b: &str, subquery: bool) -> Option<String> {
         let t = self.bigint();
         match (self, op) {
+            (Dialect::DuckDb, _) if subquery => None,
             (Dialect::DuckDb, IntOp::Add) => {
                 Some(format!("TRY(CAST({a} AS {t}) + CAST({b} AS {t}))"))
             }
@@ -680,6 +684,103 @@ impl Dialect {
             Dialect::Postgres => "NUMERIC",
             Dialect::Snowflake => "NUMBER(38, 0)",
             _ => "DECIMAL(38, 0)",
+        }
+    }
+}
+
+impl Dialect {
+    // --- Event histories (LANGUAGE.md §7.1) ---
+    // An aggregate over a list of records is a scalar subquery over the
+    // list's rows, one row per record: `(SELECT <aggregate> FROM <records>
+    // WHERE <present> AND <filter>)`. The subquery's only column is the
+    // record, named `seg_record`, so every other name in the filter (profile
+    // fields, inlined segments) is the outer row's.
+
+    /// Why this dialect compiles no aggregate over a list of records, or
+    /// `None` where it does.
+    pub(crate) fn history_refusal(self) -> Option<&'static str> {
+        match self {
+            Dialect::DuckDb | Dialect::Postgres | Dialect::BigQuery => None,
+            Dialect::DataFusion => Some(
+                "DataFusion 55 plans no correlated subquery over `unnest` of a row's list (\"Physical \
+                 plan does not support logical expression ScalarSubquery\"), and its list \
+                 functions take no lambdas, so a `where` over a record's fields cannot be written",
+            ),
+            Dialect::Spark => Some(
+                "Seg does not compile histories to Spark's higher-order functions (`filter`, \
+                 `aggregate`) yet",
+            ),
+            Dialect::Snowflake => Some(
+                "Snowflake restricts correlated subqueries over `LATERAL FLATTEN` in a select \
+                 list, and Seg has no Snowflake to prove another spelling on",
+            ),
+        }
+    }
+
+    /// The name of the record inside an aggregate's subquery.
+    pub(crate) const RECORD: &'static str = "seg_record";
+
+    /// The rows of the subquery, one per element of `list` (none for a
+    /// missing list). In a select list, `unnest` keeps each element one
+    /// value, so a missing element stays a NULL record (PostgreSQL's
+    /// `FROM unnest(...)` would spread a composite into its fields, and a
+    /// NULL record would look like one whose fields are all missing).
+    pub(crate) fn records(self, list: &str) -> String {
+        match self {
+            // BigQuery arrays hold no NULL element.
+            Dialect::BigQuery => format!("UNNEST({list}) AS seg_record"),
+            _ => format!("(SELECT unnest({list}) AS seg_record) AS seg_records"),
+        }
+    }
+
+    /// The record is present (not a missing element). PostgreSQL's `IS NOT
+    /// NULL` on a composite is true only when every field is present and its
+    /// `IS NULL` also when every field is missing; `num_nonnulls` counts the
+    /// record itself.
+    pub(crate) fn record_present(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "num_nonnulls(seg_record) = 1",
+            _ => "seg_record IS NOT NULL",
+        }
+    }
+
+    /// The field `name` of the current record.
+    pub(crate) fn record_field(self, name: &str) -> String {
+        match self {
+            Dialect::BigQuery => format!("seg_record.{}", self.ident(name)),
+            _ => format!("(seg_record).{}", self.ident(name)),
+        }
+    }
+
+    /// The exact sum of an int field over the counted records as a 64-bit
+    /// integer, NULL over none and when the total does not fit. DuckDB sums
+    /// BIGINT into a 128-bit HUGEINT, PostgreSQL into NUMERIC; BigQuery's
+    /// `SUM` of INT64 fails on overflow, so it sums BIGNUMERIC.
+    pub(crate) fn int_sum(self, x: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("TRY_CAST(sum({x}) AS BIGINT)"),
+            Dialect::BigQuery => format!("SAFE_CAST(SUM(CAST({x} AS BIGNUMERIC)) AS INT64)"),
+            _ => format!(
+                "CAST(CASE WHEN sum({x}) BETWEEN -9223372036854775808 AND 9223372036854775807 THEN sum({x}) END AS {})",
+                self.bigint()
+            ),
+        }
+    }
+
+    /// The exact sum of an int or decimal field divided by the count of its
+    /// present values, rounded once to a double, or `None` where the engine
+    /// has no exact division. PostgreSQL divides NUMERICs at the larger
+    /// scale of the operands: at 400 digits after the point the quotient is
+    /// rounded far below a double's halfway points (Seg writes 260 digits
+    /// past the decimal's scale of at most 38), and the cast to a double
+    /// parses that text correctly rounded. DuckDB and BigQuery divide
+    /// decimals in doubles (or at 38 digits), rounding twice.
+    pub(crate) fn exact_avg(self, x: &str) -> Option<String> {
+        match self {
+            Dialect::Postgres => Some(format!(
+                "CAST(CAST(sum({x}) AS NUMERIC(1000, 400)) / count({x}) AS DOUBLE PRECISION)"
+            )),
+            _ => None,
         }
     }
 }

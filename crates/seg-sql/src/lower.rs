@@ -22,10 +22,11 @@ use crate::regex;
 use seg_diagnostics::{Code, Diagnostic, Span};
 use seg_eval::num::DAY_MICROS;
 use seg_ir::{
-    ArithOp, CmpOp, Const, Expr, ExprKind, Func, ListQuantifier, Program, Relative, SegmentId,
-    StrOp, Type,
+    AggFunc, ArithOp, CmpOp, Const, Expr, ExprKind, Func, ListQuantifier, Program, RecordField,
+    Relative, SegmentId, StrOp, Type,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The most bytes of SQL one segment may take. Segment references are
 /// inlined and a few forms repeat an operand (checked integer arithmetic on
@@ -53,6 +54,9 @@ pub(crate) struct Lowering<'a> {
     /// Whether the segment being lowered went past [`SEGMENT_LIMIT`] or
     /// [`SEGMENT_WORK`]; lowering it stops early then.
     oversized: bool,
+    /// The record type of the aggregate being lowered, while its filter and
+    /// value are (what an [`ExprKind::Element`] reads).
+    record: Option<Arc<[RecordField]>>,
 }
 
 impl<'a> Lowering<'a> {
@@ -66,6 +70,7 @@ impl<'a> Lowering<'a> {
             errors: Vec::new(),
             produced: 0,
             oversized: false,
+            record: None,
         }
     }
 
@@ -131,25 +136,6 @@ impl<'a> Lowering<'a> {
                 ),
             )
             .with_help(help),
-        );
-        "NULL".to_string()
-    }
-
-    /// Refuses an aggregate over an event history: no dialect compiles them
-    /// yet (the correlated aggregates over `UNNEST` and list functions are
-    /// later work), so the program is refused before any SQL is produced.
-    fn refuse_history(&mut self, span: Span) -> String {
-        self.errors.push(
-            Diagnostic::new(
-                Code::E0501,
-                span,
-                format!(
-                    "event histories are not yet compiled to SQL for {}",
-                    self.dialect.title()
-                ),
-            )
-            .with_label("an aggregate over a list of records")
-            .with_help("run these rules with `seg run` (the evaluator and the JIT read histories), or keep the aggregates out of the segments compiled to SQL"),
         );
         "NULL".to_string()
     }
@@ -280,12 +266,7 @@ impl<'a> Lowering<'a> {
             ExprKind::Const(c) => self.literal(Some(c), &e.ty, e.span),
             ExprKind::Field(id) => {
                 let field = self.program.schema.field(*id);
-                let column = d.ident(&field.name);
-                match field.ty {
-                    Type::Float => d.nan_to_null(&format!("CAST({column} AS {})", d.double())),
-                    Type::Timestamp => d.epoch_micros(&column),
-                    _ => column,
-                }
+                column_value(d, &d.ident(&field.name), &field.ty)
             }
             ExprKind::Segment(id) => self.membership(*id),
             ExprKind::Param(_)
@@ -488,16 +469,149 @@ impl<'a> Lowering<'a> {
             ExprKind::Neg(inner) => match inner.ty {
                 Type::Int => {
                     let x = self.value(inner);
-                    self.checked_int(IntOp::Sub, "0", &x)
+                    self.checked_int(IntOp::Sub, "0", &x, seg_ir::has_aggregate(inner))
                 }
                 Type::Float => d.nan_to_null(&format!("(- {})", self.value(inner))),
                 _ => format!("(- {})", self.value(inner)),
             },
             ExprKind::Call { func, args } => self.call(*func, args, e),
             // --- Event histories (v0.2) ---
-            // An element appears only inside an aggregate, which is refused.
-            ExprKind::Aggregate { .. } | ExprKind::Element(_) => self.refuse_history(e.span),
+            ExprKind::Aggregate {
+                func,
+                list,
+                value,
+                filter,
+            } => self.aggregate(*func, list, *value, filter.as_deref(), e),
+            ExprKind::Element(index) => {
+                let field = self
+                    .record
+                    .as_ref()
+                    .and_then(|fields| fields.get(*index))
+                    .map(|f| (f.name.clone(), f.ty.clone()));
+                match field {
+                    Some((name, ty)) => column_value(d, &d.record_field(&name), &ty),
+                    None => self.refuse(
+                        e.span,
+                        "a record field outside an aggregate",
+                        "this is a bug in Seg; please report it",
+                    ),
+                }
+            }
         }
+    }
+
+    /// An aggregate over a list of records (LANGUAGE.md §7.1), as a scalar
+    /// subquery over the list's records (`Dialect::records`): a record
+    /// counts when it is present and the filter is true (`WHERE` drops
+    /// unknown), SQL's aggregates skip missing values (NaN is read as
+    /// NULL), a missing list has no records, `count` of nothing is 0 and
+    /// `EXISTS` is never NULL: §7.1's corners are SQL's own, except those
+    /// handled here (sums that overflow, `avg` rounded once, `-0.0` in
+    /// `count_distinct`, the order of strings).
+    fn aggregate(
+        &mut self,
+        func: AggFunc,
+        list: &Expr,
+        value: Option<usize>,
+        filter: Option<&Expr>,
+        e: &Expr,
+    ) -> String {
+        let d = self.dialect;
+        if let Some(why) = d.history_refusal() {
+            return self.refuse(
+                e.span,
+                format!("`{}` over an event history", func.as_str()),
+                format!(
+                    "{why}; run these rules with `seg run`, or compile for DuckDB, PostgreSQL or \
+                     BigQuery"
+                ),
+            );
+        }
+        // Inside the subquery a profile column named like its alias would
+        // be shadowed by it.
+        if let Some(field) = self
+            .program
+            .schema
+            .fields
+            .iter()
+            .find(|f| f.name == Dialect::RECORD || f.name == "seg_records")
+        {
+            let name = field.name.clone();
+            return self.refuse(
+                e.span,
+                format!("an aggregate in a program with a field named `{name}`"),
+                format!("the SQL of an aggregate names its record `{name}`; rename the field"),
+            );
+        }
+        let Some(record) = list.ty.element().and_then(Type::record_fields) else {
+            return self.refuse(
+                e.span,
+                "an aggregate over a list that is not of records",
+                "this is a bug in Seg; please report it",
+            );
+        };
+        let record: Arc<[RecordField]> = record.into();
+        let l = self.value(list);
+        // Aggregates do not nest, so there is one record in scope at a time.
+        let outer = self.record.replace(record.clone());
+        let condition = filter.map(|f| self.value(f));
+        let field = value.and_then(|i| record.get(i)).cloned();
+        let x = field
+            .as_ref()
+            .map(|f| column_value(d, &d.record_field(&f.name), &f.ty));
+        self.record = outer;
+        let mut rows = format!("FROM {} WHERE {}", d.records(&l), d.record_present());
+        if let Some(condition) = condition {
+            rows.push_str(&format!(" AND {condition}"));
+        }
+        let (x, ty) = match (func, x, field) {
+            (AggFunc::Count, ..) => return format!("(SELECT count(*) {rows})"),
+            (AggFunc::Any, ..) => return format!("EXISTS (SELECT 1 {rows})"),
+            (_, Some(x), Some(field)) => (x, field.ty),
+            _ => {
+                return self.refuse(
+                    e.span,
+                    format!("`{}` without a record field", func.as_str()),
+                    "this is a bug in Seg; please report it",
+                );
+            }
+        };
+        let aggregate = match (func, &ty) {
+            (AggFunc::Sum, Type::Int) => d.int_sum(&x),
+            (AggFunc::Sum, Type::Float) => d.nan_to_null(&format!("sum({x})")),
+            (AggFunc::Avg, Type::Float) => {
+                d.nan_to_null(&format!("(sum({x}) / CAST(count({x}) AS {}))", d.double()))
+            }
+            (AggFunc::Avg, _) => match d.exact_avg(&x) {
+                Some(sql) => sql,
+                None => {
+                    return self.refuse(
+                        e.span,
+                        format!("`avg` of {ty}s"),
+                        format!(
+                            "{} divides in doubles or at a fixed scale, rounding twice where Seg \
+                             rounds the exact mean once; compare the sum with the count instead \
+                             (`sum(orders.amount) > 50 * count(orders where amount is present)`), \
+                             or compile for PostgreSQL",
+                            d.title()
+                        ),
+                    );
+                }
+            },
+            // A decimal sum keeps the column's scale, as Seg's does.
+            (AggFunc::Sum, _) => format!("sum({x})"),
+            (AggFunc::Min | AggFunc::Max, Type::String) => {
+                format!("{}({})", func.as_str(), d.ordered_string(&x))
+            }
+            (AggFunc::Min | AggFunc::Max, _) => format!("{}({x})", func.as_str()),
+            // `-0.0 + 0.0` is `0.0`: one value, as `==` has it.
+            (AggFunc::CountDistinct, Type::Float) => {
+                format!("count(DISTINCT ({x} + CAST(0 AS {})))", d.double())
+            }
+            (AggFunc::CountDistinct, _) => format!("count(DISTINCT {x})"),
+            (AggFunc::Count | AggFunc::Any, _) => "NULL".to_string(),
+        };
+        format!("(SELECT {aggregate} {rows})")
     }
 
     /// The candidates of `in` or the values of `contains`, printed, from
@@ -582,10 +696,11 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    /// 64-bit integer `a op b`, missing on overflow.
-    fn checked_int(&self, op: IntOp, a: &str, b: &str) -> String {
+    /// 64-bit integer `a op b`, missing on overflow; `subquery` when an
+    /// operand holds an aggregate over a history (a scalar subquery).
+    fn checked_int(&self, op: IntOp, a: &str, b: &str, subquery: bool) -> String {
         let d = self.dialect;
-        if let Some(sql) = d.try_int(op, a, b) {
+        if let Some(sql) = d.try_int(op, a, b, subquery) {
             return sql;
         }
         let w = d.wide_int();
@@ -599,10 +714,11 @@ impl<'a> Lowering<'a> {
     fn arith(&mut self, op: ArithOp, lhs: &Expr, rhs: &Expr, e: &Expr) -> String {
         let d = self.dialect;
         let (a, b) = (self.value(lhs), self.value(rhs));
+        let subquery = seg_ir::has_aggregate(lhs) || seg_ir::has_aggregate(rhs);
         match (&e.ty, op) {
-            (Type::Int, ArithOp::Add) => self.checked_int(IntOp::Add, &a, &b),
-            (Type::Int, ArithOp::Sub) => self.checked_int(IntOp::Sub, &a, &b),
-            (Type::Int, ArithOp::Mul) => self.checked_int(IntOp::Mul, &a, &b),
+            (Type::Int, ArithOp::Add) => self.checked_int(IntOp::Add, &a, &b, subquery),
+            (Type::Int, ArithOp::Sub) => self.checked_int(IntOp::Sub, &a, &b, subquery),
+            (Type::Int, ArithOp::Mul) => self.checked_int(IntOp::Mul, &a, &b, subquery),
             (Type::Int, ArithOp::Rem) => {
                 let divisor = self.folded(rhs).flatten();
                 let dividend = self.folded(lhs).flatten();
@@ -729,7 +845,11 @@ impl<'a> Lowering<'a> {
             Func::Size => d.list_size(&arg(0)),
             Func::Abs => match arg_ty {
                 Type::Int => match d {
-                    Dialect::DuckDb => format!("TRY(abs(CAST({} AS BIGINT)))", arg(0)),
+                    // DuckDB's `TRY` cannot wrap a scalar subquery (an
+                    // aggregate over a history).
+                    Dialect::DuckDb if !args.iter().any(seg_ir::has_aggregate) => {
+                        format!("TRY(abs(CAST({} AS BIGINT)))", arg(0))
+                    }
                     Dialect::BigQuery => format!("SAFE.ABS({})", arg(0)),
                     _ => format!(
                         "(CASE WHEN {0} = -9223372036854775807 - 1 THEN NULL ELSE abs({0}) END)",
@@ -790,6 +910,17 @@ impl<'a> Lowering<'a> {
                 d.bucket(&arg(0), &key)
             }
         }
+    }
+}
+
+/// A column (of the profile or of a record) in the SQL form of its Seg type
+/// (see the module documentation): a float without NaN, an instant as
+/// microseconds.
+fn column_value(d: Dialect, column: &str, ty: &Type) -> String {
+    match ty {
+        Type::Float => d.nan_to_null(&format!("CAST({column} AS {})", d.double())),
+        Type::Timestamp => d.epoch_micros(column),
+        _ => column.to_string(),
     }
 }
 

@@ -8,7 +8,7 @@ use seg_diagnostics::Code;
 use seg_sql::Dialect;
 use std::path::Path;
 
-const SCHEMA: &str = "schema {\n  id: int key\n  s: string\n  f: float\n  d: decimal\n  dt: date\n  ts: timestamp\n  ls: list<string>\n}\n";
+const SCHEMA: &str = "schema {\n  id: int key\n  s: string\n  f: float\n  d: decimal\n  dt: date\n  ts: timestamp\n  ls: list<string>\n  h: list<{ n: int, x: float, a: decimal }>\n}\n";
 
 /// A probe starting with this runs in a program declaring `timezone
 /// "Europe/Berlin"`.
@@ -51,6 +51,10 @@ fn probes(row: &str) -> Vec<(&'static str, Option<u32>)> {
         ]
     } else if row.starts_with("a date column compared with a timestamp") {
         vec![p("zoned:ts >= dt")]
+    } else if row.starts_with("an aggregate over an event history") {
+        vec![p("count(h where n > 1) >= 2"), p("sum(h.x) > 1.0")]
+    } else if row.starts_with("`avg` of an int or decimal history field") {
+        vec![p("avg(h.n) > 1.5"), p("avg(h.a) > 1.5")]
     } else if row.contains("4 MB") {
         vec![("DOUBLING", None)]
     } else {

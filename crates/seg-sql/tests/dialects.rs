@@ -215,7 +215,7 @@ fn snapshot_text(name: &str, dialect: Dialect) -> String {
 
 #[test]
 fn examples_snapshot_in_every_dialect() {
-    for example in ["lifecycle", "data_quality", "interests"] {
+    for example in ["lifecycle", "data_quality", "interests", "event_histories"] {
         for dialect in Dialect::ALL {
             let text = snapshot_text(&format!("{example}.seg"), dialect);
             insta::assert_snapshot!(format!("{example}_{dialect}"), text);
@@ -245,26 +245,51 @@ fn spark_refuses_the_product_of_decimals_which_it_can_round() {
 }
 
 #[test]
-fn every_dialect_refuses_event_histories_for_now() {
-    let source = "schema {\n  id: int key\n  i: int\n  orders: list<{ at: timestamp, amount: decimal }>\n}\nsegment plain { where i > 1 }\nsegment counted { where i > 1 and count(orders where amount > 5) >= 2 }\nsegment summed { where sum(orders.amount) > 10 }\n";
+fn histories_compile_where_exact_and_are_refused_with_a_reason_elsewhere() {
+    let source = "schema {\n  id: int key\n  i: int\n  orders: list<{ at: timestamp, amount: decimal, n: int, x: float }>\n}\nsegment plain { where i > 1 }\nsegment counted { where i > 1 and count(orders where amount > 5) >= 2 }\nsegment summed { where sum(orders.amount) > 10 }\nsegment averaged { where avg(orders.n) > 1.5 }\nsegment float_avg { where avg(orders.x) > 1.5 }\n";
     let program = seg_testkit::program(source);
     let params = seg_ir::param_values(&program, &[]);
     let only = |k: u32| Selection::new(&program, vec![seg_ir::SegmentId(k)], Vec::new());
     for dialect in Dialect::ALL {
         assert!(seg_sql::compile(&program, &params, AS_OF, &only(0), dialect).is_ok());
-        for k in [1, 2] {
-            let errors = seg_sql::compile(&program, &params, AS_OF, &only(k), dialect)
-                .expect_err("histories are refused");
-            assert_eq!(errors.len(), 1, "{errors:?}");
-            assert_eq!(errors[0].code, seg_diagnostics::Code::E0501);
-            assert_eq!(
-                errors[0].message,
-                format!(
-                    "event histories are not yet compiled to SQL for {}",
-                    dialect.title()
-                )
-            );
-            assert!(errors[0].span.start > 0, "located");
+        for k in 1..=4 {
+            let result = seg_sql::compile(&program, &params, AS_OF, &only(k), dialect);
+            let exact_avg = k != 3 || dialect == Dialect::Postgres;
+            match dialect {
+                Dialect::DuckDb | Dialect::Postgres | Dialect::BigQuery if exact_avg => {
+                    let compiled = result.unwrap();
+                    let sql = compiled.segments()[0].sql.as_str();
+                    assert!(sql.contains("seg_record"), "{dialect}: {sql}");
+                }
+                _ => {
+                    let errors = result.expect_err("refused");
+                    assert_eq!(errors.len(), 1, "{errors:?}");
+                    assert_eq!(errors[0].code, seg_diagnostics::Code::E0501);
+                    let m = &errors[0].message;
+                    if matches!(
+                        dialect,
+                        Dialect::DuckDb | Dialect::Postgres | Dialect::BigQuery
+                    ) {
+                        assert!(m.starts_with("`avg` of ints"), "{m}");
+                    } else {
+                        assert!(m.contains("over an event history"), "{m}");
+                    }
+                    assert!(m.ends_with(dialect.title()), "{m}");
+                    assert!(errors[0].help.is_some(), "a refusal says why");
+                    assert!(errors[0].span.start > 0, "located");
+                }
+            }
         }
+    }
+}
+
+#[test]
+fn a_field_named_like_the_record_alias_refuses_histories() {
+    let source = "schema {\n  id: int key\n  seg_record: int\n  orders: list<{ n: int }>\n}\nsegment counted { where count(orders where n > seg_record) >= 2 }\n";
+    let program = seg_testkit::program(source);
+    for dialect in [Dialect::DuckDb, Dialect::Postgres, Dialect::BigQuery] {
+        let errors = seg_sql::check(&program, dialect);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].message.contains("`seg_record`"));
     }
 }

@@ -62,26 +62,35 @@ pub fn refusal_is_documented(dialect: Dialect, diagnostic: &seg_diagnostics::Dia
             // Zoned programs (docs/sql.md, the two `timezone` rows).
             let local_calendar = m.contains("of a timestamp in time zone");
             let local_midnight = m.contains("a date column compared with a timestamp");
-            // Event histories (v0.2) are refused by every dialect for now.
-            let history = m.starts_with("event histories are not yet compiled to SQL");
-            history
-                || match dialect {
-                    Dialect::DuckDb => case_mapping,
-                    Dialect::Snowflake => {
-                        case_mapping || m.contains("product `*` of decimals") || local_midnight
-                    }
-                    Dialect::Postgres => m.contains("remainder `%` of floats"),
-                    Dialect::BigQuery => {
-                        case_mapping
-                            || m.contains("remainder `%` of floats")
-                            || m.contains("`is missing` on a list")
-                            || local_midnight
-                    }
-                    Dialect::Spark => {
-                        m.contains("product `*` of decimals") || local_calendar || local_midnight
-                    }
-                    Dialect::DataFusion => false,
+            // Event histories (v0.2): the dialects without a subquery over
+            // a row's list refuse every aggregate; those that divide
+            // inexactly refuse `avg` of ints and decimals.
+            let history = m.contains("over an event history");
+            let history_avg = m.contains("`avg` of ints") || m.contains("`avg` of decimals");
+            match dialect {
+                Dialect::DuckDb => case_mapping || history_avg,
+                Dialect::Snowflake => {
+                    history
+                        || case_mapping
+                        || m.contains("product `*` of decimals")
+                        || local_midnight
                 }
+                Dialect::Postgres => m.contains("remainder `%` of floats"),
+                Dialect::BigQuery => {
+                    case_mapping
+                        || history_avg
+                        || m.contains("remainder `%` of floats")
+                        || m.contains("`is missing` on a list")
+                        || local_midnight
+                }
+                Dialect::Spark => {
+                    history
+                        || m.contains("product `*` of decimals")
+                        || local_calendar
+                        || local_midnight
+                }
+                Dialect::DataFusion => history,
+            }
         }
         _ => false,
     }
