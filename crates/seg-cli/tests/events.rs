@@ -223,7 +223,7 @@ fn bad_events_options_are_refused_clearly() {
         args.extend(extra);
         seg(&args, dir.path())
     };
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["--events", "orders"], "is not FIELD=FILE"),
         (
             &["--events", "ordrs=orders.parquet"],
@@ -248,6 +248,16 @@ fn bad_events_options_are_refused_clearly() {
                 "orders.parquet",
             ],
             "would replace it",
+        ),
+        // DataFusion plans its own reads: refused in every build, not ignored.
+        (
+            &[
+                "--events",
+                "orders=orders.parquet",
+                "--engine",
+                "datafusion",
+            ],
+            "`--events` does not apply to `--engine datafusion`",
         ),
     ];
     for (extra, expected) in cases {
@@ -288,3 +298,68 @@ fn a_record_field_missing_from_the_events_is_a_binding_error() {
     assert!(err.contains("error[E0401]"), "{err}");
     assert!(err.contains("`amount`"), "{err}");
 }
+
+/// `examples/event_histories.seg` on the bundled data: the same sizes from
+/// the histories nested in `examples/profiles.parquet` and from the flat
+/// tables `examples/orders.parquet` and `examples/web_events.parquet`, on
+/// both engines; every segment a realistic audience (not nobody, not
+/// everyone). The sizes are spelled out so that a change to the data or to
+/// the language shows up in review.
+#[test]
+fn the_behavioural_examples_size_the_same_from_nested_and_flat_histories() {
+    let root = common::repo_root();
+    let run = |extra: &[&str]| -> Vec<(String, u64)> {
+        let mut args = vec![
+            "run",
+            "examples/event_histories.seg",
+            "--data",
+            "examples/profiles.parquet",
+            "--as-of",
+            AS_OF,
+            "--summary",
+            "json",
+        ];
+        args.extend(extra);
+        let out = seg(&args, &root);
+        assert_eq!(code(&out), 0, "{extra:?}: {}", stderr(&out));
+        sizes(&serde_json::from_slice(&out.stdout).unwrap())
+    };
+    let nested = run(&["--engine", "jit"]);
+    assert_eq!(run(&["--engine", "interp"]), nested);
+    for engine in ["jit", "interp"] {
+        let flat = run(&[
+            "--events",
+            "orders=examples/orders.parquet",
+            "--events",
+            "web_events=examples/web_events.parquet",
+            "--engine",
+            engine,
+        ]);
+        assert_eq!(flat, nested, "{engine}");
+    }
+    let expected: Vec<(String, u64)> = EXPECTED_SIZES
+        .iter()
+        .map(|(n, c)| (n.to_string(), *c))
+        .collect();
+    assert_eq!(nested, expected);
+    for (name, size) in &nested {
+        assert!(*size >= 10 && *size <= 10_000, "{name}: {size}");
+    }
+}
+
+/// The sizes of `examples/event_histories.seg` on the bundled 20,000
+/// profiles as of 2026-11-24.
+const EXPECTED_SIZES: [(&str, u64); 12] = [
+    ("frequent_buyers", 97),
+    ("big_shoe_spenders", 11),
+    ("cart_abandoners", 206),
+    ("cross_category", 9707),
+    ("lapsed_buyers", 7679),
+    ("app_regulars", 6397),
+    ("rfm_champions", 1822),
+    ("rfm_at_risk", 1766),
+    ("rfm_new_customers", 615),
+    ("rfm_hibernating", 1442),
+    ("cart_abandoners_week", 1075),
+    ("shoes_and_apparel", 3859),
+];

@@ -204,3 +204,118 @@ fn schema_infer_prints_record_types() {
         "{printed}"
     );
 }
+
+/// The customers of [`data`] as JSON lines, written as a marketer's export
+/// might: a decimal as a number and as a string, timestamps as RFC 3339 text
+/// (one with an offset), extra keys at both levels, the record keys in any
+/// order, an empty history, and a missing one (the key left out).
+const JSONL: &str = r#"{"customer_id": 1, "orders": [{"category": "shoes", "amount": 60.00, "at": "2026-11-23T00:00:00Z", "coupon": "X"}, {"at": "2026-11-21T01:00:00+01:00", "amount": "50.00", "category": "shoes"}], "note": "extra"}
+{"customer_id": 2, "orders": [{"at": "2026-08-26T00:00:00Z", "amount": 9.99, "category": "bags"}]}
+{"customer_id": 3, "orders": []}
+{"customer_id": 4}
+"#;
+
+#[test]
+fn jsonl_histories_equal_the_parquet_result_on_both_engines() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.seg"), RULES).unwrap();
+    common::write_parquet(&dir.path().join("orders.parquet"), &data());
+    std::fs::write(dir.path().join("orders.jsonl"), JSONL).unwrap();
+    // `null` for the history is a missing one too, and a `null` element is a
+    // missing record, which no aggregate counts.
+    let nulls = JSONL
+        .replace(
+            r#"{"customer_id": 4}"#,
+            r#"{"customer_id": 4, "orders": null}"#,
+        )
+        .replace(r#""category": "bags"}]"#, r#""category": "bags"}, null]"#);
+    std::fs::write(dir.path().join("nulls.jsonl"), nulls).unwrap();
+    let expected = members(dir.path(), "orders.parquet", "interp");
+    assert_eq!(
+        expected,
+        [
+            ("frequent_buyers".to_string(), 1),
+            ("big_shoe_spenders".to_string(), 1),
+            ("no_orders".to_string(), 2),
+            ("unknown_history".to_string(), 1),
+        ]
+    );
+    for file in ["orders.jsonl", "nulls.jsonl"] {
+        for engine in ["jit", "interp"] {
+            assert_eq!(
+                members(dir.path(), file, engine),
+                expected,
+                "{file} {engine}"
+            );
+        }
+    }
+    // The null record is not counted (customer 2 has one order), while an
+    // object with none of the record's keys is a record (customer 3).
+    let nulls = std::fs::read_to_string(dir.path().join("nulls.jsonl"))
+        .unwrap()
+        .replace(r#""orders": []"#, r#""orders": [{"coupon": "X"}, {}]"#);
+    std::fs::write(dir.path().join("nulls.jsonl"), nulls).unwrap();
+    let count_rules = RULES.replace(
+        "segment frequent_buyers { where count(orders where at within 30 days) >= 2 }",
+        "segment frequent_buyers { where count(orders) >= 2 }",
+    );
+    std::fs::write(dir.path().join("rules.seg"), count_rules).unwrap();
+    for engine in ["jit", "interp"] {
+        let sizes = members(dir.path(), "nulls.jsonl", engine);
+        assert_eq!(sizes[0], ("frequent_buyers".to_string(), 2), "{engine}");
+    }
+}
+
+/// Runs RULES on one JSON line and returns the failure's stderr.
+fn jsonl_failure(line: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.seg"), RULES).unwrap();
+    let text = format!("{{\"customer_id\": 1, \"orders\": []}}\n{line}\n");
+    std::fs::write(dir.path().join("p.jsonl"), text).unwrap();
+    let out = seg(
+        &["run", "rules.seg", "--data", "p.jsonl", "--as-of", AS_OF],
+        dir.path(),
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{line}: {err}");
+    assert!(!err.contains("panicked"), "{line}: {err}");
+    err
+}
+
+#[test]
+fn jsonl_histories_that_are_not_lists_of_records_are_coded_errors() {
+    for line in [
+        r#"{"customer_id": 2, "orders": 7}"#,
+        r#"{"customer_id": 2, "orders": {"at": "2026-11-23T00:00:00Z"}}"#,
+        r#"{"customer_id": 2, "orders": "[]"}"#,
+    ] {
+        let err = jsonl_failure(line);
+        assert!(
+            err.contains("E0403") && err.contains("line 2") && err.contains("`orders`"),
+            "{line}: {err}"
+        );
+        assert!(err.contains("a list of records"), "{line}: {err}");
+    }
+    for line in [
+        r#"{"customer_id": 2, "orders": [1]}"#,
+        r#"{"customer_id": 2, "orders": [["shoes"]]}"#,
+    ] {
+        let err = jsonl_failure(line);
+        assert!(
+            err.contains("E0403") && err.contains("line 2") && err.contains("`orders`"),
+            "{line}: {err}"
+        );
+        assert!(err.contains("a record"), "{line}: {err}");
+    }
+    // A record field of the wrong type is named `history.field`.
+    let err = jsonl_failure(r#"{"customer_id": 2, "orders": [{"at": "yesterday"}]}"#);
+    assert!(
+        err.contains("E0403") && err.contains("line 2") && err.contains("`orders.at`"),
+        "{err}"
+    );
+    let err = jsonl_failure(r#"{"customer_id": 2, "orders": [{"amount": "12.3.4"}]}"#);
+    assert!(
+        err.contains("E0403") && err.contains("`orders.amount`") && err.contains("a decimal"),
+        "{err}"
+    );
+}

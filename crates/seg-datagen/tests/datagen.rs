@@ -479,3 +479,60 @@ mod histories {
         assert!(names.iter().all(|n| !n.contains("partial")), "{names:?}");
     }
 }
+
+/// `examples/profiles.parquet` is exactly the generator's output for
+/// `--rows 20000 --seed 42 --row-group-rows 5000 --histories` (its 20
+/// profile columns therefore unchanged by the histories), and
+/// `examples/orders.parquet` and `examples/web_events.parquet` are the same
+/// histories flattened (`--events-dir examples/`).
+#[test]
+fn the_bundled_files_are_the_generator_output() {
+    use seg_datagen::histories::{flatten, histories, schema_with_histories};
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let read = |name: &str, batch_rows: usize| -> Vec<RecordBatch> {
+        let file = std::fs::File::open(examples.join(name)).unwrap();
+        ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .with_batch_size(batch_rows)
+            .build()
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let bundled = read("profiles.parquet", 5_000);
+    assert_eq!(bundled.len(), 4);
+    let generator = Generator::new(42);
+    let mut expected = Vec::new();
+    for (i, read) in bundled.iter().enumerate() {
+        let profiles = generator.batch(i as u64, 5_000).unwrap();
+        let [orders, web] = histories(42, i as u64, &profiles).unwrap();
+        let mut columns = profiles.columns().to_vec();
+        columns.push(orders);
+        columns.push(web);
+        let batch = RecordBatch::try_new(schema_with_histories(), columns).unwrap();
+        for field in batch.schema().fields() {
+            assert_eq!(
+                read.column_by_name(field.name()).unwrap(),
+                batch.column_by_name(field.name()).unwrap(),
+                "row group {i}, column {}",
+                field.name()
+            );
+        }
+        expected.push(batch);
+    }
+    for name in ["orders", "web_events"] {
+        let flat: Vec<RecordBatch> = expected.iter().map(|b| flatten(b, name).unwrap()).collect();
+        let flat = concat_batches(&flat[0].schema(), &flat).unwrap();
+        let read = read(&format!("{name}.parquet"), 1 << 20);
+        let read = concat_batches(&read[0].schema(), &read).unwrap();
+        assert_eq!(read.num_rows(), flat.num_rows(), "{name}");
+        for field in flat.schema().fields() {
+            assert_eq!(
+                read.column_by_name(field.name()).unwrap(),
+                flat.column_by_name(field.name()).unwrap(),
+                "{name}.{}",
+                field.name()
+            );
+        }
+    }
+}

@@ -14,7 +14,7 @@ use arrow::buffer::Buffer;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::record_batch::{RecordBatch, RecordBatchOptions, RecordBatchReader};
-use seg_ir::{FieldId, Program, Type};
+use seg_ir::{FieldId, Program, RecordField, Type};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -685,9 +685,28 @@ fn text_type(ty: &Type, csv: bool) -> DataType {
         Type::Timestamp if csv => timestamp_type(),
         Type::Int | Type::Date | Type::Timestamp | Type::Decimal => DataType::Utf8,
         Type::String | Type::Duration => DataType::Utf8,
-        Type::List(_) if !csv => utf8_list(),
+        Type::List(element) if !csv => match element.record_fields() {
+            Some(fields) => record_list_type(fields, |ty| text_type(ty, false)),
+            None => utf8_list(),
+        },
         Type::List(_) | Type::Record(_) => DataType::Utf8,
     }
+}
+
+/// `list<struct>` with one child per record field, each of the type `child`
+/// gives for the field's type: the shape a JSON lines history is read as
+/// (children typed by [`text_type`]) and converted to (by
+/// [`converted_type`]), so that both sides of the conversion agree.
+fn record_list_type(fields: &[RecordField], child: impl Fn(&Type) -> DataType) -> DataType {
+    let children: Vec<Field> = fields
+        .iter()
+        .map(|f| Field::new(&f.name, child(&f.ty), true))
+        .collect();
+    DataType::List(Arc::new(Field::new(
+        "item",
+        DataType::Struct(children.into()),
+        true,
+    )))
 }
 
 /// Timestamps from text: an offset zone (Arrow parses named zones only with
@@ -703,6 +722,11 @@ fn converted_type(ty: &Type, csv: bool) -> Option<DataType> {
         Type::Decimal => Some(DataType::Decimal128(38, TEXT_DECIMAL_SCALE as i8)),
         Type::List(element) if csv && **element == Type::String => Some(list(DataType::Utf8)),
         Type::List(element) if **element == Type::Int => Some(list(DataType::Int64)),
+        Type::List(element) if !csv => element.record_fields().map(|fields| {
+            record_list_type(fields, |ty| {
+                converted_type(ty, false).unwrap_or_else(|| text_type(ty, false))
+            })
+        }),
         Type::Int if !csv => Some(DataType::Int64),
         Type::Date if !csv => Some(DataType::Date32),
         Type::Timestamp if !csv => Some(timestamp_type()),
@@ -977,6 +1001,12 @@ fn open_jsonl(
         done: false,
     };
     let label = path.to_path_buf();
+    let histories: Vec<String> = fields
+        .iter()
+        .map(|id| program.schema.field(*id))
+        .filter(|f| f.ty.element().and_then(Type::record_fields).is_some())
+        .map(|f| f.name.clone())
+        .collect();
     let mut failed = false;
     let batches = std::iter::from_fn(move || {
         if failed {
@@ -986,11 +1016,12 @@ fn open_jsonl(
             Ok(batch) => batch.map(Ok),
             Err(e) => {
                 failed = true;
-                Some(Err(DataError {
-                    code: "E0403",
-                    message: format!("cannot read `{}` as JSON lines: {e}", label.display()),
-                    help: Some("write one JSON object per line".into()),
-                }))
+                Some(Err(history_shape_error(&label, &e, &histories)
+                    .unwrap_or_else(|| DataError {
+                        code: "E0403",
+                        message: format!("cannot read `{}` as JSON lines: {e}", label.display()),
+                        help: Some("write one JSON object per line".into()),
+                    })))
             }
         }
     });
@@ -1005,6 +1036,38 @@ fn open_jsonl(
         false,
         columns,
     )
+}
+
+/// Arrow's message for a history that is not a JSON array, or a record in it
+/// that is not a JSON object, in the user's terms: the same E0403 as any other
+/// value of the wrong type, naming the line, the field and what it holds.
+fn history_shape_error(path: &Path, message: &str, histories: &[String]) -> Option<DataError> {
+    let shape = regex::Regex::new(
+        r"^line (\d+): .*whilst decoding field '([^']+)': expected ([\[{]) got (.*)$",
+    )
+    .ok()?;
+    let caps = shape.captures(message)?;
+    let field = caps.get(2)?.as_str();
+    if !histories.iter().any(|h| h == field) {
+        return None;
+    }
+    let expected = if caps.get(3)?.as_str() == "[" {
+        "a list of records"
+    } else {
+        "a record"
+    };
+    Some(DataError {
+        code: "E0403",
+        message: format!(
+            "`{}` line {}: `{}` in column `{field}` is not {expected}",
+            path.display(),
+            caps.get(1)?.as_str(),
+            shown(caps.get(4)?.as_str())
+        ),
+        help: Some(format!(
+            "write a history as a JSON array of objects, e.g. [{{\"at\": \"2026-11-23T10:00:00Z\"}}], or null (or leave `{field}` out) for missing"
+        )),
+    })
 }
 
 type TextBatches = Box<dyn Iterator<Item = Result<(RecordBatch, Lines), DataError>> + Send>;
@@ -1069,6 +1132,9 @@ fn convert_text_input(
                     lists_from_json(array, &column, true)?
                 }
                 Some(Type::List(e)) if **e == Type::Int => int_lists_from_text(array, &column)?,
+                Some(ty @ Type::List(e)) if !csv && e.record_fields().is_some() => {
+                    histories_from_text(array, &column, ty)?
+                }
                 Some(Type::Int) if !csv => ints_from_text(array, &column)?,
                 Some(Type::Date) if !csv => dates_from_text(array, &column)?,
                 Some(Type::Timestamp) if !csv => timestamps_from_text(array, &column)?,
@@ -1347,6 +1413,81 @@ fn int_lists_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRef
         builder.append(true);
     }
     Ok(Arc::new(builder.finish()))
+}
+
+/// A JSON lines history (`list<struct>` whose children were read as the text
+/// types of their record fields) with each record field converted as a
+/// profile field of its type is: decimals exactly, ints, dates and
+/// timestamps from their text. A value that does not convert is an error
+/// naming the line of its profile and the field as `history.field`. The list
+/// and record nulls (a missing history, a `null` record) are kept as read.
+fn histories_from_text(
+    array: &ArrayRef,
+    column: &Column<'_>,
+    ty: &Type,
+) -> Result<ArrayRef, DataError> {
+    let (Some(lists), Some(fields)) = (
+        array.as_list_opt::<i32>(),
+        ty.element().and_then(Type::record_fields),
+    ) else {
+        return Ok(array.clone());
+    };
+    let Some(records) = lists.values().as_struct_opt() else {
+        return Ok(array.clone());
+    };
+    let broken = |e: ArrowError| DataError::unreadable(column.source.path, "history", e);
+    // Each record is reported at the line of the profile whose list holds it.
+    let mut record_lines = vec![0u64; records.len()];
+    for (row, bounds) in lists.value_offsets().windows(2).enumerate() {
+        let (Ok(start), Ok(end)) = (usize::try_from(bounds[0]), usize::try_from(bounds[1])) else {
+            continue;
+        };
+        for line in record_lines.iter_mut().take(end).skip(start) {
+            *line = column.source.lines.of(row);
+        }
+    }
+    let lines = Lines::Each(record_lines);
+    let source = Source {
+        path: column.source.path,
+        lines: &lines,
+        csv: false,
+    };
+    let mut children = Vec::with_capacity(records.num_columns());
+    for (field, child) in records.fields().iter().zip(records.columns()) {
+        let name = format!("{}.{}", column.name, field.name());
+        let column = Column {
+            name: &name,
+            source: &source,
+        };
+        let record_field = fields.iter().find(|f| &f.name == field.name());
+        children.push(match record_field.map(|f| &f.ty) {
+            Some(Type::Decimal) => decimals_from_text(child, &column)?,
+            Some(Type::Int) => ints_from_text(child, &column)?,
+            Some(Type::Date) => dates_from_text(child, &column)?,
+            Some(Type::Timestamp) => timestamps_from_text(child, &column)?,
+            _ => child.clone(),
+        });
+    }
+    let Some(DataType::List(item)) = converted_type(ty, false) else {
+        return Ok(array.clone());
+    };
+    let DataType::Struct(record_fields) = item.data_type() else {
+        return Ok(array.clone());
+    };
+    let values = arrow::array::StructArray::try_new(
+        record_fields.clone(),
+        children,
+        records.nulls().cloned(),
+    )
+    .map_err(broken)?;
+    let list = arrow::array::ListArray::try_new(
+        item.clone(),
+        lists.offsets().clone(),
+        Arc::new(values),
+        lists.nulls().cloned(),
+    )
+    .map_err(broken)?;
+    Ok(Arc::new(list))
 }
 
 fn dates_from_text(array: &ArrayRef, column: &Column<'_>) -> Result<ArrayRef, DataError> {

@@ -214,7 +214,16 @@ pub fn run(args: &Args) -> Outcome {
         Engine::Auto => seg::Engine::Auto,
         Engine::Jit => seg::Engine::Jit,
         Engine::Interp => seg::Engine::Interp,
-        // DataFusion opens the data itself (files, directories, globs).
+        // DataFusion opens the data itself (files, directories, globs) and
+        // plans SQL over it; an event table would have to be grouped and
+        // joined in that plan, which it does not do, so `--events` is refused
+        // (in every build, before anything is read) rather than ignored.
+        Engine::Datafusion if !args.events.is_empty() => {
+            return usage(
+                "`--events` does not apply to `--engine datafusion`",
+                "run with `--engine jit` (the default) or `interp`, or hold the histories as list columns of the profiles",
+            );
+        }
         Engine::Datafusion => return run_datafusion(args, &checked, &query, started, color),
     };
     let format = match args.input.format() {
@@ -493,12 +502,6 @@ fn run_datafusion(
         return usage(
             "`--no-prune` does not apply to `--engine datafusion`",
             "DataFusion prunes by statistics itself; leave out `--no-prune`, or use `--engine jit` to compare",
-        );
-    }
-    if !args.events.is_empty() {
-        return usage(
-            "`--events` does not apply to `--engine datafusion` yet",
-            "run with `--engine jit`, or hold the histories as list columns of the profiles",
         );
     }
     let named = args.input.data_format.or_else(|| {

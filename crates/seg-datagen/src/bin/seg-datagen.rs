@@ -1,7 +1,8 @@
 //! `seg-datagen`: writes the customer-profile table as a Parquet file.
 //!
 //! ```text
-//! seg-datagen --rows 20000 --seed 42 --out examples/profiles.parquet --row-group-rows 5000
+//! seg-datagen --rows 20000 --seed 42 --out examples/profiles.parquet --row-group-rows 5000 \
+//!     --histories --events-dir examples/
 //! seg-datagen --rows 20000 --out profiles.parquet --histories --events-dir events/
 //! ```
 
