@@ -73,28 +73,28 @@ fn flat(array: &ArrayRef) -> R<Flat> {
         offsets: &[O],
         nulls: Option<&NullBuffer>,
     ) -> R<(Vec<std::ops::Range<usize>>, usize, usize)> {
-        let offsets = offsets
-            .iter()
-            .map(|&o| {
-                o.try_into()
-                    .map_err(|_| Internal("a negative list offset".into()))
-            })
-            .collect::<R<Vec<usize>>>()?;
+        let at = |o: O| {
+            o.try_into()
+                .map_err(|_| Internal("a negative list offset".into()))
+        };
         let (Some(&first), Some(&last)) = (offsets.first(), offsets.last()) else {
             return internal("a list array without offsets");
         };
-        let rows = offsets
-            .windows(2)
-            .enumerate()
-            .map(|(row, w)| {
-                let start = w[0] - first;
-                if nulls.is_some_and(|n| n.is_null(row)) {
-                    start..start
-                } else {
-                    start..w[1] - first
-                }
-            })
-            .collect();
+        let (first, last) = (at(first)?, at(last)?);
+        // One pass over the offsets, straight into the ranges: this runs for
+        // every aggregate of every batch.
+        let mut rows = Vec::with_capacity(offsets.len().saturating_sub(1));
+        let mut start = first;
+        for (row, &end) in offsets.iter().skip(1).enumerate() {
+            let end = at(end)?;
+            let from = start - first;
+            rows.push(if nulls.is_some_and(|n| n.is_null(row)) {
+                from..from
+            } else {
+                from..end - first
+            });
+            start = end;
+        }
         Ok((rows, first, last))
     }
     let (rows, start, end, values) = match array.data_type() {
@@ -424,6 +424,38 @@ pub fn reduce(
     }
 }
 
+/// A string's tag: its first 8 bytes (zero-padded) and its length. Unequal
+/// tags mean unequal strings; for strings of up to 8 bytes, equal tags mean
+/// equal strings.
+#[inline(always)]
+fn tag(s: &str) -> u64 {
+    let bytes = s.as_bytes();
+    let n = bytes.len();
+    let head = match (
+        bytes.first_chunk::<8>(),
+        bytes.first_chunk::<4>(),
+        bytes.last_chunk::<4>(),
+    ) {
+        (Some(head), _, _) => u64::from_le_bytes(*head),
+        // 4 to 7 bytes: the first four and the last four, overlapping on
+        // equal bytes, in two loads instead of a loop.
+        (None, Some(lo), Some(hi)) => {
+            u64::from(u32::from_le_bytes(*lo)) | u64::from(u32::from_le_bytes(*hi)) << (8 * (n - 4))
+        }
+        _ => bytes
+            .iter()
+            .enumerate()
+            .fold(0u64, |w, (i, &b)| w | u64::from(b) << (8 * i)),
+    };
+    head ^ (n as u64).rotate_right(8)
+}
+
+/// Whether `x` (tagged `u`) is `s` (tagged `t`), as `==` compares strings.
+#[inline(always)]
+fn same(u: u64, x: &str, t: u64, s: &str) -> bool {
+    u == t && x.len() == s.len() && (s.len() <= 8 || rules::compare(x, s) == Ordering::Equal)
+}
+
 /// `count_distinct` of strings: how many distinct strings there are, as
 /// `==` compares them (byte for byte). A row holds few records, so up to 16
 /// distinct strings are kept on the stack, each with a tag (its first 8
@@ -432,18 +464,6 @@ pub fn reduce(
 /// 16, a hash set.
 pub fn distinct_strings<'s>(strings: impl Iterator<Item = &'s str>) -> usize {
     const SMALL: usize = 16;
-    #[inline(always)]
-    fn tag(s: &str) -> u64 {
-        let bytes = s.as_bytes();
-        let head = match bytes.first_chunk::<8>() {
-            Some(head) => u64::from_le_bytes(*head),
-            None => bytes
-                .iter()
-                .enumerate()
-                .fold(0u64, |w, (i, &b)| w | u64::from(b) << (8 * i)),
-        };
-        head ^ (bytes.len() as u64).rotate_right(8)
-    }
     let mut seen: [(u64, &str); SMALL] = [(0, ""); SMALL];
     let mut len = 0;
     let mut set: Option<HashSet<&str>> = None;
@@ -453,11 +473,7 @@ pub fn distinct_strings<'s>(strings: impl Iterator<Item = &'s str>) -> usize {
             continue;
         }
         let t = tag(s);
-        if seen[..len].iter().any(|(u, x)| {
-            *u == t
-                && x.len() == s.len()
-                && (s.len() <= 8 || rules::compare(x, s) == Ordering::Equal)
-        }) {
+        if seen[..len].iter().any(|&(u, x)| same(u, x, t, s)) {
             continue;
         }
         if len == SMALL {
@@ -470,6 +486,90 @@ pub fn distinct_strings<'s>(strings: impl Iterator<Item = &'s str>) -> usize {
         len += 1;
     }
     set.map_or(len, |s| s.len())
+}
+
+/// Small ids for the strings of a batch, as `==` compares them: two strings
+/// get the same id exactly when they are equal byte for byte (the rule of
+/// [`distinct_strings`]), so `count_distinct` of a row's strings is
+/// [`distinct_ids`] of their ids. Ids are dense from 0, in order of first
+/// appearance. A batch's column usually holds few distinct strings, so the
+/// first 16 are found by a scan of their tags (no hashing, no byte
+/// comparison for strings of up to 8 bytes); the rest through a hash map.
+pub struct StringIds<'s> {
+    /// The first distinct strings, with their tags; the id is the index.
+    small: Vec<(u64, &'s str)>,
+    /// The distinct strings past the first [`StringIds::SMALL`].
+    more: std::collections::HashMap<&'s str, u32>,
+    /// The last string seen in each slot of its tag's hash (tag, id, and
+    /// the string), so that a string seen before is found in one probe.
+    recent: Vec<(u64, u32, &'s str)>,
+}
+
+impl Default for StringIds<'_> {
+    fn default() -> Self {
+        StringIds {
+            small: Vec::new(),
+            more: std::collections::HashMap::new(),
+            recent: vec![(0, u32::MAX, ""); 1 << Self::RECENT_BITS],
+        }
+    }
+}
+
+impl<'s> StringIds<'s> {
+    /// How many distinct strings are found by a scan.
+    const SMALL: usize = 16;
+    /// The slots of `recent`, as bits of the hash.
+    const RECENT_BITS: u32 = 6;
+
+    /// The id of `s`, given it if `s` is new.
+    #[inline]
+    pub fn id(&mut self, s: &'s str) -> u32 {
+        let t = tag(s);
+        let slot = (t.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::RECENT_BITS)) as usize;
+        if let Some(&(u, id, x)) = self.recent.get(slot)
+            && id != u32::MAX
+            && same(u, x, t, s)
+        {
+            return id;
+        }
+        let id = self.find(s, t);
+        if let Some(r) = self.recent.get_mut(slot) {
+            *r = (t, id, s);
+        }
+        id
+    }
+
+    /// The id of `s` (tagged `t`) from the strings seen so far, given it if
+    /// `s` is new.
+    fn find(&mut self, s: &'s str, t: u64) -> u32 {
+        if let Some(i) = self.small.iter().position(|&(u, x)| same(u, x, t, s)) {
+            // At most `SMALL` entries: the index fits.
+            return i as u32;
+        }
+        if self.small.len() < Self::SMALL {
+            self.small.push((t, s));
+            return (self.small.len() - 1) as u32;
+        }
+        let next = u32::try_from(Self::SMALL + self.more.len()).unwrap_or(u32::MAX);
+        *self.more.entry(s).or_insert(next)
+    }
+}
+
+/// How many distinct ids there are: ids below 64 as bits of one word, the
+/// rest sorted.
+pub fn distinct_ids(ids: impl Iterator<Item = u32>) -> usize {
+    let mut bits = 0u64;
+    let mut more: Vec<u32> = Vec::new();
+    for id in ids {
+        if id < 64 {
+            bits |= 1 << id;
+        } else {
+            more.push(id);
+        }
+    }
+    more.sort_unstable();
+    more.dedup();
+    bits.count_ones() as usize + more.len()
 }
 
 /// `sum` of ints: exact, missing over nothing and when the total does not
@@ -593,7 +693,7 @@ pub fn ratio_to_f64(sum: i128, count: u64, scale: u32) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::distinct_strings;
+    use super::{StringIds, distinct_ids, distinct_strings};
 
     #[test]
     fn distinct_strings_counts_as_equality_does() {
@@ -609,5 +709,51 @@ mod tests {
         let many: Vec<String> = (0..40).map(|i| format!("category-{}", i % 25)).collect();
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
         assert_eq!(count(&refs), 25);
+    }
+
+    #[test]
+    fn string_ids_count_as_distinct_strings_does() {
+        let rows: Vec<Vec<String>> = vec![
+            vec![],
+            vec!["a".into(), "a".into(), "b".into()],
+            vec![
+                "electronics".into(),
+                "electronica".into(),
+                "electronics".into(),
+            ],
+            vec![
+                "shoe".into(),
+                "shoes".into(),
+                "".into(),
+                "".into(),
+                "shoe\0".into(),
+            ],
+            vec!["é".into(), "e\u{301}".into(), "é".into()],
+            (0..200).map(|i| format!("category-{}", i % 90)).collect(),
+            (0..40).map(|i| format!("x{}", i % 17)).collect(),
+            // Every string of up to 7 letters `a`/`b` (lengths 4 to 7 read
+            // as two overlapping loads), twice, in a scrambled order.
+            (0..1020usize)
+                .map(|i| {
+                    let k = (i * 37) % 255 + 1;
+                    let len = usize::BITS - k.leading_zeros() - 1;
+                    (0..len)
+                        .map(|b| if k >> b & 1 == 1 { 'b' } else { 'a' })
+                        .collect()
+                })
+                .collect(),
+        ];
+        // One interner for the whole batch, as the JIT uses it.
+        let mut ids = StringIds::default();
+        for row in &rows {
+            let expected = distinct_strings(row.iter().map(String::as_str));
+            let got = distinct_ids(
+                row.iter()
+                    .map(|s| ids.id(s))
+                    .collect::<Vec<_>>()
+                    .into_iter(),
+            );
+            assert_eq!(got, expected, "{row:?}");
+        }
     }
 }

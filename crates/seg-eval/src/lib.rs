@@ -32,8 +32,8 @@ pub use history::ratio_to_f64;
 /// are flattened into records, and how each row's counted records reduce.
 pub mod aggregate {
     pub use crate::history::{
-        Flat, avg_decimals, avg_floats, avg_ints, distinct_strings, extreme, flatten, reduce,
-        sum_decimals, sum_floats, sum_ints,
+        Flat, StringIds, avg_decimals, avg_floats, avg_ints, distinct_ids, distinct_strings,
+        extreme, flatten, reduce, sum_decimals, sum_floats, sum_ints,
     };
 }
 

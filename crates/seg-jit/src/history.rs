@@ -12,7 +12,10 @@
 //!    segment is the filter, with each record field read as a field of that
 //!    schema. It runs over the records as a batch of their own, with every
 //!    kernel the JIT has (vector compares, dictionary tables, string helpers;
-//!    `within 30 days` folded at compile time as anywhere else).
+//!    `within 30 days` folded at compile time as anywhere else). A filter
+//!    whose conjuncts read strings next to others that do not runs in two
+//!    parts, the string conjuncts only over the records the others keep
+//!    when those are few ([`Filters`]).
 //! 2. **The reduction** over each row's range of records (the list offsets;
 //!    a missing list is empty): `count` and `any` are population counts of
 //!    the mask words over the range, word at a time with edge masks; the
@@ -20,7 +23,9 @@
 //!    and reduce with the evaluator's own functions
 //!    ([`seg_eval::aggregate::reduce`]) over the mask, so every rule of §7.1
 //!    (overflow, exact `avg`, `==` for `count_distinct`, NaN skipped) is the
-//!    oracle's, once.
+//!    oracle's, once. `count_distinct` of strings gives each string its id
+//!    in the batch ([`seg_eval::aggregate::StringIds`]) and counts a row's
+//!    distinct ids as bits of a word.
 //!
 //! The result is a derived column the kernel compares natively
 //! (`count(..) >= 3`, `sum(..) > 500`, `days_since(max(..))`), or (true,
@@ -57,7 +62,7 @@ pub(crate) struct AggPlan {
     /// The aggregated record field: its name (the struct child) and type.
     pub value: Option<RecordField>,
     /// The filter, compiled over the records' batch.
-    pub filter: Option<Filter>,
+    pub filter: Option<Filters>,
     /// What the kernel reads.
     pub out: AggOut,
 }
@@ -72,6 +77,28 @@ impl std::fmt::Debug for AggPlan {
             .finish()
     }
 }
+
+/// An aggregate's filter, in up to two parts whose conjunction it is.
+///
+/// A filter `a and b` whose conjuncts `b` read strings (`name ==
+/// "add_to_cart"`) and whose other conjuncts `a` do not (`at within 1 day`)
+/// runs `a` over every record first, and `b` only over the records `a`
+/// keeps when they are few (at most one in [`SPARSE`]): the string leaves,
+/// the costly part, then cost in proportion to the records left, not to the
+/// history. A record counts when the filter is true, that is when every
+/// conjunct is true, so the order in which they are decided changes no
+/// result (filters have no effects). When `a` keeps many records, `b` runs
+/// over all of them, as a one-part filter would.
+pub(crate) struct Filters {
+    /// The conjuncts that read no strings (or the whole filter).
+    first: Filter,
+    /// The conjuncts that read strings, when there are others.
+    rest: Option<Filter>,
+}
+
+/// `rest` runs over the records `first` keeps when they are at most one in
+/// this many: gathering a kept record's strings costs several comparisons.
+const SPARSE: usize = 8;
 
 /// An aggregate's filter, compiled as a program over the records.
 pub(crate) struct Filter {
@@ -176,9 +203,18 @@ pub(crate) fn compile(
     let filter = match filter {
         None => None,
         Some(f) => {
-            let (filter, fallbacks) = compile_filter(env, f, record, &child_type)?;
+            let (first, rest) = split(f, record);
+            let (first, fallbacks) = compile_filter(env, &first, record, &child_type)?;
             inner = fallbacks;
-            Some(filter)
+            let rest = match rest {
+                Some(rest) => {
+                    let (rest, fallbacks) = compile_filter(env, &rest, record, &child_type)?;
+                    inner.extend(fallbacks);
+                    Some(rest)
+                }
+                None => None,
+            };
+            Some(Filters { first, rest })
         }
     };
     Ok((
@@ -191,6 +227,44 @@ pub(crate) fn compile(
         },
         inner,
     ))
+}
+
+/// Splits a filter `and` into the conjuncts that read no string record
+/// field (first) and those that do (second), when there are both; else the
+/// filter whole.
+fn split(filter: &Expr, record: &[RecordField]) -> (Expr, Option<Expr>) {
+    let ExprKind::And(items) = &filter.kind else {
+        return (filter.clone(), None);
+    };
+    let reads_strings = |e: &Expr| {
+        let mut strings = false;
+        seg_ir::walk(e, &mut |x| {
+            if let ExprKind::Element(i) = x.kind
+                && record
+                    .get(i)
+                    .is_some_and(|f| matches!(f.ty, Type::String | Type::List(_)))
+            {
+                strings = true;
+            }
+        });
+        strings
+    };
+    let (costly, cheap): (Vec<Expr>, Vec<Expr>) = items.iter().cloned().partition(reads_strings);
+    if costly.is_empty() || cheap.is_empty() {
+        return (filter.clone(), None);
+    }
+    let and = |mut items: Vec<Expr>| {
+        if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr {
+                kind: ExprKind::And(items),
+                ty: filter.ty.clone(),
+                span: filter.span,
+            }
+        }
+    };
+    (and(cheap), Some(and(costly)))
 }
 
 /// Compiles a filter as a program over the records' batch.
@@ -419,12 +493,39 @@ pub(crate) fn compute(
             w
         }
     };
-    if let Some(filter) = &agg.filter {
-        let truth = run_filter(filter, records, &flat.rows, batch)?;
+    if let Some(filters) = &agg.filter {
+        let truth = run_filter(&filters.first, records, &flat.rows, batch, None)?;
         let bits = truth.values();
         let t = words_of(bits.values(), bits.offset(), n);
         for (m, t) in mask.iter_mut().zip(t) {
             *m &= t;
+        }
+        if let Some(rest) = &filters.rest {
+            let kept: usize = mask.iter().map(|w| w.count_ones() as usize).sum();
+            if kept.saturating_mul(SPARSE) <= n {
+                // The kept records only; the others stay uncounted.
+                let kept: Vec<u32> = set_bits(&mask, &(0..n))
+                    .map(u32::try_from)
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| "too many records".to_string())?;
+                let kept = UInt32Array::from(kept);
+                let truth = run_filter(rest, records, &flat.rows, batch, Some(&kept))?;
+                for (k, &j) in kept.values().iter().enumerate() {
+                    if !truth.value(k) {
+                        let j = j as usize;
+                        if let Some(w) = mask.get_mut(j / 64) {
+                            *w &= !(1u64 << (j % 64));
+                        }
+                    }
+                }
+            } else {
+                let truth = run_filter(rest, records, &flat.rows, batch, None)?;
+                let bits = truth.values();
+                let t = words_of(bits.values(), bits.offset(), n);
+                for (m, t) in mask.iter_mut().zip(t) {
+                    *m &= t;
+                }
+            }
         }
     }
     let valid_all = || {
@@ -607,7 +708,7 @@ fn fast(
     rows: &[std::ops::Range<usize>],
     nwords: usize,
 ) -> Option<Computed> {
-    use arrow::array::{ArrayAccessor, AsArray};
+    use arrow::array::AsArray;
     use arrow::datatypes as t;
     use seg_eval::aggregate as a;
     let n = child.len();
@@ -667,12 +768,18 @@ fn fast(
             Computed::Floats(x, ok)
         }};
     }
+    // `count_distinct` of strings: each live record's string gets its id in
+    // the batch ([`a::StringIds`]: equal ids exactly for equal strings), and
+    // a row's distinct ids are bits of a word ([`a::distinct_ids`]), so a
+    // record costs one tag scan over the batch's few distinct strings
+    // instead of a comparison with each of the row's.
     macro_rules! distinct {
         ($strings:expr) => {{
             let s = $strings;
+            let mut ids = a::StringIds::default();
             let (x, ok) = per_row(rows, nwords, live, |b| {
-                i64::try_from(a::distinct_strings(
-                    b.filter(|&j| j < n).map(|j| s.value(j)),
+                i64::try_from(a::distinct_ids(
+                    b.filter(|&j| j < n).map(|j| ids.id(s.value(j))),
                 ))
                 .ok()
             });
@@ -690,11 +797,24 @@ fn fast(
                 && **key == DataType::Int32
                 && **value == DataType::Utf8 =>
         {
-            distinct!(
-                child
-                    .as_dictionary_opt::<t::Int32Type>()?
-                    .downcast_dict::<arrow::array::StringArray>()?
-            )
+            // The dictionary's strings get their ids once (a dictionary may
+            // repeat a string: its keys then share the id); each record's
+            // id is its key's.
+            let dict = child.as_dictionary_opt::<t::Int32Type>()?;
+            let strings = dict.values().as_string_opt::<i32>()?;
+            let mut ids = a::StringIds::default();
+            let of_key: Vec<u32> = (0..strings.len())
+                .map(|k| ids.id(strings.value(k)))
+                .collect();
+            let keys = dict.keys().values();
+            let id = |j: usize| {
+                let k = usize::try_from(*keys.get(j)?).ok()?;
+                of_key.get(k).copied()
+            };
+            let (x, ok) = per_row(rows, nwords, live, |b| {
+                i64::try_from(a::distinct_ids(b.filter_map(id))).ok()
+            });
+            Computed::Values(x, ok)
         }
         _ if func == AggFunc::CountDistinct => return None,
         DataType::Int8 => ints!(t::Int8Type),
@@ -735,32 +855,46 @@ fn fast(
     })
 }
 
-/// The filter's TRUE bits over the records.
+/// The filter's TRUE bits over the records, or over the records `only`
+/// (in its order) when given.
 fn run_filter(
     filter: &Filter,
     records: &StructArray,
     rows: &[std::ops::Range<usize>],
     batch: &RecordBatch,
+    only: Option<&UInt32Array>,
 ) -> Result<BooleanArray, String> {
-    let n = records.len();
+    let n = only.map_or(records.len(), Array::len);
+    let gather = |array: &ArrayRef| -> Result<ArrayRef, String> {
+        match only {
+            Some(only) => arrow::compute::take(array, only, None)
+                .map_err(|e| format!("gathering the kept records: {e}")),
+            None => Ok(array.clone()),
+        }
+    };
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(filter.schema.fields().len());
     for name in &filter.children {
-        columns.push(
-            records
-                .column_by_name(name)
-                .cloned()
-                .ok_or_else(|| format!("record field `{name}` is not in the data"))?,
-        );
+        columns.push(gather(records.column_by_name(name).ok_or_else(|| {
+            format!("record field `{name}` is not in the data")
+        })?)?);
     }
     if !filter.profile.is_empty() {
         // Each record's profile row, from the offsets.
-        let mut parent = vec![0u32; n];
+        let mut parent = vec![0u32; records.len()];
         for (row, range) in rows.iter().enumerate() {
             let row = u32::try_from(row).map_err(|_| "too many rows".to_string())?;
             if let Some(slot) = parent.get_mut(range.clone()) {
                 slot.fill(row);
             }
         }
+        let parent = match only {
+            Some(only) => only
+                .values()
+                .iter()
+                .map(|&j| parent.get(j as usize).copied().unwrap_or(0))
+                .collect(),
+            None => parent,
+        };
         let parent = UInt32Array::from(parent);
         for &col in &filter.profile {
             let array = batch
