@@ -408,29 +408,10 @@ proptest! {
     }
 }
 
-/// A program of the benchmark's queries (bench/histories.py), and data of
-/// the benchmark's physical types.
+/// The benchmark's queries (bench/histories.seg, which bench/histories.py
+/// runs), over data of the benchmark's physical types.
 fn bench_program() -> seg_ir::Program {
-    common::program(
-        r#"schema {
-  customer_id: int key
-  orders: list<{
-    at: timestamp,
-    amount: decimal,
-    category: string,
-    channel: string one of ["web", "store", "app"],
-  }>
-  web_events: list<{ name: string, at: timestamp, page: string }>
-}
-segment h1 { where count(orders where at within 30 days) >= 3 }
-segment h2 { where sum(orders.amount where category == "shoes" and at within 90 days) > 500 }
-segment h3 {
-  where any(web_events where name == "add_to_cart" and at within 1 day)
-    and not any(orders where at within 1 day)
-}
-segment h4 { where count_distinct(orders.category) >= 3 }
-"#,
-    )
+    common::program(include_str!("../../../bench/histories.seg"))
 }
 
 fn bench_batch(rows: usize, seed: u64) -> RecordBatch {
