@@ -9,16 +9,11 @@
 
 mod common;
 
-use arrow::array::*;
-use arrow::buffer::{NullBuffer, OffsetBuffer};
-use arrow::datatypes::{DataType, Field, Fields, Int32Type, TimeUnit};
 use arrow::record_batch::RecordBatch;
-use common::{AS_OF, agree, batch};
+use common::agree;
 use proptest::prelude::*;
 use seg_testkit::Rng;
-use std::sync::Arc;
-
-const DAY: i64 = 86_400_000_000;
+use seg_testkit::histories::{Layout, random_profiles};
 
 const PROGRAM: &str = r#"schema {
   id: int key
@@ -45,133 +40,10 @@ segment missing_list { where orders is missing }
 segment empty_list { where count(orders) == 0 and orders is present }
 "#;
 
-const CATEGORIES: [&str; 5] = ["shoes", "bags", "toys", "", "Shoes"];
-
-/// One random batch of `rows` profiles.
+/// One random batch of `rows` profiles (`seg_testkit::histories`).
 fn random_batch(rng: &mut Rng, rows: usize) -> RecordBatch {
-    let scale = [0i8, 2, 5][rng.below(3) as usize];
-    let large = rng.below(2) == 0;
-    let dictionary = rng.below(2) == 0;
-    let reversed = rng.below(2) == 0;
-    let mut offsets = vec![0usize];
-    let mut list_valid = Vec::new();
-    for _ in 0..rows {
-        let missing = rng.below(6) == 0;
-        let len = if missing { 0 } else { rng.below(5) as usize };
-        list_valid.push(!missing);
-        offsets.push(offsets.last().unwrap() + len);
-    }
-    let count = *offsets.last().unwrap();
-    let null_every = [0u64, 2, 5][rng.below(3) as usize];
-    let maybe = |rng: &mut Rng| null_every == 0 || rng.below(null_every) != 0;
-    let mut record_valid = Vec::new();
-    let (mut at, mut amount, mut category, mut n, mut x, mut gift) =
-        (vec![], vec![], vec![], vec![], vec![], vec![]);
-    for _ in 0..count {
-        record_valid.push(rng.below(8) != 0);
-        at.push(maybe(rng).then(|| AS_OF - (rng.below(60) as i64 - 5) * DAY));
-        amount.push(maybe(rng).then(|| rng.below(5000) as i128 - 500));
-        category.push(maybe(rng).then(|| CATEGORIES[rng.below(5) as usize]));
-        n.push(maybe(rng).then(|| match rng.below(6) {
-            0 => i64::MAX,
-            1 => i64::MIN,
-            k => k as i64 * 30 - 60,
-        }));
-        x.push(maybe(rng).then(|| match rng.below(6) {
-            0 => f64::NAN,
-            1 => -0.0,
-            2 => 0.0,
-            k => k as f64 - 4.5,
-        }));
-        gift.push(maybe(rng).then(|| rng.below(2) == 0));
-    }
-    let category: ArrayRef = if dictionary {
-        Arc::new(category.into_iter().collect::<DictionaryArray<Int32Type>>())
-    } else {
-        Arc::new(category.into_iter().collect::<StringArray>())
-    };
-    let mut children: Vec<(Field, ArrayRef)> = vec![
-        (
-            Field::new("at", DataType::Timestamp(TimeUnit::Millisecond, None), true),
-            Arc::new(
-                at.into_iter()
-                    .map(|t| t.map(|t| t / 1000))
-                    .collect::<TimestampMillisecondArray>(),
-            ),
-        ),
-        (
-            Field::new("amount", DataType::Decimal128(20, scale), true),
-            Arc::new(
-                amount
-                    .into_iter()
-                    .collect::<Decimal128Array>()
-                    .with_precision_and_scale(20, scale)
-                    .unwrap(),
-            ),
-        ),
-        (
-            Field::new("category", category.data_type().clone(), true),
-            category,
-        ),
-        (
-            Field::new("n", DataType::Int64, true),
-            Arc::new(n.into_iter().collect::<Int64Array>()),
-        ),
-        (
-            Field::new("x", DataType::Float64, true),
-            Arc::new(x.into_iter().collect::<Float64Array>()),
-        ),
-        (
-            Field::new("gift", DataType::Boolean, true),
-            Arc::new(gift.into_iter().collect::<BooleanArray>()),
-        ),
-        // A child the schema does not declare is ignored.
-        (
-            Field::new("extra", DataType::Int32, true),
-            Arc::new(Int32Array::from(vec![7; count])),
-        ),
-    ];
-    if reversed {
-        children.reverse();
-    }
-    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = children.into_iter().unzip();
-    let records = StructArray::new(
-        Fields::from(fields),
-        arrays,
-        Some(NullBuffer::from(record_valid)),
-    );
-    let item = Arc::new(Field::new("item", records.data_type().clone(), true));
-    let nulls = Some(NullBuffer::from(list_valid));
-    let orders: ArrayRef = if large {
-        let offsets: Vec<i64> = offsets.iter().map(|&o| o as i64).collect();
-        Arc::new(LargeListArray::new(
-            item,
-            OffsetBuffer::new(offsets.into()),
-            Arc::new(records),
-            nulls,
-        ))
-    } else {
-        let offsets: Vec<i32> = offsets.iter().map(|&o| o as i32).collect();
-        Arc::new(ListArray::new(
-            item,
-            OffsetBuffer::new(offsets.into()),
-            Arc::new(records),
-            nulls,
-        ))
-    };
-    let ids: Int64Array = (0..rows as i64).collect::<Vec<_>>().into();
-    let i: Int64Array = (0..rows)
-        .map(|_| (rng.below(5) != 0).then(|| rng.below(7) as i64 - 3))
-        .collect();
-    let s: StringArray = (0..rows)
-        .map(|_| (rng.below(5) != 0).then(|| CATEGORIES[rng.below(5) as usize]))
-        .collect();
-    batch(vec![
-        ("id", Arc::new(ids) as ArrayRef),
-        ("i", Arc::new(i)),
-        ("s", Arc::new(s)),
-        ("orders", orders),
-    ])
+    let layout = Layout::random(rng);
+    random_profiles(rng, rows, layout)
 }
 
 #[test]

@@ -19,19 +19,14 @@
 
 mod common;
 
-use arrow::array::*;
-use arrow::buffer::{NullBuffer, OffsetBuffer};
-use arrow::datatypes::{DataType, Field, Fields, TimeUnit};
 use arrow::record_batch::RecordBatch;
 use common::{refusal_is_documented, seed};
 use seg_ir::{SegmentId, Selection};
 use seg_sql::Dialect;
+use seg_testkit::histories::{Layout, random_profiles};
 use seg_testkit::{AS_OF, Rng};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
-
-const DAY: i64 = 86_400_000_000;
 
 const PROGRAM: &str = r#"schema {
   id: int key
@@ -84,113 +79,9 @@ segment missing_list { where orders is missing }
 segment empty_list { where count(orders) == 0 and orders is present }
 "#;
 
-const CATEGORIES: [&str; 8] = ["shoes", "bags", "toys", "", "Shoes", "ß", "é", "Zebra"];
-
-/// One random table of `rows` profiles.
+/// One random batch of `rows` profiles (`seg_testkit::histories`).
 fn random_batch(rng: &mut Rng, rows: usize) -> RecordBatch {
-    let mut offsets = vec![0usize];
-    let mut list_valid = Vec::new();
-    let (mut i, mut s, mut f) = (vec![], vec![], vec![]);
-    for _ in 0..rows {
-        let missing = rng.below(6) == 0;
-        let len = if missing { 0 } else { rng.below(6) as usize };
-        list_valid.push(!missing);
-        offsets.push(offsets.last().unwrap() + len);
-        i.push((rng.below(5) != 0).then(|| rng.below(200) as i64 - 100));
-        s.push((rng.below(5) != 0).then(|| CATEGORIES[rng.below(8) as usize]));
-        f.push((rng.below(5) != 0).then(|| rng.below(9) as f64 - 4.0));
-    }
-    let count = *offsets.last().unwrap();
-    let null_every = [0u64, 2, 5][rng.below(3) as usize];
-    let mut record_valid = Vec::new();
-    let (mut at, mut amount, mut category, mut n, mut x, mut gift, mut day) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-    for _ in 0..count {
-        record_valid.push(rng.below(8) != 0);
-        // A record whose every field is missing, now and then.
-        let empty = rng.below(12) == 0;
-        let maybe = |rng: &mut Rng| !empty && (null_every == 0 || rng.below(null_every) != 0);
-        at.push(
-            maybe(rng)
-                .then(|| AS_OF - (rng.below(60) as i64 - 5) * DAY - rng.below(DAY as u64) as i64),
-        );
-        amount.push(maybe(rng).then(|| match rng.below(4) {
-            0 => [10i128, 20, 30, 40][rng.below(4) as usize],
-            _ => rng.below(5000) as i128 - 500,
-        }));
-        category.push(maybe(rng).then(|| CATEGORIES[rng.below(8) as usize]));
-        n.push(maybe(rng).then(|| match rng.below(8) {
-            0 => i64::MAX,
-            1 => i64::MIN,
-            k => k as i64 * 30 - 100,
-        }));
-        x.push(maybe(rng).then(|| match rng.below(10) {
-            0 => f64::NAN,
-            1 => -0.0,
-            2 => 0.0,
-            3 => f64::INFINITY,
-            4 => f64::NEG_INFINITY,
-            k => k as f64 * 0.1 - 0.6,
-        }));
-        gift.push(maybe(rng).then(|| rng.below(2) == 0));
-        day.push(maybe(rng).then(|| 20_454 - 200 + rng.below(400) as i32));
-    }
-    let children: Vec<(Field, ArrayRef)> = vec![
-        (
-            Field::new("at", DataType::Timestamp(TimeUnit::Microsecond, None), true),
-            Arc::new(at.into_iter().collect::<TimestampMicrosecondArray>()),
-        ),
-        (
-            Field::new("amount", DataType::Decimal128(20, 2), true),
-            Arc::new(
-                amount
-                    .into_iter()
-                    .collect::<Decimal128Array>()
-                    .with_precision_and_scale(20, 2)
-                    .unwrap(),
-            ),
-        ),
-        (
-            Field::new("category", DataType::Utf8, true),
-            Arc::new(category.into_iter().collect::<StringArray>()),
-        ),
-        (
-            Field::new("n", DataType::Int64, true),
-            Arc::new(n.into_iter().collect::<Int64Array>()),
-        ),
-        (
-            Field::new("x", DataType::Float64, true),
-            Arc::new(x.into_iter().collect::<Float64Array>()),
-        ),
-        (
-            Field::new("gift", DataType::Boolean, true),
-            Arc::new(gift.into_iter().collect::<BooleanArray>()),
-        ),
-        (
-            Field::new("day", DataType::Date32, true),
-            Arc::new(day.into_iter().collect::<Date32Array>()),
-        ),
-    ];
-    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = children.into_iter().unzip();
-    let records = StructArray::new(
-        Fields::from(fields),
-        arrays,
-        Some(NullBuffer::from(record_valid)),
-    );
-    let element = Arc::new(Field::new("item", records.data_type().clone(), true));
-    let orders = ListArray::new(
-        element,
-        OffsetBuffer::from_lengths(offsets.windows(2).map(|w| w[1] - w[0])),
-        Arc::new(records),
-        Some(NullBuffer::from(list_valid)),
-    );
-    seg_testkit::batch(vec![
-        ("id", Arc::new(Int64Array::from_iter_values(0..rows as i64))),
-        ("i", Arc::new(i.into_iter().collect::<Int64Array>())),
-        ("s", Arc::new(s.into_iter().collect::<StringArray>())),
-        ("f", Arc::new(f.into_iter().collect::<Float64Array>())),
-        ("orders", Arc::new(orders)),
-    ])
+    random_profiles(rng, rows, Layout::PLAIN)
 }
 
 #[test]

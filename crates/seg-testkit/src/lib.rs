@@ -12,6 +12,7 @@
 
 pub mod corpus;
 pub mod generate;
+pub mod histories;
 
 use arrow::array::{Array, ArrayRef, BooleanArray};
 use arrow::datatypes::{Field, Schema};

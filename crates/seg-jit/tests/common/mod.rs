@@ -8,6 +8,8 @@ use arrow::record_batch::RecordBatch;
 use seg_ir::Program;
 use seg_jit::{JitOptions, JitProgram};
 
+// Not every test binary uses every helper.
+#[allow(unused_imports)]
 pub use seg_testkit::{AS_OF, batch, program};
 
 /// The options of the tests: the IR verifier on, the IR text kept.
