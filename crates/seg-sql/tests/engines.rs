@@ -44,7 +44,6 @@ use seg_sql::Dialect;
 use seg_testkit::corpus::{ROWS, program_text, table, write_parquet};
 use seg_testkit::{AS_OF, Rng};
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 /// The zones of the zoned programs, in turn.
 const ZONES: [&str; 6] = [
     "Europe/Berlin",
@@ -202,49 +201,30 @@ fn generated_programs_select_the_evaluators_profiles_on_every_engine() {
         });
     }
 
-    let names: Vec<&str> = engines.iter().map(|d| d.name()).collect();
-    let engines_arg = format!("--engines={}", names.join(","));
-    seg_testkit::python(&[
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../tests/sql/engines.py")
-            .as_os_str(),
-        work.path().as_os_str(),
-        engines_arg.as_ref(),
-    ]);
-
+    common::run_engines(work.path(), &engines);
     let mut failures = Vec::new();
     for (n, case) in cases.iter().enumerate() {
         for &dialect in &engines {
             let (compiled, group) = &case.compiled[&dialect];
-            let path = work
-                .path()
-                .join("results")
-                .join(dialect.name())
-                .join(format!("p{n:04}.json"));
-            let result: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            if let Some(error) = result.get("error") {
-                failures.push(format!(
-                    "program {n} on {dialect}: the engine failed: {error}\n{}",
-                    compiled.select("profiles")
-                ));
-                continue;
-            }
-            let columns: Vec<&str> = result["columns"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c.as_str().unwrap())
-                .collect();
-            let rows = result["rows"].as_array().unwrap();
+            let (columns, rows) =
+                match common::engine_result(work.path(), dialect, &format!("p{n:04}")) {
+                    Ok(result) => result,
+                    Err(error) => {
+                        failures.push(format!(
+                            "program {n} on {dialect}: the engine failed: {error}\n{}",
+                            compiled.select("profiles")
+                        ));
+                        continue;
+                    }
+                };
             assert_eq!(rows.len(), ROWS, "program {n} on {dialect}: row count");
             for row in rows {
                 let row = row.as_array().unwrap();
                 let id = row[0].as_i64().unwrap() as usize;
                 for (c, value) in columns.iter().zip(row).skip(1) {
-                    let (want, got) = if let Some(m) = case.expected.segments.get(*c) {
+                    let (want, got) = if let Some(m) = case.expected.segments.get(c.as_str()) {
                         (serde_json::Value::Bool(m[id]), value.clone())
-                    } else if let Some(p) = case.expected.priorities.get(*c) {
+                    } else if let Some(p) = case.expected.priorities.get(c.as_str()) {
                         assert!(*group);
                         (
                             p[id]
@@ -418,15 +398,7 @@ fn bucket_equals_the_evaluators_on_every_engine() {
             cases.push((id, n));
         }
     }
-    let names: Vec<&str> = engines.iter().map(|d| d.name()).collect();
-    let engines_arg = format!("--engines={}", names.join(","));
-    seg_testkit::python(&[
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../tests/sql/engines.py")
-            .as_os_str(),
-        work.path().as_os_str(),
-        engines_arg.as_ref(),
-    ]);
+    common::run_engines(work.path(), &engines);
     // Each engine returns the key first: the row is found by its key.
     let keys: [Vec<serde_json::Value>; 2] = [
         ints.iter().map(|k| serde_json::json!(k)).collect(),
@@ -435,24 +407,13 @@ fn bucket_equals_the_evaluators_on_every_engine() {
     let mut failures = Vec::new();
     for (id, n) in &cases {
         for &dialect in &engines {
-            let path = work
-                .path()
-                .join("results")
-                .join(dialect.name())
-                .join(format!("{id}.json"));
-            let result: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            if let Some(error) = result.get("error") {
-                failures.push(format!("{id} on {dialect}: the engine failed: {error}"));
-                continue;
-            }
-            let columns: Vec<&str> = result["columns"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c.as_str().unwrap())
-                .collect();
-            let rows = result["rows"].as_array().unwrap();
+            let (columns, rows) = match common::engine_result(work.path(), dialect, id) {
+                Ok(result) => result,
+                Err(error) => {
+                    failures.push(format!("{id} on {dialect}: the engine failed: {error}"));
+                    continue;
+                }
+            };
             assert_eq!(rows.len(), 300, "{id} on {dialect}: row count");
             for row in rows {
                 let row = row.as_array().unwrap();
@@ -461,7 +422,7 @@ fn bucket_equals_the_evaluators_on_every_engine() {
                     .position(|k| *k == row[0])
                     .unwrap_or_else(|| panic!("{id} on {dialect}: unknown key {}", row[0]));
                 for (c, value) in columns.iter().zip(row).skip(1) {
-                    let want = expected[*n].segments[*c][r];
+                    let want = expected[*n].segments[c.as_str()][r];
                     if value.as_bool() != Some(want) {
                         failures.push(format!(
                             "{id} on {dialect}: {c} of key {}: evaluator {want}, engine {value}",

@@ -26,7 +26,6 @@ use seg_sql::Dialect;
 use seg_testkit::histories::{Layout, random_profiles};
 use seg_testkit::{AS_OF, Rng};
 use std::collections::HashMap;
-use std::path::Path;
 
 const PROGRAM: &str = r#"schema {
   id: int key
@@ -156,38 +155,16 @@ fn histories_select_the_evaluators_profiles_on_duckdb_and_postgres() {
         )
         .unwrap();
     }
-    seg_testkit::python(&[
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../tests/sql/engines.py")
-            .as_os_str(),
-        work.path().as_os_str(),
-        "--engines".as_ref(),
-        "duckdb,postgres".as_ref(),
-    ]);
+    common::run_engines(work.path(), &engines);
     let mut failures = Vec::new();
     for dialect in engines {
-        let path = work
-            .path()
-            .join("results")
-            .join(dialect.name())
-            .join("histories.json");
-        let result: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        if let Some(error) = result.get("error") {
-            panic!("{dialect} failed (seed {seed}): {error}");
-        }
-        let columns: Vec<&str> = result["columns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c.as_str().unwrap())
-            .collect();
-        let rows = result["rows"].as_array().unwrap();
+        let (columns, rows) = common::engine_result(work.path(), dialect, "histories")
+            .unwrap_or_else(|error| panic!("{dialect} failed (seed {seed}): {error}"));
         assert_eq!(rows.len(), batch.num_rows(), "{dialect}");
         for (r, row) in rows.iter().enumerate() {
             assert_eq!(row[0], serde_json::json!(r), "{dialect}: rows in key order");
             for (c, name) in columns.iter().enumerate().skip(1) {
-                let want = expected[*name][r];
+                let want = expected[name.as_str()][r];
                 if row[c] != serde_json::Value::Bool(want) {
                     failures.push(format!(
                         "{dialect} {name} row {r}: engine {} evaluator {want}",

@@ -9,12 +9,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use arrow::array::{ArrayRef, Date32Array, Int64Array, TimestampMicrosecondArray};
 use seg_ir::Selection;
 use seg_sql::Dialect;
 use seg_testkit::AS_OF;
 use seg_testkit::corpus::write_parquet;
-use std::path::Path;
 use std::sync::Arc;
 
 const ENGINES: [Dialect; 3] = [Dialect::DuckDb, Dialect::Postgres, Dialect::DataFusion];
@@ -123,35 +124,20 @@ fn zoned_programs_select_the_evaluators_profiles_on_every_engine() {
             .unwrap();
         }
     }
-    seg_testkit::python(&[
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../tests/sql/engines.py")
-            .as_os_str(),
-        work.path().as_os_str(),
-        "--engines=duckdb,postgres,datafusion".as_ref(),
-    ]);
+    common::run_engines(work.path(), &ENGINES);
     let mut failures = Vec::new();
     let mut compared = 0;
     for (n, (program, membership)) in expected.iter().enumerate() {
         for dialect in ENGINES {
-            let path = work
-                .path()
-                .join("results")
-                .join(dialect.name())
-                .join(format!("p{n:04}.json"));
-            let result: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            if let Some(error) = result.get("error") {
-                failures.push(format!("{} on {dialect}: {error}", zones[n]));
-                continue;
-            }
-            let columns: Vec<&str> = result["columns"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c.as_str().unwrap())
-                .collect();
-            for row in result["rows"].as_array().unwrap() {
+            let (columns, rows) =
+                match common::engine_result(work.path(), dialect, &format!("p{n:04}")) {
+                    Ok(result) => result,
+                    Err(error) => {
+                        failures.push(format!("{} on {dialect}: {error}", zones[n]));
+                        continue;
+                    }
+                };
+            for row in &rows {
                 let row = row.as_array().unwrap();
                 let id = row[0].as_i64().unwrap() as usize;
                 for (column, value) in columns.iter().zip(row).skip(1) {

@@ -142,3 +142,43 @@ pub fn compile_case(
         .unwrap_or_else(|e| panic!("{dialect}: accepted segments refused together: {e:?}"));
     (compiled, every_group, refused)
 }
+
+/// Runs `tests/sql/engines.py` over `work` (its `profiles.parquet` and
+/// `queries/<dialect>/*.sql`) on the engines of `dialects`; the results land
+/// in `work/results/<dialect>/<statement>.json`.
+pub fn run_engines(work: &std::path::Path, dialects: &[Dialect]) {
+    let names: Vec<&str> = dialects.iter().map(|d| d.name()).collect();
+    let engines = format!("--engines={}", names.join(","));
+    seg_testkit::python(&[
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/sql/engines.py")
+            .as_os_str(),
+        work.as_os_str(),
+        engines.as_ref(),
+    ]);
+}
+
+/// One statement's result from [`run_engines`]: its column names and rows,
+/// or the engine's error message.
+pub fn engine_result(
+    work: &std::path::Path,
+    dialect: Dialect,
+    statement: &str,
+) -> Result<(Vec<String>, Vec<serde_json::Value>), String> {
+    let path = work
+        .join("results")
+        .join(dialect.name())
+        .join(format!("{statement}.json"));
+    let result: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    if let Some(error) = result.get("error") {
+        return Err(error.to_string());
+    }
+    let columns = result["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    Ok((columns, result["rows"].as_array().unwrap().clone()))
+}
