@@ -43,6 +43,8 @@ pub struct EventTable {
     matched: Vec<bool>,
     /// Rows whose key is missing.
     unkeyed: u64,
+    /// Rows whose key no profile can have (a UInt64 past `i64::MAX`).
+    beyond: u64,
 }
 
 /// Keys as the language compares them: an `int` key as a 64-bit integer
@@ -93,11 +95,18 @@ fn key_field(program: &Program) -> Result<(FieldId, &Field), Error> {
     Ok((key, program.schema.field(key)))
 }
 
-/// Reads a key column as 64-bit integers or as text (the two key types).
-fn key_column(array: &ArrayRef, ty: &Type) -> Result<ArrayRef, arrow::error::ArrowError> {
+/// Reads a key column as 64-bit integers or as text (the two key types),
+/// with the number of keys no profile can have: a UInt64 past `i64::MAX`
+/// (every `int` profile key is an i64), which becomes null here and is
+/// counted as matching no profile, not as a missing key.
+fn key_column(array: &ArrayRef, ty: &Type) -> Result<(ArrayRef, u64), arrow::error::ArrowError> {
     match ty {
-        Type::String => cast(array, &DataType::LargeUtf8),
-        _ => cast(array, &DataType::Int64),
+        Type::String => Ok((cast(array, &DataType::LargeUtf8)?, 0)),
+        _ => {
+            let ints = cast(array, &DataType::Int64)?;
+            let beyond = (ints.null_count() - array.null_count()) as u64;
+            Ok((ints, beyond))
+        }
     }
 }
 
@@ -184,7 +193,10 @@ impl EventTable {
                     )),
                 ));
             };
-            if !seg_eval::accepts(&f.ty, column.data_type()) {
+            // §7.1: the key column may be any int width, UInt64 included;
+            // a key past i64's range matches no profile (see `key_column`).
+            let wide_key = f.key && f.ty == Type::Int && column.data_type() == &DataType::UInt64;
+            if !wide_key && !seg_eval::accepts(&f.ty, column.data_type()) {
                 return Err(Error::new(
                     "E0402",
                     format!(
@@ -196,7 +208,7 @@ impl EventTable {
                         f.ty
                     ),
                     Some(format!(
-                        "a `{}` reads {}",
+                        "a field declared `{}` reads {}",
                         f.ty,
                         seg_eval::accepted_types(&f.ty)
                     )),
@@ -220,7 +232,7 @@ impl EventTable {
                 )
             })
         };
-        let keys = key_column(&column(&key.name)?, &key.ty)
+        let (keys, beyond) = key_column(&column(&key.name)?, &key.ty)
             .map_err(|e| Error::unreadable(path, format.title(), e))?;
         let mut columns = Vec::with_capacity(record.len());
         let mut children = Vec::with_capacity(record.len());
@@ -239,8 +251,11 @@ impl EventTable {
             starts: Vec::new(),
             matched: Vec::new(),
             unkeyed: 0,
+            beyond,
         };
         table.group(&keys)?;
+        // The keys past i64's range were read as missing; they are not.
+        table.unkeyed -= beyond.min(table.unkeyed);
         Ok(table)
     }
 
@@ -336,16 +351,19 @@ impl EventTable {
     /// batch's key column), one list per profile, empty for a profile without
     /// events or without a key.
     pub fn attach(&mut self, keys: &ArrayRef, key_ty: &Type) -> Result<ArrayRef, Error> {
-        let keys = key_column(keys, key_ty).map_err(|e| {
-            Error::new(
-                "E0403",
-                format!(
-                    "cannot read the profiles' keys to match `{}`: {e}",
-                    self.path.display()
-                ),
-                None,
-            )
-        })?;
+        // A profile key is never past i64 (binding takes no UInt64 `int`).
+        let keys = key_column(keys, key_ty)
+            .map(|(keys, _)| keys)
+            .map_err(|e| {
+                Error::new(
+                    "E0403",
+                    format!(
+                        "cannot read the profiles' keys to match `{}`: {e}",
+                        self.path.display()
+                    ),
+                    None,
+                )
+            })?;
         let mut offsets = Vec::with_capacity(keys.len() + 1);
         offsets.push(0i32);
         let mut rows: Vec<u32> = Vec::new();
@@ -415,7 +433,7 @@ impl EventTable {
     /// The table's rows: matched, unmatched and without a key so far.
     pub fn report(&self) -> EventsReport {
         let mut matched_rows = 0u64;
-        let mut unmatched_rows = 0u64;
+        let mut unmatched_rows = self.beyond;
         for (g, matched) in self.matched.iter().enumerate() {
             let size = u64::from(self.starts[g + 1] - self.starts[g]);
             if *matched {

@@ -181,11 +181,64 @@ fn events_are_grouped_by_key_in_table_order_and_unmatched_rows_counted() {
     );
 }
 
+/// [`events_batch`] with its key column replaced by `keys`.
+fn with_keys(keys: ArrayRef) -> RecordBatch {
+    let batch = events_batch();
+    let index = batch.schema().index_of("customer_id").unwrap();
+    let mut fields: Vec<arrow::datatypes::Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields[index] = arrow::datatypes::Field::new("customer_id", keys.data_type().clone(), true);
+    let mut columns = batch.columns().to_vec();
+    columns[index] = keys;
+    RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), columns).unwrap()
+}
+
+#[test]
+fn uint64_keys_match_int_keys_and_keys_past_i64_match_no_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("orders.parquet");
+    let keys: ArrayRef = Arc::new(arrow::array::UInt64Array::from(vec![
+        Some(2),
+        Some(1),
+        Some(2),
+        Some(u64::MAX),
+        None,
+        Some(2),
+    ]));
+    write_parquet(&events, &with_keys(keys));
+    let program = program(Type::Int);
+    let mut table = EventTable::load(
+        &events,
+        DataFormat::Parquet,
+        &program,
+        orders_id(&program),
+        1024,
+    )
+    .unwrap();
+    let profile_keys: ArrayRef = Arc::new(Int64Array::from(vec![1, 2, 3]));
+    let list = table.attach(&profile_keys, &Type::Int).unwrap();
+    assert_eq!(list.as_list::<i32>().value_offsets(), &[0, 1, 4, 4]);
+    let report = table.report();
+    // `u64::MAX` is a key no profile has, not a missing key.
+    assert_eq!(
+        (
+            report.rows,
+            report.matched_rows,
+            report.unmatched_rows,
+            report.missing_key_rows
+        ),
+        (6, 4, 1, 1)
+    );
+}
+
 #[test]
 fn string_keys_match_as_text() {
     let dir = tempfile::tempdir().unwrap();
     let events = dir.path().join("orders.parquet");
-    let mut batch = events_batch();
     let keys: ArrayRef = Arc::new(StringArray::from(vec![
         Some("b"),
         Some("a"),
@@ -194,19 +247,7 @@ fn string_keys_match_as_text() {
         None,
         Some("b"),
     ]));
-    let index = batch.schema().index_of("customer_id").unwrap();
-    let mut columns = batch.columns().to_vec();
-    columns[index] = keys;
-    let mut fields: Vec<arrow::datatypes::Field> = batch
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone())
-        .collect();
-    fields[index] =
-        arrow::datatypes::Field::new("customer_id", arrow::datatypes::DataType::Utf8, true);
-    batch = RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), columns).unwrap();
-    write_parquet(&events, &batch);
+    write_parquet(&events, &with_keys(keys));
     let program = program(Type::String);
     let mut table = EventTable::load(
         &events,
