@@ -113,6 +113,56 @@ fn ipc_binds_by_name_not_by_position() {
     }
 }
 
+/// Arrow IPC compressed with LZ4 (pyarrow's `feather.write_feather` default)
+/// or zstd, as a file and as a stream, reads like uncompressed IPC.
+#[test]
+fn compressed_ipc_is_read() {
+    use arrow::ipc::CompressionType;
+    use arrow::ipc::writer::{FileWriter, IpcWriteOptions, StreamWriter};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("k3.seg"), K3).unwrap();
+    let data = batch(vec![
+        (
+            "x",
+            Arc::new(Int64Array::from(vec![Some(1), Some(2), None, Some(4)])) as ArrayRef,
+        ),
+        ("id", Arc::new(Int64Array::from(vec![1, 2, 3, 4]))),
+    ]);
+    for (codec, name) in [
+        (CompressionType::LZ4_FRAME, "lz4"),
+        (CompressionType::ZSTD, "zstd"),
+    ] {
+        let options = IpcWriteOptions::default()
+            .try_with_compression(Some(codec))
+            .unwrap();
+        let file = dir.path().join(format!("{name}.arrow"));
+        let mut writer = FileWriter::try_new_with_options(
+            std::fs::File::create(&file).unwrap(),
+            &data.schema(),
+            options.clone(),
+        )
+        .unwrap();
+        writer.write(&data).unwrap();
+        writer.finish().unwrap();
+        let stream = dir.path().join(format!("{name}.arrows"));
+        let mut writer = StreamWriter::try_new_with_options(
+            std::fs::File::create(&stream).unwrap(),
+            &data.schema(),
+            options,
+        )
+        .unwrap();
+        writer.write(&data).unwrap();
+        writer.finish().unwrap();
+        for path in [file, stream] {
+            assert_eq!(
+                run(dir.path(), "k3.seg", path.to_str().unwrap(), &[]),
+                Ok(counts(&[("m", 1), ("a", 2)])),
+                "{name}"
+            );
+        }
+    }
+}
+
 /// A struct column (a type no field can bind) holding the given rows.
 fn struct_column(rows: usize) -> ArrayRef {
     let inner = Arc::new(Int64Array::from((0..rows as i64).collect::<Vec<_>>())) as ArrayRef;
