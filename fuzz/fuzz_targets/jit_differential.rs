@@ -108,7 +108,12 @@ fn cond(c: &Cond, depth: u32) -> String {
             "{} {}in [{}]",
             num(x, d),
             if *n { "not " } else { "" },
-            items.iter().take(8).map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+            items
+                .iter()
+                .take(8)
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         Cond::Missing(k, n) => format!(
             "{} is {}",
@@ -161,7 +166,10 @@ impl seg_check::SourceLoader for NoFiles {
         &self,
         path: &std::path::Path,
     ) -> Result<(std::path::PathBuf, String), seg_check::LoadError> {
-        Err(seg_check::LoadError::Io(format!("no file {}", path.display())))
+        Err(seg_check::LoadError::Io(format!(
+            "no file {}",
+            path.display()
+        )))
     }
 }
 
@@ -176,8 +184,14 @@ fn batch(input: &Input) -> Option<RecordBatch> {
     }
     let scale = (input.scale % 12) as i8;
     let columns: Vec<(&str, ArrayRef)> = vec![
-        ("i", Arc::new(Int64Array::from_iter(rows.iter().map(|r| r.i)))),
-        ("f", Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.f)))),
+        (
+            "i",
+            Arc::new(Int64Array::from_iter(rows.iter().map(|r| r.i))),
+        ),
+        (
+            "f",
+            Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.f))),
+        ),
         (
             "d",
             Arc::new(
@@ -186,17 +200,23 @@ fn batch(input: &Input) -> Option<RecordBatch> {
                     .ok()?,
             ),
         ),
-        ("b", Arc::new(BooleanArray::from_iter(rows.iter().map(|r| r.b)))),
+        (
+            "b",
+            Arc::new(BooleanArray::from_iter(rows.iter().map(|r| r.b))),
+        ),
         ("s", Arc::new(s.finish())),
         (
             "t",
             Arc::new(TimestampMicrosecondArray::from_iter(
-                rows.iter().map(|r| r.t.map(|t| AS_OF + i64::from(t) * 1_000_000)),
+                rows.iter()
+                    .map(|r| r.t.map(|t| AS_OF + i64::from(t) * 1_000_000)),
             )),
         ),
         (
             "dt",
-            Arc::new(Date32Array::from_iter(rows.iter().map(|r| r.dt.map(|d| 20_000 + i32::from(d))))),
+            Arc::new(Date32Array::from_iter(
+                rows.iter().map(|r| r.dt.map(|d| 20_000 + i32::from(d))),
+            )),
         ),
     ];
     let fields: Vec<Field> = columns
@@ -241,8 +261,13 @@ fuzz_target!(|input: Input| {
     )
     .expect("the JIT compiles every checked program");
     let offset = (input.offset as usize).min(batch.num_rows());
-    for view in [batch.clone(), batch.slice(offset, batch.num_rows() - offset)] {
-        let want = evaluator.evaluate(&binding, &view).expect("the evaluator never fails");
+    for view in [
+        batch.clone(),
+        batch.slice(offset, batch.num_rows() - offset),
+    ] {
+        let want = evaluator
+            .evaluate(&binding, &view)
+            .expect("the evaluator never fails");
         let got = jit.evaluate(&view).expect("the JIT never fails");
         assert_eq!(want.segments, got.segments, "{source}");
         assert_eq!(want.priorities, got.priorities, "{source}");

@@ -125,19 +125,40 @@ segment lists { where ls contains any ["x", "y"] or li contains 3 }
 priority first { ints floats lists }
 "#;
 
-fn rules() -> &'static seg::ir::Program {
-    static PROGRAM: OnceLock<seg::ir::Program> = OnceLock::new();
-    PROGRAM.get_or_init(|| {
-        let checked = seg::check::check_source(Path::new("rules.seg"), RULES, &NoFiles);
-        match checked.program {
-            Some(p) if !checked.has_errors() => p,
-            _ => panic!("the fuzz rules do not check: {:?}", checked.diagnostics),
-        }
-    })
+/// The rules over an event history (LANGUAGE.md §7.1) the readers of nested
+/// data (Parquet, IPC, JSON lines) also evaluate: every aggregate, a filter.
+pub const HISTORY_RULES: &str = r#"schema {
+  id: int key
+  h: list<{ at: timestamp, amount: decimal, tag: string, n: int, x: float }>
+}
+segment counted { where count(h where at after 2026-01-01T00:00:00Z and tag != "x") >= 1 }
+segment summed { where sum(h.amount) > 3 or avg(h.x) < 0.5 or sum(h.n) > 2 }
+segment extremes { where max(h.at) after 2026-06-01T00:00:00Z or min(h.tag) == "a" }
+segment distinct { where count_distinct(h.tag) >= 2 or any(h where n is missing) }
+"#;
+
+fn checked(name: &str, text: &str) -> seg::ir::Program {
+    let checked = seg::check::check_source(Path::new(name), text, &NoFiles);
+    match checked.program {
+        Some(p) if !checked.has_errors() => p,
+        _ => panic!("the fuzz rules do not check: {:?}", checked.diagnostics),
+    }
 }
 
-/// Reads `bytes` as `format` to the end, binding and evaluating every batch.
-/// Any outcome but a panic or an abort is fine; an error must carry a code.
+fn rules() -> &'static seg::ir::Program {
+    static PROGRAM: OnceLock<seg::ir::Program> = OnceLock::new();
+    PROGRAM.get_or_init(|| checked("rules.seg", RULES))
+}
+
+fn history_rules() -> &'static seg::ir::Program {
+    static PROGRAM: OnceLock<seg::ir::Program> = OnceLock::new();
+    PROGRAM.get_or_init(|| checked("histories.seg", HISTORY_RULES))
+}
+
+/// Reads `bytes` as `format` to the end, binding and evaluating every batch,
+/// with [`RULES`] and (but for CSV, which holds no lists of records) with
+/// [`HISTORY_RULES`]. Any outcome but a panic or an abort is fine; an error
+/// must carry a code.
 pub fn read(format: DataFormat, bytes: &[u8]) {
     let dir = std::env::temp_dir().join(format!("seg-fuzz-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
@@ -145,13 +166,23 @@ pub fn read(format: DataFormat, bytes: &[u8]) {
     if std::fs::write(&path, bytes).is_err() {
         return;
     }
-    let program = rules();
+    read_with(format, &path, rules());
+    if format != DataFormat::Csv {
+        read_with(format, &path, history_rules());
+    }
+}
+
+fn read_with(format: DataFormat, path: &Path, program: &seg::ir::Program) {
     let evaluator = seg_eval::Evaluator::new(program, &[], 1_795_478_400_000_000);
     let fields = evaluator.required_fields();
-    let input = match seg::formats::open(&path, format, program, &fields, 7, None) {
+    let input = match seg::formats::open(path, format, program, &fields, 7, None) {
         Ok(input) => input,
         Err(e) => {
-            assert!(e.code.starts_with('E'), "an error without a code: {}", e.message);
+            assert!(
+                e.code.starts_with('E'),
+                "an error without a code: {}",
+                e.message
+            );
             return;
         }
     };
@@ -163,7 +194,11 @@ pub fn read(format: DataFormat, bytes: &[u8]) {
                 }
             }
             Err(e) => {
-                assert!(e.code.starts_with('E'), "an error without a code: {}", e.message);
+                assert!(
+                    e.code.starts_with('E'),
+                    "an error without a code: {}",
+                    e.message
+                );
                 return;
             }
         }
