@@ -20,11 +20,18 @@ const ATOM: u8 = 8;
 
 /// Seg text of an expression, with names taken from `program`.
 pub fn expr_text(program: &Program, expr: &Expr) -> String {
+    expr_text_in(program, expr, None)
+}
+
+/// [`expr_text`] of an expression inside an aggregate's filter over records
+/// of the fields `record`, which name its [`ExprKind::Element`] nodes.
+pub fn expr_text_in(
+    program: &Program,
+    expr: &Expr,
+    record: Option<&[crate::RecordField]>,
+) -> String {
     let mut out = String::new();
-    let cx = Cx {
-        program,
-        record: None,
-    };
+    let cx = Cx { program, record };
     write_expr(cx, expr, 0, &mut out);
     out
 }

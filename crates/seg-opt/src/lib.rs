@@ -68,6 +68,8 @@ pub enum Rule {
     ListToRange,
     /// `x in []` (never true).
     EmptyList,
+    /// `count(L where false)` is 0, `any(L where false)` false.
+    EmptyFilter,
     /// `between` with its bounds the wrong way round.
     EmptyRange,
     /// Nested `and`s (or `or`s) joined into one.
@@ -120,6 +122,7 @@ impl Rule {
             Rule::ListToComparison => "list-to-comparison",
             Rule::ListToRange => "list-to-range",
             Rule::EmptyList => "empty-list",
+            Rule::EmptyFilter => "empty-filter",
             Rule::EmptyRange => "empty-range",
             Rule::Flatten => "flatten",
             Rule::ShortCircuit => "short-circuit",
@@ -161,6 +164,9 @@ impl Rule {
             Rule::ListToComparison => "a one-value list is an equality",
             Rule::ListToRange => "the listed ints have no gaps",
             Rule::EmptyList => "an empty list is never true, so the condition cannot hold",
+            Rule::EmptyFilter => {
+                "no record passes a false filter, so the aggregate is over no record"
+            }
             Rule::EmptyRange => "no value lies between bounds the wrong way round",
             Rule::Flatten => "and/or are associative",
             Rule::ShortCircuit => "false decides an and; true decides an or",
@@ -284,6 +290,7 @@ fn simplify(
         trace: Vec::new(),
         events: Vec::new(),
         changed: false,
+        record: None,
     };
     let mut events: Vec<Vec<Event>> = vec![Vec::new(); program.segments.len()];
     let mut passes = 0;

@@ -12,7 +12,9 @@ use crate::{Rewrite, Rule};
 use seg_diagnostics::Span;
 use seg_ir::facts::{self, Strictness};
 use seg_ir::identity::{Shape, same_expr};
-use seg_ir::{CmpOp, Const, Expr, ExprKind, ListQuantifier, Program, Relative, SegmentId, Type};
+use seg_ir::{
+    AggFunc, CmpOp, Const, Expr, ExprKind, ListQuantifier, Program, Relative, SegmentId, Type,
+};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 
@@ -56,6 +58,8 @@ pub(crate) struct Rewriter<'a> {
     pub trace: Vec<Rewrite>,
     pub events: Vec<Event>,
     pub changed: bool,
+    /// The fields of the records whose filter is being rewritten, if any.
+    pub record: Option<std::sync::Arc<[seg_ir::RecordField]>>,
 }
 
 fn boolean(value: bool, span: Span) -> Expr {
@@ -311,13 +315,13 @@ impl Rewriter<'_> {
         self.trace.push(Rewrite {
             segment: self.segment.clone(),
             rule,
-            before: seg_ir::expr_text(self.program, before),
-            after: seg_ir::expr_text(self.program, after),
+            before: self.text(before),
+            after: self.text(after),
         });
     }
 
     fn text(&self, e: &Expr) -> String {
-        seg_ir::expr_text(self.program, e)
+        seg_ir::expr_text_in(self.program, e, self.record.as_deref())
     }
 
     /// Rewrites an expression, children first.
@@ -425,12 +429,22 @@ impl Rewriter<'_> {
                 list,
                 value,
                 filter,
-            } => ExprKind::Aggregate {
-                func,
-                list,
-                value,
-                filter: filter.map(|f| Box::new(self.expr(*f, Context::Truth))),
-            },
+            } => {
+                // Inside the filter, the trace names the record's fields.
+                let outer = self.record.take();
+                self.record = match list.ty.element() {
+                    Some(Type::Record(fields)) => Some(fields.clone()),
+                    _ => None,
+                };
+                let filter = filter.map(|f| Box::new(self.expr(*f, Context::Truth)));
+                self.record = outer;
+                ExprKind::Aggregate {
+                    func,
+                    list,
+                    value,
+                    filter,
+                }
+            }
             leaf => leaf,
         };
         Expr { kind, ty, span }
@@ -448,6 +462,7 @@ impl Rewriter<'_> {
             ExprKind::Segment(id) => self.known_segment(&e, *id),
             ExprKind::Not(_) => self.not(e),
             ExprKind::Compare { .. } => self.compare(e, ctx),
+            ExprKind::Aggregate { .. } => self.empty_filter(e),
             ExprKind::InList { .. } => self.in_list(e, ctx),
             ExprKind::Between { .. } => self.between(e, ctx),
             ExprKind::Within { .. } => self.within(e, ctx),
@@ -652,6 +667,31 @@ impl Rewriter<'_> {
             }
             None => e,
         }
+    }
+
+    /// An aggregate whose filter no record passes is over nothing (§7.1):
+    /// `count` and `count_distinct` are 0 and `any` is false. (`sum`, `avg`,
+    /// `min` and `max` would be missing, which no constant spells, so they
+    /// stay.)
+    fn empty_filter(&mut self, e: Expr) -> Expr {
+        let ExprKind::Aggregate {
+            func,
+            filter: Some(filter),
+            ..
+        } = &e.kind
+        else {
+            return e;
+        };
+        if !matches!(filter.kind, ExprKind::Const(Const::Bool(false))) {
+            return e;
+        }
+        let after = match func {
+            AggFunc::Count | AggFunc::CountDistinct => constant(Const::Int(0), Type::Int, e.span),
+            AggFunc::Any => boolean(false, e.span),
+            _ => return e,
+        };
+        self.record(Rule::EmptyFilter, &e, &after);
+        after
     }
 
     /// A constant on the left moves to the right (`3 < x` is `x > 3`), so
