@@ -197,58 +197,19 @@ fn with_keys(keys: ArrayRef) -> RecordBatch {
     RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), columns).unwrap()
 }
 
-#[test]
-fn uint64_keys_match_int_keys_and_keys_past_i64_match_no_profile() {
+/// Loads [`events_batch`] with `keys` as its key column for a `key_ty` key,
+/// attaches it to profiles with `profile_keys`: the histories' offsets, and
+/// the report's (rows, matched, unmatched, without a key).
+fn attach_with_keys(
+    keys: ArrayRef,
+    key_ty: Type,
+    profile_keys: ArrayRef,
+) -> (Vec<i32>, (u64, u64, u64, u64)) {
     let dir = tempfile::tempdir().unwrap();
     let events = dir.path().join("orders.parquet");
-    let keys: ArrayRef = Arc::new(arrow::array::UInt64Array::from(vec![
-        Some(2),
-        Some(1),
-        Some(2),
-        Some(u64::MAX),
-        None,
-        Some(2),
-    ]));
     write_parquet(&events, &with_keys(keys));
-    let program = program(Type::Int);
-    let mut table = EventTable::load(
-        &events,
-        DataFormat::Parquet,
-        &program,
-        orders_id(&program),
-        1024,
-    )
-    .unwrap();
-    let profile_keys: ArrayRef = Arc::new(Int64Array::from(vec![1, 2, 3]));
-    let list = table.attach(&profile_keys, &Type::Int).unwrap();
-    assert_eq!(list.as_list::<i32>().value_offsets(), &[0, 1, 4, 4]);
-    let report = table.report();
-    // `u64::MAX` is a key no profile has, not a missing key.
-    assert_eq!(
-        (
-            report.rows,
-            report.matched_rows,
-            report.unmatched_rows,
-            report.missing_key_rows
-        ),
-        (6, 4, 1, 1)
-    );
-}
-
-#[test]
-fn string_keys_match_as_text() {
-    let dir = tempfile::tempdir().unwrap();
-    let events = dir.path().join("orders.parquet");
-    let keys: ArrayRef = Arc::new(StringArray::from(vec![
-        Some("b"),
-        Some("a"),
-        Some("b"),
-        Some("zz"),
-        None,
-        Some("b"),
-    ]));
-    write_parquet(&events, &with_keys(keys));
-    let program = program(Type::String);
+    let program = program(key_ty.clone());
+    // A small batch size, so that grouping crosses batches.
     let mut table = EventTable::load(
         &events,
         DataFormat::Parquet,
@@ -257,18 +218,51 @@ fn string_keys_match_as_text() {
         2,
     )
     .unwrap();
-    let profile_keys: ArrayRef = Arc::new(StringArray::from(vec![Some("a"), None, Some("b")]));
-    let list = table.attach(&profile_keys, &Type::String).unwrap();
-    let list = list.as_list::<i32>();
-    assert_eq!(list.value_offsets(), &[0, 1, 1, 4]);
+    let list = table.attach(&profile_keys, &key_ty).unwrap();
     let report = table.report();
-    assert_eq!(
+    (
+        list.as_list::<i32>().value_offsets().to_vec(),
         (
+            report.rows,
             report.matched_rows,
             report.unmatched_rows,
-            report.missing_key_rows
+            report.missing_key_rows,
         ),
-        (4, 1, 1)
+    )
+}
+
+#[test]
+fn uint64_keys_match_int_keys_and_keys_past_i64_match_no_profile() {
+    let keys: ArrayRef = Arc::new(arrow::array::UInt64Array::from(vec![
+        Some(2),
+        Some(1),
+        Some(2),
+        Some(u64::MAX),
+        None,
+        Some(2),
+    ]));
+    let profiles: ArrayRef = Arc::new(Int64Array::from(vec![1, 2, 3]));
+    // `u64::MAX` is a key no profile has, not a missing key.
+    assert_eq!(
+        attach_with_keys(keys, Type::Int, profiles),
+        (vec![0, 1, 4, 4], (6, 4, 1, 1))
+    );
+}
+
+#[test]
+fn string_keys_match_as_text() {
+    let keys: ArrayRef = Arc::new(StringArray::from(vec![
+        Some("b"),
+        Some("a"),
+        Some("b"),
+        Some("zz"),
+        None,
+        Some("b"),
+    ]));
+    let profiles: ArrayRef = Arc::new(StringArray::from(vec![Some("a"), None, Some("b")]));
+    assert_eq!(
+        attach_with_keys(keys, Type::String, profiles),
+        (vec![0, 1, 1, 4], (6, 4, 1, 1))
     );
 }
 
