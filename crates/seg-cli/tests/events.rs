@@ -307,23 +307,7 @@ fn a_record_field_missing_from_the_events_is_a_binding_error() {
 /// the language shows up in review.
 #[test]
 fn the_behavioural_examples_size_the_same_from_nested_and_flat_histories() {
-    let root = common::repo_root();
-    let run = |extra: &[&str]| -> Vec<(String, u64)> {
-        let mut args = vec![
-            "run",
-            "examples/event_histories.seg",
-            "--data",
-            "examples/profiles.parquet",
-            "--as-of",
-            AS_OF,
-            "--summary",
-            "json",
-        ];
-        args.extend(extra);
-        let out = seg(&args, &root);
-        assert_eq!(code(&out), 0, "{extra:?}: {}", stderr(&out));
-        sizes(&serde_json::from_slice(&out.stdout).unwrap())
-    };
+    let run = |extra: &[&str]| sizes(&common::run_bundled("examples/event_histories.seg", extra));
     let nested = run(&["--engine", "jit"]);
     assert_eq!(run(&["--engine", "interp"]), nested);
     for engine in ["jit", "interp"] {

@@ -6,28 +6,11 @@
 
 mod common;
 
-use common::{code, repo_root, seg, stderr};
-
-const AS_OF: &str = "2026-11-24T00:00:00Z";
-
 /// Members of each segment of the holdout example on `engine`, by name.
 fn members(engine: &str, extra: &[&str]) -> Vec<(String, u64)> {
-    let mut args = vec![
-        "run",
-        "examples/campaign_holdout.seg",
-        "--data",
-        "examples/profiles.parquet",
-        "--as-of",
-        AS_OF,
-        "--summary",
-        "json",
-        "--engine",
-        engine,
-    ];
+    let mut args = vec!["--engine", engine];
     args.extend_from_slice(extra);
-    let out = seg(&args, &repo_root());
-    assert_eq!(code(&out), 0, "{engine}: {}", stderr(&out));
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = common::run_bundled("examples/campaign_holdout.seg", &args);
     summary["segments"]
         .as_array()
         .unwrap()

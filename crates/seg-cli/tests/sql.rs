@@ -247,21 +247,7 @@ fn examples_have_the_same_sizes_on_every_engine() {
             refused += 3;
             continue;
         }
-        let run = seg(
-            &[
-                "run",
-                &rel,
-                "--data",
-                "examples/profiles.parquet",
-                "--as-of",
-                AS_OF,
-                "--summary",
-                "json",
-            ],
-            &root,
-        );
-        assert_eq!(code(&run), 0, "{}", stderr(&run));
-        expected.insert(stem.clone(), serde_json::from_slice(&run.stdout).unwrap());
+        expected.insert(stem.clone(), common::run_bundled(&rel, &[]));
         for dialect in ["duckdb", "postgres", "datafusion"] {
             let out = seg(
                 &["sql", &rel, "--dialect", dialect, "--as-of", AS_OF],

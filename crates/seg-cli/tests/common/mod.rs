@@ -54,6 +54,26 @@ pub fn sizes(summary: &serde_json::Value) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// `seg run RULES --data examples/profiles.parquet --as-of 2026-11-24T00:00:00Z
+/// --summary json EXTRA..` in the repository: the summary, after asserting
+/// that the run succeeded.
+pub fn run_bundled(rules: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "run",
+        rules,
+        "--data",
+        "examples/profiles.parquet",
+        "--as-of",
+        "2026-11-24T00:00:00Z",
+        "--summary",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let out = seg(&args, &repo_root());
+    assert_eq!(code(&out), 0, "{rules} {extra:?}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// Writes `batch` to a new Parquet file at `path`, as one row group.
 pub fn write_parquet(path: &Path, batch: &arrow::array::RecordBatch) {
     let file = std::fs::File::create(path).unwrap();
