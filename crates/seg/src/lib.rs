@@ -75,6 +75,7 @@ mod exec;
 #[cfg(feature = "formats")]
 pub mod formats;
 mod input;
+pub mod present;
 mod query;
 mod run;
 

@@ -1,0 +1,87 @@
+//! Showing profile values to people: one rule for how a value is printed
+//! and when personal data is hidden, shared by every command that shows
+//! rows (`seg why`, `seg run --sample`, `seg report`, `seg diff`'s key
+//! samples).
+
+use arrow::array::Array;
+use seg_ir::{FieldId, Program, SegmentId, Selection};
+
+/// What is shown instead of a `pii` value unless the user asked to see
+/// personal data (`--show-pii`). It says why the value is hidden, so that
+/// no one mistakes it for the data.
+pub const MASKED: &str = "(pii hidden)";
+
+/// How a missing value (an Arrow null) is shown: the language's word for it.
+pub const MISSING: &str = "missing";
+
+/// The text of row `row` of `array`, as Arrow displays it (dates and
+/// timestamps in ISO 8601, lists as `[a, b]`), or [`MISSING`] for a null.
+/// A row past the end is shown as missing rather than panicking.
+pub fn cell(array: &dyn Array, row: usize) -> String {
+    if row >= array.len() || array.is_null(row) {
+        return MISSING.to_string();
+    }
+    arrow::util::display::array_value_to_string(array, row).unwrap_or_else(|_| MISSING.to_string())
+}
+
+/// [`cell`], or [`MASKED`] when the field is `pii` and `show_pii` is off.
+/// A missing value is shown even for a `pii` field: that it is missing is
+/// not personal data, and it is often why a profile is or is not a member.
+pub fn shown(array: &dyn Array, row: usize, pii: bool, show_pii: bool) -> String {
+    if pii && !show_pii && row < array.len() && !array.is_null(row) {
+        MASKED.to_string()
+    } else {
+        cell(array, row)
+    }
+}
+
+/// The profile fields segment `id` reads, directly or through the segments
+/// it refers to, in schema order, without the key: the columns that explain
+/// its verdict.
+pub fn segment_fields(program: &Program, id: SegmentId) -> Vec<FieldId> {
+    let key = program.schema.key();
+    Selection::new(program, vec![id], Vec::new())
+        .required_fields(program)
+        .into_iter()
+        .filter(|&f| Some(f) != key)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int64Array, StringArray};
+
+    #[test]
+    fn values_nulls_and_masking() {
+        let names = StringArray::from(vec![Some("Ada"), None]);
+        assert_eq!(cell(&names, 0), "Ada");
+        assert_eq!(cell(&names, 1), MISSING);
+        assert_eq!(cell(&names, 7), MISSING);
+        assert_eq!(shown(&names, 0, true, false), MASKED);
+        assert_eq!(shown(&names, 0, true, true), "Ada");
+        assert_eq!(shown(&names, 1, true, false), MISSING);
+        assert_eq!(shown(&Int64Array::from(vec![3]), 0, false, false), "3");
+    }
+
+    #[test]
+    fn a_segment_reads_the_fields_of_the_segments_it_uses() {
+        let checked = crate::check_source(
+            "rules.seg".as_ref(),
+            "schema {\n  id: int key\n  email: string pii\n  orders: int\n  country: string\n}\n\
+             segment buyers { where orders > 0 }\n\
+             segment us_buyers { where buyers and country == \"US\" }\n",
+        );
+        let program = checked.program.expect("valid rules");
+        let id = program
+            .segments
+            .iter()
+            .position(|s| s.name == "us_buyers")
+            .expect("segment");
+        let names: Vec<&str> = segment_fields(&program, SegmentId(id as u32))
+            .into_iter()
+            .map(|f| program.schema.fields[f.0 as usize].name.as_str())
+            .collect();
+        assert_eq!(names, ["orders", "country"]);
+    }
+}
