@@ -37,4 +37,31 @@ if ! python3 -c "import datafusion" 2>/dev/null; then
 fi
 export SEG_REQUIRE_SQL_ENGINES=1
 
+# The VS Code extension (editors/vscode): its grammar tests run with the
+# tokenizer VS Code uses, and it is packaged into a .vsix as a release would
+# be. Node.js and npm come with the machine (Debian's are installed when
+# missing and we are root).
+if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+  echo "installing nodejs and npm for the editor extension's tests (apt-get)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+(
+  cd editors/vscode
+  npm ci --no-audit --no-fund --loglevel=error
+  npm test
+  rm -f seg-language.vsix
+  npm run --silent package >/dev/null
+  python3 - <<'PY'
+import zipfile
+names = set(zipfile.ZipFile("seg-language.vsix").namelist())
+needed = {"extension/package.json", "extension/extension.js", "extension/language-configuration.json",
+          "extension/syntaxes/seg.tmLanguage.json", "extension/node_modules/vscode-languageclient/package.json"}
+missing = needed - names
+assert not missing, f"seg-language.vsix lacks {sorted(missing)}"
+assert not any(n.startswith("extension/test/") for n in names), "the .vsix holds the tests"
+print(f"editors/vscode: seg-language.vsix packaged ({len(names)} files)")
+PY
+)
+
 cargo test --workspace --locked "$@"
