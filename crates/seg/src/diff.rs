@@ -319,6 +319,50 @@ pub fn rule_diff(old: &str, new: &str, old_label: &str, new_label: &str) -> Stri
         .to_string()
 }
 
+/// A param whose default differs between two versions of the rules (a
+/// changed threshold moves members without changing any segment's text).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ParamChange {
+    /// The param's name.
+    pub name: String,
+    /// Its default in the old rules, as Seg text (none when added).
+    pub old: Option<String>,
+    /// Its default in the new rules, as Seg text (none when removed).
+    pub new: Option<String>,
+}
+
+/// The params added, removed or given another default between `old` and
+/// `new`, in the new rules' order, then the removed ones.
+pub fn param_changes(old: &Program, new: &Program) -> Vec<ParamChange> {
+    let value = |p: &Program, name: &str| {
+        p.params
+            .iter()
+            .find(|q| q.name == name)
+            .map(|q| seg_ir::const_text(&q.value))
+    };
+    let mut changes: Vec<ParamChange> = new
+        .params
+        .iter()
+        .map(|p| ParamChange {
+            name: p.name.clone(),
+            old: value(old, &p.name),
+            new: Some(seg_ir::const_text(&p.value)),
+        })
+        .filter(|c| c.old != c.new)
+        .collect();
+    changes.extend(
+        old.params
+            .iter()
+            .filter(|p| value(new, &p.name).is_none())
+            .map(|p| ParamChange {
+                name: p.name.clone(),
+                old: Some(seg_ir::const_text(&p.value)),
+                new: None,
+            }),
+    );
+    changes
+}
+
 /// What changed for one segment.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SegmentDiff {
@@ -586,6 +630,29 @@ mod tests {
         assert!(diffs[0].contains("-  where orders > 1"), "{}", diffs[0]);
         assert!(diffs[0].contains("+  where orders > 2"), "{}", diffs[0]);
         assert!(diffs[3].is_empty());
+    }
+
+    #[test]
+    fn changed_params_are_listed() {
+        let old = checked(&format!(
+            "{SCHEMA}param low = 1\nparam gone = 2\nsegment a {{ where orders > low }}\n"
+        ));
+        let new = checked(&format!(
+            "{SCHEMA}param low = 3\nparam fresh = \"x\"\nsegment a {{ where orders > low }}\n"
+        ));
+        let (old, new) = (old.program.expect("old"), new.program.expect("new"));
+        let changes: Vec<(String, Option<String>, Option<String>)> = param_changes(&old, &new)
+            .into_iter()
+            .map(|c| (c.name, c.old, c.new))
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                ("low".into(), Some("1".into()), Some("3".into())),
+                ("fresh".into(), None, Some("\"x\"".into())),
+                ("gone".into(), Some("2".into()), None),
+            ]
+        );
     }
 
     #[test]
