@@ -204,8 +204,12 @@ pub fn run(args: &Args) -> Outcome {
         as_of,
         segments,
     };
+    // The report goes to stdout: colour only when that is a terminal (the
+    // diagnostics above follow stderr's).
+    let paint = std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none();
     match args.format {
-        Format::Human => crate::out!("{}", report.human(color)),
+        Format::Human => crate::out!("{}", report.human(paint)),
         Format::Json => crate::outln!(
             "{}",
             serde_json::to_string_pretty(&report.json()).unwrap_or_default()

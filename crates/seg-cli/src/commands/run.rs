@@ -81,7 +81,8 @@ pub struct Args {
     #[command(flatten)]
     pub input: Inputs,
     /// Write per-profile results here (.parquet, .csv, .jsonl or .arrow): the
-    /// key, one boolean column per segment, one string column per priority group.
+    /// key, one boolean column per segment, one string column per priority group
+    /// (with `--members`, only that audience; see docs/diff.md).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Worker threads [default: all cores; at most 4 per core].
