@@ -383,7 +383,9 @@ fn two_snapshots_of_the_data() {
         .clone();
     let keys = arrow::compute::cast(&keys, &key_type).unwrap();
     let fresh = with_column(&fresh, "customer_id", keys);
-    let new = arrow::compute::concat_batches(&old.schema(), &[rest, fresh]).unwrap();
+    // And 3 rows repeated: a counted warning, not an error.
+    let repeated = rest.slice(200, 3);
+    let new = arrow::compute::concat_batches(&old.schema(), &[rest, fresh, repeated]).unwrap();
     let new_path = dir.path().join("new.parquet");
     common::write_parquet(&new_path, &new);
 
@@ -398,7 +400,29 @@ fn two_snapshots_of_the_data() {
     assert_eq!(diff["appeared"], 4);
     assert_eq!(diff["disappeared"], 10);
     assert_eq!(diff["old"]["profiles"], 20_000);
-    assert_eq!(diff["new"]["profiles"], 19_994);
+    assert_eq!(diff["new"]["profiles"], 19_997);
+    assert_eq!(diff["new"]["duplicate_keys"], 3);
+    assert_eq!(diff["old"]["duplicate_keys"], 0);
+    let human = seg(
+        &[
+            "diff",
+            "examples/spend.seg",
+            "--data",
+            "examples/profiles.parquet",
+            "--data",
+            new_path.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+        ],
+        &repo_root(),
+    );
+    assert_eq!(code(&human), 0, "{}", stderr(&human));
+    let human = text(&human.stdout);
+    assert!(
+        human.contains("4 profiles appeared and 10 disappeared"),
+        "{human}"
+    );
+    assert!(human.contains("warning: 3 rows of"), "{human}");
 
     let root = repo_root();
     let rules = root.join("examples/spend.seg");
