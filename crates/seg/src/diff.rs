@@ -543,6 +543,35 @@ pub fn collect(
     Ok((sink.into_members(), report))
 }
 
+/// Opens `path` for `query`, binds and compiles it, and collects the
+/// members of its reported segments ([`collect`]): one side of a diff.
+/// Every profile comes out of the run when `profiles` is set (the data
+/// form needs every key) or when the schema has no key (profiles are then
+/// told apart by row number); otherwise statistics pruning skips row groups
+/// without members. A column that does not fit the schema, or a failure to
+/// compile, is [`RunError::Program`](crate::RunError::Program).
+#[cfg(feature = "formats")]
+pub fn collect_file(
+    query: &Query,
+    path: &std::path::Path,
+    format: crate::formats::DataFormat,
+    profiles: bool,
+    threads: usize,
+) -> Result<(Members, crate::RunReport), crate::RunError> {
+    let open = crate::formats::OpenOptions {
+        every_profile: profiles || query.key_name().is_none(),
+        ..crate::formats::OpenOptions::default()
+    };
+    let input = crate::formats::open_query(query, path, format, &open)?;
+    let binding = query
+        .bind_among(&input.schema, &input.columns)
+        .map_err(crate::RunError::Program)?;
+    let executor = query
+        .compile(crate::Engine::Auto, &binding)
+        .map_err(|d| crate::RunError::Program(vec![d]))?;
+    collect(&executor, input, profiles, threads)
+}
+
 /// Reads old rules from git: `git show REV:./PATH` run in each file's
 /// directory, so that the root file and the files its `use`s name are all
 /// read as they were at `rev`.

@@ -148,6 +148,7 @@ pub fn run(args: &Args) -> Outcome {
     let mut members = Vec::with_capacity(2);
     let mut profiles = [0u64; 2];
     let mut key_pii = false;
+    let mut first_key: Option<String> = None;
     let mut as_of = 0;
     for (i, side) in [&old, &new].into_iter().enumerate() {
         let Some(program) = &side.checked.program else {
@@ -163,6 +164,16 @@ pub fn run(args: &Args) -> Outcome {
                 "mark the profile id in the schema with `key`, e.g. `customer_id: int key`",
             );
         }
+        // Both versions must name profiles the same way, or every profile
+        // would seem to enter and leave.
+        let key = query.key_name().map(str::to_string);
+        if i == 1 && key != first_key {
+            return usage(
+                "the two versions of the rules declare different keys",
+                "compare versions whose schemas mark the same field as `key`",
+            );
+        }
+        first_key = key;
         key_pii |= program
             .schema
             .key()
@@ -308,44 +319,18 @@ fn collect(
                 Some("name the format: --data-format parquet|csv|jsonl|arrow".into()),
             ))
         })?;
-    let profiles = form == "data";
-    let open = seg::formats::OpenOptions {
-        // Without a key, profiles are told apart by their row number, so
-        // every row must come out of the run; the data form needs every key.
-        every_profile: profiles || query.key_name().is_none(),
-        ..seg::formats::OpenOptions::default()
-    };
-    let input = seg::formats::open_query(query, &side.data, format, &open).map_err(fail)?;
-    let binding = query
-        .bind_among(&input.schema, &input.columns)
-        .map_err(|diagnostics| {
-            eprint!(
-                "{}",
-                render::human(&diagnostics, &side.checked.sources, color)
-            );
-            eprintln!(
-                "`{}` does not fit the {} rules' schema; nothing was compared",
-                side.data.display(),
-                side.label
-            );
-            Outcome::Failure
-        })?;
-    let executor = query
-        .compile(seg::Engine::Auto, &binding)
-        .map_err(|diagnostic| {
-            eprint!(
-                "{}",
-                render::human(&[diagnostic], &side.checked.sources, color)
-            );
-            Outcome::Failure
-        })?;
-    match seg::diff::collect(&executor, input, profiles, threads) {
+    match seg::diff::collect_file(query, &side.data, format, form == "data", threads) {
         Ok((members, report)) => Ok((members, report.sizes.profiles)),
         Err(seg::RunError::Data(e)) => Err(fail(e)),
         Err(seg::RunError::Program(diagnostics)) => {
             eprint!(
                 "{}",
                 render::human(&diagnostics, &side.checked.sources, color)
+            );
+            eprintln!(
+                "`{}` cannot be run with the {} rules; nothing was compared",
+                side.data.display(),
+                side.label
             );
             Err(Outcome::Failure)
         }
