@@ -513,6 +513,26 @@ fn a_data_diff_needs_a_key() {
             .unwrap()
             .starts_with("row ")
     );
+
+    // Versions that name profiles differently cannot be joined.
+    let keyed = dir.path().join("keyed.seg");
+    std::fs::write(
+        &keyed,
+        "schema {\n  customer_id: int key\n  total_orders: int\n}\nsegment buyers { where total_orders > 0 }\n",
+    )
+    .unwrap();
+    let out = seg(
+        &[
+            "diff",
+            rules.to_str().unwrap(),
+            keyed.to_str().unwrap(),
+            "--data",
+            data,
+        ],
+        dir.path(),
+    );
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("different keys"), "{}", stderr(&out));
 }
 
 #[test]
