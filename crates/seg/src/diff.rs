@@ -662,6 +662,50 @@ mod tests {
     }
 
     #[test]
+    fn the_git_loader_reads_a_file_and_its_uses_at_a_revision() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let git = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .expect("git runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let write =
+            |name: &str, text: &str| std::fs::write(dir.path().join(name), text).expect("write");
+        write("schema.seg", SCHEMA);
+        write(
+            "rules.seg",
+            "use \"schema.seg\"\nsegment a { where orders > 1 }\n",
+        );
+        git(&["init", "-q"]);
+        git(&["add", "."]);
+        git(&["commit", "-q", "-m", "one"]);
+        write("schema.seg", "schema {\n  id: int key\n}\n");
+        write(
+            "rules.seg",
+            "use \"schema.seg\"\nsegment b { where id > 1 }\n",
+        );
+        let loader = GitLoader { rev: "HEAD".into() };
+        let checked = crate::check_program(&dir.path().join("rules.seg"), &loader);
+        assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+        let program = checked.program.expect("program");
+        assert_eq!(program.segments[0].name, "a");
+        assert!(
+            program.schema.find("orders").is_some(),
+            "the schema at HEAD"
+        );
+        let missing = crate::SourceLoader::load(&loader, &dir.path().join("absent.seg"));
+        assert!(matches!(missing, Err(crate::LoadError::Io(reason)) if reason.contains("HEAD")));
+    }
+
+    #[test]
     fn changed_params_are_listed() {
         let old = checked(&format!(
             "{SCHEMA}param low = 1\nparam gone = 2\nsegment a {{ where orders > low }}\n"
