@@ -593,6 +593,13 @@ impl crate::SourceLoader for GitLoader {
         let name = path
             .file_name()
             .ok_or_else(|| crate::LoadError::Io("not a file name".into()))?;
+        // `git show -x:./f` would read the revision as an option.
+        if self.rev.starts_with('-') || self.rev.is_empty() {
+            return Err(crate::LoadError::Io(format!(
+                "`{}` is not a revision",
+                self.rev
+            )));
+        }
         let output = std::process::Command::new("git")
             .arg("-C")
             .arg(dir)
@@ -608,6 +615,10 @@ impl crate::SourceLoader for GitLoader {
             let reason = reason.lines().next().unwrap_or("git show failed").trim();
             let reason = reason.strip_prefix("fatal: ").unwrap_or(reason);
             return Err(crate::LoadError::Io(format!("at `{}`: {reason}", self.rev)));
+        }
+        let limit = seg_syntax::limits::MAX_FILE_BYTES;
+        if output.stdout.len() > limit {
+            return Err(crate::LoadError::TooLarge(output.stdout.len() as u64));
         }
         let text = String::from_utf8(output.stdout).map_err(|e| crate::LoadError::NotUtf8 {
             valid: String::from_utf8_lossy(&e.as_bytes()[..e.utf8_error().valid_up_to()])
@@ -703,6 +714,11 @@ mod tests {
         );
         let missing = crate::SourceLoader::load(&loader, &dir.path().join("absent.seg"));
         assert!(matches!(missing, Err(crate::LoadError::Io(reason)) if reason.contains("HEAD")));
+        let option = GitLoader {
+            rev: "--output=x".into(),
+        };
+        assert!(crate::SourceLoader::load(&option, &dir.path().join("rules.seg")).is_err());
+        assert!(!dir.path().join("x").exists());
     }
 
     #[test]
