@@ -30,6 +30,9 @@ enum Command {
     /// Print the segments as SQL for DuckDB, PostgreSQL, DataFusion, Spark,
     /// BigQuery or Snowflake, with Seg's meaning kept exactly.
     Sql(commands::sql::Args),
+    /// Compare segment members between two versions of the rules or two
+    /// snapshots of the data: sizes, who entered, who left, rule diffs.
+    Diff(commands::diff::Args),
     /// Work with schemas: `seg schema infer DATA` prints one for a data file.
     Schema(commands::schema::Args),
 }
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::run(&args),
         Command::Schema(args) => commands::schema::run(&args),
         Command::Sql(args) => commands::sql::run(&args),
+        Command::Diff(args) => commands::diff::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

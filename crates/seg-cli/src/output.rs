@@ -150,3 +150,27 @@ impl seg::Sink for ResultsSink<'_> {
         self.output.write(&results)
     }
 }
+
+/// `seg run --members`: each batch's exported rows (one segment's members,
+/// or a priority group's assigned profiles) written as they come.
+pub struct MembersSink<'q> {
+    /// The query run.
+    pub query: &'q seg::Query,
+    /// Which rows and columns are written.
+    pub export: &'q seg::Export,
+    /// The file being written.
+    pub output: Output,
+}
+
+impl seg::Sink for MembersSink<'_> {
+    fn write(
+        &mut self,
+        batch: &RecordBatch,
+        membership: &seg::Membership,
+    ) -> Result<(), DataError> {
+        match self.export.batch(self.query, batch, membership)? {
+            Some(rows) => self.output.write(&rows),
+            None => Ok(()),
+        }
+    }
+}

@@ -1602,6 +1602,18 @@ pub fn open_query(
     format: DataFormat,
     options: &OpenOptions,
 ) -> Result<Input, DataError> {
+    open_query_with(query, path, format, options, &[])
+}
+
+/// [`open_query`] also loading the fields `extra`, which the rules need not
+/// read (the columns an [`Export`](crate::Export) writes).
+pub fn open_query_with(
+    query: &crate::Query,
+    path: &Path,
+    format: DataFormat,
+    options: &OpenOptions,
+    extra: &[FieldId],
+) -> Result<Input, DataError> {
     let key = query.key_name();
     let prunable =
         format == DataFormat::Parquet && options.prune && (!options.every_profile || key.is_some());
@@ -1610,11 +1622,17 @@ pub fn open_query(
         pruner,
         keep_key: if options.every_profile { key } else { None },
     });
+    let mut fields = query.required_fields();
+    for field in extra {
+        if !fields.contains(field) {
+            fields.push(*field);
+        }
+    }
     open(
         path,
         format,
         query.program(),
-        &query.required_fields(),
+        &fields,
         options.batch_rows,
         pruning,
     )

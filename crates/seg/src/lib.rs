@@ -68,10 +68,12 @@ pub use seg_syntax as syntax;
 
 #[cfg(feature = "datafusion")]
 pub mod datafusion;
+pub mod diff;
 mod error;
 #[cfg(feature = "formats")]
 pub mod events;
 mod exec;
+mod export;
 #[cfg(feature = "formats")]
 pub mod formats;
 mod input;
@@ -81,6 +83,7 @@ mod run;
 
 pub use error::{Error, RunError};
 pub use exec::{Engine, Executor};
+pub use export::{Export, ExportTarget};
 pub use input::{Input, InputBatch, PruneReport};
 pub use query::{Binding, Query, RunOptions, format_instant, parse_instant, parse_zone};
 pub use run::{Discard, Progress, RunReport, Silent, Sink, Sizes, WriterSink, run};

@@ -81,7 +81,8 @@ pub struct Args {
     #[command(flatten)]
     pub input: Inputs,
     /// Write per-profile results here (.parquet, .csv, .jsonl or .arrow): the
-    /// key, one boolean column per segment, one string column per priority group.
+    /// key, one boolean column per segment, one string column per priority group
+    /// (with `--members`, only that audience; see docs/diff.md).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Worker threads [default: all cores; at most 4 per core].
@@ -113,6 +114,15 @@ pub struct Args {
     /// are counted in the summary.
     #[arg(long = "events", value_name = "FIELD=FILE")]
     pub events: Vec<String>,
+    /// Activation export: `--out` gets only this segment's members (or the
+    /// profiles this priority group assigns, with a `segment` column), with
+    /// the key and the `--columns`, instead of per-profile results.
+    #[arg(long, value_name = "SEGMENT", requires = "out")]
+    pub members: Option<String>,
+    /// With `--members`: profile columns written after the key
+    /// (comma-separated; `pii` columns are written as named).
+    #[arg(long, value_delimiter = ',', requires = "members")]
+    pub columns: Vec<String>,
 }
 
 /// Evaluation engines.
@@ -224,7 +234,27 @@ pub fn run(args: &Args) -> Outcome {
                 "run with `--engine jit` (the default) or `interp`, or hold the histories as list columns of the profiles",
             );
         }
+        Engine::Datafusion if args.members.is_some() => {
+            return usage(
+                "`--members` does not apply to `--engine datafusion`",
+                "run the export with `--engine jit` (the default) or `interp`",
+            );
+        }
         Engine::Datafusion => return run_datafusion(args, &checked, &query, started, color),
+    };
+    // Activation export (`--members`): which rows and columns `--out` gets.
+    let export = match &args.members {
+        Some(_) if !args.events.is_empty() => {
+            return usage(
+                "`--members` cannot be combined with `--events` yet",
+                "export from a run without `--events`",
+            );
+        }
+        Some(target) => match seg::Export::new(&query, target, &args.columns) {
+            Ok(export) => Some(export),
+            Err(e) => return fail(e),
+        },
+        None => None,
     };
     let format = match args.input.format() {
         Ok(f) => f,
@@ -238,14 +268,16 @@ pub fn run(args: &Args) -> Outcome {
     let open = seg::formats::OpenOptions {
         batch_rows: args.batch_rows as usize,
         prune: !args.no_prune,
-        every_profile: args.out.is_some(),
+        // An export writes members only: pruned row groups hold none.
+        every_profile: args.out.is_some() && export.is_none(),
     };
     let tables = match event_tables(args, query.program()) {
         Ok(tables) => tables,
         Err(e) => return fail(e),
     };
     let (input, events) = if tables.is_empty() {
-        match seg::formats::open_query(&query, &args.input.data, format, &open) {
+        let extra = export.as_ref().map_or(&[][..], |e| e.fields());
+        match seg::formats::open_query_with(&query, &args.input.data, format, &open, extra) {
             Ok(input) => (input, None),
             Err(e) => return fail(e),
         }
@@ -289,8 +321,26 @@ pub fn run(args: &Args) -> Outcome {
 
     let threads = worker_threads(args.threads);
     let progress = ProgressBar::new();
-    let report = match (&args.out, out_format) {
-        (Some(path), Some(format)) => {
+    let report = match (&args.out, out_format, &export) {
+        (Some(path), Some(format), Some(export)) => {
+            let output = match Output::create(path, format, export.schema(&input.schema)) {
+                Ok(o) => o,
+                Err(e) => return fail(e),
+            };
+            let mut sink = crate::output::MembersSink {
+                query: &query,
+                export,
+                output,
+            };
+            let report = seg::run(&executor, input, &mut sink, &progress, threads);
+            if report.is_ok()
+                && let Err(e) = sink.output.finish()
+            {
+                return fail(e);
+            }
+            report
+        }
+        (Some(path), Some(format), None) => {
             let output = match Output::create(path, format, query.result_schema(&input.schema)) {
                 Ok(o) => o,
                 Err(e) => return fail(e),
