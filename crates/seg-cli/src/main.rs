@@ -32,6 +32,9 @@ enum Command {
     Sql(commands::sql::Args),
     /// Work with schemas: `seg schema infer DATA` prints one for a data file.
     Schema(commands::schema::Args),
+    /// Explain one profile's verdicts: each segment's conditions with their
+    /// values on it, and the clause that decided.
+    Why(commands::why::Args),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::run(&args),
         Command::Schema(args) => commands::schema::run(&args),
         Command::Sql(args) => commands::sql::run(&args),
+        Command::Why(args) => commands::why::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

@@ -183,7 +183,9 @@ impl Frame<'_, '_> {
             child.decides = decides;
         }
         let mut aggregates = Vec::new();
-        if kind == NodeKind::Predicate {
+        // An aggregate that is the condition itself (`any(orders)`) shows
+        // its value as the node's.
+        if kind == NodeKind::Predicate && !matches!(e.kind, ExprKind::Aggregate { .. }) {
             self.aggregates_of(program, e, &mut aggregates)?;
         }
         Ok(Node {
