@@ -6,8 +6,8 @@
 //! [`Evaluator::evaluate`](crate::Evaluator::evaluate) uses, applied to the
 //! node itself: there is no second semantics that could drift from the
 //! oracle. Only the choice of *which* operand decided is made here, and it
-//! follows the Kleene rules `kleene_and`/`kleene_or` apply (see "Why a
-//! profile is or is not a member" in `docs/semantics.md`):
+//! follows the Kleene rules `kleene_and`/`kleene_or` apply (see
+//! docs/semantics.md, "Why a profile is or is not a member"):
 //! - `and` is false because of its first false operand, unknown because of
 //!   its first unknown operand (there was no false one), and true because
 //!   of all of its operands together;

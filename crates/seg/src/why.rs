@@ -36,7 +36,7 @@ pub struct WhyOptions<'a> {
 }
 
 /// One profile's verdicts, explained (`seg why --format json` prints it; the
-/// schema is in `docs/semantics.md`, "seg why").
+/// schema is in docs/semantics.md, "seg why").
 #[derive(Clone, Debug, Serialize)]
 pub struct Why {
     /// The key column's name.

@@ -40,7 +40,7 @@ pub struct Args {
     /// Show the values of `pii` fields (hidden by default).
     #[arg(long)]
     pub show_pii: bool,
-    /// Output: a tree per segment (`human`), or one JSON document (`json`,
+    /// Output: a tree per segment (`human`), or one JSON document (`json`;
     /// see docs/semantics.md, "seg why").
     #[arg(long, value_enum, default_value = "human")]
     pub format: WhyFormat,
