@@ -244,7 +244,7 @@ fn parse_key(program: &Program) -> impl Fn(&str) -> Result<(FieldId, Const), Run
                         "`{text}` is not an `int`, the type of the key `{}`",
                         field.name
                     ),
-                    format!("give the key as a whole number, e.g. --key 1042"),
+                    "give the key as a whole number, e.g. --key 1042".to_string(),
                 )
             })?,
             Type::String => Const::String(text.to_string()),
