@@ -76,6 +76,63 @@ fn a_member_and_a_non_member_with_their_reasons() {
 }
 
 #[test]
+fn params_show_their_values_and_overrides_change_the_verdict() {
+    let document = why_json(
+        "examples/lifecycle.seg",
+        "1000005",
+        &["--segment", "at_risk"],
+    );
+    let at_risk = segment(&document, "at_risk");
+    assert_eq!(at_risk["params"][0]["name"], "at_risk_churn");
+    assert_eq!(at_risk["params"][0]["value"], "0.7");
+    let churn = &at_risk["where"]["children"][0]["children"][1];
+    assert_eq!(churn["value"], "true");
+    let document = why_json(
+        "examples/lifecycle.seg",
+        "1000005",
+        &["--segment", "at_risk", "--param", "at_risk_churn=0.9"],
+    );
+    let at_risk = segment(&document, "at_risk");
+    assert_eq!(at_risk["params"][0]["value"], "0.9");
+    assert_eq!(
+        at_risk["where"]["children"][0]["children"][1]["value"],
+        "false"
+    );
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let out = why(
+        "examples/lifecycle.seg",
+        "1000005",
+        &["--segment", "lapsed", "--color", "always"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let shown = text(&out.stdout);
+    assert!(shown.contains('\x1b'), "{shown}");
+    // The deciding clause is marked in words too.
+    assert!(shown.contains("◀ decides"), "{shown}");
+    // Piped, `auto` means no colour even without NO_COLOR.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args([
+            "why",
+            "examples/lifecycle.seg",
+            "--data",
+            "examples/profiles.parquet",
+            "--key",
+            "1000005",
+            "--segment",
+            "lapsed",
+        ])
+        .current_dir(repo_root())
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!text(&out.stdout).contains('\x1b'));
+}
+
+#[test]
 fn parquet_reads_only_the_row_group_that_can_hold_the_key() {
     // The bundled file has four row groups of ascending keys.
     let document = why_json(

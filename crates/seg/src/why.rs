@@ -93,6 +93,18 @@ pub struct SegmentWhy {
     /// The profile fields the segment reads (directly or through the
     /// segments it refers to), in schema order, with their values.
     pub fields: Vec<FieldValue>,
+    /// The params its own conditions use, in declaration order, with the
+    /// values of this run (overrides applied).
+    pub params: Vec<ParamValue>,
+}
+
+/// A param and its value in the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct ParamValue {
+    /// The param's name.
+    pub name: String,
+    /// Its value as a Seg literal.
+    pub value: String,
 }
 
 /// A condition with its value on the profile.
@@ -415,14 +427,9 @@ pub fn why(
         let explanation = evaluator
             .explain(&binding, &batch, row, id)
             .map_err(RunError::from)?;
-        segments.push(segment_why(
-            program,
-            &batch,
-            row,
-            &explanation,
-            reported,
-            options,
-        ));
+        let mut why = segment_why(program, &batch, row, &explanation, reported, options);
+        why.params = params_of(program, id, query.params());
+        segments.push(why);
         explained.push((id, explanation));
     }
     let priorities = evaluator
@@ -532,7 +539,33 @@ fn segment_why(
         where_: node(&explanation.where_),
         exclude: explanation.exclude.as_ref().map(node),
         fields,
+        params: Vec::new(),
     }
+}
+
+/// The params segment `id`'s `where` and `exclude` use, with their values.
+fn params_of(program: &Program, id: SegmentId, values: &[Const]) -> Vec<ParamValue> {
+    let mut used = Vec::new();
+    if let Some(segment) = program.segments.get(id.0 as usize) {
+        for condition in std::iter::once(&segment.where_).chain(segment.exclude.iter()) {
+            seg_ir::walk(condition, &mut |e| {
+                if let ExprKind::Param(p) = e.kind
+                    && !used.contains(&p)
+                {
+                    used.push(p);
+                }
+            });
+        }
+    }
+    used.sort();
+    used.into_iter()
+        .filter_map(|p| {
+            Some(ParamValue {
+                name: program.params.get(p.0 as usize)?.name.clone(),
+                value: seg_ir::const_text(values.get(p.0 as usize)?),
+            })
+        })
+        .collect()
 }
 
 fn why_node(

@@ -230,6 +230,12 @@ fn segment_human(out: &mut String, segment: &SegmentWhy, color: bool) {
             let _ = writeln!(out, "    {} = {}", field.name, field.value);
         }
     }
+    if !segment.params.is_empty() {
+        let _ = writeln!(out, "  params:");
+        for param in &segment.params {
+            let _ = writeln!(out, "    {} = {}", param.name, param.value);
+        }
+    }
 }
 
 /// A verdict as a [`Truth`].
