@@ -451,3 +451,26 @@ fn the_explanation_never_disagrees_with_seg_run() {
         }
     }
 }
+
+#[test]
+fn seg_test_failures_show_the_condition_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rules.seg"),
+        "schema {\n  id: int key\n  spend: decimal\n  ltv: float\n  opt_in: bool\n}\n\
+         segment big { where spend > 100 and ltv > 10 exclude opt_in == false }\n\
+         test \"big spender\" {\n  given { spend: 200, ltv: 5 }\n  expect big\n}\n",
+    )
+    .unwrap();
+    let out = seg(&["test", "rules.seg"], dir.path());
+    assert_eq!(code(&out), 1);
+    let shown = text(&out.stdout);
+    // The message of before, then the tree `seg why` shows.
+    assert!(
+        shown.contains("but it is not: `where` is false, `exclude` is unknown"),
+        "{shown}"
+    );
+    assert!(shown.contains("├─ ✓ spend > 100\n"), "{shown}");
+    assert!(shown.contains("└─ ✗ ltv > 10.0   ◀ decides\n"), "{shown}");
+    assert!(shown.contains("exclude ? opt_in == false\n"), "{shown}");
+}

@@ -85,6 +85,8 @@ pub struct SegmentWhy {
     pub decided_by: &'static str,
     /// The text of the clause that decided (marked `deciding` in its tree).
     pub deciding: String,
+    /// The value of that clause.
+    pub deciding_value: Truth,
     /// The `where` condition's tree.
     #[serde(rename = "where")]
     pub where_: WhyNode,
@@ -422,22 +424,18 @@ pub fn why(
     };
 
     let mut segments = Vec::new();
-    let mut explained: Vec<(SegmentId, Explanation)> = Vec::new();
     for (id, reported) in explained_segments(program, evaluator.selection()) {
-        let explanation = evaluator
-            .explain(&binding, &batch, row, id)
-            .map_err(RunError::from)?;
-        let mut why = segment_why(program, &batch, row, &explanation, reported, options);
-        why.params = params_of(program, id, query.params());
-        segments.push(why);
-        explained.push((id, explanation));
+        let mut why = explain_segment(query, &binding, &batch, row, id, options)?;
+        why.reported = reported;
+        segments.push((id, why));
     }
     let priorities = evaluator
         .priorities()
         .iter()
         .filter_map(|&p| program.priorities.get(p))
-        .map(|group| priority_why(program, group, &explained))
+        .map(|group| priority_why(program, group, &segments))
         .collect();
+    let segments = segments.into_iter().map(|(_, why)| why).collect();
     Ok(Why {
         key_field: key_field.name.clone(),
         key: options.key.clone(),
@@ -447,6 +445,32 @@ pub fn why(
         segments,
         priorities,
     })
+}
+
+/// Explains segment `id`'s verdict on row `row` of `batch`, whose columns
+/// `binding` names (as [`Query::bind`] made it): for a caller that already
+/// has the profile, such as `seg test` with a test's `given` profile. The
+/// conditions are those of [`Query::program`], evaluated by the reference
+/// evaluator with the query's params and instant.
+pub fn explain_segment(
+    query: &Query,
+    binding: &seg_eval::Binding,
+    batch: &RecordBatch,
+    row: usize,
+    id: SegmentId,
+    options: &WhyOptions<'_>,
+) -> Result<SegmentWhy, seg_diagnostics::Diagnostic> {
+    let program = query.program();
+    let evaluator = Evaluator::with_params(
+        program,
+        query.params().to_vec(),
+        query.as_of(),
+        Selection::new(program, vec![id], Vec::new()),
+    );
+    let explanation = evaluator.explain(binding, batch, row, id)?;
+    let mut why = segment_why(program, batch, row, &explanation, true, options);
+    why.params = params_of(program, id, query.params());
+    Ok(why)
 }
 
 /// E0411: no row has the key; the help names the key column and a key the
@@ -536,6 +560,7 @@ fn segment_why(
             "where"
         },
         deciding: deciding.text.clone(),
+        deciding_value: deciding.truth.into(),
         where_: node(&explanation.where_),
         exclude: explanation.exclude.as_ref().map(node),
         fields,
@@ -620,7 +645,7 @@ fn why_node(
 fn priority_why(
     program: &Program,
     group: &seg_ir::Priority,
-    explained: &[(SegmentId, Explanation)],
+    explained: &[(SegmentId, SegmentWhy)],
 ) -> PriorityWhy {
     let of = |id: SegmentId| explained.iter().find(|(s, _)| *s == id).map(|(_, e)| e);
     let members: Vec<bool> = group
@@ -656,15 +681,13 @@ fn priority_why(
                     Some(c) if position > c => "later",
                     _ => "lost",
                 };
-                let lost = of(id)
-                    .filter(|_| outcome == "lost")
-                    .map(Explanation::deciding);
+                let lost = of(id).filter(|_| outcome == "lost");
                 PriorityEntry {
                     segment: name(id),
                     member: members.get(position).copied().unwrap_or(false),
                     outcome,
-                    reason: lost.map(|d| d.text.clone()),
-                    reason_value: lost.map(|d| d.truth.into()),
+                    reason: lost.map(|e| e.deciding.clone()),
+                    reason_value: lost.map(|e| e.deciding_value),
                 }
             })
             .collect(),

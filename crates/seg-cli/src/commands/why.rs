@@ -220,10 +220,7 @@ fn segment_human(out: &mut String, segment: &SegmentWhy, color: bool) {
         mark(truth(segment.member), color),
         paint(BOLD, &segment.name, color),
     );
-    tree(out, "where", &segment.where_, color);
-    if let Some(exclude) = &segment.exclude {
-        tree(out, "exclude", exclude, color);
-    }
+    out.push_str(&conditions_human(segment, color));
     if !segment.fields.is_empty() {
         let _ = writeln!(out, "  values read:");
         for field in &segment.fields {
@@ -241,6 +238,17 @@ fn segment_human(out: &mut String, segment: &SegmentWhy, color: bool) {
 /// A verdict as a [`Truth`].
 fn truth(member: bool) -> Truth {
     Some(member).into()
+}
+
+/// A segment's `where` and `exclude` trees, each node with its value and
+/// the deciding clause marked (what `seg test` shows under a failure too).
+pub fn conditions_human(segment: &SegmentWhy, color: bool) -> String {
+    let mut out = String::new();
+    tree(&mut out, "where", &segment.where_, color);
+    if let Some(exclude) = &segment.exclude {
+        tree(&mut out, "exclude", exclude, color);
+    }
+    out
 }
 
 /// One condition tree: the root after its label, operands below it.
