@@ -2,7 +2,7 @@
 //! tree of conditions, each with the three-valued value it took on the
 //! profile, and which operands decided each value.
 //!
-//! Every value here is computed by [`Frame::eval`], the function
+//! Every value here is computed by `Frame::eval`, the function
 //! [`Evaluator::evaluate`](crate::Evaluator::evaluate) uses, applied to the
 //! node itself: there is no second semantics that could drift from the
 //! oracle. Only the choice of *which* operand decided is made here, and it
