@@ -35,6 +35,9 @@ enum Command {
     Diff(commands::diff::Args),
     /// Work with schemas: `seg schema infer DATA` prints one for a data file.
     Schema(commands::schema::Args),
+    /// Explain one profile's verdicts: each segment's conditions with their
+    /// values on it, and the clause that decided.
+    Why(commands::why::Args),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Schema(args) => commands::schema::run(&args),
         Command::Sql(args) => commands::sql::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
+        Command::Why(args) => commands::why::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

@@ -229,6 +229,8 @@ fn every_code_is_documented_and_has_a_fixture() {
             "E0409",
             "readers::text_decimals_do_not_depend_on_batch_rows",
         ),
+        ("E0410", "why::a_key_of_the_wrong_type_is_a_usage_error"),
+        ("E0411", "why::an_unknown_key_is_an_input_error_with_a_hint"),
         ("E0801", "cli::missing_path_is_an_io_error"),
         ("E0802", "cli::non_utf8_file_is_reported"),
         ("E0803", "files::out_equal_to_data_is_refused"),

@@ -136,6 +136,9 @@ codes! {
     E0407 => Error, "unknown segment requested";
     E0408 => Error, "ambiguous column in the data";
     E0409 => Error, "decimal out of range for text data";
+    // `seg why`.
+    E0410 => Error, "key does not fit the key field";
+    E0411 => Error, "no profile has the key";
     // SQL targets.
     E0501 => Error, "not expressible exactly on the SQL target";
     E0502 => Error, "pattern not expressible on the target's regex engine";

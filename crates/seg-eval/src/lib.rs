@@ -19,12 +19,14 @@
 pub mod bucket;
 mod column;
 mod eval;
+pub mod explain;
 mod history;
 pub mod num;
 pub mod rules;
 
 pub use column::{Col, accepted_types, accepts};
 pub use eval::PatternCache;
+pub use explain::{Explanation, Node, NodeKind};
 pub use history::ratio_to_f64;
 
 /// The aggregates over event histories (LANGUAGE.md §7.1) as functions other
@@ -250,26 +252,23 @@ impl<'p> Evaluator<'p> {
         let mut memberships: Vec<Option<Vec<bool>>> = vec![None; self.program.segments.len()];
         for &id in order {
             let (where_, exclude) = self.conditions_with(binding, batch, id, &memberships)?;
-            // A member: `where` is true and `exclude` is not true.
             let member = (0..rows)
-                .map(|i| {
-                    where_[i] == Some(true) && exclude.as_ref().is_none_or(|x| x[i] != Some(true))
-                })
+                .map(|i| is_member(where_[i], exclude.as_ref().map(|x| x[i])))
                 .collect();
             memberships[id.0 as usize] = Some(member);
         }
         Ok(memberships)
     }
 
-    fn conditions_with(
-        &self,
-        binding: &Binding,
-        batch: &RecordBatch,
-        id: SegmentId,
-        memberships: &[Option<Vec<bool>>],
-    ) -> Result<Conditions, Diagnostic> {
-        let segment = &self.program.segments[id.0 as usize];
-        let mut frame = eval::Frame {
+    /// The evaluation frame of one batch, given the memberships of the
+    /// segments computed so far.
+    fn frame<'s>(
+        &'s self,
+        binding: &'s Binding,
+        batch: &'s RecordBatch,
+        memberships: &'s [Option<Vec<bool>>],
+    ) -> eval::Frame<'s, 's> {
+        eval::Frame {
             batch,
             columns: &binding.columns,
             schema: &self.program.schema,
@@ -282,7 +281,18 @@ impl<'p> Evaluator<'p> {
             patterns: &self.patterns,
             pattern_error: None,
             elements: None,
-        };
+        }
+    }
+
+    fn conditions_with(
+        &self,
+        binding: &Binding,
+        batch: &RecordBatch,
+        id: SegmentId,
+        memberships: &[Option<Vec<bool>>],
+    ) -> Result<Conditions, Diagnostic> {
+        let segment = &self.program.segments[id.0 as usize];
+        let mut frame = self.frame(binding, batch, memberships);
         let result = (|| -> Result<Conditions, eval::Internal> {
             let Col::Bool(where_) = frame.eval(&segment.where_)? else {
                 return Err(eval::Internal("`where` is not a bool column".into()));
@@ -327,6 +337,60 @@ impl<'p> Evaluator<'p> {
         let dependencies = needs.order().split_last().map_or(&[][..], |(_, rest)| rest);
         let memberships = self.memberships(binding, batch, dependencies)?;
         self.conditions_with(binding, batch, id, &memberships)
+    }
+
+    /// Explains segment `id`'s verdict on row `row` of `batch`: its `where`
+    /// and `exclude` as trees of conditions with their values (see
+    /// [`explain`]). Every value is computed by the code [`Evaluator::evaluate`]
+    /// runs, on the one row, after the segments `id` references; texts are
+    /// rendered from this evaluator's program, so explain with the program
+    /// as checked (not optimized) for texts that match the source.
+    pub fn explain(
+        &self,
+        binding: &Binding,
+        batch: &RecordBatch,
+        row: usize,
+        id: SegmentId,
+    ) -> Result<Explanation, Diagnostic> {
+        let Some(segment) = self.program.segments.get(id.0 as usize) else {
+            return Err(unknown_segment(id));
+        };
+        if row >= batch.num_rows() {
+            return Err(Diagnostic::new(
+                Code::E0901,
+                segment.span,
+                format!("internal error: row {row} is not in the batch"),
+            ));
+        }
+        let one = batch.slice(row, 1);
+        let needs = Selection::new(self.program, vec![id], Vec::new());
+        let dependencies = needs.order().split_last().map_or(&[][..], |(_, rest)| rest);
+        let memberships = self.memberships(binding, &one, dependencies)?;
+        let mut frame = self.frame(binding, &one, &memberships);
+        let result = (|| -> Result<Explanation, eval::Internal> {
+            let where_ = frame.explain(self.program, &segment.where_)?;
+            let exclude = match &segment.exclude {
+                Some(e) => Some(frame.explain(self.program, e)?),
+                None => None,
+            };
+            Ok(Explanation {
+                segment: id,
+                member: is_member(where_.truth, exclude.as_ref().map(|x| x.truth)),
+                where_,
+                exclude,
+            })
+        })();
+        if let Some((text, error)) = frame.pattern_error.take() {
+            return Err(seg_ir::pattern::diagnostic(&text, &error, segment.span));
+        }
+        result.map_err(|eval::Internal(what)| {
+            Diagnostic::new(
+                Code::E0901,
+                segment.span,
+                format!("internal error while explaining segment `{}`: {what}", segment.name),
+            )
+            .with_help("please report this, with the rules and the data's schema, at the Seg issue tracker")
+        })
     }
 
     /// Evaluates one batch. Errors are internal (a broken invariant), reported
@@ -377,6 +441,14 @@ fn unknown_segment(id: SegmentId) -> Diagnostic {
         format!("internal error: segment #{} is not in the program", id.0),
     )
     .with_help("please report this, with the rules, at the Seg issue tracker")
+}
+
+/// Whether a profile is a member, given its `where` value and, when the
+/// segment has one, its `exclude` value: `where` is true and `exclude` is
+/// not true (an unknown `exclude` does not remove anyone). The one rule the
+/// evaluator and the explanation apply.
+pub fn is_member(where_: Option<bool>, exclude: Option<Option<bool>>) -> bool {
+    where_ == Some(true) && exclude.is_none_or(|x| x != Some(true))
 }
 
 /// A priority group's choice on each row: the position (in the group's list)

@@ -5,7 +5,8 @@
 //! - a program that checks never fails at run time (no internal error);
 //! - three-valued logic is consistent: no row is a member of both `where E`
 //!   and `where not (E)`, and `where E or not E` holds exactly where `E` is known;
-//! - evaluating a slice equals slicing the evaluation.
+//! - evaluating a slice equals slicing the evaluation;
+//! - explaining a row gives the value and verdict evaluating it gives.
 //!
 //! The same generator will drive `eval(optimize(p)) == eval(p)` and
 //! `jit(p) == eval(p)`.
@@ -220,6 +221,14 @@ proptest! {
         for row in 0..batch.num_rows() {
             prop_assert!(!(e[row] && not_e[row]), "row {} is in both E and not E: {}", row, condition);
             prop_assert_eq!(known[row], e[row] || not_e[row], "row {}: `E or not E` must hold exactly where E is known", row);
+        }
+        // The explanation of a row agrees with the evaluation: the root's
+        // value is E's three-valued value, and the verdict is the member's.
+        for row in 0..batch.num_rows() {
+            let why = evaluator.explain(&binding, &batch, row, seg_ir::SegmentId(0)).unwrap();
+            let expected = if e[row] { Some(true) } else if not_e[row] { Some(false) } else { None };
+            prop_assert_eq!(why.where_.truth, expected, "row {}: {}", row, condition);
+            prop_assert_eq!(why.member, e[row]);
         }
         // Evaluating a slice equals slicing the evaluation.
         let offset = offset.min(batch.num_rows());

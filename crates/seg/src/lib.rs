@@ -80,6 +80,8 @@ mod input;
 pub mod present;
 mod query;
 mod run;
+#[cfg(feature = "formats")]
+pub mod why;
 
 pub use error::{Error, RunError};
 pub use exec::{Engine, Executor};
@@ -88,6 +90,8 @@ pub use input::{Input, InputBatch, PruneReport};
 pub use query::{Binding, Query, RunOptions, format_instant, parse_instant, parse_zone};
 pub use run::{Discard, Progress, RunReport, Silent, Sink, Sizes, WriterSink, run};
 pub use seg_eval::Membership;
+#[cfg(feature = "formats")]
+pub use why::{Why, WhyOptions, why};
 
 /// The README's embedding example, compiled and run as a doctest so that it
 /// stays true.

@@ -21,6 +21,18 @@ pub fn cell(array: &dyn Array, row: usize) -> String {
     if row >= array.len() || array.is_null(row) {
         return MISSING.to_string();
     }
+    // Instants are shown as Seg shows them everywhere (RFC 3339 in UTC, as
+    // `as_of` is): Arrow's display cannot name a zone such as `UTC` without
+    // the time-zone database, and would show the value as missing.
+    if let arrow::datatypes::DataType::Timestamp(..) = array.data_type() {
+        let one = arrow::array::make_array(array.slice(row, 1).to_data());
+        if let Some(seg_eval::Col::Timestamp(values)) =
+            seg_eval::read_column(&seg_ir::Type::Timestamp, &one)
+            && let Some(Some(micros)) = values.first()
+        {
+            return crate::format_instant(*micros);
+        }
+    }
     arrow::util::display::array_value_to_string(array, row).unwrap_or_else(|_| MISSING.to_string())
 }
 
@@ -32,6 +44,27 @@ pub fn shown(array: &dyn Array, row: usize, pii: bool, show_pii: bool) -> String
         MASKED.to_string()
     } else {
         cell(array, row)
+    }
+}
+
+/// How an event history (a list of records) is shown: its number of
+/// records, or [`MISSING`]. Its records are not printed: a history may be
+/// long, and its record fields may be personal data; the aggregates a
+/// condition compares show what the rules made of it.
+pub fn records(array: &dyn Array, row: usize) -> String {
+    use arrow::array::AsArray;
+    use arrow::datatypes::DataType;
+    if row >= array.len() || array.is_null(row) {
+        return MISSING.to_string();
+    }
+    let count = match array.data_type() {
+        DataType::List(_) => array.as_list::<i32>().value_length(row) as usize,
+        DataType::LargeList(_) => array.as_list::<i64>().value_length(row) as usize,
+        _ => return cell(array, row),
+    };
+    match count {
+        1 => "1 record".to_string(),
+        n => format!("{n} records"),
     }
 }
 
@@ -62,6 +95,10 @@ mod tests {
         assert_eq!(shown(&names, 0, true, true), "Ada");
         assert_eq!(shown(&names, 1, true, false), MISSING);
         assert_eq!(shown(&Int64Array::from(vec![3]), 0, false, false), "3");
+        // A zone name Arrow cannot resolve alone still shows the instant.
+        let at = arrow::array::TimestampMicrosecondArray::from(vec![1_795_478_400_000_000])
+            .with_timezone("UTC");
+        assert_eq!(cell(&at, 0), "2026-11-24T00:00:00Z");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod run;
 pub mod schema;
 pub mod sql;
 pub mod test;
+pub mod why;
 
 use std::path::PathBuf;
 

@@ -135,6 +135,25 @@ fn run_test(
         if !values.is_empty() {
             message.push_str(&format!("\n        reads: {}", values.join(", ")));
         }
+        // The conditions' tree, as `seg why` shows it: which clause decided.
+        let options = seg::WhyOptions {
+            key: String::new(),
+            show_pii: true,
+            batch_rows: 1,
+            sources: None,
+        };
+        if let Ok(explained) = seg::why::explain_segment(
+            &query,
+            binding.columns(),
+            &batch,
+            0,
+            expect.segment,
+            &options,
+        ) {
+            for line in crate::commands::why::conditions_human(&explained, false).lines() {
+                message.push_str(&format!("\n      {line}"));
+            }
+        }
         failures.push(message);
     }
     Ok(failures)
