@@ -32,6 +32,9 @@ enum Command {
     Sql(commands::sql::Args),
     /// Work with schemas: `seg schema infer DATA` prints one for a data file.
     Schema(commands::schema::Args),
+    /// Run the rules and write one self-contained HTML page about the run:
+    /// sizes, waterfall, overlap, rules with findings, a members sample.
+    Report(commands::report::Args),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::run(&args),
         Command::Schema(args) => commands::schema::run(&args),
         Command::Sql(args) => commands::sql::run(&args),
+        Command::Report(args) => commands::report::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

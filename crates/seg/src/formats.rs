@@ -1602,6 +1602,24 @@ pub fn open_query(
     format: DataFormat,
     options: &OpenOptions,
 ) -> Result<Input, DataError> {
+    open_query_showing(query, path, format, options, &[])
+}
+
+/// [`open_query`], also reading the fields `shown` (the columns a preview
+/// shows, [`SampleSink::fields`](crate::sample::SampleSink::fields)) when
+/// the query itself does not need them.
+pub fn open_query_showing(
+    query: &crate::Query,
+    path: &Path,
+    format: DataFormat,
+    options: &OpenOptions,
+    shown: &[FieldId],
+) -> Result<Input, DataError> {
+    // In schema order, as the query's own fields are.
+    let mut fields = query.required_fields();
+    fields.extend_from_slice(shown);
+    fields.sort();
+    fields.dedup();
     let key = query.key_name();
     let prunable =
         format == DataFormat::Parquet && options.prune && (!options.every_profile || key.is_some());
@@ -1614,7 +1632,7 @@ pub fn open_query(
         path,
         format,
         query.program(),
-        &query.required_fields(),
+        &fields,
         options.batch_rows,
         pruning,
     )

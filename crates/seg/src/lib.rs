@@ -77,13 +77,18 @@ pub mod formats;
 mod input;
 pub mod present;
 mod query;
+#[cfg(feature = "formats")]
+pub mod report;
 mod run;
+pub mod sample;
 
 pub use error::{Error, RunError};
 pub use exec::{Engine, Executor};
 pub use input::{Input, InputBatch, PruneReport};
 pub use query::{Binding, Query, RunOptions, format_instant, parse_instant, parse_zone};
-pub use run::{Discard, Progress, RunReport, Silent, Sink, Sizes, WriterSink, run};
+pub use run::{
+    Discard, OverlapPair, Progress, RunReport, Silent, Sink, Sizes, WriterSink, jaccard, run,
+};
 pub use seg_eval::Membership;
 
 /// The README's embedding example, compiled and run as a doctest so that it

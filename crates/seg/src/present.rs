@@ -21,7 +21,23 @@ pub fn cell(array: &dyn Array, row: usize) -> String {
     if row >= array.len() || array.is_null(row) {
         return MISSING.to_string();
     }
-    arrow::util::display::array_value_to_string(array, row).unwrap_or_else(|_| MISSING.to_string())
+    match arrow::util::display::array_value_to_string(array, row) {
+        Ok(text) => text,
+        Err(_) => in_utc(array, row).unwrap_or_else(|| MISSING.to_string()),
+    }
+}
+
+/// A timestamp whose zone Arrow cannot display without a zone database
+/// (`UTC`, `Europe/Berlin`): the same instant shown at offset `+00:00`,
+/// rather than claiming the value is missing.
+fn in_utc(array: &dyn Array, row: usize) -> Option<String> {
+    use arrow::datatypes::DataType;
+    let DataType::Timestamp(unit, Some(_)) = array.data_type() else {
+        return None;
+    };
+    let utc = DataType::Timestamp(*unit, Some("+00:00".into()));
+    let one = arrow::compute::cast(&array.slice(row, 1), &utc).ok()?;
+    arrow::util::display::array_value_to_string(&one, 0).ok()
 }
 
 /// [`cell`], or [`MASKED`] when the field is `pii` and `show_pii` is off.
@@ -35,6 +51,19 @@ pub fn shown(array: &dyn Array, row: usize, pii: bool, show_pii: bool) -> String
     }
 }
 
+/// 12,345 with thousands separators: how counts are shown to people.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The profile fields segment `id` reads, directly or through the segments
 /// it refers to, in schema order, without the key: the columns that explain
 /// its verdict.
@@ -45,6 +74,47 @@ pub fn segment_fields(program: &Program, id: SegmentId) -> Vec<FieldId> {
         .into_iter()
         .filter(|&f| Some(f) != key)
         .collect()
+}
+
+/// Whether diagnostic `d` is about segment `id`: it lies in the segment's
+/// declaration, from its name to the next segment of the same file. The
+/// findings `seg explain` and `seg report` list under a segment.
+pub fn in_segment(program: &Program, id: SegmentId, d: &seg_diagnostics::Diagnostic) -> bool {
+    let Some(segment) = program.segments.get(id.0 as usize) else {
+        return false;
+    };
+    let span = segment.span;
+    let start = span.start;
+    if d.span.file != span.file || d.span.start < start {
+        return false;
+    }
+    let end = program
+        .segments
+        .iter()
+        .filter(|s| s.span.file == d.span.file && s.span.start > start)
+        .map(|s| s.span.start)
+        .min()
+        .unwrap_or(u32::MAX);
+    d.span.start < end
+}
+
+/// The source text of segment `id`'s declaration, from `segment` to its
+/// closing brace, as written (comments inside included).
+pub fn segment_text(
+    checked: &seg_check::Checked,
+    program: &Program,
+    id: SegmentId,
+) -> Option<String> {
+    let name = program.segments.get(id.0 as usize)?.span;
+    let (_, file) = checked.files.iter().find(|(file, _)| *file == name.file)?;
+    let item = file.items.iter().find(|item| {
+        matches!(item.kind, seg_syntax::ast::ItemKind::Segment(_))
+            && item.span.file == name.file
+            && item.span.start <= name.start
+            && name.start < item.span.end
+    })?;
+    let source = checked.sources.get(name.file)?;
+    source.text.get(item.span.range()).map(str::to_string)
 }
 
 #[cfg(test)]
@@ -62,6 +132,18 @@ mod tests {
         assert_eq!(shown(&names, 0, true, true), "Ada");
         assert_eq!(shown(&names, 1, true, false), MISSING);
         assert_eq!(shown(&Int64Array::from(vec![3]), 0, false, false), "3");
+    }
+
+    #[test]
+    fn timestamps_in_a_named_zone_are_shown_not_missing() {
+        let stamps = arrow::array::TimestampMicrosecondArray::from(vec![Some(1_000_000), None])
+            .with_timezone("UTC");
+        // `Z` where Arrow knows the zone, `+00:00` through the fallback.
+        let shown = cell(&stamps, 0);
+        assert!(shown.starts_with("1970-01-01T00:00:01"), "{shown}");
+        let one = stamps.slice(0, 1);
+        assert!(in_utc(&one, 0).is_some_and(|t| t.starts_with("1970-01-01T00:00:01")));
+        assert_eq!(cell(&stamps, 1), MISSING);
     }
 
     #[test]
