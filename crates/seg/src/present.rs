@@ -64,6 +64,16 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `part` as a percentage of `whole` (0 when `whole` is 0): the share
+/// every command shows beside a count.
+pub fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
 /// The profile fields segment `id` reads, directly or through the segments
 /// it refers to, in schema order, without the key: the columns that explain
 /// its verdict.

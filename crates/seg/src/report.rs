@@ -7,7 +7,7 @@
 //! image), so it opens the same offline, in a mail attachment or in CI
 //! artifacts. Every text from the rules or the data goes through [`escape`].
 
-use crate::present::{self, thousands};
+use crate::present::{self, percent, thousands};
 use crate::sample::SegmentSample;
 use crate::{Error, Query, RunReport};
 use seg_ir::SegmentId;
@@ -122,21 +122,17 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem auto;max-
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}\
 table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}\
 td.n{text-align:right;font-variant-numeric:tabular-nums}pre{background:#f6f6f6;padding:.5rem;overflow-x:auto}\
-.up{color:#2a7a2a}.down{color:#b22}.finding{color:#8a5a00}.meta{color:#555}svg text{font-size:12px;fill:#222}";
+.up{color:#2a7a2a}.down{color:#b22}.finding{color:#8a5a00}.meta{color:#555}.swatch{display:inline-block;width:.8em;height:.8em;margin-right:.4em}svg text{font-size:12px;fill:#222}";
 
-/// The only script: it marks the page as rendered, and records any script
-/// error in the page, so that a headless browser test can see both.
+/// The only script: it records any script error in the page, and once the
+/// page is laid out, the rendered size of its main parts (`data-layout` on
+/// the body), so that a headless browser test sees that they show.
 const SCRIPT: &str = "window.onerror=function(m){var e=document.createElement('p');\
 e.id='script-error';e.textContent=String(m);document.body.appendChild(e);};\
-document.addEventListener('DOMContentLoaded',function(){document.body.setAttribute('data-rendered','yes');});";
-
-fn percent(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        part as f64 * 100.0 / whole as f64
-    }
-}
+window.addEventListener('load',function(){var parts=[];\
+document.querySelectorAll('svg,table,section').forEach(function(e){\
+var r=e.getBoundingClientRect();parts.push((e.id||e.getAttribute('class')||e.tagName)+':'+Math.round(r.width)+'x'+Math.round(r.height));});\
+document.body.setAttribute('data-layout',parts.join(' '));document.body.setAttribute('data-rendered','yes');});";
 
 /// The report page for one run.
 pub fn html(input: &ReportInput<'_>) -> String {
@@ -313,7 +309,7 @@ fn waterfall_section(out: &mut String, input: &ReportInput<'_>) {
             x += w;
             let _ = writeln!(
                 rows,
-                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{share:.2}%</td></tr>",
+                "<tr><td><span class=\"swatch\" style=\"background:{color}\"></span>{}</td><td class=\"n\">{}</td><td class=\"n\">{share:.2}%</td></tr>",
                 escape(name),
                 thousands(n)
             );
@@ -335,11 +331,15 @@ fn overlap_section(out: &mut String, input: &ReportInput<'_>, names: &[&str]) {
     };
     out.push_str("<section id=\"overlap\">\n<h2>Overlap</h2>\n<p class=\"meta\">Profiles in both segments; the darker, the larger the share of either that both hold (Jaccard index).</p>\n");
     let (label, cell) = (180.0, 36.0);
+    // Column names are written at 60°: the space above and to the right of
+    // the grid grows with the longest name (about 7 px a character).
+    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) as f64;
+    let top = (longest * 7.0 * 0.87 + 12.0).max(cell);
     let k = names.len() as f64;
-    let size = label + cell * k;
+    let (width, height) = (label + cell * k + longest * 3.5 + 12.0, top + cell * k);
     let _ = writeln!(
         out,
-        "<svg id=\"overlap-heatmap\" role=\"img\" width=\"{size}\" height=\"{size}\" viewBox=\"0 0 {size} {size}\"><title>Overlap of each pair of segments</title>"
+        "<svg id=\"overlap-heatmap\" role=\"img\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\"><title>Overlap of each pair of segments</title>"
     );
     for (i, name) in names.iter().enumerate() {
         let _ = write!(
@@ -347,9 +347,9 @@ fn overlap_section(out: &mut String, input: &ReportInput<'_>, names: &[&str]) {
             "<text x=\"{x}\" y=\"{y}\" text-anchor=\"end\">{name}</text>\
              <text transform=\"translate({cx} {cy}) rotate(-60)\">{name}</text>",
             x = label - 6.0,
-            y = label + cell * i as f64 + cell / 2.0 + 4.0,
+            y = top + cell * i as f64 + cell / 2.0 + 4.0,
             cx = label + cell * i as f64 + cell / 2.0,
-            cy = label - 6.0,
+            cy = top - 6.0,
             name = escape(name),
         );
     }
@@ -369,7 +369,7 @@ fn overlap_section(out: &mut String, input: &ReportInput<'_>, names: &[&str]) {
                 thousands(both),
                 index,
                 x = label + cell * j as f64,
-                y = label + cell * i as f64,
+                y = top + cell * i as f64,
                 c = cell,
             );
         }

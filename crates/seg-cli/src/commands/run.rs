@@ -706,11 +706,7 @@ struct Summary<'a> {
 }
 
 fn share(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        part as f64 * 100.0 / whole as f64
-    }
+    seg::present::percent(part, whole)
 }
 
 impl Summary<'_> {
