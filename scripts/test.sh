@@ -9,6 +9,10 @@
 # (Debian's server, started on a Unix socket in a temp dir) and DataFusion. The
 # server is installed with apt-get when missing and we are root, psycopg and
 # datafusion with pip, and those tests are then required to run too.
+#
+# `seg report`'s page is rendered in Debian's headless `chromium`
+# (crates/seg-cli/tests/report.rs): installed with apt-get when missing and we
+# are root, and the browser test is then required to run rather than skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,5 +40,16 @@ if ! python3 -c "import datafusion" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check "datafusion==55.*"
 fi
 export SEG_REQUIRE_SQL_ENGINES=1
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "installing chromium for the report's browser test (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    echo "chromium missing; run as root or: sudo apt-get install chromium" >&2
+  fi
+fi
+export SEG_REQUIRE_BROWSER=1
 
 cargo test --workspace --locked "$@"

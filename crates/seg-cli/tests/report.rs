@@ -146,20 +146,9 @@ fn sizes_match_seg_run_and_previous_shows_the_change() {
     list.retain(|s| s["name"] != "promoters");
     std::fs::write(dir.path().join("run.json"), previous.to_string()).unwrap();
     let page = report(dir.path(), &["--previous", "run.json"]);
-    let thousands = |n: u64| {
-        let digits = n.to_string();
-        let mut out = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        out
-    };
     assert!(page.contains(&format!(
         "<tr><td>seniors</td><td>Seniors</td><td class=\"n\">{}</td>",
-        thousands(seniors)
+        seg::present::thousands(seniors)
     )));
     assert!(page.contains("<td class=\"n up\">+100</td>"), "the change");
     assert!(

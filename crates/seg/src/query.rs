@@ -279,7 +279,7 @@ impl Query {
     }
 
     /// Whether runs of this query count the pairwise overlap of the
-    /// reported segments ([`RunOptions::overlap`]).
+    /// reported segments (the `overlap` run option).
     pub fn counts_overlap(&self) -> bool {
         self.overlap
     }

@@ -89,7 +89,8 @@ pub struct Sizes {
     pub assigned: Vec<Vec<u64>>,
     /// Per reported priority group: profiles in none of its segments.
     pub unassigned: Vec<u64>,
-    /// When the query counts overlap ([`RunOptions::overlap`](crate::RunOptions::overlap)):
+    /// When the query counts overlap (the `overlap` field of
+    /// [`RunOptions`](crate::RunOptions)):
     /// `overlap[i][j]` is the number of profiles in both reported segments
     /// `i` and `j` (selection order), so the diagonal is `members`.
     pub overlap: Option<Vec<Vec<u64>>>,
@@ -170,7 +171,7 @@ impl Sizes {
             }
         }
         // A stable sort keeps pairs of equal overlap in selection order.
-        pairs.sort_by(|x, y| y.both.cmp(&x.both));
+        pairs.sort_by_key(|p| std::cmp::Reverse(p.both));
         pairs
     }
 
@@ -419,7 +420,7 @@ mod tests {
                 state = state
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                (state >> 33) % 3 == 0
+                (state >> 33).is_multiple_of(3)
             })
             .collect()
     }
