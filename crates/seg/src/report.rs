@@ -122,7 +122,7 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem auto;max-
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}\
 table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}\
 td.n{text-align:right;font-variant-numeric:tabular-nums}pre{background:#f6f6f6;padding:.5rem;overflow-x:auto}\
-.up{color:#2a7a2a}.down{color:#b22}.finding{color:#8a5a00}.meta{color:#555}.swatch{display:inline-block;width:.8em;height:.8em;margin-right:.4em}svg text{font-size:12px;fill:#222}";
+.up{color:#2a7a2a}.down{color:#b22}.finding{color:#8a5a00}.meta{color:#555}.scroll{overflow-x:auto}.swatch{display:inline-block;width:.8em;height:.8em;margin-right:.4em}svg text{font-size:12px;fill:#222}";
 
 /// The only script: it records any script error in the page, and once the
 /// page is laid out, the rendered size of its main parts (`data-layout` on
@@ -339,7 +339,7 @@ fn overlap_section(out: &mut String, input: &ReportInput<'_>, names: &[&str]) {
     let (width, height) = (label + cell * k + longest * 3.5 + 12.0, top + cell * k);
     let _ = writeln!(
         out,
-        "<svg id=\"overlap-heatmap\" role=\"img\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\"><title>Overlap of each pair of segments</title>"
+        "<div class=\"scroll\"><svg id=\"overlap-heatmap\" role=\"img\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\"><title>Overlap of each pair of segments</title>"
     );
     for (i, name) in names.iter().enumerate() {
         let _ = write!(
@@ -374,7 +374,7 @@ fn overlap_section(out: &mut String, input: &ReportInput<'_>, names: &[&str]) {
             );
         }
     }
-    out.push_str("</svg>\n<table id=\"overlap-table\">\n<thead><tr><th>segment</th><th>segment</th><th>in both</th><th>Jaccard</th></tr></thead>\n<tbody>\n");
+    out.push_str("</svg></div>\n<table id=\"overlap-table\">\n<thead><tr><th>segment</th><th>segment</th><th>in both</th><th>Jaccard</th></tr></thead>\n<tbody>\n");
     for pair in sizes.overlap_pairs() {
         let _ = writeln!(
             out,
