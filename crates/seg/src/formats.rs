@@ -1602,24 +1602,25 @@ pub fn open_query(
     format: DataFormat,
     options: &OpenOptions,
 ) -> Result<Input, DataError> {
-    open_query_showing(query, path, format, options, &[])
+    open_query_with(query, path, format, options, &[])
 }
 
-/// [`open_query`], also reading the fields `shown` (the columns a preview
-/// shows, [`SampleSink::fields`](crate::sample::SampleSink::fields)) when
-/// the query itself does not need them.
-pub fn open_query_showing(
+/// [`open_query`] also loading the fields `extra`, which the rules need not
+/// read (the columns a preview shows,
+/// [`SampleSink::fields`](crate::sample::SampleSink::fields)).
+pub fn open_query_with(
     query: &crate::Query,
     path: &Path,
     format: DataFormat,
     options: &OpenOptions,
-    shown: &[FieldId],
+    extra: &[FieldId],
 ) -> Result<Input, DataError> {
-    // In schema order, as the query's own fields are.
     let mut fields = query.required_fields();
-    fields.extend_from_slice(shown);
-    fields.sort();
-    fields.dedup();
+    for field in extra {
+        if !fields.contains(field) {
+            fields.push(*field);
+        }
+    }
     let key = query.key_name();
     let prunable =
         format == DataFormat::Parquet && options.prune && (!options.every_profile || key.is_some());

@@ -68,7 +68,7 @@ impl SampleSink {
     }
 
     /// The fields a sample of `query` shows beyond those the run reads
-    /// anyway: open the input with them (e.g. `formats::open_query_showing`)
+    /// anyway: open the input with them (e.g. `formats::open_query_with`)
     /// so that a field the optimizer found it need not read is still shown.
     pub fn fields(query: &crate::Query) -> Vec<FieldId> {
         let program: &Program = query.program();

@@ -85,7 +85,7 @@ pub fn run(args: &Args) -> Outcome {
         Err(e) => return fail(e),
     };
     let shown = seg::sample::SampleSink::fields(&query);
-    let input = match seg::formats::open_query_showing(
+    let input = match seg::formats::open_query_with(
         &query,
         &args.input.data,
         format,

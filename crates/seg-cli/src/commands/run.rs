@@ -317,7 +317,7 @@ pub fn run(args: &Args) -> Outcome {
         None => Vec::new(),
     };
     let (input, events) = if tables.is_empty() {
-        match seg::formats::open_query_showing(&query, &args.input.data, format, &open, &shown) {
+        match seg::formats::open_query_with(&query, &args.input.data, format, &open, &shown) {
             Ok(input) => (input, None),
             Err(e) => return fail(e),
         }
@@ -365,7 +365,18 @@ pub fn run(args: &Args) -> Outcome {
         .look
         .sample
         .map(|n| seg::sample::SampleSink::new(&query, n, args.look.show_pii));
-    let mut discard = seg::Discard;
+    // Every run goes through here, so that a `--sample` sees each batch
+    // beside whatever else the run writes.
+    let mut run_into = |sink: &mut dyn seg::Sink, input: seg::Input| match &mut sample {
+        Some(sample) => seg::run(
+            &executor,
+            input,
+            &mut seg::sample::Both(sink, sample),
+            &progress,
+            threads,
+        ),
+        None => seg::run(&executor, input, sink, &progress, threads),
+    };
     let report = match (&args.out, out_format) {
         (Some(path), Some(format)) => {
             let output = match Output::create(path, format, query.result_schema(&input.schema)) {
@@ -376,16 +387,7 @@ pub fn run(args: &Args) -> Outcome {
                 query: &query,
                 output,
             };
-            let report = match &mut sample {
-                Some(sample) => seg::run(
-                    &executor,
-                    input,
-                    &mut seg::sample::Both(&mut sink, sample),
-                    &progress,
-                    threads,
-                ),
-                None => seg::run(&executor, input, &mut sink, &progress, threads),
-            };
+            let report = run_into(&mut sink, input);
             if report.is_ok()
                 && let Err(e) = sink.output.finish()
             {
@@ -393,13 +395,7 @@ pub fn run(args: &Args) -> Outcome {
             }
             report
         }
-        _ => {
-            let sink: &mut dyn seg::Sink = match &mut sample {
-                Some(sample) => sample,
-                None => &mut discard,
-            };
-            seg::run(&executor, input, sink, &progress, threads)
-        }
+        _ => run_into(&mut seg::Discard, input),
     };
     let events = events.map(|e| e.reports()).unwrap_or_default();
     let samples = sample.map(seg::sample::SampleSink::into_samples);
