@@ -9,6 +9,10 @@
 # (Debian's server, started on a Unix socket in a temp dir) and DataFusion. The
 # server is installed with apt-get when missing and we are root, psycopg and
 # datafusion with pip, and those tests are then required to run too.
+#
+# `seg report`'s page is rendered in Debian's headless `chromium`
+# (crates/seg-cli/tests/report.rs): installed with apt-get when missing and we
+# are root, and the browser test is then required to run rather than skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,5 +67,15 @@ assert not any(n.startswith("extension/test/") for n in names), "the .vsix holds
 print(f"editors/vscode: seg-language.vsix packaged ({len(names)} files)")
 PY
 )
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "installing chromium for the report's browser test (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    echo "chromium missing; run as root or: sudo apt-get install chromium" >&2
+  fi
+fi
+export SEG_REQUIRE_BROWSER=1
 
 cargo test --workspace --locked "$@"

@@ -38,6 +38,9 @@ enum Command {
     /// Explain one profile's verdicts: each segment's conditions with their
     /// values on it, and the clause that decided.
     Why(commands::why::Args),
+    /// Run the rules and write one self-contained HTML page about the run:
+    /// sizes, waterfall, overlap, rules with findings, a members sample.
+    Report(commands::report::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Sql(args) => commands::sql::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
         Command::Why(args) => commands::why::run(&args),
+        Command::Report(args) => commands::report::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

@@ -361,15 +361,7 @@ pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> St
 
 /// 12,345 with thousands separators (counts in every human output).
 pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    seg::present::thousands(n)
 }
 
 /// Diagnostics are grouped by file, code and the segment they are in.

@@ -1606,7 +1606,8 @@ pub fn open_query(
 }
 
 /// [`open_query`] also loading the fields `extra`, which the rules need not
-/// read (the columns an [`Export`](crate::Export) writes).
+/// read (the columns an [`Export`](crate::Export) writes, or those a
+/// preview shows, [`SampleSink::fields`](crate::sample::SampleSink::fields)).
 pub fn open_query_with(
     query: &crate::Query,
     path: &Path,

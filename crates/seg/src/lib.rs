@@ -79,7 +79,10 @@ pub mod formats;
 mod input;
 pub mod present;
 mod query;
+#[cfg(feature = "formats")]
+pub mod report;
 mod run;
+pub mod sample;
 #[cfg(feature = "formats")]
 pub mod why;
 
@@ -88,7 +91,9 @@ pub use exec::{Engine, Executor};
 pub use export::{Export, ExportTarget};
 pub use input::{Input, InputBatch, PruneReport};
 pub use query::{Binding, Query, RunOptions, format_instant, parse_instant, parse_zone};
-pub use run::{Discard, Progress, RunReport, Silent, Sink, Sizes, WriterSink, run};
+pub use run::{
+    Discard, OverlapPair, Progress, RunReport, Silent, Sink, Sizes, WriterSink, jaccard, run,
+};
 pub use seg_eval::Membership;
 #[cfg(feature = "formats")]
 pub use why::{Why, WhyOptions, why};

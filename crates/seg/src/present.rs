@@ -68,6 +68,29 @@ pub fn records(array: &dyn Array, row: usize) -> String {
     }
 }
 
+/// 12,345 with thousands separators: how counts are shown to people.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `part` as a percentage of `whole` (0 when `whole` is 0): the share
+/// every command shows beside a count.
+pub fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
 /// The profile fields segment `id` reads, directly or through the segments
 /// it refers to, in schema order, without the key: the columns that explain
 /// its verdict.
@@ -78,6 +101,47 @@ pub fn segment_fields(program: &Program, id: SegmentId) -> Vec<FieldId> {
         .into_iter()
         .filter(|&f| Some(f) != key)
         .collect()
+}
+
+/// Whether diagnostic `d` is about segment `id`: it lies in the segment's
+/// declaration, from its name to the next segment of the same file. The
+/// findings `seg explain` and `seg report` list under a segment.
+pub fn in_segment(program: &Program, id: SegmentId, d: &seg_diagnostics::Diagnostic) -> bool {
+    let Some(segment) = program.segments.get(id.0 as usize) else {
+        return false;
+    };
+    let span = segment.span;
+    let start = span.start;
+    if d.span.file != span.file || d.span.start < start {
+        return false;
+    }
+    let end = program
+        .segments
+        .iter()
+        .filter(|s| s.span.file == d.span.file && s.span.start > start)
+        .map(|s| s.span.start)
+        .min()
+        .unwrap_or(u32::MAX);
+    d.span.start < end
+}
+
+/// The source text of segment `id`'s declaration, from `segment` to its
+/// closing brace, as written (comments inside included).
+pub fn segment_text(
+    checked: &seg_check::Checked,
+    program: &Program,
+    id: SegmentId,
+) -> Option<String> {
+    let name = program.segments.get(id.0 as usize)?.span;
+    let (_, file) = checked.files.iter().find(|(file, _)| *file == name.file)?;
+    let item = file.items.iter().find(|item| {
+        matches!(item.kind, seg_syntax::ast::ItemKind::Segment(_))
+            && item.span.file == name.file
+            && item.span.start <= name.start
+            && name.start < item.span.end
+    })?;
+    let source = checked.sources.get(name.file)?;
+    source.text.get(item.span.range()).map(str::to_string)
 }
 
 #[cfg(test)]
@@ -99,6 +163,18 @@ mod tests {
         let at = arrow::array::TimestampMicrosecondArray::from(vec![1_795_478_400_000_000])
             .with_timezone("UTC");
         assert_eq!(cell(&at, 0), "2026-11-24T00:00:00Z");
+    }
+
+    #[test]
+    fn timestamps_in_a_named_zone_are_shown_not_missing() {
+        let stamps = arrow::array::TimestampMicrosecondArray::from(vec![Some(1_000_000), None])
+            .with_timezone("UTC");
+        // `Z` where Arrow knows the zone, `+00:00` through the fallback.
+        let shown = cell(&stamps, 0);
+        assert!(shown.starts_with("1970-01-01T00:00:01"), "{shown}");
+        let one = stamps.slice(0, 1);
+        assert!(in_utc(&one, 0).is_some_and(|t| t.starts_with("1970-01-01T00:00:01")));
+        assert_eq!(cell(&stamps, 1), MISSING);
     }
 
     #[test]

@@ -48,6 +48,10 @@ pub struct RunOptions {
     /// program keeps it symbolic, as `seg explain` without `--as-of` shows
     /// it; evaluation still uses the instant.
     pub fold_time: bool,
+    /// Count the pairwise overlap of the reported segments during the run
+    /// ([`Sizes::overlap`](crate::Sizes::overlap)); off by default, as it
+    /// costs work for every pair of segments on every batch.
+    pub overlap: bool,
 }
 
 impl Default for RunOptions {
@@ -60,6 +64,7 @@ impl Default for RunOptions {
             segments: Vec::new(),
             optimize: true,
             fold_time: true,
+            overlap: false,
         }
     }
 }
@@ -109,6 +114,12 @@ impl RunOptions {
     /// Turns the optimizer on or off.
     pub fn optimize(mut self, on: bool) -> Self {
         self.optimize = on;
+        self
+    }
+
+    /// Counts the pairwise overlap of the reported segments during the run.
+    pub fn overlap(mut self, on: bool) -> Self {
+        self.overlap = on;
         self
     }
 }
@@ -186,6 +197,7 @@ pub struct Query {
     params: Vec<Const>,
     as_of: i64,
     selection: Selection,
+    overlap: bool,
 }
 
 impl Query {
@@ -262,7 +274,14 @@ impl Query {
             params,
             as_of,
             selection,
+            overlap: options.overlap,
         })
+    }
+
+    /// Whether runs of this query count the pairwise overlap of the
+    /// reported segments (the `overlap` run option).
+    pub fn counts_overlap(&self) -> bool {
+        self.overlap
     }
 
     /// The program as checked (with the caller's zone, when one was given).

@@ -89,6 +89,37 @@ pub struct Sizes {
     pub assigned: Vec<Vec<u64>>,
     /// Per reported priority group: profiles in none of its segments.
     pub unassigned: Vec<u64>,
+    /// When the query counts overlap (the `overlap` field of
+    /// [`RunOptions`](crate::RunOptions)):
+    /// `overlap[i][j]` is the number of profiles in both reported segments
+    /// `i` and `j` (selection order), so the diagonal is `members`.
+    pub overlap: Option<Vec<Vec<u64>>>,
+}
+
+/// Two reported segments and the profiles they share, from
+/// [`Sizes::overlap_pairs`].
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct OverlapPair {
+    /// The first segment's position in the selection.
+    pub first: usize,
+    /// The second segment's position in the selection (after `first`).
+    pub second: usize,
+    /// Profiles in both.
+    pub both: u64,
+    /// `both` over the profiles in either (the Jaccard index), 0 when
+    /// neither has a member.
+    pub jaccard: f64,
+}
+
+/// The Jaccard index of two sets of `a` and `b` members sharing `both`:
+/// shared over either, 0 for two empty sets.
+pub fn jaccard(both: u64, a: u64, b: u64) -> f64 {
+    let either = (a + b).saturating_sub(both);
+    if either == 0 {
+        0.0
+    } else {
+        both as f64 / either as f64
+    }
 }
 
 impl Sizes {
@@ -112,7 +143,36 @@ impl Sizes {
                 })
                 .collect(),
             unassigned: vec![0; groups.len()],
+            overlap: query.counts_overlap().then(|| {
+                let k = query.selection().segments().len();
+                vec![vec![0; k]; k]
+            }),
         }
+    }
+
+    /// Every pair of reported segments with the profiles they share, the
+    /// largest overlap first (ties in selection order); empty when the run
+    /// did not count overlap.
+    pub fn overlap_pairs(&self) -> Vec<OverlapPair> {
+        let Some(matrix) = &self.overlap else {
+            return Vec::new();
+        };
+        let mut pairs = Vec::new();
+        for (first, row) in matrix.iter().enumerate() {
+            for (second, &both) in row.iter().enumerate().skip(first + 1) {
+                let a = self.members.get(first).copied().unwrap_or(0);
+                let b = self.members.get(second).copied().unwrap_or(0);
+                pairs.push(OverlapPair {
+                    first,
+                    second,
+                    both,
+                    jaccard: jaccard(both, a, b),
+                });
+            }
+        }
+        // A stable sort keeps pairs of equal overlap in selection order.
+        pairs.sort_by_key(|p| std::cmp::Reverse(p.both));
+        pairs
     }
 
     /// Adds the results of one batch of `rows` profiles.
@@ -120,6 +180,9 @@ impl Sizes {
         self.profiles += rows as u64;
         for (total, array) in self.members.iter_mut().zip(&membership.segments) {
             *total += count_members(array) as u64;
+        }
+        if let Some(matrix) = &mut self.overlap {
+            add_overlap(matrix, &membership.segments);
         }
         for ((counts, none), choices) in self
             .assigned
@@ -144,6 +207,52 @@ impl Sizes {
             *none += rows;
         }
     }
+}
+
+/// Adds one batch's pairwise overlap to `matrix`: each segment's membership
+/// as 64-row words once, then per pair the AND of the words, counted with a
+/// popcount (no per-row loop, no re-evaluation).
+fn add_overlap(matrix: &mut [Vec<u64>], segments: &[arrow::array::BooleanArray]) {
+    let words: Vec<Vec<u64>> = segments.iter().map(member_words).collect();
+    for (i, a) in words.iter().enumerate() {
+        for (j, b) in words.iter().enumerate().skip(i) {
+            let both: u64 = a
+                .iter()
+                .zip(b)
+                .map(|(x, y)| u64::from((x & y).count_ones()))
+                .sum();
+            if let Some(cell) = matrix.get_mut(i).and_then(|row| row.get_mut(j)) {
+                *cell += both;
+            }
+            if i != j
+                && let Some(cell) = matrix.get_mut(j).and_then(|row| row.get_mut(i))
+            {
+                *cell += both;
+            }
+        }
+    }
+}
+
+/// The members of a membership array as little-endian 64-row words, from
+/// its first row whatever the offset of a sliced array, the bits past its
+/// end zero; a null (which engines do not produce) is not a member.
+fn member_words(array: &arrow::array::BooleanArray) -> Vec<u64> {
+    use arrow::array::Array;
+    fn words(bits: &arrow::buffer::BooleanBuffer) -> Vec<u64> {
+        let chunks = bits.inner().bit_chunks(bits.offset(), bits.len());
+        let mut words: Vec<u64> = chunks.iter().collect();
+        if chunks.remainder_len() > 0 {
+            words.push(chunks.remainder_bits());
+        }
+        words
+    }
+    let mut members = words(array.values());
+    if let Some(nulls) = array.nulls() {
+        for (word, valid) in members.iter_mut().zip(words(nulls.inner())) {
+            *word &= valid;
+        }
+    }
+    members
 }
 
 /// Members of a membership array (set bits), counted 64 rows at a time.
@@ -268,4 +377,147 @@ pub fn run(
         threads,
         elapsed: started.elapsed(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, BooleanArray};
+
+    /// A query over `k` segments `s0`, `s1`, ... on one int field, counting
+    /// overlap.
+    fn query(k: usize) -> crate::Query {
+        let mut text = String::from("schema {\n  n: int\n}\n");
+        for i in 0..k {
+            text.push_str(&format!("segment s{i} {{ where n > {i} }}\n"));
+        }
+        let checked = crate::check_source("rules.seg".as_ref(), &text);
+        let program = checked.program.expect("valid rules");
+        crate::Query::prepare(&program, &crate::RunOptions::default().overlap(true))
+            .expect("prepared")
+    }
+
+    /// The overlap matrix counted row by row, the slow way.
+    fn naive(arrays: &[Vec<bool>]) -> Vec<Vec<u64>> {
+        arrays
+            .iter()
+            .map(|a| {
+                arrays
+                    .iter()
+                    .map(|b| a.iter().zip(b).filter(|(x, y)| **x && **y).count() as u64)
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Deterministic pseudo-random membership bits.
+    fn bits(seed: u64, len: usize) -> Vec<bool> {
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (0..len)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 33).is_multiple_of(3)
+            })
+            .collect()
+    }
+
+    fn membership(arrays: Vec<BooleanArray>) -> Membership {
+        Membership {
+            segments: arrays,
+            priorities: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn overlap_over_several_batches_equals_counting_rows() {
+        let q = query(3);
+        let mut sizes = Sizes::new(&q);
+        let mut whole: Vec<Vec<bool>> = vec![Vec::new(); 3];
+        for (batch, len) in [130usize, 64, 1, 200].into_iter().enumerate() {
+            let columns: Vec<Vec<bool>> =
+                (0..3).map(|s| bits((batch * 7 + s) as u64, len)).collect();
+            for (w, c) in whole.iter_mut().zip(&columns) {
+                w.extend(c);
+            }
+            sizes.add(
+                len,
+                &membership(
+                    columns
+                        .iter()
+                        .map(|c| BooleanArray::from(c.clone()))
+                        .collect(),
+                ),
+            );
+        }
+        assert_eq!(sizes.overlap, Some(naive(&whole)));
+        let diagonal: Vec<u64> = (0..3).map(|i| naive(&whole)[i][i]).collect();
+        assert_eq!(sizes.members, diagonal);
+    }
+
+    #[test]
+    fn sliced_arrays_at_unaligned_offsets() {
+        let q = query(2);
+        let (a, b) = (bits(1, 300), bits(2, 300));
+        for (offset, len) in [(3usize, 100usize), (61, 129), (64, 64), (7, 0)] {
+            let mut sizes = Sizes::new(&q);
+            let sliced_a = BooleanArray::from(a.clone()).slice(offset, len);
+            let sliced_b = BooleanArray::from(b.clone()).slice(offset + 1, len);
+            assert_eq!(sliced_a.offset(), offset);
+            sizes.add(len, &membership(vec![sliced_a, sliced_b]));
+            let expected = naive(&[
+                a[offset..offset + len].to_vec(),
+                b[offset + 1..offset + 1 + len].to_vec(),
+            ]);
+            assert_eq!(sizes.overlap, Some(expected), "offset {offset}, {len} rows");
+        }
+    }
+
+    #[test]
+    fn no_segment_one_segment_and_off_by_default() {
+        let mut none = Sizes::new(&query(0));
+        none.add(5, &membership(Vec::new()));
+        assert_eq!(none.overlap, Some(Vec::new()));
+        assert!(none.overlap_pairs().is_empty());
+
+        let mut one = Sizes::new(&query(1));
+        one.add(
+            3,
+            &membership(vec![BooleanArray::from(vec![true, false, true])]),
+        );
+        assert_eq!(one.overlap, Some(vec![vec![2]]));
+        assert!(one.overlap_pairs().is_empty());
+
+        let checked = crate::check_source(
+            "r.seg".as_ref(),
+            "schema {\n  n: int\n}\nsegment a { where n > 0 }\n",
+        );
+        let program = checked.program.expect("valid rules");
+        let plain =
+            crate::Query::prepare(&program, &crate::RunOptions::default()).expect("prepared");
+        assert_eq!(Sizes::new(&plain).overlap, None);
+    }
+
+    #[test]
+    fn pairs_come_largest_first_with_jaccard() {
+        let q = query(3);
+        let mut sizes = Sizes::new(&q);
+        sizes.add(
+            4,
+            &membership(vec![
+                BooleanArray::from(vec![true, true, true, false]),
+                BooleanArray::from(vec![true, false, false, false]),
+                BooleanArray::from(vec![true, true, false, true]),
+            ]),
+        );
+        let pairs = sizes.overlap_pairs();
+        let found: Vec<(usize, usize, u64)> =
+            pairs.iter().map(|p| (p.first, p.second, p.both)).collect();
+        assert_eq!(found, [(0, 2, 2), (0, 1, 1), (1, 2, 1)]);
+        assert!((pairs[0].jaccard - 0.5).abs() < 1e-12);
+        assert_eq!(jaccard(0, 0, 0), 0.0);
+    }
 }

@@ -309,19 +309,7 @@ pub fn text(
 /// Does a finding lie within this segment's declaration (between its name and
 /// the next segment's, in the same file)?
 fn belongs(program: &Program, index: usize, d: &seg::diagnostics::Diagnostic) -> bool {
-    let span = program.segments[index].span;
-    let start = span.start;
-    if d.span.file != span.file || d.span.start < start {
-        return false;
-    }
-    let end = program
-        .segments
-        .iter()
-        .filter(|s| s.span.file == d.span.file && s.span.start > start)
-        .map(|s| s.span.start)
-        .min()
-        .unwrap_or(u32::MAX);
-    d.span.start < end
+    seg::present::in_segment(program, seg::ir::SegmentId(index as u32), d)
 }
 
 /// The JSON form.

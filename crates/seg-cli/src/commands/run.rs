@@ -123,6 +123,50 @@ pub struct Args {
     /// (comma-separated; `pii` columns are written as named).
     #[arg(long, value_delimiter = ',', requires = "members")]
     pub columns: Vec<String>,
+    /// Preview and overlap (`--overlap`, `--sample`, `--show-pii`).
+    #[command(flatten)]
+    pub look: Look,
+}
+
+/// `seg run --overlap` and `seg run --sample`: what the summary adds about
+/// the members beyond their number.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct Look {
+    /// Add the pairwise overlap of the selected segments (profiles in both,
+    /// Jaccard index) to the summary; `--overlap top=N` shows the N pairs
+    /// with the most profiles in both. Write it after the rules file.
+    #[arg(long, value_name = "top=N", num_args = 0..=1, default_missing_value = "all", value_parser = parse_overlap)]
+    pub overlap: Option<OverlapShown>,
+    /// Show the first N members of each selected segment (input order) with
+    /// the key and the fields its rule reads.
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+    /// Show personal data (`pii` fields) in `--sample` instead of masking it.
+    #[arg(long)]
+    pub show_pii: bool,
+}
+
+/// How many overlapping pairs the summary shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverlapShown {
+    /// Every pair (a matrix when few segments are selected).
+    All,
+    /// The N pairs with the most profiles in both.
+    Top(usize),
+}
+
+/// Parses `--overlap`'s value: `all` or `top=N`.
+fn parse_overlap(text: &str) -> Result<OverlapShown, String> {
+    if text == "all" {
+        return Ok(OverlapShown::All);
+    }
+    text.strip_prefix("top=")
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .map(OverlapShown::Top)
+        .ok_or_else(|| {
+            format!("`{text}` is not `top=N` (N a positive number); write `--overlap` after the rules file")
+        })
 }
 
 /// Evaluation engines.
@@ -191,6 +235,17 @@ pub fn prepare(
     optimize: bool,
     report: &Report,
 ) -> Result<(seg::Checked, seg::Query), Outcome> {
+    prepare_with(inputs, optimize, false, report)
+}
+
+/// [`prepare`], counting the overlap of the selected segments during the
+/// run when `overlap` is on (`seg run --overlap`, `seg report`).
+pub fn prepare_with(
+    inputs: &Inputs,
+    optimize: bool,
+    overlap: bool,
+    report: &Report,
+) -> Result<(seg::Checked, seg::Query), Outcome> {
     let (warnings, color) = (report.warnings, report.color);
     let checked = read_rules(&inputs.rules, &inputs.uses).map_err(fail)?;
     if warnings || checked.has_errors() {
@@ -202,7 +257,9 @@ pub fn prepare(
     };
     let query = inputs
         .options()
-        .and_then(|options| seg::Query::prepare(program, &options.optimize(optimize)))
+        .and_then(|options| {
+            seg::Query::prepare(program, &options.optimize(optimize).overlap(overlap))
+        })
         .map_err(fail)?;
     Ok((checked, query))
 }
@@ -216,7 +273,8 @@ pub fn run(args: &Args) -> Outcome {
         verb: "run",
         color,
     };
-    let (checked, query) = match prepare(&args.input, !args.no_optimize, &report) {
+    let overlap = args.look.overlap.is_some();
+    let (checked, query) = match prepare_with(&args.input, !args.no_optimize, overlap, &report) {
         Ok(prepared) => prepared,
         Err(outcome) => return outcome,
     };
@@ -238,6 +296,14 @@ pub fn run(args: &Args) -> Outcome {
             return usage(
                 "`--members` does not apply to `--engine datafusion`",
                 "run the export with `--engine jit` (the default) or `interp`",
+            );
+        }
+        // The DataFusion runner hands the sink keys only, not the fields a
+        // sample shows.
+        Engine::Datafusion if args.look.sample.is_some() => {
+            return usage(
+                "`--sample` does not apply to `--engine datafusion`",
+                "run with `--engine jit` (the default) or `interp`",
             );
         }
         Engine::Datafusion => return run_datafusion(args, &checked, &query, started, color),
@@ -275,9 +341,25 @@ pub fn run(args: &Args) -> Outcome {
         Ok(tables) => tables,
         Err(e) => return fail(e),
     };
+    // A sample shows the fields each rule reads, even one the optimizer
+    // found it need not read.
+    let shown = match args.look.sample {
+        Some(_) => seg::sample::SampleSink::fields(&query),
+        None => Vec::new(),
+    };
     let (input, events) = if tables.is_empty() {
-        let extra = export.as_ref().map_or(&[][..], |e| e.fields());
-        match seg::formats::open_query_with(&query, &args.input.data, format, &open, extra) {
+        let mut extra = shown;
+        if let Some(export) = &export {
+            extra.extend(
+                export
+                    .fields()
+                    .iter()
+                    .filter(|f| !extra.contains(f))
+                    .copied()
+                    .collect::<Vec<_>>(),
+            );
+        }
+        match seg::formats::open_query_with(&query, &args.input.data, format, &open, &extra) {
             Ok(input) => (input, None),
             Err(e) => return fail(e),
         }
@@ -321,6 +403,22 @@ pub fn run(args: &Args) -> Outcome {
 
     let threads = worker_threads(args.threads);
     let progress = ProgressBar::new();
+    let mut sample = args
+        .look
+        .sample
+        .map(|n| seg::sample::SampleSink::new(&query, n, args.look.show_pii));
+    // Every run goes through here, so that a `--sample` sees each batch
+    // beside whatever else the run writes.
+    let mut run_into = |sink: &mut dyn seg::Sink, input: seg::Input| match &mut sample {
+        Some(sample) => seg::run(
+            &executor,
+            input,
+            &mut seg::sample::Both(sink, sample),
+            &progress,
+            threads,
+        ),
+        None => seg::run(&executor, input, sink, &progress, threads),
+    };
     let report = match (&args.out, out_format, &export) {
         (Some(path), Some(format), Some(export)) => {
             let output = match Output::create(path, format, export.schema(&input.schema)) {
@@ -332,7 +430,7 @@ pub fn run(args: &Args) -> Outcome {
                 export,
                 output,
             };
-            let report = seg::run(&executor, input, &mut sink, &progress, threads);
+            let report = run_into(&mut sink, input);
             if report.is_ok()
                 && let Err(e) = sink.output.finish()
             {
@@ -349,7 +447,7 @@ pub fn run(args: &Args) -> Outcome {
                 query: &query,
                 output,
             };
-            let report = seg::run(&executor, input, &mut sink, &progress, threads);
+            let report = run_into(&mut sink, input);
             if report.is_ok()
                 && let Err(e) = sink.output.finish()
             {
@@ -357,10 +455,20 @@ pub fn run(args: &Args) -> Outcome {
             }
             report
         }
-        _ => seg::run(&executor, input, &mut seg::Discard, &progress, threads),
+        _ => run_into(&mut seg::Discard, input),
     };
     let events = events.map(|e| e.reports()).unwrap_or_default();
-    finish(args, &checked, &query, report, &events, started, color)
+    let samples = sample.map(seg::sample::SampleSink::into_samples);
+    finish(
+        args,
+        &checked,
+        &query,
+        report,
+        &events,
+        samples.as_deref(),
+        started,
+        color,
+    )
 }
 
 /// The tables `--events FIELD=FILE` names, read and grouped by key.
@@ -447,12 +555,14 @@ fn event_tables(args: &Args, program: &Program) -> Result<Vec<seg::events::Event
 }
 
 /// Prints the summary of a run, or why it stopped.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     args: &Args,
     checked: &seg::Checked,
     query: &seg::Query,
     report: Result<seg::RunReport, seg::RunError>,
     events: &[seg::events::EventsReport],
+    samples: Option<&[seg::sample::SegmentSample]>,
     started: Instant,
     color: bool,
 ) -> Outcome {
@@ -472,6 +582,8 @@ fn finish(
         data: &args.input.data,
         out: args.out.as_deref(),
         events,
+        overlap: args.look.overlap,
+        samples,
     };
     match args.summary {
         SummaryFormat::Human => eprint!("{}", summary.human()),
@@ -614,7 +726,7 @@ fn run_datafusion(
         }
         _ => seg::datafusion::run(query, &source, false, &mut seg::Discard, &progress),
     };
-    finish(args, checked, query, report, &[], started, color)
+    finish(args, checked, query, report, &[], None, started, color)
 }
 
 /// Worker threads per core at most: more only adds scheduling and memory
@@ -645,14 +757,12 @@ struct Summary<'a> {
     data: &'a Path,
     out: Option<&'a Path>,
     events: &'a [seg::events::EventsReport],
+    overlap: Option<OverlapShown>,
+    samples: Option<&'a [seg::sample::SegmentSample]>,
 }
 
 fn share(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        part as f64 * 100.0 / whole as f64
-    }
+    seg::present::percent(part, whole)
 }
 
 impl Summary<'_> {
@@ -734,6 +844,8 @@ impl Summary<'_> {
                 w = width - 2
             ));
         }
+        out.push_str(&self.human_overlap(&names));
+        out.push_str(&self.human_samples());
         let seconds = self.elapsed.as_secs_f64();
         let threads = self.report.threads;
         out.push_str(&format!(
@@ -809,7 +921,7 @@ impl Summary<'_> {
                 serde_json::json!({ "name": group.name, "assignments": assignments, "unassigned": none })
             })
             .collect();
-        serde_json::json!({
+        let mut value = serde_json::json!({
             "version": 1,
             "rules": render::display_path(self.rules),
             "data": render::display_path(self.data),
@@ -824,7 +936,186 @@ impl Summary<'_> {
             "segments": segments,
             "priorities": priorities,
             "events": self.events,
-        })
+        });
+        if let Some(object) = value.as_object_mut() {
+            if let Some(overlap) = self.json_overlap() {
+                object.insert("overlap".into(), overlap);
+            }
+            if let Some(samples) = self.samples {
+                object.insert("samples".into(), serde_json::json!(samples));
+            }
+        }
+        value
+    }
+
+    // --- seg run --overlap and --sample (issue 14, items 3 and 5) ---
+
+    /// Selected segments up to which the overlap is a matrix; with more, a
+    /// list of pairs stays readable on a terminal.
+    const MATRIX_SEGMENTS: usize = 5;
+
+    /// The overlapping pairs the summary shows (the N largest for `top=N`)
+    /// and how many pairs there are.
+    fn shown_pairs(&self) -> (Vec<seg::OverlapPair>, usize) {
+        let mut pairs = self.report.sizes.overlap_pairs();
+        let total = pairs.len();
+        if let Some(OverlapShown::Top(n)) = self.overlap {
+            pairs.truncate(n);
+        }
+        (pairs, total)
+    }
+
+    fn human_overlap(&self, names: &[&str]) -> String {
+        let (Some(shown), Some(matrix)) = (self.overlap, &self.report.sizes.overlap) else {
+            return String::new();
+        };
+        let mut out = String::new();
+        if shown == OverlapShown::All && names.len() <= Self::MATRIX_SEGMENTS {
+            let width = names
+                .iter()
+                .map(|n| n.chars().count())
+                .chain([7])
+                .max()
+                .unwrap_or(7);
+            let cell = names
+                .iter()
+                .map(|n| n.chars().count())
+                .chain([16])
+                .max()
+                .unwrap_or(16);
+            out.push_str(&format!("\n{:<width$}", "overlap"));
+            for name in names {
+                out.push_str(&format!("  {name:>cell$}"));
+            }
+            out.push('\n');
+            for (i, (name, row)) in names.iter().zip(matrix).enumerate() {
+                out.push_str(&format!("{name:<width$}"));
+                for (j, &both) in row.iter().enumerate() {
+                    let text = if i == j {
+                        render::thousands(both)
+                    } else {
+                        let a = self.report.sizes.members.get(i).copied().unwrap_or(0);
+                        let b = self.report.sizes.members.get(j).copied().unwrap_or(0);
+                        format!(
+                            "{} ({:.2})",
+                            render::thousands(both),
+                            seg::jaccard(both, a, b)
+                        )
+                    };
+                    out.push_str(&format!("  {text:>cell$}"));
+                }
+                out.push('\n');
+            }
+            out.push_str("(profiles in both; Jaccard index in parentheses)\n");
+            return out;
+        }
+        let (pairs, total) = self.shown_pairs();
+        out.push_str(&match shown {
+            OverlapShown::Top(_) => format!(
+                "\noverlap: the {} largest of {} pairs, by profiles in both\n",
+                pairs.len(),
+                total
+            ),
+            OverlapShown::All => format!("\noverlap: {total} pairs, by profiles in both\n"),
+        });
+        let label = |p: &seg::OverlapPair| {
+            format!(
+                "{} & {}",
+                names.get(p.first).copied().unwrap_or(""),
+                names.get(p.second).copied().unwrap_or("")
+            )
+        };
+        let width = pairs
+            .iter()
+            .map(|p| label(p).chars().count())
+            .max()
+            .unwrap_or(0);
+        for pair in &pairs {
+            out.push_str(&format!(
+                "  {:<width$}  {:>12}  jaccard {:.3}\n",
+                label(pair),
+                render::thousands(pair.both),
+                pair.jaccard
+            ));
+        }
+        out
+    }
+
+    fn json_overlap(&self) -> Option<serde_json::Value> {
+        let shown = self.overlap?;
+        let matrix = self.report.sizes.overlap.as_ref()?;
+        let names: Vec<&str> = self
+            .query
+            .selection()
+            .segments()
+            .iter()
+            .map(|&id| self.query.segment_name(id))
+            .collect();
+        let (pairs, total) = self.shown_pairs();
+        let pairs: Vec<serde_json::Value> = pairs
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "segments": [names.get(p.first), names.get(p.second)],
+                    "both": p.both,
+                    "jaccard": p.jaccard,
+                })
+            })
+            .collect();
+        Some(serde_json::json!({
+            "top": match shown { OverlapShown::Top(n) => Some(n), OverlapShown::All => None },
+            "pairs_total": total,
+            "segments": names,
+            "matrix": (shown == OverlapShown::All).then_some(matrix),
+            "pairs": pairs,
+        }))
+    }
+
+    fn human_samples(&self) -> String {
+        let Some(samples) = self.samples else {
+            return String::new();
+        };
+        let mut out = String::new();
+        for sample in samples {
+            if sample.rows.is_empty() {
+                out.push_str(&format!("\nsample of {}: no members\n", sample.segment));
+                continue;
+            }
+            out.push_str(&format!(
+                "\nsample of {} (the first {} member{} in the data)\n",
+                sample.segment,
+                sample.rows.len(),
+                if sample.rows.len() == 1 { "" } else { "s" }
+            ));
+            let widths: Vec<usize> = sample
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    sample
+                        .rows
+                        .iter()
+                        .filter_map(|r| r.get(i))
+                        .chain([c])
+                        .map(|v| v.chars().count())
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let line = |cells: &[String]| {
+                let row: Vec<String> = cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, &w)| format!("{c:<w$}"))
+                    .collect();
+                format!("  {}\n", row.join("  ").trim_end())
+            };
+            out.push_str(&line(&sample.columns));
+            for row in &sample.rows {
+                out.push_str(&line(row));
+            }
+        }
+        out
     }
 }
 
