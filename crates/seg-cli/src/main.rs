@@ -32,6 +32,9 @@ enum Command {
     Sql(commands::sql::Args),
     /// Work with schemas: `seg schema infer DATA` prints one for a data file.
     Schema(commands::schema::Args),
+    /// The language server, for editors: the Language Server Protocol on
+    /// standard input and output.
+    Lsp(commands::lsp::Args),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::run(&args),
         Command::Schema(args) => commands::schema::run(&args),
         Command::Sql(args) => commands::sql::run(&args),
+        Command::Lsp(args) => commands::lsp::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

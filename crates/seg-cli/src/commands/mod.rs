@@ -4,6 +4,7 @@ pub mod bench;
 pub mod check;
 pub mod explain;
 pub mod fmt;
+pub mod lsp;
 pub mod run;
 pub mod schema;
 pub mod sql;
