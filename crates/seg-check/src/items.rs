@@ -259,7 +259,6 @@ fn check_timezone(items: &[&ast::Item], diagnostics: &mut Vec<Diagnostic>) -> se
                 .with_label("not an IANA time zone name");
                 diagnostic.fix = unknown
                     .suggestion
-                    .as_deref()
                     .and_then(|close| crate::string_fix(name.span, close));
                 diagnostic.help = Some(match unknown.suggestion {
                     Some(close) => format!("did you mean `{close}`?"),

@@ -27,21 +27,23 @@ use std::path::Path;
 
 /// The quick fix of a "did you mean": the name `close` written over `span`
 /// (in backticks when it is not a plain name).
-pub(crate) fn name_fix(span: Span, close: &str) -> Fix {
-    Fix {
+pub(crate) fn name_fix(span: Span, close: &str) -> Box<Fix> {
+    Box::new(Fix {
         span,
         replacement: seg_syntax::name_source(close),
-    }
+    })
 }
 
 /// The quick fix of a "did you mean" for a string: `"close"` written over the
 /// string literal at `span`. `None` when the value would need escapes, which
 /// is no sure fix.
-pub(crate) fn string_fix(span: Span, close: &str) -> Option<Fix> {
+pub(crate) fn string_fix(span: Span, close: &str) -> Option<Box<Fix>> {
     let plain = !close.contains(['"', '\\', '\n', '\r']);
-    plain.then(|| Fix {
-        span,
-        replacement: format!("\"{close}\""),
+    plain.then(|| {
+        Box::new(Fix {
+            span,
+            replacement: format!("\"{close}\""),
+        })
     })
 }
 

@@ -47,8 +47,10 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     /// How to fix it.
     pub help: Option<String>,
-    /// The edit the help line describes, when it is a sure replacement.
-    pub fix: Option<Fix>,
+    /// The edit the help line describes, when it is a sure replacement
+    /// (boxed: most diagnostics have none, and every `Result` carrying a
+    /// diagnostic stays small).
+    pub fix: Option<Box<Fix>>,
 }
 
 /// `error[E0101]: message` (or `warning[...]`), without the location: a

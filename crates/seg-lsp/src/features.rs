@@ -1,6 +1,11 @@
 //! The answers: diagnostics, formatting, symbols, hover, definition,
 //! references, completion, rename and quick fixes.
 
+// `WorkspaceEdit` keys its changes by `Uri`, whose parsed form caches data in
+// a `Cell`; that cache does not take part in hashing or equality, so the
+// keys cannot change under the map.
+#![allow(clippy::mutable_key_type)]
+
 use crate::analysis::{Analysis, Kind, Occurrence};
 use crate::{Document, Failure, Server, convert};
 use lsp_server::ErrorCode;
@@ -562,8 +567,10 @@ fn compared_field(before: &str) -> Option<(&str, Option<usize>)> {
         .or_else(|| head.strip_suffix("!="))?
         .trim_end();
     let start = head
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let field = &head[start..];
     (!field.is_empty()).then_some((field, quote))
 }
@@ -578,5 +585,7 @@ mod tests {
         assert_eq!(compared_field("tier != \"go"), Some(("tier", Some(8))));
         assert_eq!(compared_field("x == \"a\" and tier"), None);
         assert_eq!(compared_field("== "), None);
+        assert_eq!(compared_field("]é== "), None);
+        assert_eq!(compared_field("é tier== "), Some(("tier", None)));
     }
 }

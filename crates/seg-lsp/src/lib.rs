@@ -31,6 +31,7 @@ use lsp_types::{
 use seg::diagnostics::LineIndex;
 use seg::{LoadError, SourceLoader};
 use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 /// The error a server loop ends with: the connection broke or the client
@@ -98,11 +99,22 @@ pub fn serve(connection: &Connection) -> Result<(), Error> {
                 if connection.handle_shutdown(&request)? {
                     return Ok(());
                 }
-                let response = server.request(request);
+                let id = request.id.clone();
+                // A bug in one answer must not end the editor's session: it
+                // becomes an error answer. (The tests fail on any panic.)
+                let response = catch_unwind(AssertUnwindSafe(|| server.request(request)))
+                    .unwrap_or_else(|_| {
+                        Response::new_err(
+                            id,
+                            ErrorCode::InternalError as i32,
+                            "seg lsp failed on this request; please report it".into(),
+                        )
+                    });
                 connection.sender.send(response.into())?;
             }
             Message::Notification(notification) => {
-                for out in server.notify(notification) {
+                let sent = catch_unwind(AssertUnwindSafe(|| server.notify(notification)));
+                for out in sent.unwrap_or_default() {
                     connection.sender.send(out.into())?;
                 }
             }
