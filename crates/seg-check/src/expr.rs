@@ -657,7 +657,9 @@ impl ExprChecker<'_, '_> {
                         .map(|f| format!("`{}`", f.name))
                         .collect::<Vec<_>>()
                         .join(", ");
-                    diagnostic.help = Some(match did_you_mean(&field.name, names) {
+                    let close = did_you_mean(&field.name, names);
+                    diagnostic.fix = close.map(|close| crate::name_fix(field.span, close));
+                    diagnostic.help = Some(match close {
                         Some(close) => format!("did you mean `{close}`?"),
                         None => format!("the fields of `{}` are {listed}", list_name.name),
                     });
@@ -817,6 +819,7 @@ impl ExprChecker<'_, '_> {
                         .with_label("not a field, param or segment");
                 diagnostic.help = Some(match did_you_mean(&ident.name, candidates) {
                     Some(close) if close.to_lowercase() == ident.name.to_lowercase() || !looks_like_a_value => {
+                        diagnostic.fix = Some(crate::name_fix(span, close));
                         format!("did you mean `{close}`?")
                     }
                     _ if looks_like_a_value => format!(
@@ -1490,7 +1493,9 @@ impl ExprChecker<'_, '_> {
             )
             .with_label("not a function");
             let names = Func::ALL.iter().map(|f| f.name());
-            diagnostic.help = Some(match did_you_mean(&func.name, names) {
+            let close = did_you_mean(&func.name, names);
+            diagnostic.fix = close.map(|close| crate::name_fix(func.span, close));
+            diagnostic.help = Some(match close {
                 Some(close) => format!("did you mean `{close}`?"),
                 None => format!("the functions are {}", facts::function_names()),
             });
@@ -1639,7 +1644,7 @@ impl ExprChecker<'_, '_> {
             let (values, name) = (values.clone(), field.name.clone());
             if let ExprKind::Const(Const::String(s)) = &other.kind {
                 let s = s.clone();
-                self.check_one_of_value(&name, &values, &s, other.span);
+                self.check_one_of_value(&name, &values, &s, other.span, true);
             }
         }
         for (field, other) in [(a, b), (b, a)] {
@@ -1649,6 +1654,7 @@ impl ExprChecker<'_, '_> {
             let Some(values) = &self.scope.schema.field(id).one_of else {
                 continue;
             };
+            let written = matches!(other.kind, ExprKind::Const(Const::String(_)));
             let literal = match &other.kind {
                 ExprKind::Const(Const::String(s)) => s.clone(),
                 ExprKind::Param(pid) => match self.scope.params.get(pid.0 as usize) {
@@ -1658,7 +1664,7 @@ impl ExprChecker<'_, '_> {
                 _ => continue,
             };
             let name = self.scope.schema.field(id).name.clone();
-            self.check_one_of_value(&name, values, &literal, other.span);
+            self.check_one_of_value(&name, values, &literal, other.span, written);
         }
     }
 
@@ -1675,12 +1681,21 @@ impl ExprChecker<'_, '_> {
         if let Some((_, Const::ListString(items))) = self.scope.params.get(pid.0 as usize) {
             let name = self.scope.schema.field(id).name.clone();
             for item in items.clone() {
-                self.check_one_of_value(&name, &values, &item, list.span);
+                self.check_one_of_value(&name, &values, &item, list.span, false);
             }
         }
     }
 
-    pub fn check_one_of_value(&mut self, field: &str, values: &[String], value: &str, span: Span) {
+    /// `written` is true when `span` is the string literal itself, so that
+    /// a "did you mean" can be applied there as a fix.
+    pub fn check_one_of_value(
+        &mut self,
+        field: &str,
+        values: &[String],
+        value: &str,
+        span: Span,
+        written: bool,
+    ) {
         if values.iter().any(|v| v == value) {
             return;
         }
@@ -1695,14 +1710,16 @@ impl ExprChecker<'_, '_> {
             format!("\"{value}\" is not one of the values of `{field}`"),
         )
         .with_label(format!("`{field}` is one of {listed}"));
-        diagnostic.help = Some(
-            match did_you_mean(value, values.iter().map(String::as_str)) {
-                Some(close) => format!("did you mean \"{close}\"?"),
-                None => {
-                    format!("use one of {listed}, or add \"{value}\" to the field's `one of` list")
-                }
-            },
-        );
+        let close = did_you_mean(value, values.iter().map(String::as_str));
+        diagnostic.fix = close
+            .filter(|_| written)
+            .and_then(|close| crate::string_fix(span, close));
+        diagnostic.help = Some(match close {
+            Some(close) => format!("did you mean \"{close}\"?"),
+            None => {
+                format!("use one of {listed}, or add \"{value}\" to the field's `one of` list")
+            }
+        });
         self.report(diagnostic);
     }
 }

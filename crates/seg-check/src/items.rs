@@ -257,6 +257,9 @@ fn check_timezone(items: &[&ast::Item], diagnostics: &mut Vec<Diagnostic>) -> se
                     format!("unknown time zone `{}`", name.value),
                 )
                 .with_label("not an IANA time zone name");
+                diagnostic.fix = unknown
+                    .suggestion
+                    .and_then(|close| crate::string_fix(name.span, close));
                 diagnostic.help = Some(match unknown.suggestion {
                     Some(close) => format!("did you mean `{close}`?"),
                     None => "write an IANA name as the tz database spells it, such as \
@@ -401,7 +404,9 @@ fn field_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Option<T
     let unknown = |span: Span, name: &str, diagnostics: &mut Vec<Diagnostic>| {
         let mut diagnostic = Diagnostic::new(Code::E0106, span, format!("unknown type `{name}`"))
             .with_label("not a type");
-        diagnostic.help = Some(match did_you_mean(name, TYPE_NAMES.iter().copied()) {
+        let close = did_you_mean(name, TYPE_NAMES.iter().copied());
+        diagnostic.fix = close.map(|close| crate::name_fix(span, close));
+        diagnostic.help = Some(match close {
             Some(close) => format!("did you mean `{close}`?"),
             None => "the types are int, float, decimal, bool, string, date, timestamp, list<string> and list<int>".into(),
         });
@@ -716,7 +721,9 @@ fn segment_named(
                 },
             )
             .with_label("not a segment");
-            diagnostic.help = Some(match did_you_mean(&ident.name, segments) {
+            let close = did_you_mean(&ident.name, segments);
+            diagnostic.fix = close.map(|close| crate::name_fix(ident.span, close));
+            diagnostic.help = Some(match close {
                 Some(close) => format!("did you mean `{close}`?"),
                 None => format!(
                     "{why}; define the segment with `segment {} {{ where ... }}`",
@@ -944,15 +951,15 @@ fn check_test(
                 format!("unknown field `{}`", field.name.name),
             )
             .with_label("not a schema field");
-            diagnostic.help = Some(
-                match did_you_mean(
-                    &field.name.name,
-                    schema.fields.iter().map(|f| f.name.as_str()),
-                ) {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None => "`given` sets fields declared in the schema".into(),
-                },
+            let close = did_you_mean(
+                &field.name.name,
+                schema.fields.iter().map(|f| f.name.as_str()),
             );
+            diagnostic.fix = close.map(|close| crate::name_fix(field.name.span, close));
+            diagnostic.help = Some(match close {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => "`given` sets fields declared in the schema".into(),
+            });
             diagnostics.push(diagnostic);
             continue;
         };
@@ -1013,7 +1020,7 @@ fn check_test(
                 diagnostics,
                 record: None,
             };
-            checker.check_one_of_value(&declared.name, values, s, field.value.span);
+            checker.check_one_of_value(&declared.name, values, s, field.value.span, true);
         }
         given.push((id, value));
         given_spans.push(field.name.span);
@@ -1100,12 +1107,12 @@ fn given_history(
                     ),
                 )
                 .with_label("not a field of these records");
-                diagnostic.help = Some(
-                    match did_you_mean(&name.name, fields.iter().map(|f| f.name.as_str())) {
-                        Some(close) => format!("did you mean `{close}`?"),
-                        None => "give only the fields the schema declares for these records".into(),
-                    },
-                );
+                let close = did_you_mean(&name.name, fields.iter().map(|f| f.name.as_str()));
+                diagnostic.fix = close.map(|close| crate::name_fix(name.span, close));
+                diagnostic.help = Some(match close {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => "give only the fields the schema declares for these records".into(),
+                });
                 diagnostics.push(diagnostic);
                 ok = false;
                 continue;
@@ -1126,7 +1133,7 @@ fn given_history(
                             diagnostics,
                             record: None,
                         };
-                        checker.check_one_of_value(&field.name, &values, s, value.span);
+                        checker.check_one_of_value(&field.name, &values, s, value.span, true);
                     }
                     record[index] = Some(converted);
                 }

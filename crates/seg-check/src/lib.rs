@@ -22,8 +22,30 @@ pub fn load_error_diagnostic(
     load::read_error(path, error, span)
 }
 
-use seg_diagnostics::{Code, Diagnostic, SourceMap};
+use seg_diagnostics::{Code, Diagnostic, Fix, SourceMap, Span};
 use std::path::Path;
+
+/// The quick fix of a "did you mean": the name `close` written over `span`
+/// (in backticks when it is not a plain name).
+pub(crate) fn name_fix(span: Span, close: &str) -> Box<Fix> {
+    Box::new(Fix {
+        span,
+        replacement: seg_syntax::name_source(close),
+    })
+}
+
+/// The quick fix of a "did you mean" for a string: `"close"` written over the
+/// string literal at `span`. `None` when the value would need escapes, which
+/// is no sure fix.
+pub(crate) fn string_fix(span: Span, close: &str) -> Option<Box<Fix>> {
+    let plain = !close.contains(['"', '\\', '\n', '\r']);
+    plain.then(|| {
+        Box::new(Fix {
+            span,
+            replacement: format!("\"{close}\""),
+        })
+    })
+}
 
 /// The outcome of checking one program.
 #[derive(Debug)]

@@ -41,6 +41,9 @@ enum Command {
     /// Run the rules and write one self-contained HTML page about the run:
     /// sizes, waterfall, overlap, rules with findings, a members sample.
     Report(commands::report::Args),
+    /// The language server, for editors: the Language Server Protocol on
+    /// standard input and output.
+    Lsp(commands::lsp::Args),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(&args),
         Command::Why(args) => commands::why::run(&args),
         Command::Report(args) => commands::report::run(&args),
+        Command::Lsp(args) => commands::lsp::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

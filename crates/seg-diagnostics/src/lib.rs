@@ -10,7 +10,7 @@ mod codes;
 mod source;
 
 pub use codes::{Code, CodeInfo, Severity};
-pub use source::{FileId, LineCol, LineIndex, SourceFile, SourceMap, Span};
+pub use source::{FileId, LineCol, LineIndex, SourceFile, SourceMap, Span, Utf16Position};
 
 /// A secondary label: a span with a short message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +19,17 @@ pub struct Label {
     pub span: Span,
     /// What the label says (lower case, no final period).
     pub message: String,
+}
+
+/// An edit that fixes a diagnostic on its own: replace the text at `span`
+/// with `replacement`. Only sure fixes are given, such as the name a "did you
+/// mean" help line suggests, so that an editor can offer them as quick fixes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// The text to replace.
+    pub span: Span,
+    /// What to write instead, as source text (quoted for a string).
+    pub replacement: String,
 }
 
 /// One problem found in a program, with everything needed to render it.
@@ -36,6 +47,10 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     /// How to fix it.
     pub help: Option<String>,
+    /// The edit the help line describes, when it is a sure replacement
+    /// (boxed: most diagnostics have none, and every `Result` carrying a
+    /// diagnostic stays small).
+    pub fix: Option<Box<Fix>>,
 }
 
 /// `error[E0101]: message` (or `warning[...]`), without the location: a
@@ -61,6 +76,7 @@ impl Diagnostic {
             label: code.info().summary.to_string(),
             secondary: Vec::new(),
             help: None,
+            fix: None,
         }
     }
 

@@ -13,7 +13,7 @@ mod parse;
 mod prescan;
 
 pub use fmt::format_file;
-pub use parse::{Parsed, parse};
+pub use parse::{KEYWORDS, Parsed, is_plain_name, name_source, parse};
 
 /// The text without a leading UTF-8 byte order mark, which editors on Windows
 /// write. Source text is stripped of it where it enters (reading a file,

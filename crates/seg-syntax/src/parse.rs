@@ -247,12 +247,35 @@ fn token_at(text: &str, offset: usize) -> (String, usize) {
     (shown, len)
 }
 
-const KEYWORDS: &[&str] = &[
+/// The reserved words: the grammar's `keyword` rule (a test keeps the two
+/// equal). A plain name may not be one of them; a backticked name may.
+pub const KEYWORDS: &[&str] = &[
     "schema", "key", "pii", "one", "of", "param", "segment", "where", "exclude", "priority",
     "test", "as_of", "given", "expect", "use", "and", "or", "not", "in", "between", "contains",
     "any", "none", "all", "starts", "ends", "with", "matches", "is", "missing", "present",
-    "within", "before", "after", "ago", "today", "now", "true", "false",
+    "within", "before", "after", "ago", "today", "now", "true", "false", "timezone",
 ];
+
+/// True when `name` can be written without backticks: an ASCII letter or
+/// `_`, then letters, digits and `_`, and not a reserved word.
+pub fn is_plain_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !KEYWORDS.contains(&name)
+}
+
+/// `name` as source text: as it is when it is a plain name, in backticks
+/// otherwise.
+pub fn name_source(name: &str) -> String {
+    if is_plain_name(name) {
+        name.to_string()
+    } else {
+        format!("`{name}`")
+    }
+}
 
 /// A help line for common slips, keyed on the unexpected token.
 fn hint_for(token: &str, expected: &[&str], after_less_than: bool) -> Option<String> {
@@ -1479,6 +1502,29 @@ fn parse_timestamp(raw: &str) -> Result<i64, TimestampProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keywords_are_the_grammars() {
+        let grammar = include_str!("../../../grammar/seg.pest");
+        let start = grammar.find("keyword = @{").unwrap();
+        let end = start + grammar[start..].find('}').unwrap();
+        let mut words: Vec<&str> = grammar[start..end].split('"').skip(1).step_by(2).collect();
+        let mut listed = KEYWORDS.to_vec();
+        words.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(words, listed);
+    }
+
+    #[test]
+    fn plain_names_and_their_source() {
+        assert!(is_plain_name("vip_2"));
+        assert!(!is_plain_name("2vip"));
+        assert!(!is_plain_name("where"));
+        assert!(!is_plain_name(""));
+        assert_eq!(name_source("first name"), "`first name`");
+        assert_eq!(name_source("in"), "`in`");
+        assert_eq!(name_source("email"), "email");
+    }
 
     #[test]
     fn decimals_are_exact() {
