@@ -36,6 +36,28 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     /// How to fix it.
     pub help: Option<String>,
+    /// Fixes a tool may apply without asking (an editor's quick fix), each a
+    /// set of text edits; the help line says the same in words.
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// A machine-applicable fix: replace each edit's span with its text. Edits of
+/// one suggestion do not overlap and are applied together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suggestion {
+    /// What the fix does, shown in an editor's quick-fix menu.
+    pub message: String,
+    /// The edits, in source order.
+    pub edits: Vec<Edit>,
+}
+
+/// One text edit: the span's text is replaced (an empty span inserts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    /// The text to replace.
+    pub span: Span,
+    /// Its replacement.
+    pub text: String,
 }
 
 /// `error[E0101]: message` (or `warning[...]`), without the location: a
@@ -61,6 +83,7 @@ impl Diagnostic {
             label: code.info().summary.to_string(),
             secondary: Vec::new(),
             help: None,
+            suggestions: Vec::new(),
         }
     }
 
@@ -73,6 +96,31 @@ impl Diagnostic {
     /// Sets the help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a machine-applicable fix of one edit: `span` becomes `text`.
+    pub fn with_replacement(
+        self,
+        message: impl Into<String>,
+        span: Span,
+        text: impl Into<String>,
+    ) -> Self {
+        self.with_suggestion(
+            message,
+            vec![Edit {
+                span,
+                text: text.into(),
+            }],
+        )
+    }
+
+    /// Adds a machine-applicable fix made of several edits applied together.
+    pub fn with_suggestion(mut self, message: impl Into<String>, edits: Vec<Edit>) -> Self {
+        self.suggestions.push(Suggestion {
+            message: message.into(),
+            edits,
+        });
         self
     }
 

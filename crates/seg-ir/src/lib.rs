@@ -19,7 +19,7 @@ mod selection;
 pub mod zone;
 
 pub use facts::Func;
-pub use render::{const_text, expr_text, expr_text_in};
+pub use render::{const_text, expr_text, expr_text_in, name_text};
 use seg_diagnostics::Span;
 pub use selection::{Selection, param_values};
 use std::fmt;

@@ -173,7 +173,8 @@ pub(crate) fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn name_text(name: &str) -> String {
+/// A name as written in rules: bare when it is an identifier, else in backticks.
+pub fn name_text(name: &str) -> String {
     if is_identifier(name) {
         name.to_string()
     } else {

@@ -68,6 +68,7 @@ pub use seg_syntax as syntax;
 
 #[cfg(feature = "datafusion")]
 pub mod datafusion;
+mod allow;
 mod error;
 #[cfg(feature = "formats")]
 pub mod events;
@@ -315,7 +316,8 @@ pub fn check_program(root: &Path, loader: &dyn SourceLoader) -> Checked {
 
 /// Adds the static findings of a program that checked (segments that can
 /// never match, redundant conditions, ...), keeping diagnostics in file and
-/// position order.
+/// position order, then drops the warnings that `# seg: allow(...)`
+/// comments acknowledge.
 fn with_findings(mut checked: Checked) -> Checked {
     if let Some(program) = &checked.program {
         // The optimizer recurses over expression trees as deep as the parser
@@ -328,5 +330,6 @@ fn with_findings(mut checked: Checked) -> Checked {
             .diagnostics
             .sort_by_key(|d| (d.span.file, d.span.start, d.code));
     }
+    allow::apply(&mut checked);
     checked
 }
