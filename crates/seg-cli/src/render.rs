@@ -715,7 +715,7 @@ pub fn json<'a>(
                     })
                     .collect(),
                 suggestions: d
-                    .suggestions
+                    .suggestions()
                     .iter()
                     .map(|s| JsonSuggestion {
                         message: &s.message,

@@ -73,6 +73,7 @@ codes! {
     E0010 => Error, "invalid date or timestamp";
     E0011 => Error, "invalid number";
     E0012 => Error, "unterminated backticked name";
+    E0013 => Error, "a form from SQL or spreadsheets";
     // Names, items and schema.
     E0101 => Error, "unknown name";
     E0102 => Error, "name defined twice";

@@ -36,9 +36,17 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     /// How to fix it.
     pub help: Option<String>,
-    /// Fixes a tool may apply without asking (an editor's quick fix), each a
-    /// set of text edits; the help line says the same in words.
-    pub suggestions: Vec<Suggestion>,
+    /// Fixes a tool may apply without asking, read through
+    /// [`Diagnostic::suggestions`]. Behind one thin pointer, so that a
+    /// diagnostic stays small enough to return by value in a `Result` (most
+    /// have no fix).
+    fixes: Option<Box<Fixes>>,
+}
+
+/// The fixes of a diagnostic that has some.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Fixes {
+    list: Vec<Suggestion>,
 }
 
 /// A machine-applicable fix: replace each edit's span with its text. Edits of
@@ -83,7 +91,7 @@ impl Diagnostic {
             label: code.info().summary.to_string(),
             secondary: Vec::new(),
             help: None,
-            suggestions: Vec::new(),
+            fixes: None,
         }
     }
 
@@ -117,11 +125,21 @@ impl Diagnostic {
 
     /// Adds a machine-applicable fix made of several edits applied together.
     pub fn with_suggestion(mut self, message: impl Into<String>, edits: Vec<Edit>) -> Self {
-        self.suggestions.push(Suggestion {
-            message: message.into(),
-            edits,
-        });
+        self.fixes
+            .get_or_insert_with(|| Box::new(Fixes { list: Vec::new() }))
+            .list
+            .push(Suggestion {
+                message: message.into(),
+                edits,
+            });
         self
+    }
+
+    /// The machine-applicable fixes (an editor's quick fixes), each a set of
+    /// text edits applied together; empty for most diagnostics. The help line
+    /// says the same in words.
+    pub fn suggestions(&self) -> &[Suggestion] {
+        self.fixes.as_deref().map_or(&[], |f| f.list.as_slice())
     }
 
     /// Adds a secondary label.

@@ -133,9 +133,10 @@ fn visit<'a>(expr: &'a Expr, positive: bool, parent: Parent, out: &mut Vec<Trap<
                 // Another operand that is unknown for a missing field
                 // (`age between 18 and 65 and age != 30`) leaves those
                 // profiles out anyway, which nobody reads otherwise.
-                let excluded_anyway = operands.iter().zip(&traps).any(|(other, t)| {
-                    t.is_none() && crate::rewrite::strict_predicate(other, node)
-                });
+                let excluded_anyway = operands
+                    .iter()
+                    .zip(&traps)
+                    .any(|(other, t)| t.is_none() && crate::rewrite::strict_predicate(other, node));
                 if excluded_anyway {
                     continue;
                 }

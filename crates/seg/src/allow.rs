@@ -78,9 +78,7 @@ fn allows_of(id: FileId, file: &File, text: &str) -> Vec<Allow> {
                     return None;
                 }
                 let between = &text[line_start(start)..line_start(item_start)];
-                let only_comments = between
-                    .lines()
-                    .all(|l| l.trim_start().starts_with('#'));
+                let only_comments = between.lines().all(|l| l.trim_start().starts_with('#'));
                 only_comments.then_some((item_start, item.span.end as usize))
             })
         };
@@ -224,7 +222,11 @@ mod tests {
 
     fn codes(text: &str) -> Vec<String> {
         let checked = crate::check_source("rules.seg".as_ref(), text);
-        checked.diagnostics.iter().map(|d| d.code.to_string()).collect()
+        checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect()
     }
 
     const SCHEMA: &str = "schema {\n  id: int key\n  email: string pii\n  tier: string\n}\n";
@@ -235,10 +237,13 @@ mod tests {
             "{SCHEMA}# Needs the address.\n# seg: allow(W0301)\nsegment a {{ where email is present }}\nsegment b {{ where email is present }}\n"
         );
         assert_eq!(codes(&above), ["W0301"]);
-        let beside =
-            format!("{SCHEMA}segment a {{ # seg: allow(W0301, W0309) why\n  where email is present and tier != \"x\"\n}}\n");
+        let beside = format!(
+            "{SCHEMA}segment a {{ # seg: allow(W0301, W0309) why\n  where email is present and tier != \"x\"\n}}\n"
+        );
         assert_eq!(codes(&beside), Vec::<String>::new());
-        let file = format!("{SCHEMA}# seg: allow-file(W0301)\n\nsegment a {{ where email is present }}\nsegment b {{ where email is present }}\n");
+        let file = format!(
+            "{SCHEMA}# seg: allow-file(W0301)\n\nsegment a {{ where email is present }}\nsegment b {{ where email is present }}\n"
+        );
         assert_eq!(codes(&file), Vec::<String>::new());
     }
 
@@ -247,14 +252,20 @@ mod tests {
         let detached =
             format!("{SCHEMA}# seg: allow(W0301)\n\nsegment a {{ where email is present }}\n");
         assert_eq!(codes(&detached), ["W0310", "W0301"]);
-        let unused = format!("{SCHEMA}# seg: allow(W0302, E0101)\nsegment a {{ where tier == \"x\" }}\n");
+        let unused =
+            format!("{SCHEMA}# seg: allow(W0302, E0101)\nsegment a {{ where tier == \"x\" }}\n");
         let checked = crate::check_source("rules.seg".as_ref(), &unused);
         assert_eq!(checked.diagnostics.len(), 1);
         let d = &checked.diagnostics[0];
         assert_eq!(d.code, Code::W0310);
         assert!(d.message.contains("`W0302`, `E0101`"), "{}", d.message);
-        assert!(d.help.as_deref().unwrap_or("").contains("`E0101` is not a warning code"));
-        assert_eq!(d.suggestions.len(), 1);
+        assert!(
+            d.help
+                .as_deref()
+                .unwrap_or("")
+                .contains("`E0101` is not a warning code")
+        );
+        assert_eq!(d.suggestions().len(), 1);
     }
 
     #[test]

@@ -66,15 +66,16 @@ pub use seg_opt as opt;
 pub use seg_sql as sql;
 pub use seg_syntax as syntax;
 
+mod allow;
 #[cfg(feature = "datafusion")]
 pub mod datafusion;
-mod allow;
 mod error;
 #[cfg(feature = "formats")]
 pub mod events;
 mod exec;
 #[cfg(feature = "formats")]
 pub mod formats;
+pub mod infer;
 mod input;
 pub mod present;
 mod query;
