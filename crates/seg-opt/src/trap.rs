@@ -18,7 +18,7 @@
 
 use seg_diagnostics::{Code, Diagnostic, Edit, Span};
 use seg_ir::{CmpOp, Expr, ExprKind, FieldId, Program, Segment, name_text};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Appends the W0309 findings of every segment: one per field and segment,
 /// at its first `!=` / `not in`.
@@ -115,47 +115,80 @@ fn trap_of(expr: &Expr) -> Option<(&Expr, &'static str)> {
     }
 }
 
+/// The operands of a conjunction, nested conjunctions included.
+fn flatten_and<'a>(expr: &'a Expr, out: &mut Vec<&'a Expr>) {
+    // An explicit stack: a left-nested chain may be as deep as it is long.
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::And(items) => stack.extend(items.iter().rev()),
+            _ => out.push(e),
+        }
+    }
+}
+
 /// Collects the `!=` / `not in` comparisons on a field that decide membership
 /// when true (`positive`: under an even number of `not`s).
 fn visit<'a>(expr: &'a Expr, positive: bool, parent: Parent, out: &mut Vec<Trap<'a>>) {
     match &expr.kind {
         ExprKind::Not(inner) => visit(inner, !positive, Parent::Tight, out),
-        ExprKind::And(operands) => {
+        ExprKind::And(_) => {
+            // Nested `and`s are one conjunction: flattened, so that the
+            // look at the other operands below is done once, not per level.
+            let mut operands = Vec::new();
+            flatten_and(expr, &mut operands);
             let traps: Vec<Option<(&Expr, &'static str)>> = operands
                 .iter()
                 .map(|o| if positive { trap_of(o) } else { None })
                 .collect();
-            for (operand, trap) in operands.iter().zip(&traps) {
+            // Per field, how many `!=` / `not in` it has here, and whether
+            // another operand is unknown for a missing value of it
+            // (`age between 18 and 65 and age != 30`), which leaves those
+            // profiles out anyway, as nobody reads otherwise. Each operand is
+            // asked only about the fields it reads, so a wide `and` costs
+            // linear time.
+            let mut count: HashMap<FieldId, (usize, &Expr)> = HashMap::new();
+            for (node, _) in traps.iter().flatten() {
+                if let Some(field) = field_of(node) {
+                    count.entry(field).or_insert((0, node)).0 += 1;
+                }
+            }
+            let mut excluded: HashSet<FieldId> = HashSet::new();
+            if !count.is_empty() {
+                for (operand, trap) in operands.iter().copied().zip(&traps) {
+                    if trap.is_some() {
+                        continue;
+                    }
+                    let mut read = Vec::new();
+                    seg_ir::field_refs(operand, &mut read);
+                    for (field, _) in read {
+                        if let Some((_, node)) = count.get(&field)
+                            && !excluded.contains(&field)
+                            && crate::rewrite::strict_predicate(operand, node)
+                        {
+                            excluded.insert(field);
+                        }
+                    }
+                }
+            }
+            for (operand, trap) in operands.iter().copied().zip(&traps) {
                 let Some((node, what)) = *trap else {
                     visit(operand, positive, Parent::Tight, out);
                     continue;
                 };
-                // Another operand that is unknown for a missing field
-                // (`age between 18 and 65 and age != 30`) leaves those
-                // profiles out anyway, which nobody reads otherwise.
-                let excluded_anyway = operands
-                    .iter()
-                    .zip(&traps)
-                    .any(|(other, t)| t.is_none() && crate::rewrite::strict_predicate(other, node));
-                if excluded_anyway {
+                let Some(field) = field_of(node) else {
+                    continue;
+                };
+                if excluded.contains(&field) {
                     continue;
                 }
-                let field = field_of(node);
-                let shared = traps
-                    .iter()
-                    .flatten()
-                    .filter(|(n, _)| field_of(n) == field)
-                    .count()
-                    > 1;
-                if let Some(field) = field {
-                    out.push(Trap {
-                        field,
-                        expr: operand,
-                        what,
-                        parent: Parent::Tight,
-                        fixable: !shared,
-                    });
-                }
+                out.push(Trap {
+                    field,
+                    expr: operand,
+                    what,
+                    parent: Parent::Tight,
+                    fixable: count.get(&field).is_none_or(|(n, _)| *n == 1),
+                });
             }
         }
         ExprKind::Or(operands) => {

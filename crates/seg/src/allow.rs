@@ -6,9 +6,9 @@
 //!
 //! The rules (documented in docs/diagnostics.md, "Acknowledging a finding"):
 //! - `# seg: allow(CODES)` on the lines directly above an item (comment lines
-//!   only between them, no blank line) or at the end of the item's first
-//!   line applies to that item: a warning whose primary location lies inside
-//!   the item is dropped when its code is listed;
+//!   only between them, no blank line), at the end of the item's first line
+//!   or anywhere inside it applies to that item: a warning whose primary
+//!   location lies inside the item is dropped when its code is listed;
 //! - `# seg: allow-file(CODES)` anywhere in a file applies to the whole file;
 //! - only warnings can be allowed: errors always stand;
 //! - a listed code that silences nothing there, or that is not a warning
@@ -57,7 +57,6 @@ fn parse_allow(comment: &Comment) -> Option<(bool, Vec<String>)> {
 /// The allows of one file, each with the range it covers.
 fn allows_of(id: FileId, file: &File, text: &str) -> Vec<Allow> {
     let line_start = |offset: usize| text[..offset].rfind('\n').map_or(0, |n| n + 1);
-    let line_end = |offset: usize| text[offset..].find('\n').map_or(text.len(), |n| offset + n);
     let mut out = Vec::new();
     for comment in &file.comments {
         let Some((file_wide, codes)) = parse_allow(comment) else {
@@ -69,8 +68,9 @@ fn allows_of(id: FileId, file: &File, text: &str) -> Vec<Allow> {
         } else {
             file.items.iter().find_map(|item| {
                 let item_start = item.span.start as usize;
-                // At the end of the item's first line.
-                if start > item_start && start <= line_end(item_start) {
+                // Inside the item: at the end of its first line, or on a
+                // line of its body.
+                if start > item_start && start < item.span.end as usize {
                     return Some((item_start, item.span.end as usize));
                 }
                 // Above the item, with only comment lines between.
