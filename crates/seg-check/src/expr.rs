@@ -815,16 +815,29 @@ impl ExprChecker<'_, '_> {
                 let mut diagnostic =
                     Diagnostic::new(Code::E0101, span, format!("unknown name `{}`", ident.name))
                         .with_label("not a field, param or segment");
+                // The "did you mean" and the quoting get a machine-applicable
+                // fix too, for an editor's quick fix.
+                let mut fix = None;
                 diagnostic.help = Some(match did_you_mean(&ident.name, candidates) {
                     Some(close) if close.to_lowercase() == ident.name.to_lowercase() || !looks_like_a_value => {
+                        fix = Some((format!("use `{close}`"), seg_ir::name_text(close)));
                         format!("did you mean `{close}`?")
                     }
-                    _ if looks_like_a_value => format!(
-                        "text values need quotes: \"{}\"; otherwise declare `{}` as a field, a `param` or a `segment`",
-                        ident.name, ident.name
-                    ),
+                    _ if looks_like_a_value => {
+                        fix = Some((
+                            format!("quote `{}`", ident.name),
+                            format!("\"{}\"", ident.name),
+                        ));
+                        format!(
+                            "text values need quotes: \"{}\"; otherwise declare `{}` as a field, a `param` or a `segment`",
+                            ident.name, ident.name
+                        )
+                    }
                     _ => "declare it as a field in the `schema`, a `param` or a `segment`; a text value needs quotes: \"like this\"".to_string(),
                 });
+                if let Some((message, text)) = fix {
+                    diagnostic = diagnostic.with_replacement(message, span, text);
+                }
                 self.report(diagnostic);
                 None
             }

@@ -187,6 +187,9 @@ fn each_habit_gets_a_fix_that_checks_in_one_round_trip() {
         ("E0001", "segment s { where country in [\"DE\" \"FR\"] }"),
         ("E0001", "segment lapsed-vip { where total_orders > 10 }"),
         ("E0010", "segment s { where signup_date >= 25/12/2025 }"),
+        // The "did you mean" of an unknown name carries its fix too.
+        ("E0101", "segment s { where loyalty_teir == \"gold\" }"),
+        ("E0101", "segment s { where country == Germany }"),
     ];
     for (expected, body) in cases {
         let rules = format!("use \"schema.seg\"\n\n{body}\n");
