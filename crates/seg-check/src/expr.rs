@@ -658,7 +658,9 @@ impl ExprChecker<'_, '_> {
                         .collect::<Vec<_>>()
                         .join(", ");
                     let close = did_you_mean(&field.name, names);
-                    diagnostic.fix = close.map(|close| crate::name_fix(field.span, close));
+                    if let Some(close) = close {
+                        crate::suggest_name(&mut diagnostic, field.span, close);
+                    }
                     diagnostic.help = Some(match close {
                         Some(close) => format!("did you mean `{close}`?"),
                         None => format!("the fields of `{}` are {listed}", list_name.name),
@@ -817,17 +819,29 @@ impl ExprChecker<'_, '_> {
                 let mut diagnostic =
                     Diagnostic::new(Code::E0101, span, format!("unknown name `{}`", ident.name))
                         .with_label("not a field, param or segment");
+                // The "did you mean" and the quoting get a machine-applicable
+                // fix too, for an editor's quick fix.
+                let mut fix = None;
                 diagnostic.help = Some(match did_you_mean(&ident.name, candidates) {
                     Some(close) if close.to_lowercase() == ident.name.to_lowercase() || !looks_like_a_value => {
-                        diagnostic.fix = Some(crate::name_fix(span, close));
+                        fix = Some((format!("use `{close}`"), seg_syntax::name_source(close)));
                         format!("did you mean `{close}`?")
                     }
-                    _ if looks_like_a_value => format!(
-                        "text values need quotes: \"{}\"; otherwise declare `{}` as a field, a `param` or a `segment`",
-                        ident.name, ident.name
-                    ),
+                    _ if looks_like_a_value => {
+                        fix = Some((
+                            format!("quote `{}`", ident.name),
+                            format!("\"{}\"", ident.name),
+                        ));
+                        format!(
+                            "text values need quotes: \"{}\"; otherwise declare `{}` as a field, a `param` or a `segment`",
+                            ident.name, ident.name
+                        )
+                    }
                     _ => "declare it as a field in the `schema`, a `param` or a `segment`; a text value needs quotes: \"like this\"".to_string(),
                 });
+                if let Some((message, text)) = fix {
+                    diagnostic = diagnostic.with_replacement(message, span, text);
+                }
                 self.report(diagnostic);
                 None
             }
@@ -1494,7 +1508,9 @@ impl ExprChecker<'_, '_> {
             .with_label("not a function");
             let names = Func::ALL.iter().map(|f| f.name());
             let close = did_you_mean(&func.name, names);
-            diagnostic.fix = close.map(|close| crate::name_fix(func.span, close));
+            if let Some(close) = close {
+                crate::suggest_name(&mut diagnostic, func.span, close);
+            }
             diagnostic.help = Some(match close {
                 Some(close) => format!("did you mean `{close}`?"),
                 None => format!("the functions are {}", facts::function_names()),
@@ -1711,9 +1727,9 @@ impl ExprChecker<'_, '_> {
         )
         .with_label(format!("`{field}` is one of {listed}"));
         let close = did_you_mean(value, values.iter().map(String::as_str));
-        diagnostic.fix = close
-            .filter(|_| written)
-            .and_then(|close| crate::string_fix(span, close));
+        if let Some(close) = close.filter(|_| written) {
+            crate::suggest_string(&mut diagnostic, span, close);
+        }
         diagnostic.help = Some(match close {
             Some(close) => format!("did you mean \"{close}\"?"),
             None => {

@@ -257,9 +257,9 @@ fn check_timezone(items: &[&ast::Item], diagnostics: &mut Vec<Diagnostic>) -> se
                     format!("unknown time zone `{}`", name.value),
                 )
                 .with_label("not an IANA time zone name");
-                diagnostic.fix = unknown
-                    .suggestion
-                    .and_then(|close| crate::string_fix(name.span, close));
+                if let Some(close) = unknown.suggestion {
+                    crate::suggest_string(&mut diagnostic, name.span, close);
+                }
                 diagnostic.help = Some(match unknown.suggestion {
                     Some(close) => format!("did you mean `{close}`?"),
                     None => "write an IANA name as the tz database spells it, such as \
@@ -405,7 +405,9 @@ fn field_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Option<T
         let mut diagnostic = Diagnostic::new(Code::E0106, span, format!("unknown type `{name}`"))
             .with_label("not a type");
         let close = did_you_mean(name, TYPE_NAMES.iter().copied());
-        diagnostic.fix = close.map(|close| crate::name_fix(span, close));
+        if let Some(close) = close {
+            crate::suggest_name(&mut diagnostic, span, close);
+        }
         diagnostic.help = Some(match close {
             Some(close) => format!("did you mean `{close}`?"),
             None => "the types are int, float, decimal, bool, string, date, timestamp, list<string> and list<int>".into(),
@@ -722,7 +724,9 @@ fn segment_named(
             )
             .with_label("not a segment");
             let close = did_you_mean(&ident.name, segments);
-            diagnostic.fix = close.map(|close| crate::name_fix(ident.span, close));
+            if let Some(close) = close {
+                crate::suggest_name(&mut diagnostic, ident.span, close);
+            }
             diagnostic.help = Some(match close {
                 Some(close) => format!("did you mean `{close}`?"),
                 None => format!(
@@ -955,7 +959,9 @@ fn check_test(
                 &field.name.name,
                 schema.fields.iter().map(|f| f.name.as_str()),
             );
-            diagnostic.fix = close.map(|close| crate::name_fix(field.name.span, close));
+            if let Some(close) = close {
+                crate::suggest_name(&mut diagnostic, field.name.span, close);
+            }
             diagnostic.help = Some(match close {
                 Some(close) => format!("did you mean `{close}`?"),
                 None => "`given` sets fields declared in the schema".into(),
@@ -1108,7 +1114,9 @@ fn given_history(
                 )
                 .with_label("not a field of these records");
                 let close = did_you_mean(&name.name, fields.iter().map(|f| f.name.as_str()));
-                diagnostic.fix = close.map(|close| crate::name_fix(name.span, close));
+                if let Some(close) = close {
+                    crate::suggest_name(&mut diagnostic, name.span, close);
+                }
                 diagnostic.help = Some(match close {
                     Some(close) => format!("did you mean `{close}`?"),
                     None => "give only the fields the schema declares for these records".into(),

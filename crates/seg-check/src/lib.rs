@@ -22,29 +22,26 @@ pub fn load_error_diagnostic(
     load::read_error(path, error, span)
 }
 
-use seg_diagnostics::{Code, Diagnostic, Fix, SourceMap, Span};
+use seg_diagnostics::{Code, Diagnostic, SourceMap, Span};
 use std::path::Path;
 
 /// The quick fix of a "did you mean": the name `close` written over `span`
 /// (in backticks when it is not a plain name).
-pub(crate) fn name_fix(span: Span, close: &str) -> Box<Fix> {
-    Box::new(Fix {
+pub(crate) fn suggest_name(diagnostic: &mut Diagnostic, span: Span, close: &str) {
+    diagnostic.add_replacement(
+        format!("use `{close}`"),
         span,
-        replacement: seg_syntax::name_source(close),
-    })
+        seg_syntax::name_source(close),
+    );
 }
 
 /// The quick fix of a "did you mean" for a string: `"close"` written over the
-/// string literal at `span`. `None` when the value would need escapes, which
+/// string literal at `span`. None when the value would need escapes, which
 /// is no sure fix.
-pub(crate) fn string_fix(span: Span, close: &str) -> Option<Box<Fix>> {
-    let plain = !close.contains(['"', '\\', '\n', '\r']);
-    plain.then(|| {
-        Box::new(Fix {
-            span,
-            replacement: format!("\"{close}\""),
-        })
-    })
+pub(crate) fn suggest_string(diagnostic: &mut Diagnostic, span: Span, close: &str) {
+    if !close.contains(['"', '\\', '\n', '\r']) {
+        diagnostic.add_replacement(format!("use \"{close}\""), span, format!("\"{close}\""));
+    }
 }
 
 /// The outcome of checking one program.

@@ -22,9 +22,9 @@ fn fixes(text: &str) -> Vec<(String, String, String)> {
         .diagnostics
         .iter()
         .filter_map(|d| {
-            let fix = d.fix.as_ref()?;
+            let fix = d.suggestions().first()?.edits.first()?;
             let replaced = text[fix.span.range()].to_string();
-            Some((d.code.to_string(), replaced, fix.replacement.clone()))
+            Some((d.code.to_string(), replaced, fix.text.clone()))
         })
         .collect()
 }

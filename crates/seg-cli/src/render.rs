@@ -642,6 +642,24 @@ pub struct JsonDiagnostic<'a> {
     label: &'a str,
     help: Option<&'a str>,
     related: Vec<JsonRelated<'a>>,
+    /// Left out when empty, so documents without fixes read as before.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suggestions: Vec<JsonSuggestion<'a>>,
+}
+
+/// A machine-applicable fix in the JSON format.
+#[derive(Serialize)]
+struct JsonSuggestion<'a> {
+    message: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+/// One edit of a fix: replace the byte range with `text`.
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    start_byte: u32,
+    end_byte: u32,
+    text: &'a str,
 }
 
 #[derive(Serialize)]
@@ -686,6 +704,22 @@ pub fn json<'a>(
                             line: at.line,
                             column: at.column,
                         })
+                    })
+                    .collect(),
+                suggestions: d
+                    .suggestions()
+                    .iter()
+                    .map(|s| JsonSuggestion {
+                        message: &s.message,
+                        edits: s
+                            .edits
+                            .iter()
+                            .map(|e| JsonEdit {
+                                start_byte: e.span.start,
+                                end_byte: e.span.end,
+                                text: &e.text,
+                            })
+                            .collect(),
                     })
                     .collect(),
             }

@@ -716,7 +716,8 @@ fn schema_infer_prints_a_schema_that_binds() {
     let schema = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         schema,
-        "schema {\n  id: int key  # guessed from the name: check it identifies a profile\n  age: int\n  ltv: float\n  spend: decimal\n  country: string\n  tier: string\n  tags: list<string>\n  seen: timestamp\n  joined: date\n  opt_in: bool\n  unused_extra: string\n}\n"
+        // `country` and `tier` have few values: `one of` is suggested.
+        "schema {\n  id: int key  # guessed from the name: check it identifies a profile\n  age: int\n  ltv: float\n  spend: decimal\n  country: string one of [\"DE\", \"FR\", \"US\"]  # the values in the first 8 rows: check the list is complete\n  tier: string one of [\"gold\", \"silver\"]  # the values in the first 8 rows: check the list is complete\n  tags: list<string>\n  seen: timestamp\n  joined: date\n  opt_in: bool\n  unused_extra: string\n}\n"
     );
     // The inferred schema checks and binds to the same data.
     std::fs::write(

@@ -73,6 +73,7 @@ codes! {
     E0010 => Error, "invalid date or timestamp";
     E0011 => Error, "invalid number";
     E0012 => Error, "unterminated backticked name";
+    E0013 => Error, "a form from SQL or spreadsheets";
     // Names, items and schema.
     E0101 => Error, "unknown name";
     E0102 => Error, "name defined twice";
@@ -126,6 +127,9 @@ codes! {
     W0307 => Warning, "param never used";
     // Event histories (v0.2).
     W0308 => Warning, "record field shadows a profile field";
+    // Issue 14: the missing-value trap and acknowledged findings.
+    W0309 => Warning, "`!=` or `not in` leaves out profiles where the field is missing";
+    W0310 => Warning, "`seg: allow` comment that silences nothing";
     // Data binding and run options.
     E0401 => Error, "column missing from the data";
     E0402 => Error, "column type does not fit the schema";

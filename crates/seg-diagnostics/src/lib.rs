@@ -21,17 +21,6 @@ pub struct Label {
     pub message: String,
 }
 
-/// An edit that fixes a diagnostic on its own: replace the text at `span`
-/// with `replacement`. Only sure fixes are given, such as the name a "did you
-/// mean" help line suggests, so that an editor can offer them as quick fixes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fix {
-    /// The text to replace.
-    pub span: Span,
-    /// What to write instead, as source text (quoted for a string).
-    pub replacement: String,
-}
-
 /// One problem found in a program, with everything needed to render it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -47,10 +36,36 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     /// How to fix it.
     pub help: Option<String>,
-    /// The edit the help line describes, when it is a sure replacement
-    /// (boxed: most diagnostics have none, and every `Result` carrying a
-    /// diagnostic stays small).
-    pub fix: Option<Box<Fix>>,
+    /// Fixes a tool may apply without asking, read through
+    /// [`Diagnostic::suggestions`]. Behind one thin pointer, so that a
+    /// diagnostic stays small enough to return by value in a `Result` (most
+    /// have no fix).
+    fixes: Option<Box<Fixes>>,
+}
+
+/// The fixes of a diagnostic that has some.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Fixes {
+    list: Vec<Suggestion>,
+}
+
+/// A machine-applicable fix: replace each edit's span with its text. Edits of
+/// one suggestion do not overlap and are applied together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suggestion {
+    /// What the fix does, shown in an editor's quick-fix menu.
+    pub message: String,
+    /// The edits, in source order.
+    pub edits: Vec<Edit>,
+}
+
+/// One text edit: the span's text is replaced (an empty span inserts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    /// The text to replace.
+    pub span: Span,
+    /// Its replacement.
+    pub text: String,
 }
 
 /// `error[E0101]: message` (or `warning[...]`), without the location: a
@@ -76,7 +91,7 @@ impl Diagnostic {
             label: code.info().summary.to_string(),
             secondary: Vec::new(),
             help: None,
-            fix: None,
+            fixes: None,
         }
     }
 
@@ -90,6 +105,62 @@ impl Diagnostic {
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
+    }
+
+    /// Adds a machine-applicable fix of one edit: `span` becomes `text`.
+    pub fn with_replacement(
+        self,
+        message: impl Into<String>,
+        span: Span,
+        text: impl Into<String>,
+    ) -> Self {
+        self.with_suggestion(
+            message,
+            vec![Edit {
+                span,
+                text: text.into(),
+            }],
+        )
+    }
+
+    /// Adds a machine-applicable fix made of several edits applied together.
+    pub fn with_suggestion(mut self, message: impl Into<String>, edits: Vec<Edit>) -> Self {
+        self.add_suggestion(message, edits);
+        self
+    }
+
+    /// [`Diagnostic::with_suggestion`] on a diagnostic being built in place.
+    pub fn add_suggestion(&mut self, message: impl Into<String>, edits: Vec<Edit>) {
+        self.fixes
+            .get_or_insert_with(|| Box::new(Fixes { list: Vec::new() }))
+            .list
+            .push(Suggestion {
+                message: message.into(),
+                edits,
+            });
+    }
+
+    /// [`Diagnostic::with_replacement`] on a diagnostic being built in place.
+    pub fn add_replacement(
+        &mut self,
+        message: impl Into<String>,
+        span: Span,
+        text: impl Into<String>,
+    ) {
+        self.add_suggestion(
+            message,
+            vec![Edit {
+                span,
+                text: text.into(),
+            }],
+        );
+    }
+
+    /// The machine-applicable fixes (an editor's quick fixes), each a set of
+    /// text edits applied together; empty for most diagnostics. The help line
+    /// says the same in words.
+    pub fn suggestions(&self) -> &[Suggestion] {
+        self.fixes.as_deref().map_or(&[], |f| f.list.as_slice())
     }
 
     /// Adds a secondary label.

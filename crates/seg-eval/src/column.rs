@@ -75,7 +75,9 @@ fn is_plain_string(dt: &DataType) -> bool {
 /// columns are).
 pub fn accepts(ty: &Type, dt: &DataType) -> bool {
     match ty {
-        Type::Int => is_int(dt),
+        // UInt64 too: a value past `i64::MAX` reads as missing (see
+        // `read_ints`), so a UInt64 id column keeps its `int` type.
+        Type::Int => is_int(dt) || *dt == DataType::UInt64,
         Type::Float => {
             matches!(dt, DataType::Float32 | DataType::Float64 | DataType::UInt64) || is_int(dt)
         }
@@ -85,7 +87,7 @@ pub fn accepts(ty: &Type, dt: &DataType) -> bool {
         Type::Date => matches!(dt, DataType::Date32 | DataType::Date64),
         Type::Timestamp => matches!(dt, DataType::Timestamp(_, _)),
         Type::List(element) => match dt {
-            DataType::List(f) | DataType::LargeList(f) => accepts(element, f.data_type()),
+            DataType::List(f) | DataType::LargeList(f) => accepts_nested(element, f.data_type()),
             _ => false,
         },
         Type::Record(fields) => match dt {
@@ -93,7 +95,7 @@ pub fn accepts(ty: &Type, dt: &DataType) -> bool {
                 children
                     .iter()
                     .find(|child| child.name() == &field.name)
-                    .is_some_and(|child| accepts(&field.ty, child.data_type()))
+                    .is_some_and(|child| accepts_nested(&field.ty, child.data_type()))
             }),
             _ => false,
         },
@@ -101,10 +103,16 @@ pub fn accepts(ty: &Type, dt: &DataType) -> bool {
     }
 }
 
+/// [`accepts`] for list elements and record fields, which take no UInt64
+/// `int`: only a top-level column reads past-`i64` values as missing.
+fn accepts_nested(ty: &Type, dt: &DataType) -> bool {
+    !(*ty == Type::Int && *dt == DataType::UInt64) && accepts(ty, dt)
+}
+
 /// The Arrow types a schema type accepts, in words, for error messages.
 pub fn accepted_types(ty: &Type) -> Cow<'static, str> {
     match ty {
-        Type::Int => "Int8, Int16, Int32, Int64, UInt8, UInt16 or UInt32".into(),
+        Type::Int => "Int8, Int16, Int32, Int64, UInt8, UInt16, UInt32 or UInt64".into(),
         Type::Float => "Float32, Float64 or an integer type".into(),
         Type::Decimal => "Decimal128 of any scale".into(),
         Type::Bool => "Boolean".into(),
@@ -200,6 +208,14 @@ fn read_ints(array: &ArrayRef) -> Option<Vec<Option<i64>>> {
         DataType::UInt8 => widen!(UInt8Type),
         DataType::UInt16 => widen!(UInt16Type),
         DataType::UInt32 => widen!(UInt32Type),
+        // No `int` holds a value past `i64::MAX`: such a value is missing,
+        // as a key past it matches no profile in `--events`
+        // (docs/semantics.md, "Data binding").
+        DataType::UInt64 => array
+            .as_primitive::<UInt64Type>()
+            .iter()
+            .map(|v| v.and_then(|x| i64::try_from(x).ok()))
+            .collect(),
         _ => return None,
     })
 }

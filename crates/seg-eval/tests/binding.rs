@@ -48,10 +48,19 @@ fn every_integer_width_reads_as_int() {
         read_column(&Type::Int, &unsigned[2]),
         Some(ints(&[Some(1), None, Some(i64::from(u32::MAX))]))
     );
-    // UInt64 could exceed i64: not an int column.
-    let u64s: ArrayRef = Arc::new(UInt64Array::from(vec![1u64]));
-    assert_eq!(read_column(&Type::Int, &u64s), None);
-    assert!(!seg_eval::accepts(&Type::Int, &DataType::UInt64));
+    // UInt64 is an int column too; a value past i64::MAX is missing.
+    let u64s: ArrayRef = Arc::new(UInt64Array::from(vec![
+        Some(1u64),
+        None,
+        Some(i64::MAX as u64),
+        Some(i64::MAX as u64 + 1),
+        Some(u64::MAX),
+    ]));
+    assert_eq!(
+        read_column(&Type::Int, &u64s),
+        Some(ints(&[Some(1), None, Some(i64::MAX), None, None]))
+    );
+    assert!(seg_eval::accepts(&Type::Int, &DataType::UInt64));
 }
 
 #[test]
@@ -456,7 +465,8 @@ fn list_binding_is_recursive_and_keeps_v01_lists_as_they_were() {
         assert!(accepts(&ints, &large_list_of(element.clone())), "{element}");
         assert!(!accepts(&strings, &list_of(element)));
     }
-    // As before: no UInt64 elements, no bare values, no fixed-size lists.
+    // As before: no UInt64 elements (only a top-level int column reads
+    // them), no bare values, no fixed-size lists.
     assert!(!accepts(&ints, &list_of(DataType::UInt64)));
     assert!(!accepts(&strings, &DataType::Utf8));
     assert!(!accepts(

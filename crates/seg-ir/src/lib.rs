@@ -19,7 +19,7 @@ mod selection;
 pub mod zone;
 
 pub use facts::Func;
-pub use render::{const_text, expr_text, expr_text_in};
+pub use render::{const_text, expr_text, expr_text_in, name_text};
 use seg_diagnostics::Span;
 pub use selection::{Selection, param_values};
 use std::fmt;
@@ -165,11 +165,7 @@ impl fmt::Display for Type {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    if is_identifier(&field.name) {
-                        write!(f, "{}: {}", field.name, field.ty)?;
-                    } else {
-                        write!(f, "`{}`: {}", field.name, field.ty)?;
-                    }
+                    write!(f, "{}: {}", name_text(&field.name), field.ty)?;
                 }
                 f.write_str(" }")
             }
@@ -186,8 +182,6 @@ impl serde::Serialize for Type {
         serializer.collect_str(self)
     }
 }
-
-use render::is_identifier;
 
 /// Index of a schema field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]

@@ -164,21 +164,11 @@ fn duration_text(amount: i64, unit: TimeUnit) -> String {
     format!("{amount} {name}{plural}")
 }
 
-/// `[A-Za-z_][A-Za-z0-9_]*`, the identifiers of LANGUAGE.md §1.
-pub(crate) fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-fn name_text(name: &str) -> String {
-    if is_identifier(name) {
-        name.to_string()
-    } else {
-        format!("`{name}`")
-    }
+/// A name as written in rules: bare when it is a plain name, else in
+/// backticks (a keyword too: `where` cannot stand bare). The one rule is
+/// [`seg_syntax::name_source`], next to the grammar's keywords.
+pub fn name_text(name: &str) -> String {
+    seg_syntax::name_source(name)
 }
 
 /// The name of a record field by its index, as written.

@@ -815,8 +815,8 @@ impl<'a> Lowerer<'a> {
                     && matches!(expr.ty, Type::String | Type::List(_) | Type::Int)
                     && self.plain_column(expr).is_some() =>
             {
-                // Strings, lists and ints (every accepted width fits an i64)
-                // are missing exactly where their validity bitmap says so,
+                // Strings, lists and ints (every width but UInt64 fits an
+                // i64) are missing exactly where their validity bitmap says so,
                 // so the kernel reads the bitmap's words instead of walking
                 // rows. Not so for dictionaries (null values), floats (NaN),
                 // decimals of negative scale and timestamps or dates of other
@@ -975,7 +975,10 @@ impl<'a> Lowerer<'a> {
             return None;
         };
         match self.column(f)? {
+            // A UInt64 `int` is also missing past `i64::MAX`, which its
+            // bitmap does not say.
             (_, DataType::Dictionary(..)) => None,
+            (_, DataType::UInt64) if e.ty == Type::Int => None,
             (col, _) => Some(col),
         }
     }
@@ -1354,6 +1357,11 @@ impl<'a> Lowerer<'a> {
                     return Err("an unbound field".into());
                 };
                 let read = match (&e.ty, &dt) {
+                    // A UInt64 value past `i64::MAX` is missing, which a
+                    // plain load cannot tell; the evaluator reads it.
+                    (Type::Int, DataType::UInt64) => {
+                        return Err("a UInt64 `int` column".into());
+                    }
                     (Type::Int, dt) => {
                         let (bytes, signed) = int_read(dt).ok_or("int column type")?;
                         Read::Int { bytes, signed }

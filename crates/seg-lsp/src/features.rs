@@ -51,7 +51,15 @@ fn file_key(analysis: &Analysis, file: FileId) -> Option<PathBuf> {
 /// The structured fix a diagnostic carries to the client in its `data`.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct FixData {
-    fix: TextEdit,
+    fixes: Vec<FixAction>,
+}
+
+/// One machine-applicable suggestion of a diagnostic, as the editor applies
+/// it: a title for the quick-fix menu and its edits in this document.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FixAction {
+    title: String,
+    edits: Vec<TextEdit>,
 }
 
 /// The diagnostics of the open document's own file.
@@ -84,15 +92,32 @@ pub fn diagnostics(analysis: &Analysis, document: &Document) -> Vec<Diagnostic> 
                     })
                 })
                 .collect();
-            let data = d
-                .fix
-                .as_ref()
-                .filter(|fix| fix.span.file == ROOT)
-                .and_then(|fix| {
-                    let edit =
-                        TextEdit::new(span_range(analysis, fix.span)?, fix.replacement.clone());
-                    serde_json::to_value(FixData { fix: edit }).ok()
-                });
+            // A suggestion whose edits all fall in this document becomes a
+            // quick fix; one that reaches into another file is left to the
+            // help line.
+            let fixes: Vec<FixAction> = d
+                .suggestions()
+                .iter()
+                .filter_map(|suggestion| {
+                    let edits = suggestion
+                        .edits
+                        .iter()
+                        .map(|edit| {
+                            (edit.span.file == ROOT)
+                                .then(|| span_range(analysis, edit.span))
+                                .flatten()
+                                .map(|range| TextEdit::new(range, edit.text.clone()))
+                        })
+                        .collect::<Option<Vec<_>>>()?;
+                    Some(FixAction {
+                        title: suggestion.message.clone(),
+                        edits,
+                    })
+                })
+                .collect();
+            let data = (!fixes.is_empty())
+                .then(|| serde_json::to_value(FixData { fixes }).ok())
+                .flatten();
             Some(Diagnostic {
                 range,
                 severity: Some(severity),
@@ -118,18 +143,25 @@ pub fn code_actions(
         .context
         .diagnostics
         .into_iter()
-        .filter_map(|diagnostic| {
-            let data: FixData = serde_json::from_value(diagnostic.data.clone()?).ok()?;
-            let title = format!("Replace with {}", data.fix.new_text);
-            let changes = HashMap::from([(uri.clone(), vec![data.fix])]);
-            Some(CodeActionOrCommand::CodeAction(CodeAction {
-                title,
-                kind: Some(CodeActionKind::QUICKFIX),
-                diagnostics: Some(vec![diagnostic]),
-                edit: Some(WorkspaceEdit::new(changes)),
-                is_preferred: Some(true),
-                ..CodeAction::default()
-            }))
+        .flat_map(|diagnostic| {
+            let fixes = diagnostic
+                .data
+                .clone()
+                .and_then(|data| serde_json::from_value::<FixData>(data).ok())
+                .map_or_else(Vec::new, |data| data.fixes);
+            let preferred = fixes.len() == 1;
+            let uri = uri.clone();
+            fixes.into_iter().map(move |fix| {
+                let changes = HashMap::from([(uri.clone(), fix.edits)]);
+                CodeActionOrCommand::CodeAction(CodeAction {
+                    title: fix.title,
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![diagnostic.clone()]),
+                    edit: Some(WorkspaceEdit::new(changes)),
+                    is_preferred: Some(preferred),
+                    ..CodeAction::default()
+                })
+            })
         })
         .collect())
 }

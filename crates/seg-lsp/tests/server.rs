@@ -322,9 +322,11 @@ fn a_misspelt_one_of_value_has_a_quick_fix() {
         }
     };
     assert_eq!(diagnostics[0]["code"], "E0203");
-    assert_eq!(diagnostics[0]["data"]["fix"]["newText"], "\"gold\"");
+    let fix = &diagnostics[0]["data"]["fixes"][0];
+    assert_eq!(fix["title"], "use \"gold\"");
+    assert_eq!(fix["edits"][0]["newText"], "\"gold\"");
     assert_eq!(
-        diagnostics[0]["data"]["fix"]["range"]["start"],
+        fix["edits"][0]["range"]["start"],
         json!({"line": 3, "character": 26})
     );
     let _ = client.text(uri);

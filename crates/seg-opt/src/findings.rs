@@ -34,6 +34,7 @@ pub fn findings(program: &Program) -> Vec<Diagnostic> {
     }
     priority_findings(program, &optimized, &mut out);
     unused_params(program, &mut out);
+    crate::trap::missing_value_trap(program, &mut out);
     out
 }
 

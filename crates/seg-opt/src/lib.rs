@@ -28,6 +28,7 @@ mod findings;
 mod ranges;
 mod rewrite;
 mod share;
+mod trap;
 
 pub use findings::findings;
 

@@ -196,7 +196,7 @@ fn strict_in_all(kind: &ExprKind) -> bool {
 }
 
 /// Is the predicate `e` unknown whenever the term `key` is missing?
-fn strict_predicate(e: &Expr, key: &Expr) -> bool {
+pub(crate) fn strict_predicate(e: &Expr, key: &Expr) -> bool {
     match &e.kind {
         ExprKind::Compare { lhs, rhs, .. } => strict_value(lhs, key) || strict_value(rhs, key),
         ExprKind::InList { expr, .. }
@@ -1197,11 +1197,23 @@ impl Rewriter<'_> {
                     .get_or_insert_with(|| Containing::new(items))
                     .first_strict(items, expr)
             {
-                self.events.push(Event::Redundant {
-                    span: item.span,
-                    text: self.text(item),
-                    because: format!("`{}` already needs a value", self.text(other)),
-                });
+                // Next to `!=` or `not in`, `x is present` is how a user says
+                // that profiles without `x` are left out on purpose (the
+                // silencer of W0309), so it is dropped without a finding.
+                let states_intent = matches!(
+                    other.kind,
+                    ExprKind::Compare {
+                        op: seg_ir::CmpOp::Ne,
+                        ..
+                    } | ExprKind::InList { negated: true, .. }
+                );
+                if !states_intent {
+                    self.events.push(Event::Redundant {
+                        span: item.span,
+                        text: self.text(item),
+                        because: format!("`{}` already needs a value", self.text(other)),
+                    });
+                }
                 dropped = true;
                 continue;
             }

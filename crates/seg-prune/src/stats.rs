@@ -120,6 +120,11 @@ pub(crate) fn column_stats(
     if !seg_eval::accepts(ty, field.data_type()) {
         return None;
     }
+    // A UInt64 `int` reads values past `i64::MAX` as missing, which its
+    // statistics cannot say: such a column is not pruned on.
+    if *ty == Type::Int && *field.data_type() == DataType::UInt64 {
+        return None;
+    }
     let nan_possible = matches!(
         field.data_type(),
         DataType::Float16 | DataType::Float32 | DataType::Float64

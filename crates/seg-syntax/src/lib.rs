@@ -8,6 +8,7 @@
 
 pub mod ast;
 mod fmt;
+mod habits;
 pub mod limits;
 mod parse;
 mod prescan;

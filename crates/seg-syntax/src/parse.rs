@@ -356,6 +356,9 @@ fn syntax_error(
         )
         .with_help("is a `}` or a value missing? every item ends before the next one starts");
     }
+    if let Some(habit) = crate::habits::at_failure(text, offset, file) {
+        return habit;
+    }
     let (token, len) = token_at(text, offset);
     let mut expected: Vec<&str> = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => {
@@ -1317,6 +1320,7 @@ impl<'t> Builder<'t> {
                 let (Some(op), Some(rhs)) = (parts.next(), parts.next()) else {
                     return (self.mk(ExprKind::Error, span), 1);
                 };
+                let op_span = self.span(&op, base);
                 let op = match op.as_str() {
                     "==" => CmpOp::Eq,
                     "!=" => CmpOp::Ne,
@@ -1326,6 +1330,23 @@ impl<'t> Builder<'t> {
                     _ => CmpOp::Ge,
                 };
                 let rhs = sub(self, rhs);
+                // `x == null` parses (as a name), so the habit is caught here,
+                // with the whole fix: `== null` becomes `is missing`.
+                if let ExprKind::Name(ident) = &rhs.kind
+                    && !ident.backticked
+                    && ident.name.eq_ignore_ascii_case("null")
+                    && matches!(op, CmpOp::Eq | CmpOp::Ne)
+                {
+                    let place = op_span.to(rhs.span);
+                    let written = self.text.get(place.range()).unwrap_or("== null");
+                    let replacement = if op == CmpOp::Eq {
+                        "is missing"
+                    } else {
+                        "is present"
+                    };
+                    self.error(crate::habits::null_diagnostic(place, written, replacement));
+                    return (self.mk(ExprKind::Error, span), 1);
+                }
                 ExprKind::Compare {
                     op,
                     lhs: Box::new(subject),

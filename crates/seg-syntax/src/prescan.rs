@@ -172,6 +172,18 @@ pub(crate) fn prescan(text: &str, file: FileId) -> PreScan {
                     .with_help("write strings between double quotes: \"like this\""),
                 );
             }
+            // A date written with slashes would parse as a division; caught
+            // here, where the whole `01/02/2025` is one word.
+            c if c.is_ascii_digit()
+                && !(i > 0 && (is_ident_byte(bytes[i - 1]) || bytes[i - 1] == b'.'))
+                && let Some(diagnostic) = crate::habits::slash_date(text, i, file) =>
+            {
+                let end = diagnostic.span.end as usize;
+                diagnostics.push(diagnostic);
+                while chars.peek().is_some_and(|&(j, _)| j < end) {
+                    chars.next();
+                }
+            }
             c if c.is_ascii_graphic() || c == ' ' || c == '\t' || c == '\r' => {}
             c => {
                 let shown = if c.is_control() || c.is_whitespace() {
@@ -191,7 +203,6 @@ pub(crate) fn prescan(text: &str, file: FileId) -> PreScan {
             }
         }
     }
-    let _ = bytes;
     PreScan {
         comments,
         diagnostics,

@@ -99,6 +99,47 @@ fn unreadable(data: &str, error: &DataFusionError) -> Error {
     )
 }
 
+/// A UInt64 column serving an `int` field reads a value past `i64::MAX` as
+/// missing (docs/semantics.md, "Data binding"); DataFusion would compare the
+/// unsigned value itself, so such a column is refused here rather than
+/// given another meaning.
+fn refuse_wide_ints(
+    query: &Query,
+    binding: &seg_eval::Binding,
+    schema: &SchemaRef,
+) -> Result<(), RunError> {
+    let program = query.executed();
+    let refused: Vec<seg_diagnostics::Diagnostic> = program
+        .schema
+        .fields
+        .iter()
+        .enumerate()
+        .filter_map(|(i, field)| {
+            let id = seg_ir::FieldId(u32::try_from(i).ok()?);
+            let column = schema.fields().get(binding.column(id)?)?;
+            (field.ty == seg_ir::Type::Int
+                && *column.data_type() == DataType::UInt64)
+                .then(|| {
+                    seg_diagnostics::Diagnostic::new(
+                        seg_diagnostics::Code::E0402,
+                        field.span,
+                        format!(
+                            "column `{}` is UInt64, which `--engine datafusion` cannot read as an `int`",
+                            field.name
+                        ),
+                    )
+                    .with_label("declared `int` here")
+                    .with_help("run with `--engine jit` (a value past 9,223,372,036,854,775,807 is missing there), or declare the field `float`")
+                })
+        })
+        .collect();
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(RunError::Program(refused))
+    }
+}
+
 /// Runs `query` over `source` on DataFusion and hands each batch of results
 /// to `sink`: a batch holding only the key column (when the schema declares
 /// one) and the membership of its profiles. With `every_profile` false only
@@ -118,7 +159,8 @@ pub fn run(
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let schema = source.schema();
-    query.bind(&schema).map_err(RunError::Program)?;
+    let binding = query.bind(&schema).map_err(RunError::Program)?;
+    refuse_wide_ints(query, binding.columns(), &schema)?;
     let compiled = query
         .sql(seg_sql::Dialect::DataFusion)
         .map_err(RunError::Program)?;

@@ -351,7 +351,8 @@ impl EventTable {
     /// batch's key column), one list per profile, empty for a profile without
     /// events or without a key.
     pub fn attach(&mut self, keys: &ArrayRef, key_ty: &Type) -> Result<ArrayRef, Error> {
-        // A profile key is never past i64 (binding takes no UInt64 `int`).
+        // A UInt64 profile key past i64 reads as missing: that profile
+        // has no key, so it gets an empty history.
         let keys = key_column(keys, key_ty)
             .map(|(keys, _)| keys)
             .map_err(|e| {

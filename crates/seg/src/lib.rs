@@ -66,6 +66,7 @@ pub use seg_opt as opt;
 pub use seg_sql as sql;
 pub use seg_syntax as syntax;
 
+mod allow;
 #[cfg(feature = "datafusion")]
 pub mod datafusion;
 pub mod diff;
@@ -76,6 +77,7 @@ mod exec;
 mod export;
 #[cfg(feature = "formats")]
 pub mod formats;
+pub mod infer;
 mod input;
 pub mod present;
 mod query;
@@ -327,7 +329,8 @@ pub fn check_program(root: &Path, loader: &dyn SourceLoader) -> Checked {
 
 /// Adds the static findings of a program that checked (segments that can
 /// never match, redundant conditions, ...), keeping diagnostics in file and
-/// position order.
+/// position order, then drops the warnings that `# seg: allow(...)`
+/// comments acknowledge.
 fn with_findings(mut checked: Checked) -> Checked {
     if let Some(program) = &checked.program {
         // The optimizer recurses over expression trees as deep as the parser
@@ -340,5 +343,6 @@ fn with_findings(mut checked: Checked) -> Checked {
             .diagnostics
             .sort_by_key(|d| (d.span.file, d.span.start, d.code));
     }
+    allow::apply(&mut checked);
     checked
 }
