@@ -93,7 +93,7 @@ pub struct Args {
     /// DataFusion over Parquet files (`--threads` partitions).
     #[arg(long, value_enum, default_value = "auto")]
     pub engine: Engine,
-    /// Summary format: a table on stderr, or JSON on stdout.
+    /// Summary format: a table or JSON, both on stdout.
     #[arg(long, value_enum, default_value = "human")]
     pub summary: SummaryFormat,
     /// Evaluate the program as checked, without the optimizer's rewrites
@@ -133,7 +133,7 @@ pub enum Engine {
 /// Summary formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum SummaryFormat {
-    /// A table on stderr.
+    /// A table on stdout.
     Human,
     /// A JSON document on stdout (see docs/semantics.md).
     Json,
@@ -416,6 +416,7 @@ fn finish(
     };
     let summary = Summary {
         query,
+        sources: &checked.sources,
         report: &report,
         elapsed: started.elapsed(),
         rules: &args.input.rules,
@@ -424,7 +425,10 @@ fn finish(
         events,
     };
     match args.summary {
-        SummaryFormat::Human => eprint!("{}", summary.human()),
+        // The table is the result of the run, so it goes to stdout
+        // (`seg run … > sizes.txt`); diagnostics, notes and the progress bar
+        // stay on stderr.
+        SummaryFormat::Human => crate::out!("{}", summary.human()),
         SummaryFormat::Json => crate::outln!(
             "{}",
             serde_json::to_string_pretty(&summary.json()).unwrap_or_default()
@@ -589,12 +593,39 @@ pub fn worker_threads(requested: Option<usize>) -> usize {
 
 struct Summary<'a> {
     query: &'a seg::Query,
+    /// The rules' files, to name the file of each segment.
+    sources: &'a seg::diagnostics::SourceMap,
     report: &'a seg::RunReport,
     elapsed: Duration,
     rules: &'a Path,
     data: &'a Path,
     out: Option<&'a Path>,
     events: &'a [seg::events::EventsReport],
+}
+
+/// The width the run table keeps to, so it reads in an 80-column terminal
+/// and in a CI log.
+const TABLE_COLUMNS: usize = 80;
+
+/// `line` with the segment's title after it, cut (with `…`) to keep the line
+/// within [`TABLE_COLUMNS`]; the full title is in `--summary json`.
+fn with_title(line: String, title: Option<&str>) -> String {
+    let Some(title) = title.filter(|t| !t.is_empty()) else {
+        return line;
+    };
+    let room = TABLE_COLUMNS.saturating_sub(line.chars().count() + 2);
+    // Fewer than a few characters of a title say nothing; leave it to JSON.
+    if room < 8 {
+        return line;
+    }
+    let shown: String = if title.chars().count() > room {
+        let mut cut: String = title.chars().take(room - 1).collect();
+        cut.push('…');
+        cut
+    } else {
+        title.to_string()
+    };
+    format!("{line}  {shown}")
 }
 
 fn share(part: u64, whole: u64) -> f64 {
@@ -610,6 +641,11 @@ impl Summary<'_> {
         self.query.program()
     }
 
+    /// The title of segment `id`, when it has one.
+    fn title(&self, id: seg::ir::SegmentId) -> Option<&str> {
+        self.program().segments.get(id.0 as usize)?.title.as_deref()
+    }
+
     /// The reported priority groups with their sizes.
     fn groups(&self) -> impl Iterator<Item = (&seg::ir::Priority, &[u64], u64)> {
         let sizes = &self.report.sizes;
@@ -623,12 +659,17 @@ impl Summary<'_> {
             })
     }
 
+    /// The file that declares segment `id`, as the table and JSON name it.
+    fn file_of(&self, id: seg::ir::SegmentId) -> Option<String> {
+        let segment = self.program().segments.get(id.0 as usize)?;
+        let file = self.sources.get(segment.span.file)?;
+        Some(render::display_path(&file.path))
+    }
+
     fn human(&self) -> String {
         let t = &self.report.sizes;
-        let names: Vec<&str> = self
-            .query
-            .selection()
-            .segments()
+        let selected = self.query.selection().segments();
+        let names: Vec<&str> = selected
             .iter()
             .map(|&id| self.query.segment_name(id))
             .collect();
@@ -646,30 +687,64 @@ impl Summary<'_> {
             .chain([8])
             .max()
             .unwrap_or(7);
+        // The count column is as wide as its widest number (or its heading),
+        // leaving the rest of the 80 columns to the titles.
+        let count = t
+            .members
+            .iter()
+            .chain(t.assigned.iter().flatten())
+            .chain(&t.unassigned)
+            .map(|&n| render::thousands(n).len())
+            .chain(["profiles".len()])
+            .max()
+            .unwrap_or(8);
         let mut out = String::new();
         if !names.is_empty() {
             out.push_str(&format!(
-                "{:<width$}  {:>12}  {:>7}\n",
+                "{:<width$}  {:>count$}  {:>7}\n",
                 "segment", "members", "share"
             ));
-            for (name, members) in names.iter().zip(&t.members) {
-                out.push_str(&format!(
-                    "{name:<width$}  {:>12}  {:>6.2}%\n",
-                    render::thousands(*members),
-                    share(*members, t.profiles)
-                ));
+            // Rows grouped by the file that declares them, files in the order
+            // their first segment is reported; a heading only when the program
+            // spans several files (`use`).
+            let rows: Vec<(usize, Option<String>)> = selected
+                .iter()
+                .enumerate()
+                .map(|(i, &id)| (i, self.file_of(id)))
+                .collect();
+            let mut files: Vec<&Option<String>> = Vec::new();
+            for (_, file) in &rows {
+                if !files.contains(&file) {
+                    files.push(file);
+                }
+            }
+            let headings = files.len() > 1;
+            for file in files {
+                if headings {
+                    out.push_str(&format!("{}:\n", file.as_deref().unwrap_or("(no file)")));
+                }
+                for (i, _) in rows.iter().filter(|(_, f)| f == file) {
+                    let (id, name) = (selected[*i], names[*i]);
+                    let line = format!(
+                        "{name:<width$}  {:>count$}  {:>6.2}%",
+                        render::thousands(t.members[*i]),
+                        share(t.members[*i], t.profiles)
+                    );
+                    out.push_str(&with_title(line, self.title(id)));
+                    out.push('\n');
+                }
             }
         }
         for (group, counts, none) in self.groups() {
             out.push_str(&format!(
-                "\n{:<width$}  {:>12}  {:>7}\n",
+                "\n{:<width$}  {:>count$}  {:>7}\n",
                 format!("priority {}", group.name),
                 "profiles",
                 "share"
             ));
             for (&id, &n) in group.segments.iter().zip(counts) {
                 out.push_str(&format!(
-                    "  {:<w$}  {:>12}  {:>6.2}%\n",
+                    "  {:<w$}  {:>count$}  {:>6.2}%\n",
                     self.query.segment_name(id),
                     render::thousands(n),
                     share(n, t.profiles),
@@ -677,7 +752,7 @@ impl Summary<'_> {
                 ));
             }
             out.push_str(&format!(
-                "  {:<w$}  {:>12}  {:>6.2}%\n",
+                "  {:<w$}  {:>count$}  {:>6.2}%\n",
                 "(none)",
                 render::thousands(none),
                 share(none, t.profiles),
@@ -740,6 +815,7 @@ impl Summary<'_> {
                 serde_json::json!({
                     "name": s.name,
                     "title": s.title,
+                    "file": self.file_of(*id),
                     "members": members,
                     "share": share(*members, t.profiles) / 100.0,
                 })
