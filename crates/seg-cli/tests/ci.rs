@@ -172,3 +172,109 @@ fn titles_show_beside_the_sizes_grouped_by_file_within_80_columns() {
     assert!(files.contains(&"examples/behavior.seg"));
     assert!(files.contains(&"examples/spend.seg"));
 }
+
+/// Rules with a passing test, a failing one whose name needs escaping, and
+/// a second file whose rules have an error.
+fn tests_folder() -> tempfile::TempDir {
+    folder(&[
+        (
+            "rules.seg",
+            r#"schema {
+  id: int key
+  orders: int
+  tier: string
+}
+
+segment buyers "Bought at least once" {
+  where orders > 0
+}
+
+test "a buyer is a buyer" {
+  as_of 2026-11-24
+  given { id: 1, orders: 3 }
+  expect buyers
+}
+
+test "tiers <gold> & \"quotes\" don't matter" {
+  as_of 2026-11-24
+  given { id: 2, orders: 0, tier: "gold" }
+  expect buyers
+}
+"#,
+        ),
+        (
+            "broken.seg",
+            "schema {\n  id: int key\n}\n\nsegment s {\n  where nothing > 1\n}\n",
+        ),
+    ])
+}
+
+#[test]
+fn seg_test_json_lists_each_file_and_test_with_its_expectations() {
+    let dir = tests_folder();
+    let out = seg(&["test", "--format", "json", "."], dir.path());
+    // Exit codes do not depend on the format: a failure is 1.
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["passed"], 1);
+    assert_eq!(doc["failed"], 1);
+    let files = doc["files"].as_array().unwrap();
+    let broken = files.iter().find(|f| f["file"] == "broken.seg").unwrap();
+    assert_eq!(broken["rules_have_errors"], true);
+    assert_eq!(broken["tests"].as_array().unwrap().len(), 0);
+    let rules = files.iter().find(|f| f["file"] == "rules.seg").unwrap();
+    let tests = rules["tests"].as_array().unwrap();
+    assert_eq!(tests[0]["name"], "a buyer is a buyer");
+    assert_eq!(tests[0]["line"], 11);
+    assert_eq!(tests[0]["passed"], true);
+    assert_eq!(
+        tests[0]["expectations"],
+        serde_json::json!([{ "segment": "buyers", "member": true }])
+    );
+    assert_eq!(tests[1]["passed"], false);
+    let failure = tests[1]["failures"][0].as_str().unwrap();
+    assert!(
+        failure.starts_with("expected the profile to be a member of `buyers`"),
+        "{failure}"
+    );
+    // The rules' diagnostics stay on stderr, out of the document.
+    assert!(stderr(&out).contains("nothing"), "{}", stderr(&out));
+
+    // All passing: exit 0, in every format.
+    let passing = seg(
+        &["test", "--format", "json", "examples/behavior.seg"],
+        &repo_root(),
+    );
+    assert_eq!(code(&passing), 0, "{}", stderr(&passing));
+    let doc: serde_json::Value = serde_json::from_slice(&passing.stdout).unwrap();
+    assert_eq!(doc["failed"], 0);
+}
+
+#[test]
+fn seg_test_junit_has_a_suite_per_file_and_escapes_the_text() {
+    let dir = tests_folder();
+    let out = seg(&["test", "--format", "junit", "."], dir.path());
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let xml = text(&out.stdout);
+    insta::assert_snapshot!(xml);
+    // Escaped: no raw quote or angle bracket from the test's name.
+    assert!(
+        xml.contains(r#"name="tiers &lt;gold&gt; &amp; &quot;quotes&quot; don&apos;t matter""#)
+    );
+    assert_eq!(xml.matches("<testsuite ").count(), 2);
+    assert_eq!(xml.matches("<failure ").count(), 1);
+    assert_eq!(xml.matches("<error ").count(), 1);
+    // Every element opened is closed.
+    for tag in ["testsuites", "testsuite", "testcase", "failure"] {
+        let opened =
+            xml.matches(&format!("<{tag} ")).count() + xml.matches(&format!("<{tag}>")).count();
+        let closed = xml.matches(&format!("</{tag}>")).count()
+            + xml
+                .split(&format!("<{tag} "))
+                .skip(1)
+                .filter(|rest| rest.split('>').next().unwrap().ends_with('/'))
+                .count();
+        assert_eq!(opened, closed, "<{tag}> in\n{xml}");
+    }
+}

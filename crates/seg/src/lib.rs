@@ -78,6 +78,7 @@ mod input;
 pub mod present;
 mod query;
 mod run;
+pub mod testing;
 
 pub use error::{Error, RunError};
 pub use exec::{Engine, Executor};
