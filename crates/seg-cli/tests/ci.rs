@@ -278,3 +278,86 @@ fn seg_test_junit_has_a_suite_per_file_and_escapes_the_text() {
         assert_eq!(opened, closed, "<{tag}> in\n{xml}");
     }
 }
+
+#[test]
+fn seg_run_folder_runs_each_root_program() {
+    let root = repo_root();
+    let args = [
+        "run",
+        "examples",
+        "--data",
+        "examples/profiles.parquet",
+        "--as-of",
+        AS_OF,
+        "--summary",
+        "json",
+    ];
+    let out = seg(&args, &root);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // One summary per line (JSON lines), one line per root: the files no
+    // other file in the folder `use`s.
+    let rules: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|line| {
+            let doc: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(doc["profiles"], 20_000);
+            doc["rules"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "examples/campaign_holdout.seg",
+            "examples/data_quality.seg",
+            "examples/event_histories.seg",
+            "examples/geography.seg",
+            "examples/interests.seg",
+            "examples/suppression.seg",
+        ]
+    );
+    // Each program's sizes are those of running it alone.
+    let alone = common::run_bundled("examples/geography.seg", &[]);
+    let line = text(&out.stdout)
+        .lines()
+        .find(|l| l.contains("\"examples/geography.seg\""))
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .unwrap();
+    assert_eq!(common::sizes(&line), common::sizes(&alone));
+
+    // People get one table per program under a heading.
+    let out = seg(&args[..6], &root);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let table = text(&out.stdout);
+    assert_eq!(table.matches("==> examples/").count(), 6, "{table}");
+    assert!(table.starts_with("==> examples/campaign_holdout.seg <==\nsegment "));
+}
+
+#[test]
+fn seg_run_folder_exits_with_the_worst_program_and_refuses_out() {
+    let dir = folder(&[
+        ("p.csv", "id,orders\n1,3\n2,0\n"),
+        (
+            "good.seg",
+            "schema {\n  id: int key\n  orders: int\n}\n\nsegment buyers {\n  where orders > 0\n}\n",
+        ),
+        (
+            "bad.seg",
+            "schema {\n  id: int key\n}\n\nsegment s {\n  where nothing > 1\n}\n",
+        ),
+    ]);
+    let out = seg(&["run", ".", "--data", "p.csv"], dir.path());
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    // The good program still ran.
+    let table = text(&out.stdout);
+    assert!(table.contains("==> good.seg <==\nsegment"), "{table}");
+    assert!(table.contains("buyers"), "{table}");
+    assert!(stderr(&out).contains("bad.seg: not run to the end"));
+
+    let out = seg(
+        &["run", ".", "--data", "p.csv", "--out", "r.csv"],
+        dir.path(),
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("is a folder of programs"));
+    assert!(!dir.path().join("r.csv").exists());
+}

@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 
 /// The arguments `seg run` and `seg bench` share: what to evaluate, over
 /// what, and when.
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub struct Inputs {
-    /// The rules to run.
+    /// The rules to run (`seg run`: or a folder, to run each of its root
+    /// programs).
     pub rules: PathBuf,
     /// Profile data: Parquet, CSV (with a header), JSON lines or Arrow IPC
     /// (with `seg run --engine datafusion`: a Parquet file, a directory of
@@ -75,7 +76,7 @@ impl Inputs {
 }
 
 /// Arguments of `seg run`.
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub struct Args {
     /// Rules, data, instant, params and selection.
     #[command(flatten)]
@@ -113,6 +114,10 @@ pub struct Args {
     /// are counted in the summary.
     #[arg(long = "events", value_name = "FIELD=FILE")]
     pub events: Vec<String>,
+    /// Set by `seg run FOLDER`: each program's JSON summary on one line (JSON
+    /// lines), so that the output is a stream of documents.
+    #[arg(skip)]
+    pub json_lines: bool,
 }
 
 /// Evaluation engines.
@@ -199,6 +204,72 @@ pub fn prepare(
 
 /// Runs `seg run`.
 pub fn run(args: &Args) -> Outcome {
+    if args.input.rules.is_dir() {
+        return run_folder(args);
+    }
+    run_program(args)
+}
+
+/// `seg run FOLDER`: every root program of the folder (a `.seg` file no other
+/// file there `use`s, [`seg::root_programs`]), one after the other, each with
+/// its own table under a `==> FILE <==` heading (or its own JSON line). The
+/// exit code is the worst of the programs'. `--out` is refused: one results
+/// file cannot hold several programs' columns.
+fn run_folder(args: &Args) -> Outcome {
+    let folder = &args.input.rules;
+    if let Some(out) = &args.out {
+        return usage(
+            &format!(
+                "`--out {}` names one results file, and `{}` is a folder of programs",
+                out.display(),
+                folder.display()
+            ),
+            "run one program with `--out`: seg run FOLDER/PROGRAM.seg --data … --out …",
+        );
+    }
+    let (files, errors) = crate::files::expand(std::slice::from_ref(folder));
+    if !errors.is_empty() {
+        for error in errors {
+            eprintln!("error[E0801]: {error}");
+        }
+        return Outcome::Failure;
+    }
+    let roots = seg::root_programs(&files, &args.input.uses.loader());
+    let mut worst = Outcome::Clean;
+    for (i, root) in roots.iter().enumerate() {
+        let mut one = args.clone();
+        one.input.rules.clone_from(root);
+        one.json_lines = true;
+        if args.summary == SummaryFormat::Human {
+            crate::outln!(
+                "{}==> {} <==",
+                if i == 0 { "" } else { "\n" },
+                render::display_path(root)
+            );
+        }
+        // Diagnostics name their file; the heading on stderr says which
+        // program they stopped.
+        let outcome = run_program(&one);
+        if !matches!(outcome, Outcome::Clean) {
+            eprintln!("{}: not run to the end", render::display_path(root));
+        }
+        worst = worse(worst, outcome);
+    }
+    worst
+}
+
+/// The worse of two outcomes: a failure over findings over clean.
+fn worse(a: Outcome, b: Outcome) -> Outcome {
+    let rank = |o: &Outcome| match o {
+        Outcome::Clean => 0,
+        Outcome::Findings => 1,
+        Outcome::Failure => 2,
+    };
+    if rank(&b) > rank(&a) { b } else { a }
+}
+
+/// Runs `seg run` on one program.
+fn run_program(args: &Args) -> Outcome {
     let started = Instant::now();
     let color = crate::commands::check::Color::Auto.enabled();
     let report = Report {
@@ -429,6 +500,10 @@ fn finish(
         // (`seg run … > sizes.txt`); diagnostics, notes and the progress bar
         // stay on stderr.
         SummaryFormat::Human => crate::out!("{}", summary.human()),
+        SummaryFormat::Json if args.json_lines => crate::outln!(
+            "{}",
+            serde_json::to_string(&summary.json()).unwrap_or_default()
+        ),
         SummaryFormat::Json => crate::outln!(
             "{}",
             serde_json::to_string_pretty(&summary.json()).unwrap_or_default()
