@@ -7,6 +7,7 @@
 mod common;
 
 use common::{code, repo_root, seg, stderr, text};
+use std::path::Path;
 
 const AS_OF: &str = "2026-11-24T00:00:00Z";
 
@@ -360,4 +361,145 @@ fn seg_run_folder_exits_with_the_worst_program_and_refuses_out() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("is a folder of programs"));
     assert!(!dir.path().join("r.csv").exists());
+}
+
+#[test]
+fn slowest_segments_are_timed_alone_on_request() {
+    let summary = common::run_bundled(
+        "examples/lifecycle.seg",
+        &["--slowest", "--segments", "at_risk,lapsed,holiday_shoppers"],
+    );
+    let slowest = &summary["slowest_segments"];
+    assert_eq!(slowest["sample_rows"], 20_000);
+    let costs = slowest["segments"].as_array().unwrap();
+    let mut names: Vec<&str> = costs
+        .iter()
+        .map(|c| c["segment"].as_str().unwrap())
+        .collect();
+    let ns: Vec<f64> = costs
+        .iter()
+        .map(|c| c["ns_per_row"].as_f64().unwrap())
+        .collect();
+    // Slowest first, every selected segment once, each a real time.
+    assert!(ns.windows(2).all(|w| w[0] >= w[1]), "{ns:?}");
+    assert!(ns.iter().all(|&n| n > 0.0), "{ns:?}");
+    names.sort_unstable();
+    assert_eq!(names, ["at_risk", "holiday_shoppers", "lapsed"]);
+
+    // A quick run without `--slowest` does not time segments.
+    let summary = common::run_bundled("examples/lifecycle.seg", &[]);
+    assert!(summary.get("slowest_segments").is_none());
+
+    let out = seg(
+        &[
+            "run",
+            "examples/lifecycle.seg",
+            "--data",
+            "examples/profiles.parquet",
+            "--as-of",
+            AS_OF,
+            "--segments",
+            "at_risk,lapsed",
+            "--slowest",
+        ],
+        &repo_root(),
+    );
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("slowest segments, each timed alone on the first 20,000 rows:\n"),
+        "{table}"
+    );
+}
+
+/// `seg ARGS` in `dir` under a pseudo-terminal (util-linux `script`), with
+/// `env` added and neither `NO_COLOR` nor `CI` inherited; the terminal's
+/// output, or `None` when `script` is not installed.
+fn on_a_terminal(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Option<String> {
+    let command = std::iter::once(env!("CARGO_BIN_EXE_seg"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut script = std::process::Command::new("script");
+    script
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("CI")
+        .stdin(std::process::Stdio::null());
+    for (name, value) in env {
+        script.env(name, value);
+    }
+    let out = script.output().ok()?;
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    Some(text(&out.stdout))
+}
+
+/// The run's seconds, from the totals line of its table.
+fn seconds(table: &str) -> f64 {
+    let line = table
+        .lines()
+        .find(|l| l.contains(" profiles from "))
+        .unwrap();
+    let after = line.split(" in ").nth(1).unwrap();
+    after.split(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_progress_bar_shows_on_a_terminal_only_and_a_slow_run_names_its_slowest_segments() {
+    // Half a million profiles on the reference evaluator, one thread, in a
+    // debug build: a run of several seconds, long enough for the bar (shown
+    // after one second) and for the slowest segments (over two).
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("big.parquet");
+    seg_datagen::write_parquet(&data, 500_000, 42, 50_000).unwrap();
+    let rules = repo_root().join("examples/lifecycle.seg");
+    let (rules, data) = (rules.to_str().unwrap(), data.to_str().unwrap());
+    let args = [
+        "run",
+        rules,
+        "--data",
+        data,
+        "--as-of",
+        AS_OF,
+        "--engine",
+        "interp",
+        "--threads",
+        "1",
+    ];
+    let Some(shown) = on_a_terminal(&args, dir.path(), &[]) else {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    };
+    assert!(shown.contains("/500,000 profiles · row group "), "{shown}");
+    assert!(shown.contains("/s · ETA "), "{shown}");
+    assert!(shown.contains("row group 10/10"), "{shown}");
+    let took = seconds(&shown);
+    assert!(
+        took > 1.0,
+        "the run took {took} s: too fast to test the bar"
+    );
+    assert_eq!(
+        shown.contains("slowest segments, each timed alone on the first "),
+        took > 2.0,
+        "{shown}"
+    );
+
+    // In CI, or with NO_COLOR, the terminal gets the table alone.
+    for variable in ["CI", "NO_COLOR"] {
+        let quiet = on_a_terminal(&args, dir.path(), &[(variable, "1")]).unwrap();
+        assert!(!quiet.contains("row group"), "{variable}: {quiet}");
+        assert!(quiet.contains("segment "), "{variable}: {quiet}");
+    }
+
+    // Piped: no bar on stderr, the table on stdout.
+    let piped = std::process::Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert_eq!(code(&piped), 0, "{}", stderr(&piped));
+    assert!(!stderr(&piped).contains("profiles"), "{}", stderr(&piped));
+    assert!(text(&piped.stdout).contains(" profiles from "));
 }

@@ -84,7 +84,9 @@ pub use error::{Error, RunError};
 pub use exec::{Engine, Executor};
 pub use input::{Input, InputBatch, PruneReport};
 pub use query::{Binding, Query, RunOptions, format_instant, parse_instant, parse_zone};
-pub use run::{Discard, Progress, RunReport, Silent, Sink, Sizes, WriterSink, run};
+pub use run::{
+    Discard, Progress, RunReport, SegmentCost, Silent, Sink, Sizes, WriterSink, run, segment_costs,
+};
 pub use seg_eval::Membership;
 
 /// The README's embedding example, compiled and run as a doctest so that it

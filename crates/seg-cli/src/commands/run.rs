@@ -114,6 +114,11 @@ pub struct Args {
     /// are counted in the summary.
     #[arg(long = "events", value_name = "FIELD=FILE")]
     pub events: Vec<String>,
+    /// Name the slowest segments in the summary, each timed alone on the
+    /// first batch (done anyway when the run takes over 2 s; not with
+    /// `--engine datafusion`).
+    #[arg(long)]
+    pub slowest: bool,
     /// Set by `seg run FOLDER`: each program's JSON summary on one line (JSON
     /// lines), so that the output is a stream of documents.
     #[arg(skip)]
@@ -360,28 +365,57 @@ fn run_program(args: &Args) -> Outcome {
 
     let threads = worker_threads(args.threads);
     let progress = ProgressBar::new();
-    let report = match (&args.out, out_format) {
+    let schema = input.schema.clone();
+    let mut discard = seg::Discard;
+    let mut results = match (&args.out, out_format) {
         (Some(path), Some(format)) => {
-            let output = match Output::create(path, format, query.result_schema(&input.schema)) {
-                Ok(o) => o,
+            match Output::create(path, format, query.result_schema(&schema)) {
+                Ok(output) => Some(ResultsSink {
+                    query: &query,
+                    output,
+                }),
                 Err(e) => return fail(e),
-            };
-            let mut sink = ResultsSink {
-                query: &query,
-                output,
-            };
-            let report = seg::run(&executor, input, &mut sink, &progress, threads);
-            if report.is_ok()
-                && let Err(e) = sink.output.finish()
-            {
-                return fail(e);
             }
-            report
         }
-        _ => seg::run(&executor, input, &mut seg::Discard, &progress, threads),
+        _ => None,
+    };
+    let mut sampling = Sampling {
+        inner: match results.as_mut() {
+            Some(sink) => sink,
+            None => &mut discard,
+        },
+        schema,
+        sample: None,
+    };
+    let report = seg::run(&executor, input, &mut sampling, &progress, threads);
+    let sample = sampling.sample.take();
+    if report.is_ok()
+        && let Some(sink) = results
+        && let Err(e) = sink.output.finish()
+    {
+        return fail(e);
+    }
+    // A slow run (or `--slowest`) names the segments that cost the most,
+    // each timed alone on the first batch the run evaluated.
+    let slowest = match (&report, sample) {
+        (Ok(r), Some(sample)) if args.slowest || r.elapsed > SLOW_RUN => {
+            match seg::segment_costs(&executor, &sample) {
+                Ok(costs) => Some((costs, sample.num_rows())),
+                Err(d) => {
+                    eprint!("{}", render::human(&[d], &checked.sources, color));
+                    None
+                }
+            }
+        }
+        _ => None,
     };
     let events = events.map(|e| e.reports()).unwrap_or_default();
-    finish(args, &checked, &query, report, &events, started, color)
+    let ran = Ran {
+        report,
+        events: &events,
+        slowest,
+    };
+    finish(args, &checked, &query, ran, started, color)
 }
 
 /// The tables `--events FIELD=FILE` names, read and grouped by key.
@@ -467,16 +501,59 @@ fn event_tables(args: &Args, program: &Program) -> Result<Vec<seg::events::Event
     Ok(tables)
 }
 
+/// A run after which, taking longer than this, the summary names the
+/// slowest segments (`--slowest` asks for them on any run): below it no one
+/// waits long enough to wonder where the time goes.
+pub const SLOW_RUN: Duration = Duration::from_secs(2);
+
+/// How many of the slowest segments the human summary names.
+const SLOWEST_SHOWN: usize = 5;
+
+/// What a run produced, for its summary.
+struct Ran<'a> {
+    report: Result<seg::RunReport, seg::RunError>,
+    events: &'a [seg::events::EventsReport],
+    /// Each segment's cost, slowest first, and the rows of the sample it was
+    /// timed on, when measured.
+    slowest: Option<(Vec<seg::SegmentCost>, usize)>,
+}
+
+/// Hands every batch on to `inner` and keeps the first one evaluated in
+/// full (batches statistics skipped carry only the key column), as the
+/// sample [`seg::segment_costs`] times segments on.
+struct Sampling<'s> {
+    inner: &'s mut dyn seg::Sink,
+    schema: arrow::datatypes::SchemaRef,
+    sample: Option<arrow::record_batch::RecordBatch>,
+}
+
+impl seg::Sink for Sampling<'_> {
+    fn write(
+        &mut self,
+        batch: &arrow::record_batch::RecordBatch,
+        membership: &seg::Membership,
+    ) -> Result<(), DataError> {
+        if self.sample.is_none() && batch.schema() == self.schema {
+            self.sample = Some(batch.clone());
+        }
+        self.inner.write(batch, membership)
+    }
+}
+
 /// Prints the summary of a run, or why it stopped.
 fn finish(
     args: &Args,
     checked: &seg::Checked,
     query: &seg::Query,
-    report: Result<seg::RunReport, seg::RunError>,
-    events: &[seg::events::EventsReport],
+    ran: Ran<'_>,
     started: Instant,
     color: bool,
 ) -> Outcome {
+    let Ran {
+        report,
+        events,
+        slowest,
+    } = ran;
     let report = match report {
         Ok(report) => report,
         Err(seg::RunError::Data(e)) => return fail(e),
@@ -494,6 +571,7 @@ fn finish(
         data: &args.input.data,
         out: args.out.as_deref(),
         events,
+        slowest: slowest.as_ref(),
     };
     match args.summary {
         // The table is the result of the run, so it goes to stdout
@@ -643,7 +721,12 @@ fn run_datafusion(
         }
         _ => seg::datafusion::run(query, &source, false, &mut seg::Discard, &progress),
     };
-    finish(args, checked, query, report, &[], started, color)
+    let ran = Ran {
+        report,
+        events: &[],
+        slowest: None,
+    };
+    finish(args, checked, query, ran, started, color)
 }
 
 /// Worker threads per core at most: more only adds scheduling and memory
@@ -676,6 +759,7 @@ struct Summary<'a> {
     data: &'a Path,
     out: Option<&'a Path>,
     events: &'a [seg::events::EventsReport],
+    slowest: Option<&'a (Vec<seg::SegmentCost>, usize)>,
 }
 
 /// The width the run table keeps to, so it reads in an 80-column terminal
@@ -874,6 +958,22 @@ impl Summary<'_> {
                 render::display_path(out_path)
             ));
         }
+        if let Some((costs, rows)) = self.slowest
+            && !costs.is_empty()
+        {
+            out.push_str(&format!(
+                "slowest segments, each timed alone on the first {} rows:\n",
+                render::thousands(*rows as u64)
+            ));
+            for cost in costs.iter().take(SLOWEST_SHOWN) {
+                out.push_str(&format!(
+                    "  {:<width$}  {:>8.0} ns/row\n",
+                    cost.segment,
+                    cost.ns_per_row,
+                    width = width - 2
+                ));
+            }
+        }
         out
     }
 
@@ -910,7 +1010,7 @@ impl Summary<'_> {
                 serde_json::json!({ "name": group.name, "assignments": assignments, "unassigned": none })
             })
             .collect();
-        serde_json::json!({
+        let mut summary = serde_json::json!({
             "version": 1,
             "rules": render::display_path(self.rules),
             "data": render::display_path(self.data),
@@ -925,11 +1025,31 @@ impl Summary<'_> {
             "segments": segments,
             "priorities": priorities,
             "events": self.events,
-        })
+        });
+        if let Some((costs, rows)) = self.slowest
+            && let Some(object) = summary.as_object_mut()
+        {
+            object.insert(
+                "slowest_segments".into(),
+                serde_json::json!({ "sample_rows": rows, "segments": costs }),
+            );
+        }
+        summary
     }
 }
 
-/// A progress bar on a terminal, shown only once a run passes one second.
+/// True when progress may be drawn: standard error is a terminal a person
+/// watches, and neither `NO_COLOR` (no decoration) nor `CI` (a log, where a
+/// redrawn bar is noise) is set. Piped or redirected output is never
+/// decorated.
+pub fn shows_progress() -> bool {
+    std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none()
+        && std::env::var_os("CI").is_none()
+}
+
+/// A progress bar on a terminal, shown only once a run passes one second:
+/// profiles done of the total, row groups done (Parquet), rate and ETA.
 struct ProgressBar {
     bar: std::sync::OnceLock<indicatif::ProgressBar>,
     started: Instant,
@@ -946,7 +1066,7 @@ impl ProgressBar {
 
 impl seg::Progress for ProgressBar {
     fn start(&self, total: Option<u64>) {
-        if !std::io::stderr().is_terminal() {
+        if !shows_progress() {
             return;
         }
         let bar = indicatif::ProgressBar::with_draw_target(
@@ -954,7 +1074,7 @@ impl seg::Progress for ProgressBar {
             indicatif::ProgressDrawTarget::hidden(),
         );
         if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:30} {human_pos}/{human_len} profiles · {per_sec} · {eta}",
+            "{bar:30} {human_pos}/{human_len} profiles{msg} · {per_sec:0} · ETA {eta}",
         ) {
             bar.set_style(style);
         }
@@ -967,6 +1087,12 @@ impl seg::Progress for ProgressBar {
             if bar.is_hidden() && self.started.elapsed() > Duration::from_secs(1) {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             }
+        }
+    }
+
+    fn row_groups(&self, done: u64, total: u64) {
+        if let Some(bar) = self.bar.get() {
+            bar.set_message(format!(" · row group {done}/{total}"));
         }
     }
 
