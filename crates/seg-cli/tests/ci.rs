@@ -503,3 +503,47 @@ fn the_progress_bar_shows_on_a_terminal_only_and_a_slow_run_names_its_slowest_se
     assert!(!stderr(&piped).contains("profiles"), "{}", stderr(&piped));
     assert!(text(&piped.stdout).contains(" profiles from "));
 }
+
+#[test]
+fn seg_bench_shows_what_it_times_on_a_terminal_only() {
+    let root = repo_root();
+    let args = [
+        "bench",
+        "examples/geography.seg",
+        "--data",
+        "examples/profiles.parquet",
+        "--as-of",
+        AS_OF,
+        "--iterations",
+        "2",
+        "--engines",
+        "interp",
+        "--per-segment",
+    ];
+    let Some(shown) = on_a_terminal(&args, &root, &[]) else {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    };
+    assert!(
+        shown.contains("passes · interp · program · warm-up"),
+        "{shown}"
+    );
+    assert!(shown.contains(" · pass 2/2"), "{shown}");
+    // The results still come, after the bar is cleared.
+    assert!(shown.contains("median of 2 passes"), "{shown}");
+
+    let quiet = on_a_terminal(&args, &root, &[("CI", "true")]).unwrap();
+    assert!(!quiet.contains("passes ·"), "{quiet}");
+
+    // Piped: results on stdout, nothing on stderr.
+    let piped = std::process::Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(args)
+        .current_dir(&root)
+        .env_remove("NO_COLOR")
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert_eq!(code(&piped), 0, "{}", stderr(&piped));
+    assert_eq!(stderr(&piped), "");
+    assert!(text(&piped.stdout).contains("median of 2 passes"));
+}
