@@ -252,8 +252,8 @@ fn run_folder(args: &Args) -> Outcome {
                 render::display_path(root)
             );
         }
-        // Diagnostics name their file; the heading on stderr says which
-        // program they stopped.
+        // The table's heading is on stdout; on stderr, a line after a
+        // program's errors says which program they stopped.
         let outcome = run_program(&one);
         if !matches!(outcome, Outcome::Clean) {
             eprintln!("{}: not run to the end", render::display_path(root));
