@@ -87,9 +87,10 @@ fn the_human_summary_names_the_engine() {
         &root,
     );
     assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let err = stderr(&output);
-    assert!(err.contains("priority lifecycle_stage"), "{err}");
-    assert!(err.contains("engine datafusion, 2 threads"), "{err}");
+    // The run table is on standard output.
+    let table = common::text(&output.stdout);
+    assert!(table.contains("priority lifecycle_stage"), "{table}");
+    assert!(table.contains("engine datafusion, 2 threads"), "{table}");
 }
 
 /// The examples' profiles split into `parts` Parquet files in `dir`.

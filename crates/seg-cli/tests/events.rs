@@ -169,7 +169,8 @@ fn the_human_summary_counts_the_events_that_matched_no_profile() {
         dir.path(),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let err = stderr(&out);
+    // The summary line is part of the run table, on standard output.
+    let err = common::text(&out.stdout);
     assert!(
         err.contains("events of orders from orders.parquet: 5 rows, 1 matched no profile, 1 without a key (ignored)"),
         "{err}"

@@ -782,7 +782,8 @@ fn bundled_data_summary_snapshot() {
         ],
         &root,
     );
-    let table = stderr(&out);
+    // The table is on standard output; warnings stay on standard error.
+    let table = common::text(&out.stdout);
     let table: String = table
         .lines()
         .map(|l| {

@@ -115,8 +115,8 @@ fn seg_run_follows_the_declared_zone_or_tz() {
         args.extend(extra);
         let out = seg(&args, dir.path());
         assert_eq!(code(&out), 0, "{args:?}: {}", text(&out.stderr));
-        // The summary is for people: it goes to standard error.
-        text(&out.stderr)
+        // The run table is the command's result: it goes to standard output.
+        text(&out.stdout)
     };
     // Berlin: profile 1 bought on New Year's Day (00:30 local), profile 3
     // today (the date `--as-of` is Berlin's midnight) and on its signup

@@ -100,6 +100,11 @@ impl<'q> Executor<'q> {
         self.query
     }
 
+    /// The binding it was compiled for.
+    pub fn binding(&self) -> &Binding {
+        &self.binding
+    }
+
     /// The engine that runs: `"jit"` or `"interp"`.
     pub fn engine(&self) -> &'static str {
         match self.kind {

@@ -248,26 +248,28 @@ fn open_parquet(
     let wrap = move |b: Result<RecordBatch, arrow::error::ArrowError>| {
         b.map_err(|e| DataError::unreadable(&label, DataFormat::Parquet.title(), e))
     };
-    let Some(pruning) = pruning else {
-        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
-            .with_projection(mask)
-            .with_batch_size(batch_rows)
-            .build()
-            .map_err(unreadable)?;
-        return Ok(Input::unpruned(
-            reader.schema(),
-            columns,
-            total_rows,
-            Box::new(Guarded::new(reader).map(move |b| wrap(b).map(InputBatch::evaluated))),
-        ));
-    };
-    let plan = pruning.pruner.plan(metadata.metadata(), metadata.schema());
     let row_counts: Vec<u64> = metadata
         .metadata()
         .row_groups()
         .iter()
         .map(|g| u64::try_from(g.num_rows()).unwrap_or(0))
         .collect();
+    let Some(pruning) = pruning else {
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
+            .with_projection(mask)
+            .with_batch_size(batch_rows)
+            .build()
+            .map_err(unreadable)?;
+        let mut input = Input::unpruned(
+            reader.schema(),
+            columns,
+            total_rows,
+            Box::new(Guarded::new(reader).map(move |b| wrap(b).map(InputBatch::evaluated))),
+        );
+        input.row_groups = Some(row_counts);
+        return Ok(input);
+    };
+    let plan = pruning.pruner.plan(metadata.metadata(), metadata.schema());
     let mut report = PruneReport {
         row_groups: row_counts.len(),
         row_groups_read: plan.row_groups.len(),
@@ -304,10 +306,19 @@ fn open_parquet(
                 builder = builder.with_row_selection(selection);
             }
             let reader = builder.build().map_err(unreadable)?;
+            // With a page selection a group yields only some of its rows:
+            // counting groups by rows would be wrong, so none are reported.
+            let row_groups = plan.selection.is_none().then(|| {
+                plan.row_groups
+                    .iter()
+                    .map(|&g| row_counts.get(g).copied().unwrap_or(0))
+                    .collect()
+            });
             Ok(Input {
                 schema,
                 columns,
                 total_rows,
+                row_groups,
                 batches: Box::new(
                     Guarded::new(reader).map(move |b| wrap(b).map(InputBatch::evaluated)),
                 ),
@@ -320,6 +331,7 @@ fn open_parquet(
             let key_mask = ProjectionMask::roots(&parquet_schema, [key_index]);
             let skipped = plan.skipped_row_groups.clone();
             let path = path.to_path_buf();
+            let every_group = row_counts.clone();
             let groups = (0..row_counts.len()).map(move |group| {
                 let is_skipped = skipped.contains(&group);
                 let reader = file
@@ -368,6 +380,7 @@ fn open_parquet(
                 pruning: Some(report),
                 // Skipped groups are read for their keys: no row goes unread.
                 unread_rows: 0,
+                row_groups: Some(every_group),
             })
         }
     }

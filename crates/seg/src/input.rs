@@ -24,6 +24,11 @@ pub struct Input {
     /// (neither evaluated nor yielded as skipped batches): a run counts them
     /// as profiles in no segment.
     pub unread_rows: u64,
+    /// For Parquet: the rows each row group yields, in the order they are
+    /// read, so that a run can tell its [`Progress`](crate::Progress) how
+    /// many row groups are done. `None` when that is not exact (page-level
+    /// selection reads part of a group) or the format has no row groups.
+    pub row_groups: Option<Vec<u64>>,
 }
 
 impl Input {
@@ -61,6 +66,7 @@ impl Input {
             batches,
             pruning: None,
             unread_rows: 0,
+            row_groups: None,
         }
     }
 

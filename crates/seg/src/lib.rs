@@ -86,6 +86,8 @@ pub mod report;
 mod run;
 pub mod sample;
 #[cfg(feature = "formats")]
+pub mod testing;
+#[cfg(feature = "formats")]
 pub mod why;
 
 pub use error::{Error, RunError};
@@ -94,7 +96,8 @@ pub use export::{Export, ExportTarget};
 pub use input::{Input, InputBatch, PruneReport};
 pub use query::{Binding, Query, RunOptions, format_instant, parse_instant, parse_zone};
 pub use run::{
-    Discard, OverlapPair, Progress, RunReport, Silent, Sink, Sizes, WriterSink, jaccard, run,
+    Discard, OverlapPair, Progress, RunReport, SegmentCost, Silent, Sink, Sizes, WriterSink,
+    jaccard, run, segment_costs,
 };
 pub use seg_eval::Membership;
 #[cfg(feature = "formats")]
@@ -327,6 +330,44 @@ pub fn check_program(root: &Path, loader: &dyn SourceLoader) -> Checked {
     with_findings(seg_check::check_program(root, loader))
 }
 
+/// The root programs among `files` (a folder's `.seg` files): those no other
+/// file in the list `use`s, directly or through another file, in the order
+/// of `files`. A folder of rules is usually a few programs (`lifecycle.seg`)
+/// over shared parts (`schema.seg`, `behavior.seg`); running each root runs
+/// every segment once per program that holds it, and never a part on its
+/// own. Files are compared by their canonical path, so `./a.seg` and `a.seg`
+/// are one file. Files that `use` each other in a cycle are all roots (the
+/// checker reports the cycle when they run) rather than silently skipped.
+pub fn root_programs(files: &[PathBuf], loader: &dyn SourceLoader) -> Vec<PathBuf> {
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let keys: Vec<PathBuf> = files.iter().map(|f| canonical(f)).collect();
+    // For each file, the other files its program reads.
+    let reads: Vec<std::collections::HashSet<PathBuf>> = files
+        .iter()
+        .zip(&keys)
+        .map(|(file, key)| {
+            seg_check::check_program(file, loader)
+                .sources
+                .iter()
+                .map(|(_, source)| canonical(&source.path))
+                .filter(|p| p != key)
+                .collect()
+        })
+        .collect();
+    files
+        .iter()
+        .zip(&keys)
+        .enumerate()
+        .filter(|(i, (_, key))| {
+            !reads
+                .iter()
+                .enumerate()
+                .any(|(j, used)| j != *i && used.contains(*key) && !reads[*i].contains(&keys[j]))
+        })
+        .map(|(_, (file, _))| file.clone())
+        .collect()
+}
+
 /// Adds the static findings of a program that checked (segments that can
 /// never match, redundant conditions, ...), keeping diagnostics in file and
 /// position order, then drops the warnings that `# seg: allow(...)`
@@ -345,4 +386,45 @@ fn with_findings(mut checked: Checked) -> Checked {
     }
     allow::apply(&mut checked);
     checked
+}
+
+#[cfg(test)]
+mod root_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    #[test]
+    fn the_roots_of_a_folder_are_the_files_no_other_file_uses() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let schema = write("schema.seg", "schema { orders: int }\n");
+        let parts = write(
+            "parts.seg",
+            "use \"schema.seg\"\nsegment buyers { where orders > 0 }\n",
+        );
+        let main = write(
+            "main.seg",
+            "use \"parts.seg\"\nsegment big { where buyers and orders > 9 }\n",
+        );
+        let alone = write(
+            "alone.seg",
+            "schema { age: int }\nsegment adults { where age >= 18 }\n",
+        );
+        // Two files in a cycle: neither is dropped.
+        let a = write("a.seg", "use \"b.seg\"\n");
+        let b = write("b.seg", "use \"a.seg\"\n");
+        let files = vec![
+            a.clone(),
+            alone.clone(),
+            b.clone(),
+            main.clone(),
+            parts,
+            schema,
+        ];
+        let roots = super::root_programs(&files, &super::FsLoader::default());
+        assert_eq!(roots, [a, alone, b, main]);
+    }
 }

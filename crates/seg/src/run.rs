@@ -66,6 +66,13 @@ pub trait Progress: Sync {
     }
     /// `rows` more profiles were evaluated and handed to the sink.
     fn advance(&self, rows: u64);
+    /// `done` of the input's `total` row groups are evaluated (Parquet, when
+    /// the reader knows each group's rows; see [`Input::row_groups`]). Called
+    /// once with `done == 0` after [`start`](Progress::start), then as groups
+    /// complete.
+    fn row_groups(&self, done: u64, total: u64) {
+        let _ = (done, total);
+    }
     /// The run is over.
     fn finish(&self) {}
 }
@@ -282,6 +289,52 @@ pub struct RunReport {
     pub elapsed: Duration,
 }
 
+/// What one segment costs to evaluate, measured on its own.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SegmentCost {
+    /// The segment.
+    pub segment: String,
+    /// Nanoseconds per row: the fastest of a few passes over the sample.
+    pub ns_per_row: f64,
+}
+
+/// Each selected segment of `executor`'s query timed alone on `sample` (a
+/// batch of the run's input, for the same binding), slowest first. Each
+/// segment is compiled on its own with the executor's engine, so its cost
+/// includes the segments it refers to and excludes compiling; the time is
+/// the fastest of three passes, which keeps a busy machine's pauses out.
+/// The whole program shares work between segments, so the costs need not
+/// add up to a run's time: they rank segments, they do not split the run.
+pub fn segment_costs(
+    executor: &Executor<'_>,
+    sample: &RecordBatch,
+) -> Result<Vec<SegmentCost>, seg_diagnostics::Diagnostic> {
+    let query = executor.query();
+    let engine = match executor.engine() {
+        #[cfg(feature = "jit")]
+        "jit" => crate::Engine::Jit,
+        _ => crate::Engine::Interp,
+    };
+    let rows = sample.num_rows().max(1) as f64;
+    let mut costs = Vec::new();
+    for &id in query.selection().segments() {
+        let one = query.with_selection(vec![id], Vec::new());
+        let alone = one.compile(engine, executor.binding())?;
+        let mut best = Duration::MAX;
+        for _ in 0..3 {
+            let started = Instant::now();
+            alone.evaluate(sample)?;
+            best = best.min(started.elapsed());
+        }
+        costs.push(SegmentCost {
+            segment: query.segment_name(id).to_string(),
+            ns_per_row: best.as_secs_f64() * 1e9 / rows,
+        });
+    }
+    costs.sort_by(|a, b| b.ns_per_row.total_cmp(&a.ns_per_row));
+    Ok(costs)
+}
+
 /// Runs `executor` over every batch of `input` on `threads` workers,
 /// handing results to `sink` in input order, and returns the sizes. A few
 /// batches per worker are read, evaluated in parallel, then counted and
@@ -334,6 +387,23 @@ pub fn run(
         })?;
     let mut sizes = Sizes::new(query);
     progress.start(input.total_rows);
+    // Where each row group ends, in rows from the start: a group is done
+    // when the rows handed on reach its end.
+    let group_ends: Vec<u64> = input
+        .row_groups
+        .take()
+        .unwrap_or_default()
+        .iter()
+        .scan(0u64, |end, rows| {
+            *end += rows;
+            Some(*end)
+        })
+        .collect();
+    let total_groups = group_ends.len() as u64;
+    let (mut rows_done, mut groups_done) = (0u64, 0usize);
+    if total_groups > 0 {
+        progress.row_groups(0, total_groups);
+    }
     let window = threads * 2;
     loop {
         let mut chunk = Vec::with_capacity(window);
@@ -366,6 +436,17 @@ pub fn run(
             sizes.add(input.batch.num_rows(), &membership);
             sink.write(&input.batch, &membership)?;
             progress.advance(input.batch.num_rows() as u64);
+            rows_done += input.batch.num_rows() as u64;
+            let before = groups_done;
+            while group_ends
+                .get(groups_done)
+                .is_some_and(|&end| rows_done >= end)
+            {
+                groups_done += 1;
+            }
+            if groups_done != before {
+                progress.row_groups(groups_done as u64, total_groups);
+            }
         }
     }
     progress.finish();
@@ -519,5 +600,71 @@ mod tests {
         assert_eq!(found, [(0, 2, 2), (0, 1, 1), (1, 2, 1)]);
         assert!((pairs[0].jaccard - 0.5).abs() < 1e-12);
         assert_eq!(jaccard(0, 0, 0), 0.0);
+    }
+}
+
+#[cfg(test)]
+mod progress_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use arrow::array::{Int64Array, RecordBatch};
+    use std::sync::{Arc, Mutex};
+
+    /// Records what a run tells its progress.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+
+    impl super::Progress for Recorder {
+        fn start(&self, total: Option<u64>) {
+            self.0.lock().unwrap().push(format!("start {total:?}"));
+        }
+        fn advance(&self, rows: u64) {
+            self.0.lock().unwrap().push(format!("+{rows}"));
+        }
+        fn row_groups(&self, done: u64, total: u64) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("groups {done}/{total}"));
+        }
+        fn finish(&self) {
+            self.0.lock().unwrap().push("finish".into());
+        }
+    }
+
+    #[test]
+    fn a_run_reports_row_groups_as_their_rows_are_done() {
+        let checked = crate::check_source(
+            "rules.seg".as_ref(),
+            "schema { orders: int }\nsegment buyers { where orders > 0 }\n",
+        );
+        let program = checked.program.unwrap();
+        let query = crate::Query::prepare(&program, &crate::RunOptions::default()).unwrap();
+        let batch = |n: i64| {
+            let orders = Int64Array::from((0..n).collect::<Vec<_>>());
+            RecordBatch::try_from_iter([("orders", Arc::new(orders) as _)]).unwrap()
+        };
+        let batches = vec![batch(1), batch(1), batch(3)];
+        let binding = query.bind(&batches[0].schema()).unwrap();
+        let executor = query.compile(crate::Engine::Interp, &binding).unwrap();
+        let mut input = crate::Input::from_batches(batches[0].schema(), batches);
+        // Two groups: 2 rows, then 3.
+        input.row_groups = Some(vec![2, 3]);
+        let recorder = Recorder::default();
+        let report = super::run(&executor, input, &mut super::Discard, &recorder, 1).unwrap();
+        assert_eq!(report.sizes.profiles, 5);
+        assert_eq!(
+            *recorder.0.lock().unwrap(),
+            [
+                "start Some(5)",
+                "groups 0/2",
+                "+1",
+                "+1",
+                "groups 1/2",
+                "+3",
+                "groups 2/2",
+                "finish"
+            ]
+        );
     }
 }

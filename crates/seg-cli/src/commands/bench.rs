@@ -84,8 +84,58 @@ pub struct Timing {
     pub members: usize,
 }
 
+/// Progress of `seg bench` on a terminal (see
+/// [`crate::commands::run::shows_progress`]): passes done of all, and which
+/// engine, target and pass runs. Updated between timed passes, never inside
+/// one, so drawing is not timed.
+struct Passes {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Passes {
+    fn new(total: u64) -> Passes {
+        let bar = crate::commands::run::shows_progress().then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} passes · {msg}")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Passes { bar }
+    }
+
+    /// Pass `round` of `rounds` (round 0 is the untimed warm-up) of `engine`
+    /// on `target` is next.
+    fn next(&self, engine: BenchEngine, target: &str, round: u32, rounds: u32) {
+        if let Some(bar) = &self.bar {
+            let what = if round == 0 {
+                "warm-up".to_string()
+            } else {
+                format!("pass {round}/{rounds}")
+            };
+            bar.set_message(format!("{} · {target} · {what}", engine.name()));
+        }
+    }
+
+    /// A pass is over.
+    fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 struct Setup<'a> {
     batches: &'a [RecordBatch],
+    passes: &'a Passes,
     binding: &'a Binding,
     pool: &'a rayon::ThreadPool,
     iterations: u32,
@@ -118,6 +168,7 @@ impl Setup<'_> {
         let mut members = 0;
         // One untimed pass warms caches and the allocator.
         for round in 0..=self.iterations {
+            self.passes.next(engine, &target, round, self.iterations);
             let started = Instant::now();
             // One thread evaluates on this one: handing a pass of a few
             // hundred microseconds to a pool thread and waiting for it costs
@@ -129,6 +180,7 @@ impl Setup<'_> {
                     .install(|| self.batches.par_iter().map(evaluate).collect())
             };
             let elapsed = started.elapsed();
+            self.passes.done();
             members = counts?.iter().sum();
             if round > 0 {
                 times.push(elapsed.as_secs_f64());
@@ -206,8 +258,18 @@ pub fn run(args: &Args) -> Outcome {
             });
         }
     };
+    // Every engine times the program, and with `--per-segment` each segment
+    // too, in a warm-up pass and `--iterations` timed ones.
+    let targets = 1 + if args.per_segment {
+        query.selection().segments().len()
+    } else {
+        0
+    };
+    let passes =
+        Passes::new((args.engines.len() * targets) as u64 * (u64::from(args.iterations) + 1));
     let setup = Setup {
         batches: &batches,
+        passes: &passes,
         binding: &binding,
         pool: &pool,
         iterations: args.iterations,
@@ -237,6 +299,7 @@ pub fn run(args: &Args) -> Outcome {
             }
         }
     }
+    passes.finish();
     // Engines must agree, or the numbers mean nothing.
     let disagreement = timings.iter().find(|t| {
         timings

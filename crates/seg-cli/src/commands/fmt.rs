@@ -3,7 +3,8 @@
 //! A file is only rewritten when it parses without errors and its formatted
 //! text parses back to the same tree; the new text replaces the old one
 //! atomically. `--check` changes nothing, lists the files that would change
-//! and exits 1 if there are any. `-` reads standard input and writes standard
+//! and exits 1 if there are any; with `--diff` it prints what would change
+//! as a unified diff instead of the names. `-` reads standard input and writes standard
 //! output.
 
 use crate::Outcome;
@@ -21,6 +22,36 @@ pub struct Args {
     /// Change nothing; list the files that would change and exit 1 if any would.
     #[arg(long)]
     check: bool,
+    /// With `--check`: print a unified diff of what formatting would change,
+    /// per file, on standard output.
+    #[arg(long, requires = "check")]
+    diff: bool,
+}
+
+/// The unified diff (three lines of context) from `old` to `new`, headed
+/// `--- a/PATH` / `+++ b/PATH` as `git diff` and `patch -p1` expect (an
+/// absolute path, which has no such prefix, as it is); empty when the texts
+/// are equal.
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    let (a, b) = if path.starts_with('/') {
+        (path.to_string(), path.to_string())
+    } else {
+        (format!("a/{path}"), format!("b/{path}"))
+    };
+    let diff = similar::TextDiff::from_lines(old, new);
+    let mut out = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&a, &b)
+        .missing_newline_hint(true)
+        .to_string();
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
 }
 
 /// The formatted text, or the diagnostics that prevent formatting.
@@ -57,7 +88,7 @@ pub fn run(args: &Args) -> Outcome {
             eprintln!("error: `-` (standard input) cannot be combined with other paths");
             return Outcome::Failure;
         }
-        return run_stdin(args.check, color);
+        return run_stdin(args.check, args.diff, color);
     }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -92,7 +123,12 @@ pub fn run(args: &Args) -> Outcome {
             Ok(formatted) => {
                 if args.check {
                     changed += 1;
-                    crate::outln!("{}", render::display_path(path));
+                    let shown = render::display_path(path);
+                    if args.diff {
+                        crate::out!("{}", unified_diff(&shown, &text, &formatted));
+                    } else {
+                        crate::outln!("{shown}");
+                    }
                     findings = true;
                 } else if is_read_only(path) {
                     // Renaming over a file replaces it even when the file
@@ -150,7 +186,7 @@ fn is_read_only(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly())
 }
 
-fn run_stdin(check: bool, color: bool) -> Outcome {
+fn run_stdin(check: bool, diff: bool, color: bool) -> Outcome {
     let mut bytes = Vec::new();
     let limit = seg::syntax::limits::MAX_FILE_BYTES as u64;
     if let Err(e) = std::io::stdin().take(limit + 1).read_to_end(&mut bytes) {
@@ -173,7 +209,11 @@ fn run_stdin(check: bool, color: bool) -> Outcome {
         Ok(formatted) => {
             if check {
                 if formatted != text {
-                    crate::outln!("<stdin>");
+                    if diff {
+                        crate::out!("{}", unified_diff("<stdin>", &text, &formatted));
+                    } else {
+                        crate::outln!("<stdin>");
+                    }
                     return Outcome::Findings;
                 }
                 return Outcome::Clean;

@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 
 /// The arguments `seg run` and `seg bench` share: what to evaluate, over
 /// what, and when.
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub struct Inputs {
-    /// The rules to run.
+    /// The rules to run (`seg run`: or a folder, to run each of its root
+    /// programs).
     pub rules: PathBuf,
     /// Profile data: Parquet, CSV (with a header), JSON lines or Arrow IPC
     /// (with `seg run --engine datafusion`: a Parquet file, a directory of
@@ -75,7 +76,7 @@ impl Inputs {
 }
 
 /// Arguments of `seg run`.
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub struct Args {
     /// Rules, data, instant, params and selection.
     #[command(flatten)]
@@ -94,7 +95,7 @@ pub struct Args {
     /// DataFusion over Parquet files (`--threads` partitions).
     #[arg(long, value_enum, default_value = "auto")]
     pub engine: Engine,
-    /// Summary format: a table on stderr, or JSON on stdout.
+    /// Summary format: a table or JSON, both on stdout.
     #[arg(long, value_enum, default_value = "human")]
     pub summary: SummaryFormat,
     /// Evaluate the program as checked, without the optimizer's rewrites
@@ -123,6 +124,15 @@ pub struct Args {
     /// (comma-separated; `pii` columns are written as named).
     #[arg(long, value_delimiter = ',', requires = "members")]
     pub columns: Vec<String>,
+    /// Name the slowest segments in the summary, each timed alone on the
+    /// first batch (done anyway when the run takes over 2 s; not with
+    /// `--engine datafusion`).
+    #[arg(long)]
+    pub slowest: bool,
+    /// Set by `seg run FOLDER`: each program's JSON summary on one line (JSON
+    /// lines), so that the output is a stream of documents.
+    #[arg(skip)]
+    pub json_lines: bool,
     /// Preview and overlap (`--overlap`, `--sample`, `--show-pii`).
     #[command(flatten)]
     pub look: Look,
@@ -187,7 +197,7 @@ pub enum Engine {
 /// Summary formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum SummaryFormat {
-    /// A table on stderr.
+    /// A table on stdout.
     Human,
     /// A JSON document on stdout (see docs/semantics.md).
     Json,
@@ -266,6 +276,72 @@ pub fn prepare_with(
 
 /// Runs `seg run`.
 pub fn run(args: &Args) -> Outcome {
+    if args.input.rules.is_dir() {
+        return run_folder(args);
+    }
+    run_program(args)
+}
+
+/// `seg run FOLDER`: every root program of the folder (a `.seg` file no other
+/// file there `use`s, [`seg::root_programs`]), one after the other, each with
+/// its own table under a `==> FILE <==` heading (or its own JSON line). The
+/// exit code is the worst of the programs'. `--out` is refused: one results
+/// file cannot hold several programs' columns.
+fn run_folder(args: &Args) -> Outcome {
+    let folder = &args.input.rules;
+    if let Some(out) = &args.out {
+        return usage(
+            &format!(
+                "`--out {}` names one results file, and `{}` is a folder of programs",
+                out.display(),
+                folder.display()
+            ),
+            "run one program with `--out`: seg run FOLDER/PROGRAM.seg --data … --out …",
+        );
+    }
+    let (files, errors) = crate::files::expand(std::slice::from_ref(folder));
+    if !errors.is_empty() {
+        for error in errors {
+            eprintln!("error[E0801]: {error}");
+        }
+        return Outcome::Failure;
+    }
+    let roots = seg::root_programs(&files, &args.input.uses.loader());
+    let mut worst = Outcome::Clean;
+    for (i, root) in roots.iter().enumerate() {
+        let mut one = args.clone();
+        one.input.rules.clone_from(root);
+        one.json_lines = true;
+        if args.summary == SummaryFormat::Human {
+            crate::outln!(
+                "{}==> {} <==",
+                if i == 0 { "" } else { "\n" },
+                render::display_path(root)
+            );
+        }
+        // The table's heading is on stdout; on stderr, a line after a
+        // program's errors says which program they stopped.
+        let outcome = run_program(&one);
+        if !matches!(outcome, Outcome::Clean) {
+            eprintln!("{}: not run to the end", render::display_path(root));
+        }
+        worst = worse(worst, outcome);
+    }
+    worst
+}
+
+/// The worse of two outcomes: a failure over findings over clean.
+fn worse(a: Outcome, b: Outcome) -> Outcome {
+    let rank = |o: &Outcome| match o {
+        Outcome::Clean => 0,
+        Outcome::Findings => 1,
+        Outcome::Failure => 2,
+    };
+    if rank(&b) > rank(&a) { b } else { a }
+}
+
+/// Runs `seg run` on one program.
+fn run_program(args: &Args) -> Outcome {
     let started = Instant::now();
     let color = crate::commands::check::Color::Auto.enabled();
     let report = Report {
@@ -403,72 +479,91 @@ pub fn run(args: &Args) -> Outcome {
 
     let threads = worker_threads(args.threads);
     let progress = ProgressBar::new();
-    let mut sample = args
+    let schema = input.schema.clone();
+    let mut discard = seg::Discard;
+    // The results file: every profile's results, or an activation export's
+    // members (`--members`).
+    let (mut profiles, mut members) = (None, None);
+    match (&args.out, out_format, &export) {
+        (Some(path), Some(format), Some(export)) => {
+            match Output::create(path, format, export.schema(&schema)) {
+                Ok(output) => {
+                    members = Some(crate::output::MembersSink {
+                        query: &query,
+                        export,
+                        output,
+                    })
+                }
+                Err(e) => return fail(e),
+            }
+        }
+        (Some(path), Some(format), None) => {
+            match Output::create(path, format, query.result_schema(&schema)) {
+                Ok(output) => {
+                    profiles = Some(ResultsSink {
+                        query: &query,
+                        output,
+                    })
+                }
+                Err(e) => return fail(e),
+            }
+        }
+        _ => {}
+    }
+    let mut inner: &mut dyn seg::Sink = match (profiles.as_mut(), members.as_mut()) {
+        (Some(sink), _) => sink,
+        (_, Some(sink)) => sink,
+        _ => &mut discard,
+    };
+    // `--sample` sees each batch beside whatever else the run writes.
+    let mut preview = args
         .look
         .sample
         .map(|n| seg::sample::SampleSink::new(&query, n, args.look.show_pii));
-    // Every run goes through here, so that a `--sample` sees each batch
-    // beside whatever else the run writes.
-    let mut run_into = |sink: &mut dyn seg::Sink, input: seg::Input| match &mut sample {
-        Some(sample) => seg::run(
-            &executor,
-            input,
-            &mut seg::sample::Both(sink, sample),
-            &progress,
-            threads,
-        ),
-        None => seg::run(&executor, input, sink, &progress, threads),
+    let mut both;
+    if let Some(preview) = preview.as_mut() {
+        both = seg::sample::Both(inner, preview);
+        inner = &mut both;
+    }
+    let mut first = FirstBatch {
+        inner,
+        schema,
+        first: None,
     };
-    let report = match (&args.out, out_format, &export) {
-        (Some(path), Some(format), Some(export)) => {
-            let output = match Output::create(path, format, export.schema(&input.schema)) {
-                Ok(o) => o,
-                Err(e) => return fail(e),
-            };
-            let mut sink = crate::output::MembersSink {
-                query: &query,
-                export,
-                output,
-            };
-            let report = run_into(&mut sink, input);
-            if report.is_ok()
-                && let Err(e) = sink.output.finish()
-            {
-                return fail(e);
-            }
-            report
+    let report = seg::run(&executor, input, &mut first, &progress, threads);
+    let first = first.first.take();
+    if report.is_ok() {
+        let finished = match (profiles, members) {
+            (Some(sink), _) => sink.output.finish(),
+            (_, Some(sink)) => sink.output.finish(),
+            _ => Ok(()),
+        };
+        if let Err(e) = finished {
+            return fail(e);
         }
-        (Some(path), Some(format), None) => {
-            let output = match Output::create(path, format, query.result_schema(&input.schema)) {
-                Ok(o) => o,
-                Err(e) => return fail(e),
-            };
-            let mut sink = ResultsSink {
-                query: &query,
-                output,
-            };
-            let report = run_into(&mut sink, input);
-            if report.is_ok()
-                && let Err(e) = sink.output.finish()
-            {
-                return fail(e);
+    }
+    // A slow run (or `--slowest`) names the segments that cost the most,
+    // each timed alone on the first batch the run evaluated.
+    let slowest = match (&report, first) {
+        (Ok(r), Some(first)) if args.slowest || r.elapsed > SLOW_RUN => {
+            match seg::segment_costs(&executor, &first) {
+                Ok(costs) => Some((costs, first.num_rows())),
+                Err(d) => {
+                    eprint!("{}", render::human(&[d], &checked.sources, color));
+                    None
+                }
             }
-            report
         }
-        _ => run_into(&mut seg::Discard, input),
+        _ => None,
     };
     let events = events.map(|e| e.reports()).unwrap_or_default();
-    let samples = sample.map(seg::sample::SampleSink::into_samples);
-    finish(
-        args,
-        &checked,
-        &query,
+    let ran = Ran {
         report,
-        &events,
-        samples.as_deref(),
-        started,
-        color,
-    )
+        events: &events,
+        slowest,
+        samples: preview.map(seg::sample::SampleSink::into_samples),
+    };
+    finish(args, &checked, &query, ran, started, color)
 }
 
 /// The tables `--events FIELD=FILE` names, read and grouped by key.
@@ -554,18 +649,63 @@ fn event_tables(args: &Args, program: &Program) -> Result<Vec<seg::events::Event
     Ok(tables)
 }
 
+/// A run after which, taking longer than this, the summary names the
+/// slowest segments (`--slowest` asks for them on any run): below it no one
+/// waits long enough to wonder where the time goes.
+pub const SLOW_RUN: Duration = Duration::from_secs(2);
+
+/// How many of the slowest segments the human summary names.
+const SLOWEST_SHOWN: usize = 5;
+
+/// What a run produced, for its summary.
+struct Ran<'a> {
+    report: Result<seg::RunReport, seg::RunError>,
+    events: &'a [seg::events::EventsReport],
+    /// Each segment's cost, slowest first, and the rows of the sample it was
+    /// timed on, when measured.
+    slowest: Option<(Vec<seg::SegmentCost>, usize)>,
+    /// The first members of each segment (`--sample`), when asked for.
+    samples: Option<Vec<seg::sample::SegmentSample>>,
+}
+
+/// Hands every batch on to `inner` and keeps the first one evaluated in
+/// full (batches statistics skipped carry only the key column): the batch
+/// [`seg::segment_costs`] times segments on.
+struct FirstBatch<'s> {
+    inner: &'s mut dyn seg::Sink,
+    schema: arrow::datatypes::SchemaRef,
+    first: Option<arrow::record_batch::RecordBatch>,
+}
+
+impl seg::Sink for FirstBatch<'_> {
+    fn write(
+        &mut self,
+        batch: &arrow::record_batch::RecordBatch,
+        membership: &seg::Membership,
+    ) -> Result<(), DataError> {
+        if self.first.is_none() && batch.schema() == self.schema {
+            self.first = Some(batch.clone());
+        }
+        self.inner.write(batch, membership)
+    }
+}
+
 /// Prints the summary of a run, or why it stopped.
 #[allow(clippy::too_many_arguments)]
 fn finish(
     args: &Args,
     checked: &seg::Checked,
     query: &seg::Query,
-    report: Result<seg::RunReport, seg::RunError>,
-    events: &[seg::events::EventsReport],
-    samples: Option<&[seg::sample::SegmentSample]>,
+    ran: Ran<'_>,
     started: Instant,
     color: bool,
 ) -> Outcome {
+    let Ran {
+        report,
+        events,
+        slowest,
+        samples,
+    } = ran;
     let report = match report {
         Ok(report) => report,
         Err(seg::RunError::Data(e)) => return fail(e),
@@ -576,6 +716,7 @@ fn finish(
     };
     let summary = Summary {
         query,
+        sources: &checked.sources,
         report: &report,
         elapsed: started.elapsed(),
         rules: &args.input.rules,
@@ -583,10 +724,18 @@ fn finish(
         out: args.out.as_deref(),
         events,
         overlap: args.look.overlap,
-        samples,
+        samples: samples.as_deref(),
+        slowest: slowest.as_ref(),
     };
     match args.summary {
-        SummaryFormat::Human => eprint!("{}", summary.human()),
+        // The table is the result of the run, so it goes to stdout
+        // (`seg run … > sizes.txt`); diagnostics, notes and the progress bar
+        // stay on stderr.
+        SummaryFormat::Human => crate::out!("{}", summary.human()),
+        SummaryFormat::Json if args.json_lines => crate::outln!(
+            "{}",
+            serde_json::to_string(&summary.json()).unwrap_or_default()
+        ),
         SummaryFormat::Json => crate::outln!(
             "{}",
             serde_json::to_string_pretty(&summary.json()).unwrap_or_default()
@@ -726,7 +875,13 @@ fn run_datafusion(
         }
         _ => seg::datafusion::run(query, &source, false, &mut seg::Discard, &progress),
     };
-    finish(args, checked, query, report, &[], None, started, color)
+    let ran = Ran {
+        report,
+        events: &[],
+        slowest: None,
+        samples: None,
+    };
+    finish(args, checked, query, ran, started, color)
 }
 
 /// Worker threads per core at most: more only adds scheduling and memory
@@ -751,6 +906,8 @@ pub fn worker_threads(requested: Option<usize>) -> usize {
 
 struct Summary<'a> {
     query: &'a seg::Query,
+    /// The rules' files, to name the file of each segment.
+    sources: &'a seg::diagnostics::SourceMap,
     report: &'a seg::RunReport,
     elapsed: Duration,
     rules: &'a Path,
@@ -759,6 +916,32 @@ struct Summary<'a> {
     events: &'a [seg::events::EventsReport],
     overlap: Option<OverlapShown>,
     samples: Option<&'a [seg::sample::SegmentSample]>,
+    slowest: Option<&'a (Vec<seg::SegmentCost>, usize)>,
+}
+
+/// The width the run table keeps to, so it reads in an 80-column terminal
+/// and in a CI log.
+const TABLE_COLUMNS: usize = 80;
+
+/// `line` with the segment's title after it, cut (with `…`) to keep the line
+/// within [`TABLE_COLUMNS`]; the full title is in `--summary json`.
+fn with_title(line: String, title: Option<&str>) -> String {
+    let Some(title) = title.filter(|t| !t.is_empty()) else {
+        return line;
+    };
+    let room = TABLE_COLUMNS.saturating_sub(line.chars().count() + 2);
+    // Fewer than a few characters of a title say nothing; leave it to JSON.
+    if room < 8 {
+        return line;
+    }
+    let shown: String = if title.chars().count() > room {
+        let mut cut: String = title.chars().take(room - 1).collect();
+        cut.push('…');
+        cut
+    } else {
+        title.to_string()
+    };
+    format!("{line}  {shown}")
 }
 
 fn share(part: u64, whole: u64) -> f64 {
@@ -768,6 +951,11 @@ fn share(part: u64, whole: u64) -> f64 {
 impl Summary<'_> {
     fn program(&self) -> &Program {
         self.query.program()
+    }
+
+    /// The title of segment `id`, when it has one.
+    fn title(&self, id: seg::ir::SegmentId) -> Option<&str> {
+        self.program().segments.get(id.0 as usize)?.title.as_deref()
     }
 
     /// The reported priority groups with their sizes.
@@ -783,12 +971,17 @@ impl Summary<'_> {
             })
     }
 
+    /// The file that declares segment `id`, as the table and JSON name it.
+    fn file_of(&self, id: seg::ir::SegmentId) -> Option<String> {
+        let segment = self.program().segments.get(id.0 as usize)?;
+        let file = self.sources.get(segment.span.file)?;
+        Some(render::display_path(&file.path))
+    }
+
     fn human(&self) -> String {
         let t = &self.report.sizes;
-        let names: Vec<&str> = self
-            .query
-            .selection()
-            .segments()
+        let selected = self.query.selection().segments();
+        let names: Vec<&str> = selected
             .iter()
             .map(|&id| self.query.segment_name(id))
             .collect();
@@ -806,30 +999,64 @@ impl Summary<'_> {
             .chain([8])
             .max()
             .unwrap_or(7);
+        // The count column is as wide as its widest number (or its heading),
+        // leaving the rest of the 80 columns to the titles.
+        let count = t
+            .members
+            .iter()
+            .chain(t.assigned.iter().flatten())
+            .chain(&t.unassigned)
+            .map(|&n| render::thousands(n).len())
+            .chain(["profiles".len()])
+            .max()
+            .unwrap_or(8);
         let mut out = String::new();
         if !names.is_empty() {
             out.push_str(&format!(
-                "{:<width$}  {:>12}  {:>7}\n",
+                "{:<width$}  {:>count$}  {:>7}\n",
                 "segment", "members", "share"
             ));
-            for (name, members) in names.iter().zip(&t.members) {
-                out.push_str(&format!(
-                    "{name:<width$}  {:>12}  {:>6.2}%\n",
-                    render::thousands(*members),
-                    share(*members, t.profiles)
-                ));
+            // Rows grouped by the file that declares them, files in the order
+            // their first segment is reported; a heading only when the program
+            // spans several files (`use`).
+            let rows: Vec<(usize, Option<String>)> = selected
+                .iter()
+                .enumerate()
+                .map(|(i, &id)| (i, self.file_of(id)))
+                .collect();
+            let mut files: Vec<&Option<String>> = Vec::new();
+            for (_, file) in &rows {
+                if !files.contains(&file) {
+                    files.push(file);
+                }
+            }
+            let headings = files.len() > 1;
+            for file in files {
+                if headings {
+                    out.push_str(&format!("{}:\n", file.as_deref().unwrap_or("(no file)")));
+                }
+                for (i, _) in rows.iter().filter(|(_, f)| f == file) {
+                    let (id, name) = (selected[*i], names[*i]);
+                    let line = format!(
+                        "{name:<width$}  {:>count$}  {:>6.2}%",
+                        render::thousands(t.members[*i]),
+                        share(t.members[*i], t.profiles)
+                    );
+                    out.push_str(&with_title(line, self.title(id)));
+                    out.push('\n');
+                }
             }
         }
         for (group, counts, none) in self.groups() {
             out.push_str(&format!(
-                "\n{:<width$}  {:>12}  {:>7}\n",
+                "\n{:<width$}  {:>count$}  {:>7}\n",
                 format!("priority {}", group.name),
                 "profiles",
                 "share"
             ));
             for (&id, &n) in group.segments.iter().zip(counts) {
                 out.push_str(&format!(
-                    "  {:<w$}  {:>12}  {:>6.2}%\n",
+                    "  {:<w$}  {:>count$}  {:>6.2}%\n",
                     self.query.segment_name(id),
                     render::thousands(n),
                     share(n, t.profiles),
@@ -837,7 +1064,7 @@ impl Summary<'_> {
                 ));
             }
             out.push_str(&format!(
-                "  {:<w$}  {:>12}  {:>6.2}%\n",
+                "  {:<w$}  {:>count$}  {:>6.2}%\n",
                 "(none)",
                 render::thousands(none),
                 share(none, t.profiles),
@@ -886,6 +1113,22 @@ impl Summary<'_> {
                 render::display_path(out_path)
             ));
         }
+        if let Some((costs, rows)) = self.slowest
+            && !costs.is_empty()
+        {
+            out.push_str(&format!(
+                "slowest segments, each timed alone on the first {} rows:\n",
+                render::thousands(*rows as u64)
+            ));
+            for cost in costs.iter().take(SLOWEST_SHOWN) {
+                out.push_str(&format!(
+                    "  {:<width$}  {:>8.0} ns/row\n",
+                    cost.segment,
+                    cost.ns_per_row,
+                    width = width - 2
+                ));
+            }
+        }
         out
     }
 
@@ -902,6 +1145,7 @@ impl Summary<'_> {
                 serde_json::json!({
                     "name": s.name,
                     "title": s.title,
+                    "file": self.file_of(*id),
                     "members": members,
                     "share": share(*members, t.profiles) / 100.0,
                 })
@@ -921,7 +1165,7 @@ impl Summary<'_> {
                 serde_json::json!({ "name": group.name, "assignments": assignments, "unassigned": none })
             })
             .collect();
-        let mut value = serde_json::json!({
+        let mut summary = serde_json::json!({
             "version": 1,
             "rules": render::display_path(self.rules),
             "data": render::display_path(self.data),
@@ -937,7 +1181,15 @@ impl Summary<'_> {
             "priorities": priorities,
             "events": self.events,
         });
-        if let Some(object) = value.as_object_mut() {
+        if let Some((costs, rows)) = self.slowest
+            && let Some(object) = summary.as_object_mut()
+        {
+            object.insert(
+                "slowest_segments".into(),
+                serde_json::json!({ "sample_rows": rows, "segments": costs }),
+            );
+        }
+        if let Some(object) = summary.as_object_mut() {
             if let Some(overlap) = self.json_overlap() {
                 object.insert("overlap".into(), overlap);
             }
@@ -945,7 +1197,7 @@ impl Summary<'_> {
                 object.insert("samples".into(), serde_json::json!(samples));
             }
         }
-        value
+        summary
     }
 
     // --- seg run --overlap and --sample (issue 14, items 3 and 5) ---
@@ -1119,7 +1371,18 @@ impl Summary<'_> {
     }
 }
 
-/// A progress bar on a terminal, shown only once a run passes one second.
+/// True when progress may be drawn: standard error is a terminal a person
+/// watches, and neither `NO_COLOR` (no decoration) nor `CI` (a log, where a
+/// redrawn bar is noise) is set. Piped or redirected output is never
+/// decorated.
+pub fn shows_progress() -> bool {
+    std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none()
+        && std::env::var_os("CI").is_none()
+}
+
+/// A progress bar on a terminal, shown only once a run passes one second:
+/// profiles done of the total, row groups done (Parquet), rate and ETA.
 struct ProgressBar {
     bar: std::sync::OnceLock<indicatif::ProgressBar>,
     started: Instant,
@@ -1136,7 +1399,7 @@ impl ProgressBar {
 
 impl seg::Progress for ProgressBar {
     fn start(&self, total: Option<u64>) {
-        if !std::io::stderr().is_terminal() {
+        if !shows_progress() {
             return;
         }
         let bar = indicatif::ProgressBar::with_draw_target(
@@ -1144,7 +1407,7 @@ impl seg::Progress for ProgressBar {
             indicatif::ProgressDrawTarget::hidden(),
         );
         if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:30} {human_pos}/{human_len} profiles · {per_sec} · {eta}",
+            "{bar:30} {human_pos}/{human_len} profiles{msg} · {per_sec:0} · ETA {eta}",
         ) {
             bar.set_style(style);
         }
@@ -1157,6 +1420,12 @@ impl seg::Progress for ProgressBar {
             if bar.is_hidden() && self.started.elapsed() > Duration::from_secs(1) {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             }
+        }
+    }
+
+    fn row_groups(&self, done: u64, total: u64) {
+        if let Some(bar) = self.bar.get() {
+            bar.set_message(format!(" · row group {done}/{total}"));
         }
     }
 

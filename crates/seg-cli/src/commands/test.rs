@@ -8,7 +8,6 @@
 use crate::Outcome;
 use crate::files::expand;
 use crate::render;
-use seg::ir::{Const, Program, Test};
 use std::collections::HashSet;
 use std::path::PathBuf;
 
@@ -24,139 +23,91 @@ pub struct Args {
     uses: crate::commands::UseArgs,
     #[command(flatten)]
     tz: crate::commands::TzArg,
+    /// Output format: `human` lines, a `json` document or `junit` XML for
+    /// CI test reports, all on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    format: TestFormat,
 }
 
-fn truth(value: Option<bool>) -> &'static str {
-    match value {
-        Some(true) => "true",
-        Some(false) => "false",
-        None => "unknown",
+/// Output formats of `seg test`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TestFormat {
+    /// `ok`/`FAIL` lines and a count.
+    Human,
+    /// One JSON document (schema in docs/ci.md).
+    Json,
+    /// JUnit XML: a testsuite per file, a testcase per test block.
+    Junit,
+}
+
+/// One test block's result.
+#[derive(Debug, serde::Serialize)]
+pub struct TestResult {
+    /// The test's description.
+    pub name: String,
+    /// The line of `test` in its file.
+    pub line: u32,
+    /// Each `expect`: the segment and whether the profile should be in it.
+    pub expectations: Vec<ExpectationResult>,
+    /// True when every expectation held.
+    pub passed: bool,
+    /// Why it failed: one message per expectation that did not hold, or the
+    /// internal error that kept it from running.
+    pub failures: Vec<String>,
+    /// True when the test could not run at all (an internal error), which
+    /// JUnit reports as an `<error>` rather than a `<failure>`.
+    pub error: bool,
+}
+
+/// One `expect` line.
+#[derive(Debug, serde::Serialize)]
+pub struct ExpectationResult {
+    /// The segment.
+    pub segment: String,
+    /// `true` for `expect s`, `false` for `expect not s`.
+    pub member: bool,
+}
+
+/// The results of one file's test blocks.
+#[derive(Debug, serde::Serialize)]
+pub struct FileResults {
+    /// The file, as the user named it.
+    pub file: String,
+    /// True when the program rooted here has errors, so its tests did not
+    /// run (the diagnostics are on stderr).
+    pub rules_have_errors: bool,
+    /// Its test blocks, in order.
+    pub tests: Vec<TestResult>,
+}
+
+impl FileResults {
+    fn passed(&self) -> usize {
+        self.tests.iter().filter(|t| t.passed).count()
+    }
+
+    fn failed(&self) -> usize {
+        self.tests.iter().filter(|t| !t.passed && !t.error).count()
+    }
+
+    fn errors(&self) -> usize {
+        self.tests.iter().filter(|t| t.error).count() + usize::from(self.rules_have_errors)
     }
 }
 
-/// A constant as a user would write it.
-fn show(value: &Const) -> String {
-    match value {
-        Const::Int(v) => v.to_string(),
-        Const::Float(v) => v.to_string(),
-        Const::Decimal { unscaled, scale } => {
-            let digits = unscaled.unsigned_abs().to_string();
-            let scale = usize::from(*scale);
-            let sign = if *unscaled < 0 { "-" } else { "" };
-            if scale == 0 {
-                format!("{sign}{digits}")
-            } else {
-                let padded = format!("{digits:0>width$}", width = scale + 1);
-                let (int, frac) = padded.split_at(padded.len() - scale);
-                format!("{sign}{int}.{frac}")
-            }
+/// The results for `file`, created in the order files are first met.
+fn file_entry<'a>(files: &'a mut Vec<FileResults>, file: &str) -> &'a mut FileResults {
+    let index = match files.iter().position(|f| f.file == file) {
+        Some(i) => i,
+        None => {
+            files.push(FileResults {
+                file: file.to_string(),
+                rules_have_errors: false,
+                tests: Vec::new(),
+            });
+            files.len() - 1
         }
-        Const::Bool(v) => v.to_string(),
-        Const::String(s) => format!("{s:?}"),
-        Const::Date(d) => seg::format_instant(i64::from(*d) * 86_400_000_000)
-            .split('T')
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-        Const::Timestamp(t) => seg::format_instant(*t),
-        Const::ListString(items) => format!("{items:?}"),
-        Const::ListInt(items) => format!("{items:?}"),
-        Const::Duration(d) => format!("{} {:?}", d.amount, d.unit).to_lowercase(),
-        c @ Const::Records { .. } => seg::ir::const_text(c),
-    }
-}
-
-/// Runs one test; returns the failure messages (empty when it passes).
-fn run_test(
-    program: &Program,
-    test: &Test,
-    default: &seg::RunOptions,
-) -> Result<Vec<String>, String> {
-    let batch =
-        seg::eval::profile_batch(&program.schema, &test.given).map_err(|e| e.to_string())?;
-    // The program as checked, on the reference evaluator: a failure shows
-    // what the conditions the user wrote evaluate to.
-    // The test's own `as_of` (a date already at midnight in the program's
-    // zone), or `--as-of` (a date there becomes midnight in that zone).
-    let options = match test.as_of {
-        Some(t) => seg::RunOptions::default().as_of(t),
-        None => default.clone(),
-    }
-    .optimize(false);
-    let query = seg::Query::prepare(program, &options).map_err(|e| e.message)?;
-    let binding = query
-        .bind(&batch.schema())
-        .map_err(|d| d.first().map(|d| d.message.clone()).unwrap_or_default())?;
-    let membership = query
-        .compile(seg::Engine::Interp, &binding)
-        .and_then(|executor| executor.evaluate(&batch))
-        .map_err(|d| d.message)?;
-    let mut failures = Vec::new();
-    for expect in &test.expects {
-        let member = membership.segments[expect.segment.0 as usize].value(0);
-        if member == expect.member {
-            continue;
-        }
-        let segment = &program.segments[expect.segment.0 as usize];
-        let (where_, exclude) = query
-            .evaluator()
-            .conditions(binding.columns(), &batch, expect.segment)
-            .map_err(|d| d.message)?;
-        let mut why = format!("`where` is {}", truth(where_[0]));
-        if let Some(exclude) = exclude {
-            why.push_str(&format!(", `exclude` is {}", truth(exclude[0])));
-        }
-        let mut fields = Vec::new();
-        for condition in std::iter::once(&segment.where_).chain(segment.exclude.iter()) {
-            seg::ir::field_refs(condition, &mut fields);
-        }
-        let mut seen = HashSet::new();
-        let values: Vec<String> = fields
-            .into_iter()
-            .filter(|(id, _)| seen.insert(*id))
-            .map(|(id, _)| {
-                let name = &program.schema.field(id).name;
-                match test.given.iter().find(|(f, _)| *f == id) {
-                    Some((_, value)) => format!("{name} = {}", show(value)),
-                    None => format!("{name} is missing"),
-                }
-            })
-            .collect();
-        let expected = if expect.member {
-            "a member"
-        } else {
-            "not a member"
-        };
-        let actual = if member { "is one" } else { "is not" };
-        let mut message = format!(
-            "expected the profile to be {expected} of `{}`, but it {actual}: {why}",
-            segment.name
-        );
-        if !values.is_empty() {
-            message.push_str(&format!("\n        reads: {}", values.join(", ")));
-        }
-        // The conditions' tree, as `seg why` shows it: which clause decided.
-        let options = seg::WhyOptions {
-            key: String::new(),
-            show_pii: true,
-            batch_rows: 1,
-            sources: None,
-        };
-        if let Ok(explained) = seg::why::explain_segment(
-            &query,
-            binding.columns(),
-            &batch,
-            0,
-            expect.segment,
-            &options,
-        ) {
-            for line in crate::commands::why::conditions_human(&explained, false).lines() {
-                message.push_str(&format!("\n      {line}"));
-            }
-        }
-        failures.push(message);
-    }
-    Ok(failures)
+    };
+    &mut files[index]
 }
 
 /// Runs `seg test`.
@@ -182,15 +133,14 @@ pub fn run(args: &Args) -> Outcome {
     for error in &io_errors {
         eprintln!("error[E0801]: {error}");
     }
-    let (mut passed, mut failed) = (0usize, 0usize);
-    let mut rules_failed = false;
+    let mut results: Vec<FileResults> = Vec::new();
     // A test in a file used by several roots runs once.
     let mut seen = HashSet::new();
     for file in &files {
         let checked = args.uses.check(file);
         if checked.has_errors() {
             eprint!("{}", render::human_checked(&checked, color));
-            rules_failed = true;
+            file_entry(&mut results, &render::display_path(file)).rules_have_errors = true;
             continue;
         }
         let Some(program) = &checked.program else {
@@ -204,31 +154,57 @@ pub fn run(args: &Args) -> Outcome {
             if !seen.insert((source.path.clone(), test.span.start)) {
                 continue;
             }
-            let at = source.line_col(test.span.start as usize);
-            let place = format!("{}:{}", render::display_path(&source.path), at.line);
-            match run_test(program, test, &as_of) {
-                Ok(failures) if failures.is_empty() => {
-                    passed += 1;
-                    crate::outln!("ok    {place}  {}", test.name);
-                }
-                Ok(failures) => {
-                    failed += 1;
-                    crate::outln!("FAIL  {place}  {}", test.name);
-                    for f in failures {
-                        crate::outln!("      {f}");
-                    }
-                }
-                Err(internal) => {
-                    failed += 1;
-                    crate::outln!(
-                        "FAIL  {place}  {}\n      internal error: {internal}",
-                        test.name
-                    );
-                }
+            let line = source.line_col(test.span.start as usize).line;
+            let expectations = test
+                .expects
+                .iter()
+                .map(|e| ExpectationResult {
+                    segment: program
+                        .segments
+                        .get(e.segment.0 as usize)
+                        .map(|s| s.name.clone())
+                        .unwrap_or_default(),
+                    member: e.member,
+                })
+                .collect();
+            let (failures, error) = match seg::testing::run_test(program, test, &as_of) {
+                Ok(failures) => (failures.iter().map(failure_text).collect(), false),
+                Err(internal) => (vec![format!("internal error: {internal}")], true),
+            };
+            let result = TestResult {
+                name: test.name.clone(),
+                line,
+                expectations,
+                passed: failures.is_empty(),
+                failures,
+                error,
+            };
+            if args.format == TestFormat::Human {
+                // Printed as each test ends, so a long suite shows progress.
+                crate::out!("{}", human(&render::display_path(&source.path), &result));
             }
+            file_entry(&mut results, &render::display_path(&source.path))
+                .tests
+                .push(result);
         }
     }
-    crate::outln!("{passed} passed, {failed} failed");
+    let passed: usize = results.iter().map(FileResults::passed).sum();
+    let failed = results.iter().map(|f| f.tests.len()).sum::<usize>() - passed;
+    match args.format {
+        TestFormat::Human => crate::outln!("{passed} passed, {failed} failed"),
+        TestFormat::Json => crate::outln!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "version": 1,
+                "passed": passed,
+                "failed": failed,
+                "files": results,
+            }))
+            .unwrap_or_default()
+        ),
+        TestFormat::Junit => crate::out!("{}", junit(&results)),
+    }
+    let rules_failed = results.iter().any(|f| f.rules_have_errors);
     if !io_errors.is_empty() {
         Outcome::Failure
     } else if failed > 0 || rules_failed {
@@ -236,4 +212,92 @@ pub fn run(args: &Args) -> Outcome {
     } else {
         Outcome::Clean
     }
+}
+
+/// The human lines of one test: `ok` or `FAIL`, the place and the name, then
+/// each failure indented.
+fn human(file: &str, result: &TestResult) -> String {
+    let place = format!("{file}:{}", result.line);
+    if result.passed {
+        return format!("ok    {place}  {}\n", result.name);
+    }
+    let mut out = format!("FAIL  {place}  {}\n", result.name);
+    for failure in &result.failures {
+        out.push_str(&format!("      {failure}\n"));
+    }
+    out
+}
+
+/// JUnit XML as CI systems read it (Jenkins, GitLab, GitHub test-report
+/// actions): a `testsuite` per file, a `testcase` per test block with a
+/// `failure` (an expectation did not hold) or an `error` (the test or the
+/// file's rules could not run).
+pub fn junit(files: &[FileResults]) -> String {
+    use render::xml_escape as x;
+    let total: usize = files.iter().map(|f| f.tests.len()).sum();
+    let failures: usize = files.iter().map(FileResults::failed).sum();
+    let errors: usize = files.iter().map(FileResults::errors).sum();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"seg test\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\">\n",
+        total + files.iter().filter(|f| f.rules_have_errors).count()
+    ));
+    for file in files {
+        let name = x(&file.file);
+        out.push_str(&format!(
+            "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n",
+            file.tests.len() + usize::from(file.rules_have_errors),
+            file.failed(),
+            file.errors()
+        ));
+        if file.rules_have_errors {
+            out.push_str(&format!(
+                "    <testcase name=\"(rules)\" classname=\"{name}\" file=\"{name}\">\n      <error message=\"the rules have errors; no test ran\" type=\"rules\"/>\n    </testcase>\n"
+            ));
+        }
+        for test in &file.tests {
+            out.push_str(&format!(
+                "    <testcase name=\"{}\" classname=\"{name}\" file=\"{name}\" line=\"{}\"",
+                x(&test.name),
+                test.line
+            ));
+            if test.passed {
+                out.push_str("/>\n");
+                continue;
+            }
+            let (element, kind) = if test.error {
+                ("error", "internal")
+            } else {
+                ("failure", "expectation")
+            };
+            // The message attribute is the first line (what a CI summary
+            // shows); the element's text has every failure in full.
+            let message = test
+                .failures
+                .first()
+                .and_then(|f| f.lines().next())
+                .unwrap_or_default();
+            out.push_str(&format!(
+                ">\n      <{element} message=\"{}\" type=\"{kind}\">{}</{element}>\n    </testcase>\n",
+                x(message),
+                x(&test.failures.join("\n"))
+            ));
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// A failed expectation as every format shows it: the message, then the
+/// conditions' tree as `seg why` draws it (without colour: the same text goes
+/// to JSON and JUnit).
+fn failure_text(failure: &seg::testing::Failure) -> String {
+    let mut text = failure.message.clone();
+    if let Some(conditions) = &failure.conditions {
+        for line in crate::commands::why::conditions_human(conditions, false).lines() {
+            text.push_str(&format!("\n      {line}"));
+        }
+    }
+    text
 }
