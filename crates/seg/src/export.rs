@@ -146,7 +146,7 @@ impl Export {
 
     /// The schema of the exported rows for input of schema `input`: the
     /// fields' columns as the input has them, then, for a priority group,
-    /// [`SEGMENT_COLUMN`].
+    /// `segment` ([`SEGMENT_COLUMN`](crate::SEGMENT_COLUMN)).
     pub fn schema(&self, input: &Schema) -> SchemaRef {
         let mut fields: Vec<Field> = self
             .names

@@ -92,7 +92,7 @@ pub mod why;
 
 pub use error::{Error, RunError};
 pub use exec::{Engine, Executor};
-pub use export::{Export, ExportTarget};
+pub use export::{Export, ExportTarget, SEGMENT_COLUMN};
 pub use input::{Input, InputBatch, PruneReport};
 pub use query::{Binding, Query, RunOptions, format_instant, parse_instant, parse_zone};
 pub use run::{
