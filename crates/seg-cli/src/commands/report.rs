@@ -95,23 +95,25 @@ pub fn run(args: &Args) -> Outcome {
         Ok(input) => input,
         Err(e) => return fail(e),
     };
-    let binding = match query.bind_among(&input.schema, &input.columns) {
-        Ok(b) => b,
-        Err(diagnostics) => {
-            eprint!("{}", render::human(&diagnostics, &checked.sources, color));
-            eprintln!(
-                "`{}` does not fit the rules' schema; nothing was reported",
-                args.input.data.display()
-            );
-            return Outcome::Failure;
-        }
+    let binding = match crate::commands::run::fitted(
+        query.bind_among(&input.schema, &input.columns),
+        &checked,
+        &args.input.data,
+        "reported",
+        color,
+    ) {
+        Ok(binding) => binding,
+        Err(outcome) => return outcome,
     };
-    let executor = match query.compile(seg::Engine::Auto, &binding) {
+    let executor = match crate::commands::run::compiled(
+        &query,
+        seg::Engine::Auto,
+        &binding,
+        &checked,
+        color,
+    ) {
         Ok(executor) => executor,
-        Err(diagnostic) => {
-            eprint!("{}", render::human(&[diagnostic], &checked.sources, color));
-            return Outcome::Failure;
-        }
+        Err(outcome) => return outcome,
     };
     let mut sample = seg::sample::SampleSink::new(&query, args.sample, args.show_pii);
     let threads = worker_threads(args.threads);

@@ -451,31 +451,20 @@ fn run_program(args: &Args) -> Outcome {
             Err(e) => return fail(e),
         }
     };
-    let binding = match query.bind_among(&input.schema, &input.columns) {
-        Ok(b) => b,
-        Err(diagnostics) => {
-            eprint!("{}", render::human(&diagnostics, &checked.sources, color));
-            eprintln!(
-                "`{}` does not fit the rules' schema; nothing was run",
-                args.input.data.display()
-            );
-            return Outcome::Failure;
-        }
+    let binding = match fitted(
+        query.bind_among(&input.schema, &input.columns),
+        &checked,
+        &args.input.data,
+        "run",
+        color,
+    ) {
+        Ok(binding) => binding,
+        Err(outcome) => return outcome,
     };
-    let executor = match query.compile(engine, &binding) {
+    let executor = match compiled(&query, engine, &binding, &checked, color) {
         Ok(executor) => executor,
-        Err(diagnostic) => {
-            eprint!("{}", render::human(&[diagnostic], &checked.sources, color));
-            return Outcome::Failure;
-        }
+        Err(outcome) => return outcome,
     };
-    if let Some(diagnostic) = executor.fallback() {
-        eprint!(
-            "{}",
-            render::human(std::slice::from_ref(diagnostic), &checked.sources, color)
-        );
-        eprintln!("note: running on the reference evaluator instead");
-    }
 
     let threads = worker_threads(args.threads);
     let progress = ProgressBar::new();
@@ -564,6 +553,49 @@ fn run_program(args: &Args) -> Outcome {
         samples: preview.map(seg::sample::SampleSink::into_samples),
     };
     finish(args, &checked, &query, ran, started, color)
+}
+
+/// The binding `bound` holds, or its diagnostics printed with what did not
+/// happen (`verb`: "run", "reported"): the data does not fit the rules'
+/// schema, exit 1.
+pub fn fitted(
+    bound: Result<seg::Binding, Vec<seg::diagnostics::Diagnostic>>,
+    checked: &seg::Checked,
+    data: &Path,
+    verb: &str,
+    color: bool,
+) -> Result<seg::Binding, Outcome> {
+    bound.map_err(|diagnostics| {
+        eprint!("{}", render::human(&diagnostics, &checked.sources, color));
+        eprintln!(
+            "`{}` does not fit the rules' schema; nothing was {verb}",
+            data.display()
+        );
+        Outcome::Failure
+    })
+}
+
+/// The query compiled for `engine`, or the reason printed (exit 1); a
+/// program the JIT hands to the reference evaluator says so on stderr.
+pub fn compiled<'q>(
+    query: &'q seg::Query,
+    engine: seg::Engine,
+    binding: &'q seg::Binding,
+    checked: &seg::Checked,
+    color: bool,
+) -> Result<seg::Executor<'q>, Outcome> {
+    let executor = query.compile(engine, binding).map_err(|diagnostic| {
+        eprint!("{}", render::human(&[diagnostic], &checked.sources, color));
+        Outcome::Failure
+    })?;
+    if let Some(diagnostic) = executor.fallback() {
+        eprint!(
+            "{}",
+            render::human(std::slice::from_ref(diagnostic), &checked.sources, color)
+        );
+        eprintln!("note: running on the reference evaluator instead");
+    }
+    Ok(executor)
 }
 
 /// The tables `--events FIELD=FILE` names, read and grouped by key.
@@ -849,13 +881,8 @@ fn run_datafusion(
         Err(e) => return fail(e),
     };
     let schema = source.schema();
-    if let Err(diagnostics) = query.bind(&schema) {
-        eprint!("{}", render::human(&diagnostics, &checked.sources, color));
-        eprintln!(
-            "`{}` does not fit the rules' schema; nothing was run",
-            args.input.data.display()
-        );
-        return Outcome::Failure;
+    if let Err(outcome) = fitted(query.bind(&schema), checked, &args.input.data, "run", color) {
+        return outcome;
     }
     let progress = ProgressBar::new();
     let report = match (&args.out, out_format) {
