@@ -222,6 +222,44 @@ fn markdown_for_a_pull_request() {
 }
 
 #[test]
+fn markdown_quotes_param_changes_apart_from_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    std::fs::copy(
+        root.join("examples/schema.seg"),
+        dir.path().join("schema.seg"),
+    )
+    .unwrap();
+    let text_before = std::fs::read_to_string(root.join("examples/spend.seg")).unwrap();
+    let edited = text_before.replace("param vip_threshold = 1000", "param vip_threshold = 1200");
+    assert_ne!(text_before, edited);
+    let new = dir.path().join("spend.seg");
+    std::fs::write(&new, edited).unwrap();
+    let out = seg(
+        &[
+            "diff",
+            "examples/spend.seg",
+            new.to_str().unwrap(),
+            "--data",
+            "examples/profiles.parquet",
+            "--as-of",
+            AS_OF,
+            "--format",
+            "markdown",
+        ],
+        &root,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let markdown = text(&out.stdout);
+    // A blank line ends the quote: a table right after a quoted line would
+    // render inside the quote, as text.
+    assert!(
+        markdown.contains("> - param vip_threshold: 1000 → 1200\n\n| segment |"),
+        "{markdown}"
+    );
+}
+
+#[test]
 fn human_output_lists_unchanged_segments_compactly() {
     let dir = tempfile::tempdir().unwrap();
     let new = edited_spend(dir.path());

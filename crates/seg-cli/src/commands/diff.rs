@@ -506,8 +506,15 @@ impl Report {
             render::thousands(self.profiles[1]),
             seg::format_instant(self.as_of)
         );
+        // One list item per note, and a blank line after the quote: a table
+        // right after a quoted line would be read as part of the quote.
+        let mut notes = 0;
         for note in self.notes() {
-            out.push_str(&format!("> {note}\n"));
+            out.push_str(&format!("> - {note}\n"));
+            notes += 1;
+        }
+        if notes > 0 {
+            out.push('\n');
         }
         let changed: Vec<&SegmentDiff> = self.changed().collect();
         if changed.is_empty() {
