@@ -151,6 +151,24 @@ fn overlap_top_n_shows_the_n_largest_pairs() {
     }
 }
 
+#[test]
+fn a_sample_of_no_rows_is_a_usage_error() {
+    // Zero rows would print "no members" for segments that have some.
+    let out = seg(
+        &[
+            "run",
+            "examples/lifecycle.seg",
+            "--data",
+            "examples/profiles.parquet",
+            "--sample",
+            "0",
+        ],
+        &repo_root(),
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--sample"), "{}", stderr(&out));
+}
+
 /// The human overlap matrix and sample, from the summary (whichever stream
 /// it is on) up to the closing line.
 fn looked(args: &[&str]) -> String {

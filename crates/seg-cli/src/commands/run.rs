@@ -148,8 +148,9 @@ pub struct Look {
     #[arg(long, value_name = "top=N", num_args = 0..=1, default_missing_value = "all", value_parser = parse_overlap)]
     pub overlap: Option<OverlapShown>,
     /// Show the first N members of each selected segment (input order) with
-    /// the key and the fields its rule reads.
-    #[arg(long, value_name = "N")]
+    /// the key and the fields its rule reads (N at least 1: no rows would
+    /// read as "no members").
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub sample: Option<usize>,
     /// Show personal data (`pii` fields) in `--sample` instead of masking it.
     #[arg(long)]
