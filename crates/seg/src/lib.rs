@@ -82,6 +82,8 @@ mod input;
 pub mod present;
 mod query;
 #[cfg(feature = "formats")]
+pub mod realtime;
+#[cfg(feature = "formats")]
 pub mod report;
 mod run;
 pub mod sample;
