@@ -15,7 +15,7 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let rules = r#"
 //! schema {
-//!   key id: string
+//!   id: string key
 //!   orders: int
 //! }
 //! segment buyers { where orders >= 1 }
@@ -580,4 +580,258 @@ fn io_error(error: &std::io::Error) -> RunError {
         format!("the stream failed: {}", crate::io_reason(error)),
         None,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use arrow::array::{Int64Array, StringArray};
+    use std::sync::Arc;
+
+    const RULES: &str = r#"
+schema {
+  id: int key
+  orders: int
+  country: string
+  signup: date
+  events: list<{ name: string, at: timestamp }>
+}
+param min_orders = 1
+segment buyers { where orders >= min_orders }
+segment french { where country == "FR" }
+segment recent { where count(events where at within 7 days) >= 2 }
+segment new { where signup within 30 days }
+priority tier {
+  buyers
+  french
+}
+"#;
+
+    fn program() -> Program {
+        let checked = crate::check_source("rules.seg".as_ref(), RULES);
+        assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+        checked.program.unwrap()
+    }
+
+    fn query(params: &[(&str, &str)]) -> Query {
+        let mut options = crate::RunOptions::default()
+            .as_of_text("2026-11-24T00:00:00Z")
+            .unwrap();
+        for (name, value) in params {
+            options = options.param(name, value);
+        }
+        Query::prepare(&program(), &options).unwrap()
+    }
+
+    #[test]
+    fn a_json_profile_gets_its_segments_and_priorities() {
+        let query = query(&[]);
+        let mut realtime = Realtime::new(&query, Engine::Auto).unwrap();
+        assert_eq!(realtime.engine(), "jit");
+        let verdict = realtime
+            .evaluate_json(r#"{"id": 7, "orders": 3, "country": "FR", "signup": "2026-11-20"}"#)
+            .unwrap();
+        assert_eq!(verdict.key, Some(Key::Int(7)));
+        assert_eq!(verdict.segments, ["buyers", "french", "new"]);
+        assert_eq!(verdict.priorities, [("tier", Some("buyers"))]);
+    }
+
+    #[test]
+    fn absent_and_null_fields_are_missing() {
+        let query = query(&[]);
+        let mut realtime = Realtime::new(&query, Engine::Auto).unwrap();
+        let verdict = realtime.evaluate_json(r#"{"country": null}"#).unwrap();
+        assert_eq!(verdict.key, None);
+        assert!(verdict.segments.is_empty());
+        assert_eq!(verdict.priorities, [("tier", None)]);
+    }
+
+    #[test]
+    fn histories_are_arrays_of_objects() {
+        let query = query(&[]);
+        let mut realtime = Realtime::new(&query, Engine::Auto).unwrap();
+        let two = r#"{"id": 1, "events": [{"name": "a", "at": "2026-11-20T10:00:00Z"}, {"name": "b", "at": "2026-11-22T10:00:00Z"}]}"#;
+        assert_eq!(realtime.evaluate_json(two).unwrap().segments, ["recent"]);
+        // One of the two is older than 7 days.
+        let old = r#"{"id": 1, "events": [{"name": "a", "at": "2026-10-20T10:00:00Z"}, {"name": "b", "at": "2026-11-22T10:00:00Z"}]}"#;
+        assert!(realtime.evaluate_json(old).unwrap().segments.is_empty());
+    }
+
+    #[test]
+    fn wrong_types_are_errors_and_the_next_profile_is_fine() {
+        let query = query(&[]);
+        let mut realtime = Realtime::new(&query, Engine::Auto).unwrap();
+        let cases = [
+            (
+                r#"{"orders": 5.7}"#,
+                "`5.7` in column `orders` is not an int",
+            ),
+            (r#"{"signup": "soon"}"#, "in column `signup` is not a date"),
+            (r#"{"events": 3}"#, "is not a list of records"),
+            ("[1, 2]", "expected {"),
+            ("not json", "cannot read"),
+            (r#"{"id": 1"#, "incomplete"),
+            (r#"{"id": 1} {"id": 2}"#, "more than one JSON object"),
+            ("", "no JSON object"),
+        ];
+        for (text, expected) in cases {
+            match realtime.evaluate_json(text) {
+                Err(RunError::Data(e)) => {
+                    assert_eq!(e.code, "E0403", "{text}");
+                    assert!(e.message.contains(expected), "{text}: {}", e.message);
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+            let fine = realtime.evaluate_json(r#"{"id": 2, "orders": 1}"#).unwrap();
+            assert_eq!(fine.segments, ["buyers"], "after {text}");
+        }
+    }
+
+    #[test]
+    fn params_are_those_of_the_query() {
+        let query = query(&[("min_orders", "5")]);
+        let mut realtime = Realtime::new(&query, Engine::Auto).unwrap();
+        let verdict = realtime.evaluate_json(r#"{"orders": 3}"#).unwrap();
+        assert!(verdict.segments.is_empty());
+        let verdict = realtime.evaluate_json(r#"{"orders": 5}"#).unwrap();
+        assert_eq!(verdict.segments, ["buyers"]);
+    }
+
+    #[test]
+    fn buffers_reused_across_calls_give_the_same_answers() {
+        let query = query(&[]);
+        let mut realtime = Realtime::new(&query, Engine::Auto).unwrap();
+        let mut fresh = Realtime::new(&query, Engine::Interp).unwrap();
+        let profiles = [
+            r#"{"id": 1, "orders": 3, "country": "FR"}"#,
+            r#"{"id": 2}"#,
+            r#"{"id": 3, "country": "FR", "signup": "2026-11-01"}"#,
+            r#"{"id": 1, "orders": 3, "country": "FR"}"#,
+        ];
+        let mut first = Vec::new();
+        for round in 0..3 {
+            for (i, text) in profiles.iter().enumerate() {
+                let verdict = realtime.evaluate_json(text).unwrap().clone();
+                if round == 0 {
+                    first.push(verdict.clone());
+                }
+                assert_eq!(verdict, first[i], "round {round}, profile {i}");
+                // The reference evaluator agrees.
+                assert_eq!(&verdict, fresh.evaluate_json(text).unwrap());
+            }
+        }
+        assert_eq!(first[0], first[3]);
+    }
+
+    #[test]
+    fn a_few_row_batch_of_another_schema_is_bound_by_name() {
+        let query = query(&[]);
+        let mut realtime = Realtime::new(&query, Engine::Auto).unwrap();
+        // Other column order, an extra column, histories and dates absent.
+        let batch = RecordBatch::try_from_iter([
+            ("extra", Arc::new(StringArray::from(vec!["x", "y"])) as _),
+            (
+                "country",
+                Arc::new(StringArray::from(vec![Some("FR"), None])) as _,
+            ),
+            ("orders", Arc::new(Int64Array::from(vec![0, 2])) as _),
+            ("id", Arc::new(Int64Array::from(vec![10, 11])) as _),
+        ])
+        .unwrap();
+        let missing = realtime.evaluate_batch(&batch);
+        // `signup` and `events` are read by the rules: binding says so.
+        assert!(matches!(missing, Err(RunError::Program(_))));
+        let query = Query::prepare(
+            &program(),
+            &crate::RunOptions::default()
+                .as_of_text("2026-11-24")
+                .unwrap()
+                .segments(["buyers", "french", "tier"]),
+        )
+        .unwrap();
+        let mut realtime = Realtime::new(&query, Engine::Auto).unwrap();
+        let verdicts = realtime.evaluate_batch(&batch).unwrap();
+        assert_eq!(verdicts.len(), 2);
+        assert_eq!(verdicts[0].key, Some(Key::Int(10)));
+        assert_eq!(verdicts[0].segments, ["french"]);
+        assert_eq!(verdicts[0].priorities, [("tier", Some("french"))]);
+        assert_eq!(verdicts[1].segments, ["buyers"]);
+        // A one-row batch after a two-row one: no stale verdict is left.
+        let one = batch.slice(1, 1);
+        assert_eq!(realtime.evaluate_batch(&one).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn only_rules_that_read_the_instant_read_time() {
+        assert!(reads_time(&program()));
+        let checked = crate::check_source(
+            "rules.seg".as_ref(),
+            "schema {\n  orders: int\n}\nsegment buyers { where orders >= 1 }\n",
+        );
+        assert!(!reads_time(&checked.program.unwrap()));
+    }
+
+    /// A sink that keeps every item as text.
+    #[derive(Default)]
+    struct Kept {
+        items: Vec<String>,
+        batches: usize,
+    }
+
+    impl StreamSink for Kept {
+        fn item(&mut self, line: u64, item: StreamItem<'_>) -> std::io::Result<()> {
+            self.items.push(match item {
+                StreamItem::Verdict(v) => format!("{line}: {:?} {:?}", v.key, v.segments),
+                StreamItem::Changes { key, entered, left } => {
+                    format!("{line}: {key:?} +{entered:?} -{left:?}")
+                }
+                StreamItem::Error(e) => format!("{line}: {}", e.code),
+            });
+            Ok(())
+        }
+
+        fn batch_done(&mut self) -> std::io::Result<()> {
+            self.batches += 1;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_stream_reports_each_line_in_order_and_remembers_keys_for_changes() {
+        let input =
+            "{\"id\": 1, \"orders\": 1}\n\nbad\n{\"id\": 1, \"country\": \"FR\"}\n{\"id\": 2}\n";
+        let options = crate::RunOptions::default()
+            .as_of_text("2026-11-24")
+            .unwrap()
+            .segments(["buyers", "french"]);
+        let mut sink = Kept::default();
+        let stream_options = StreamOptions {
+            changes: true,
+            ..StreamOptions::default()
+        };
+        let report = stream(
+            &program(),
+            &options,
+            std::io::Cursor::new(input),
+            &mut sink,
+            &stream_options,
+        )
+        .unwrap();
+        assert_eq!(
+            sink.items,
+            [
+                "1: Some(Int(1)) +[\"buyers\"] -[]",
+                "3: E0403",
+                "4: Some(Int(1)) +[\"french\"] -[\"buyers\"]",
+                "5: Some(Int(2)) +[] -[]",
+            ]
+        );
+        assert_eq!(report.profiles, 3);
+        assert_eq!(report.failed, 1);
+        assert_eq!(report.keys, 2);
+        assert_eq!(report.compilations, 1);
+        assert_eq!(sink.batches as u64, report.batches);
+    }
 }
