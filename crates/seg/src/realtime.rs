@@ -834,4 +834,80 @@ priority tier {
         assert_eq!(report.compilations, 1);
         assert_eq!(sink.batches as u64, report.batches);
     }
+
+    /// Input that gives its lines with a pause before each.
+    struct Slow {
+        lines: Vec<&'static str>,
+        pause: Duration,
+    }
+
+    impl std::io::Read for Slow {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.lines.is_empty() {
+                return Ok(0);
+            }
+            std::thread::sleep(self.pause);
+            let line = self.lines.remove(0);
+            let n = line.len().min(buf.len());
+            buf[..n].copy_from_slice(&line.as_bytes()[..n]);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn without_an_instant_rules_that_read_time_are_recompiled_as_the_clock_moves() {
+        let slow = |lines: Vec<&'static str>| {
+            std::io::BufReader::new(Slow {
+                lines,
+                pause: Duration::from_millis(1_100),
+            })
+        };
+        let lines = vec![
+            "{\"id\": 1, \"orders\": 1}\n",
+            "{\"id\": 2, \"orders\": 1}\n",
+        ];
+        let now = crate::RunOptions::default();
+        let mut sink = Kept::default();
+        let report = stream(
+            &program(),
+            &now,
+            slow(lines.clone()),
+            &mut sink,
+            &StreamOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(report.profiles, 2);
+        // Each line came more than a second after the last compilation (the
+        // first one before any line was read): each was evaluated at a new
+        // instant.
+        assert_eq!(report.compilations, 3);
+        // A fixed instant, or rules that never read it, compile once.
+        let fixed = crate::RunOptions::default()
+            .as_of_text("2026-11-24")
+            .unwrap();
+        let report = stream(
+            &program(),
+            &fixed,
+            slow(lines.clone()),
+            &mut sink,
+            &StreamOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(report.compilations, 1);
+        let timeless = crate::check_source(
+            "rules.seg".as_ref(),
+            "schema {\n  id: int key\n  orders: int\n}\nsegment buyers { where orders >= 1 }\n",
+        )
+        .program
+        .unwrap();
+        let report = stream(
+            &timeless,
+            &now,
+            slow(lines),
+            &mut sink,
+            &StreamOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(report.compilations, 1);
+    }
 }
