@@ -44,6 +44,10 @@ enum Command {
     /// The language server, for editors: the Language Server Protocol on
     /// standard input and output.
     Lsp(commands::lsp::Args),
+    /// Evaluate JSON-lines profiles from standard input as they come: one
+    /// JSON line of verdicts (or, with --changes, of segments entered and
+    /// left) per profile on standard output.
+    Stream(commands::stream::Args),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
         Command::Why(args) => commands::why::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
+        Command::Stream(args) => commands::stream::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

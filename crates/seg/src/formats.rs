@@ -17,7 +17,7 @@ use arrow::record_batch::{RecordBatch, RecordBatchOptions, RecordBatchReader};
 use seg_ir::{FieldId, Program, RecordField, Type};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The scale of every decimal read from text (CSV, JSON lines): values are
@@ -986,20 +986,8 @@ fn open_jsonl(
     fields: &[FieldId],
     batch_rows: usize,
 ) -> Result<Input, DataError> {
-    let arrow_fields: Vec<Field> = fields
-        .iter()
-        .map(|f| {
-            let field = program.schema.field(*f);
-            Field::new(&field.name, text_type(&field.ty, false), true)
-        })
-        .collect();
-    let schema = Arc::new(Schema::new(arrow_fields));
-    let decoder = arrow::json::ReaderBuilder::new(schema.clone())
-        .with_batch_size(batch_rows)
-        // Numbers for text-read fields (decimals, ints, dates, timestamps)
-        // arrive as their exact text and are converted below.
-        .with_coerce_primitive(true)
-        .build_decoder()
+    let schema = jsonl_schema(program, fields);
+    let decoder = json_decoder(&schema, batch_rows)
         .map_err(|e| DataError::unreadable(path, DataFormat::Jsonl.title(), e))?;
     let mut lines = JsonLines {
         reader: BufReader::new(file),
@@ -1014,12 +1002,7 @@ fn open_jsonl(
         done: false,
     };
     let label = path.to_path_buf();
-    let histories: Vec<String> = fields
-        .iter()
-        .map(|id| program.schema.field(*id))
-        .filter(|f| f.ty.element().and_then(Type::record_fields).is_some())
-        .map(|f| f.name.clone())
-        .collect();
+    let histories = history_names(program, fields);
     let mut failed = false;
     let batches = std::iter::from_fn(move || {
         if failed {
@@ -1029,12 +1012,7 @@ fn open_jsonl(
             Ok(batch) => batch.map(Ok),
             Err(e) => {
                 failed = true;
-                Some(Err(history_shape_error(&label, &e, &histories)
-                    .unwrap_or_else(|| DataError {
-                        code: "E0403",
-                        message: format!("cannot read `{}` as JSON lines: {e}", label.display()),
-                        help: Some("write one JSON object per line".into()),
-                    })))
+                Some(Err(jsonl_error(&label, &e, &histories)))
             }
         }
     });
@@ -1049,6 +1027,141 @@ fn open_jsonl(
         false,
         columns,
     )
+}
+
+/// The schema JSON lines are decoded with: each field the rules read, typed
+/// as its text is read ([`text_type`]) before conversion.
+fn jsonl_schema(program: &Program, fields: &[FieldId]) -> SchemaRef {
+    let arrow_fields: Vec<Field> = fields
+        .iter()
+        .map(|f| {
+            let field = program.schema.field(*f);
+            Field::new(&field.name, text_type(&field.ty, false), true)
+        })
+        .collect();
+    Arc::new(Schema::new(arrow_fields))
+}
+
+/// Arrow's JSON decoder for [`jsonl_schema`].
+fn json_decoder(
+    schema: &SchemaRef,
+    batch_rows: usize,
+) -> Result<arrow::json::reader::Decoder, ArrowError> {
+    arrow::json::ReaderBuilder::new(schema.clone())
+        .with_batch_size(batch_rows)
+        // Numbers for text-read fields (decimals, ints, dates, timestamps)
+        // arrive as their exact text and are converted afterwards.
+        .with_coerce_primitive(true)
+        .build_decoder()
+}
+
+/// The names of the histories (lists of records) among `fields`.
+fn history_names(program: &Program, fields: &[FieldId]) -> Vec<String> {
+    fields
+        .iter()
+        .map(|id| program.schema.field(*id))
+        .filter(|f| f.ty.element().and_then(Type::record_fields).is_some())
+        .map(|f| f.name.clone())
+        .collect()
+}
+
+/// E0403 for JSON that cannot be decoded; `message` starts with `line N: `.
+fn jsonl_error(label: &Path, message: &str, histories: &[String]) -> DataError {
+    history_shape_error(label, message, histories).unwrap_or_else(|| DataError {
+        code: "E0403",
+        message: format!("cannot read `{}` as JSON lines: {message}", label.display()),
+        help: Some("write one JSON object per line".into()),
+    })
+}
+
+/// Profiles that arrive one JSON object at a time (a stream, a request),
+/// decoded into one-row batches of the fields the rules read with the
+/// conversions and errors of the JSON lines reader: fields by name, an
+/// absent field or `null` missing, histories as arrays of objects. The
+/// decoder and its buffers are kept from one object to the next.
+pub struct JsonProfiles {
+    decoder: arrow::json::reader::Decoder,
+    /// The schema the decoder reads (text types).
+    text_schema: SchemaRef,
+    conversion: TextConversion,
+    histories: Vec<String>,
+}
+
+impl JsonProfiles {
+    /// A decoder of the given `fields` of `program`; `label` names the
+    /// source in messages (`<stdin>`, a file name).
+    pub fn new(program: &Program, fields: &[FieldId], label: &Path) -> Result<Self, DataError> {
+        let text_schema = jsonl_schema(program, fields);
+        let decoder = json_decoder(&text_schema, 1)
+            .map_err(|e| DataError::unreadable(label, DataFormat::Jsonl.title(), e))?;
+        let (types, schema) = converted_schema(&text_schema, program, false);
+        Ok(JsonProfiles {
+            decoder,
+            text_schema,
+            conversion: TextConversion {
+                label: label.to_path_buf(),
+                format: DataFormat::Jsonl.title(),
+                types,
+                schema,
+                csv: false,
+            },
+            histories: history_names(program, fields),
+        })
+    }
+
+    /// The schema of the batches [`JsonProfiles::decode`] returns.
+    pub fn schema(&self) -> &SchemaRef {
+        &self.conversion.schema
+    }
+
+    /// Decodes one JSON object, the text of line `line` of the source (for
+    /// messages), into a one-row batch. E0403 when it is not one JSON
+    /// object or a value is not of its field's type; the decoder is then
+    /// ready for the next object.
+    pub fn decode(&mut self, text: &str, line: u64) -> Result<RecordBatch, DataError> {
+        let decoded = self.decode_text(text, line);
+        if decoded.is_err() {
+            // Whatever the failing text left in the decoder is dropped with
+            // it, so that the next object starts clean.
+            if let Ok(fresh) = json_decoder(&self.text_schema, 1) {
+                self.decoder = fresh;
+            }
+        }
+        decoded
+    }
+
+    fn decode_text(&mut self, text: &str, line: u64) -> Result<RecordBatch, DataError> {
+        let label = &self.conversion.label;
+        let fail = |message: String| {
+            jsonl_error(label, &format!("line {line}: {message}"), &self.histories)
+        };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let used = self
+            .decoder
+            .decode(text.as_bytes())
+            .map_err(|e| fail(one_line(&e.to_string())))?;
+        // With room for one row, the decoder stops after the first object;
+        // anything but blanks after it is a second one.
+        if !text.get(used..).unwrap_or("").trim().is_empty() {
+            return Err(fail(
+                "the line holds more than one JSON object; write one profile per line".into(),
+            ));
+        }
+        if self.decoder.has_partial_record() {
+            return Err(fail("the JSON object is incomplete".into()));
+        }
+        let batch = self
+            .decoder
+            .flush()
+            .map_err(|e| fail(one_line(&e.to_string())))?
+            .ok_or_else(|| fail("the line holds no JSON object".into()))?;
+        if batch.num_rows() != 1 {
+            return Err(fail(
+                "the line holds more than one JSON object; write one profile per line".into(),
+            ));
+        }
+        self.conversion.convert(&batch, &Lines::From(line))
+    }
 }
 
 /// Arrow's message for a history that is not a JSON array, or a record in it
@@ -1097,6 +1210,35 @@ fn convert_text_input(
     csv: bool,
     columns: Vec<String>,
 ) -> Result<Input, DataError> {
+    let (types, converted_schema) = converted_schema(&schema, program, csv);
+    let conversion = TextConversion {
+        label: path.to_path_buf(),
+        format,
+        types,
+        schema: converted_schema.clone(),
+        csv,
+    };
+    let batches = batches.map(move |batch| {
+        let (batch, lines) = batch?;
+        conversion
+            .convert(&batch, &lines)
+            .map(InputBatch::evaluated)
+    });
+    Ok(Input::unpruned(
+        converted_schema,
+        columns,
+        None,
+        Box::new(batches),
+    ))
+}
+
+/// The schema a text batch has once converted, and the schema type of each
+/// of its columns (none for a column the rules do not declare).
+fn converted_schema(
+    schema: &SchemaRef,
+    program: &Program,
+    csv: bool,
+) -> (Vec<Option<Type>>, SchemaRef) {
     let types: Vec<Option<Type>> = schema
         .fields()
         .iter()
@@ -1120,13 +1262,29 @@ fn convert_text_input(
             )
             .collect::<Vec<_>>(),
     ));
-    let label = path.to_path_buf();
-    let output_schema = converted_schema.clone();
-    let batches = batches.map(move |batch| {
-        let (batch, lines) = batch?;
+    (types, converted_schema)
+}
+
+/// How the batches of one text source are converted to the schema types.
+struct TextConversion {
+    /// The source, for messages.
+    label: PathBuf,
+    /// Its format's title, for messages.
+    format: &'static str,
+    /// The schema type of each column.
+    types: Vec<Option<Type>>,
+    /// The schema of a converted batch.
+    schema: SchemaRef,
+    csv: bool,
+}
+
+impl TextConversion {
+    /// Converts one batch read as text; `lines` places its rows in the source.
+    fn convert(&self, batch: &RecordBatch, lines: &Lines) -> Result<RecordBatch, DataError> {
+        let csv = self.csv;
         let source = Source {
-            path: &label,
-            lines: &lines,
+            path: &self.label,
+            lines,
             csv,
         };
         let mut converted = Vec::with_capacity(batch.num_columns());
@@ -1136,7 +1294,7 @@ fn convert_text_input(
                 name: &name,
                 source: &source,
             };
-            converted.push(match types.get(i).and_then(Option::as_ref) {
+            converted.push(match self.types.get(i).and_then(Option::as_ref) {
                 Some(Type::Decimal) => decimals_from_text(array, &column)?,
                 Some(Type::List(e)) if csv && **e == Type::String => {
                     lists_from_json(array, &column, false)?
@@ -1155,16 +1313,9 @@ fn convert_text_input(
             });
         }
         let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
-        RecordBatch::try_new_with_options(output_schema.clone(), converted, &options)
-            .map(InputBatch::evaluated)
-            .map_err(|e| DataError::unreadable(&label, format, e))
-    });
-    Ok(Input::unpruned(
-        converted_schema,
-        columns,
-        None,
-        Box::new(batches),
-    ))
+        RecordBatch::try_new_with_options(self.schema.clone(), converted, &options)
+            .map_err(|e| DataError::unreadable(&self.label, self.format, e))
+    }
 }
 
 /// Arrow's CSV parse error in the user's terms: Arrow counts data rows from 1

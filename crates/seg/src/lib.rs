@@ -46,7 +46,8 @@
 //! evaluator over Arrow batches). `jit` adds the Cranelift JIT
 //! ([`Engine::Jit`]; [`Engine::Auto`] then compiles natively); `formats`
 //! adds [`formats`], the Parquet (with statistics pruning), CSV, JSON lines
-//! and Arrow IPC readers; `datafusion` adds `seg::datafusion`,
+//! and Arrow IPC readers, and [`realtime`], one profile at a time in
+//! microseconds (`seg stream`); `datafusion` adds `seg::datafusion`,
 //! the runner on Apache DataFusion over Parquet files, directories and globs.
 //!
 //! [`check_file`] reads files from disk; [`check_source`] checks text held in
@@ -81,6 +82,8 @@ pub mod infer;
 mod input;
 pub mod present;
 mod query;
+#[cfg(feature = "formats")]
+pub mod realtime;
 #[cfg(feature = "formats")]
 pub mod report;
 mod run;

@@ -10,6 +10,7 @@ pub mod report;
 pub mod run;
 pub mod schema;
 pub mod sql;
+pub mod stream;
 pub mod test;
 pub mod why;
 
