@@ -359,31 +359,6 @@ pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> St
     human_grouped(diagnostics, sources, &[], color)
 }
 
-/// `text` safe inside an XML attribute value or element (JUnit reports):
-/// the five special characters as entities, and the characters XML 1.0
-/// cannot hold at all (control characters other than tab, line feed and
-/// carriage return, and U+FFFE and U+FFFF) as U+FFFD, since no escape makes
-/// them legal. Line breaks and
-/// tabs are kept as character references so attributes keep them too.
-pub fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// 12,345 with thousands separators (counts in every human output).
 pub fn thousands(n: u64) -> String {
     seg::present::thousands(n)
@@ -914,24 +889,4 @@ pub fn counts(errors: usize, warnings: usize) -> String {
         plural(errors, "error"),
         plural(warnings, "warning")
     )
-}
-
-#[cfg(test)]
-mod xml_tests {
-    use super::xml_escape;
-
-    #[test]
-    fn xml_escape_makes_any_text_legal_in_attributes_and_elements() {
-        assert_eq!(
-            xml_escape(r#"a < b & "c" > 'd'"#),
-            "a &lt; b &amp; &quot;c&quot; &gt; &apos;d&apos;"
-        );
-        assert_eq!(xml_escape("one\ntwo\tthree\r"), "one&#10;two&#9;three&#13;");
-        assert_eq!(
-            xml_escape("bell\u{7} nul\u{0} \u{fffe}"),
-            "bell\u{fffd} nul\u{fffd} \u{fffd}"
-        );
-        assert_eq!(xml_escape("é → 😀"), "é → 😀");
-        assert_eq!(xml_escape("]]>"), "]]&gt;");
-    }
 }

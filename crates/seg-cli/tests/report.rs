@@ -95,7 +95,7 @@ fn the_page_holds_every_part_and_loads_nothing() {
     // Escaped, never run.
     assert!(!page.contains("<script>document"));
     assert!(page.contains(
-        "&lt;script&gt;document.body.setAttribute(&#39;data-pwned&#39;,&#39;1&#39;)&lt;/script&gt;"
+        "&lt;script&gt;document.body.setAttribute(&apos;data-pwned&apos;,&apos;1&apos;)&lt;/script&gt;"
     ));
     // Self-contained: nothing fetched at view time.
     for fetch in [

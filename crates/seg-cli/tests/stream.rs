@@ -47,56 +47,9 @@ fn lines(output: &Output) -> Vec<serde_json::Value> {
 /// The bundled profiles as JSON lines, written row by row by Arrow's JSON
 /// writer (absent keys for missing values).
 fn bundled_profiles_as_json_lines() -> String {
-    let file = std::fs::File::open(repo_root().join("examples/profiles.parquet")).unwrap();
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-        .unwrap()
-        .build()
-        .unwrap();
-    let mut writer = arrow::json::LineDelimitedWriter::new(Vec::new());
-    for batch in reader {
-        writer.write(&offset_zoned(&batch.unwrap())).unwrap();
-    }
-    writer.finish().unwrap();
-    String::from_utf8(writer.into_inner()).unwrap()
-}
-
-/// `batch` with its `UTC` timestamps (at any depth) zoned `+00:00`, the
-/// same instants: Arrow's JSON writer names only offset zones without the
-/// time-zone database.
-fn offset_zoned(batch: &arrow::array::RecordBatch) -> arrow::array::RecordBatch {
-    use arrow::datatypes::{DataType, Field, Schema};
-    use std::sync::Arc;
-    fn retype(ty: &DataType) -> DataType {
-        match ty {
-            DataType::Timestamp(unit, Some(_)) => DataType::Timestamp(*unit, Some("+00:00".into())),
-            DataType::List(item) => DataType::List(Arc::new(
-                item.as_ref()
-                    .clone()
-                    .with_data_type(retype(item.data_type())),
-            )),
-            DataType::Struct(fields) => DataType::Struct(
-                fields
-                    .iter()
-                    .map(|f| f.as_ref().clone().with_data_type(retype(f.data_type())))
-                    .collect::<Vec<Field>>()
-                    .into(),
-            ),
-            other => other.clone(),
-        }
-    }
-    let fields: Vec<Field> = batch
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone().with_data_type(retype(f.data_type())))
-        .collect();
-    let columns = batch
-        .columns()
-        .iter()
-        .zip(&fields)
-        .map(|(c, f)| arrow::compute::cast(c, f.data_type()).unwrap())
-        .collect();
-    arrow::array::RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
+    let lines =
+        seg_testkit::parquet_as_json_lines(&repo_root().join("examples/profiles.parquet")).unwrap();
+    lines.join("\n") + "\n"
 }
 
 /// `seg stream` over the bundled profiles as JSON lines gives each profile

@@ -156,3 +156,58 @@ pub fn python(args: &[&std::ffi::OsStr]) -> String {
     );
     stdout
 }
+
+/// Every row of a Parquet file as a JSON object, one per line, written by
+/// Arrow's JSON writer (missing values as absent keys): profiles for `seg
+/// stream` and the real-time benchmark.
+pub fn parquet_as_json_lines(path: &Path) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let file = std::fs::File::open(path)?;
+    let reader =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;
+    let mut writer = arrow::json::LineDelimitedWriter::new(Vec::new());
+    for batch in reader {
+        writer.write(&offset_zoned(&batch?)?)?;
+    }
+    writer.finish()?;
+    let text = String::from_utf8(writer.into_inner())?;
+    Ok(text.lines().map(str::to_string).collect())
+}
+
+/// `batch` with its zoned timestamps (at any depth, histories included)
+/// zoned `+00:00`, the same instants: Arrow's JSON writer names only offset
+/// zones without the time-zone database.
+fn offset_zoned(batch: &RecordBatch) -> Result<RecordBatch, arrow::error::ArrowError> {
+    fn retype(ty: &arrow::datatypes::DataType) -> arrow::datatypes::DataType {
+        match ty {
+            arrow::datatypes::DataType::Timestamp(unit, Some(_)) => {
+                arrow::datatypes::DataType::Timestamp(*unit, Some("+00:00".into()))
+            }
+            arrow::datatypes::DataType::List(item) => arrow::datatypes::DataType::List(Arc::new(
+                item.as_ref()
+                    .clone()
+                    .with_data_type(retype(item.data_type())),
+            )),
+            arrow::datatypes::DataType::Struct(fields) => arrow::datatypes::DataType::Struct(
+                fields
+                    .iter()
+                    .map(|f| f.as_ref().clone().with_data_type(retype(f.data_type())))
+                    .collect::<Vec<arrow::datatypes::Field>>()
+                    .into(),
+            ),
+            other => other.clone(),
+        }
+    }
+    let fields: Vec<arrow::datatypes::Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone().with_data_type(retype(f.data_type())))
+        .collect();
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(&fields)
+        .map(|(c, f)| arrow::compute::cast(c, f.data_type()))
+        .collect::<Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), columns)
+}

@@ -13,11 +13,9 @@
 //! Optional arguments: the rules (default `bench/realtime.seg`), the data
 //! (default `examples/profiles.parquet`), the passes (default 5).
 
-use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use std::error::Error;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -44,7 +42,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let query = seg::Query::prepare(&program, &options)?;
     let mut realtime = seg::realtime::Realtime::new(&query, seg::Engine::Auto)?;
 
-    let lines = json_lines(&data)?;
+    let lines = seg_testkit::parquet_as_json_lines(&data)?;
     // The one-row batches are the JSON lines decoded, so that both calls
     // evaluate exactly the same profiles.
     let batches = lines
@@ -158,56 +156,4 @@ fn time<T>(
 
 fn micros(d: Duration) -> String {
     format!("{:.1} µs", d.as_secs_f64() * 1e6)
-}
-
-/// Every row of a Parquet file as a JSON object, one per line, written by
-/// Arrow's JSON writer (missing values as absent keys).
-fn json_lines(path: &Path) -> Result<Vec<String>, Box<dyn Error>> {
-    let file = std::fs::File::open(path)?;
-    let reader =
-        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;
-    let mut writer = arrow::json::LineDelimitedWriter::new(Vec::new());
-    for batch in reader {
-        writer.write(&offset_zoned(&batch?)?)?;
-    }
-    writer.finish()?;
-    let text = String::from_utf8(writer.into_inner())?;
-    Ok(text.lines().map(str::to_string).collect())
-}
-
-/// `batch` with its zoned timestamps (at any depth, histories included)
-/// zoned `+00:00`, the same instants: Arrow's JSON writer names only offset
-/// zones without the time-zone database.
-fn offset_zoned(batch: &RecordBatch) -> Result<RecordBatch, arrow::error::ArrowError> {
-    fn retype(ty: &DataType) -> DataType {
-        match ty {
-            DataType::Timestamp(unit, Some(_)) => DataType::Timestamp(*unit, Some("+00:00".into())),
-            DataType::List(item) => DataType::List(Arc::new(
-                item.as_ref()
-                    .clone()
-                    .with_data_type(retype(item.data_type())),
-            )),
-            DataType::Struct(fields) => DataType::Struct(
-                fields
-                    .iter()
-                    .map(|f| f.as_ref().clone().with_data_type(retype(f.data_type())))
-                    .collect::<Vec<Field>>()
-                    .into(),
-            ),
-            other => other.clone(),
-        }
-    }
-    let fields: Vec<Field> = batch
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone().with_data_type(retype(f.data_type())))
-        .collect();
-    let columns = batch
-        .columns()
-        .iter()
-        .zip(&fields)
-        .map(|(c, f)| arrow::compute::cast(c, f.data_type()))
-        .collect::<Result<Vec<_>, _>>()?;
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
 }

@@ -144,6 +144,39 @@ pub fn segment_text(
     source.text.get(item.span.range()).map(str::to_string)
 }
 
+/// `text` safe inside an HTML or XML element or attribute value (the
+/// report's page), so that no name, title, rule or value can open a tag or
+/// end an attribute: the five special characters as entities, and the
+/// characters XML 1.0 cannot hold at all (control characters other than
+/// tab, line feed and carriage return, and U+FFFE and U+FFFF) as U+FFFD,
+/// since no escape makes them legal. Tabs and line breaks stay as they are.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' | '\r' | '\t' => out.push(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// [`escape_markup`] for XML attribute values (JUnit reports): tabs and line
+/// breaks as character references too, which XML would otherwise turn into
+/// spaces in an attribute.
+pub fn escape_xml_attribute(text: &str) -> String {
+    escape_markup(text)
+        .replace('\n', "&#10;")
+        .replace('\r', "&#13;")
+        .replace('\t', "&#9;")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,5 +228,24 @@ mod tests {
             .map(|f| program.schema.fields[f.0 as usize].name.as_str())
             .collect();
         assert_eq!(names, ["orders", "country"]);
+    }
+
+    #[test]
+    fn escape_markup_makes_any_text_legal_in_attributes_and_elements() {
+        assert_eq!(
+            escape_markup(r#"a < b & "c" > 'd'"#),
+            "a &lt; b &amp; &quot;c&quot; &gt; &apos;d&apos;"
+        );
+        assert_eq!(escape_markup("one\ntwo\tthree\r"), "one\ntwo\tthree\r");
+        assert_eq!(
+            escape_xml_attribute("one\ntwo\tthree\r & <x>"),
+            "one&#10;two&#9;three&#13; &amp; &lt;x&gt;"
+        );
+        assert_eq!(
+            escape_markup("bell\u{7} nul\u{0} \u{fffe}"),
+            "bell\u{fffd} nul\u{fffd} \u{fffd}"
+        );
+        assert_eq!(escape_markup("é → 😀"), "é → 😀");
+        assert_eq!(escape_markup("]]>"), "]]&gt;");
     }
 }

@@ -233,7 +233,7 @@ fn human(file: &str, result: &TestResult) -> String {
 /// `failure` (an expectation did not hold) or an `error` (the test or the
 /// file's rules could not run).
 pub fn junit(files: &[FileResults]) -> String {
-    use render::xml_escape as x;
+    use seg::present::escape_xml_attribute as x;
     let total: usize = files.iter().map(|f| f.tests.len()).sum();
     let failures: usize = files.iter().map(FileResults::failed).sum();
     let errors: usize = files.iter().map(FileResults::errors).sum();
