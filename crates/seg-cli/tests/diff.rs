@@ -195,28 +195,32 @@ fn renames_additions_and_removals_are_told_apart() {
     assert_eq!(removed["left"], removed["before"]);
 }
 
+/// `seg diff examples/spend.seg NEW --format markdown EXTRA…` on the
+/// bundled profiles, asserting exit 0; its standard output.
+fn markdown_against_spend(new: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "diff",
+        "examples/spend.seg",
+        new.to_str().unwrap(),
+        "--data",
+        "examples/profiles.parquet",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "markdown",
+    ];
+    args.extend_from_slice(extra);
+    let out = seg(&args, &repo_root());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    text(&out.stdout)
+}
+
 #[test]
 fn markdown_for_a_pull_request() {
     let dir = tempfile::tempdir().unwrap();
     let new = edited_spend(dir.path());
-    let out = seg(
-        &[
-            "diff",
-            "examples/spend.seg",
-            new.to_str().unwrap(),
-            "--data",
-            "examples/profiles.parquet",
-            "--as-of",
-            AS_OF,
-            "--format",
-            "markdown",
-            "--sample",
-            "3",
-        ],
-        &repo_root(),
-    );
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let markdown = text(&out.stdout).replace(dir.path().to_str().unwrap(), "[TMP]");
+    let markdown = markdown_against_spend(&new, &["--sample", "3"])
+        .replace(dir.path().to_str().unwrap(), "[TMP]");
     assert!(markdown.contains("<details>"));
     insta::assert_snapshot!(markdown);
 }
@@ -235,22 +239,7 @@ fn markdown_quotes_param_changes_apart_from_the_table() {
     assert_ne!(text_before, edited);
     let new = dir.path().join("spend.seg");
     std::fs::write(&new, edited).unwrap();
-    let out = seg(
-        &[
-            "diff",
-            "examples/spend.seg",
-            new.to_str().unwrap(),
-            "--data",
-            "examples/profiles.parquet",
-            "--as-of",
-            AS_OF,
-            "--format",
-            "markdown",
-        ],
-        &root,
-    );
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let markdown = text(&out.stdout);
+    let markdown = markdown_against_spend(&new, &[]);
     // A blank line ends the quote: a table right after a quoted line would
     // render inside the quote, as text.
     assert!(
