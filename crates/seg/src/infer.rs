@@ -145,27 +145,27 @@ fn seg_type(dt: &DataType) -> Option<String> {
         }
         return Some(format!("list<{{ {} }}>", fields.join(", ")));
     }
-    scalar_type(dt).map(str::to_string)
+    scalar_type(dt)
 }
 
-/// The Seg type of a column other than a history: the first that binds.
-fn scalar_type(dt: &DataType) -> Option<&'static str> {
+/// The Seg type of a column other than a history: the first that binds,
+/// written as the language writes it (`Type`'s display).
+fn scalar_type(dt: &DataType) -> Option<String> {
     use seg_ir::Type;
-    let order = [
-        (Type::Int, "int"),
-        (Type::Float, "float"),
-        (Type::Decimal, "decimal"),
-        (Type::Bool, "bool"),
-        (Type::String, "string"),
-        (Type::Date, "date"),
-        (Type::Timestamp, "timestamp"),
-        (Type::list(Type::String), "list<string>"),
-        (Type::list(Type::Int), "list<int>"),
-    ];
-    order
-        .iter()
-        .find(|(ty, _)| seg_eval::accepts(ty, dt))
-        .map(|(_, n)| *n)
+    [
+        Type::Int,
+        Type::Float,
+        Type::Decimal,
+        Type::Bool,
+        Type::String,
+        Type::Date,
+        Type::Timestamp,
+        Type::list(Type::String),
+        Type::list(Type::Int),
+    ]
+    .into_iter()
+    .find(|ty| seg_eval::accepts(ty, dt))
+    .map(|ty| ty.to_string())
 }
 
 /// The words of a column name, lower case: `firstName` and `first_name` are
