@@ -9,7 +9,7 @@
 pub mod commands;
 pub mod files;
 pub mod output;
-pub mod render;
+pub use seg::render;
 
 /// What a command reports back to `main`.
 pub enum Outcome {

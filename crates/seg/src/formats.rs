@@ -44,7 +44,14 @@ pub enum DataFormat {
 impl DataFormat {
     /// The format a path's extension names.
     pub fn from_path(path: &Path) -> Option<DataFormat> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        DataFormat::from_extension(path.extension()?.to_str()?)
+    }
+
+    /// The format an extension or a format's name names, in any case:
+    /// `parquet` (`pq`), `csv`, `jsonl` (`ndjson`, `json`), `arrow`
+    /// (`arrows`, `ipc`, `feather`).
+    pub fn from_extension(name: &str) -> Option<DataFormat> {
+        let ext = name.to_ascii_lowercase();
         Some(match ext.as_str() {
             "parquet" | "pq" => DataFormat::Parquet,
             "csv" => DataFormat::Csv,
@@ -129,9 +136,10 @@ pub fn open(
     Ok(input)
 }
 
-/// E0408 when a column the rules read appears more than once in the file:
-/// which one is meant cannot be told.
-fn ambiguous(path: &Path, columns: &[String], names: &[&str]) -> Result<(), DataError> {
+/// E0408 when a column the rules read (`names`) appears more than once
+/// among a source's `columns`: which one is meant cannot be told. `path`
+/// names the source in the message.
+pub fn ambiguous(path: &Path, columns: &[String], names: &[&str]) -> Result<(), DataError> {
     for name in names {
         let count = columns.iter().filter(|c| c == name).count();
         if count > 1 {

@@ -48,7 +48,10 @@
 //! adds [`formats`], the Parquet (with statistics pruning), CSV, JSON lines
 //! and Arrow IPC readers, and [`realtime`], one profile at a time in
 //! microseconds (`seg stream`); `datafusion` adds `seg::datafusion`,
-//! the runner on Apache DataFusion over Parquet files, directories and globs.
+//! the runner on Apache DataFusion over Parquet files, directories and globs;
+//! `render` adds `seg::render`, the renderings of diagnostics (annotated
+//! excerpts, JSON, GitHub annotations, SARIF) that the command line and the
+//! Python package show.
 //!
 //! [`check_file`] reads files from disk; [`check_source`] checks text held in
 //! memory (its `use`s are still read from disk, relative to the path given);
@@ -84,6 +87,8 @@ pub mod present;
 mod query;
 #[cfg(feature = "formats")]
 pub mod realtime;
+#[cfg(feature = "render")]
+pub mod render;
 #[cfg(feature = "formats")]
 pub mod report;
 mod run;
@@ -99,8 +104,8 @@ pub use export::{Export, ExportTarget, SEGMENT_COLUMN};
 pub use input::{Input, InputBatch, PruneReport};
 pub use query::{Binding, Query, RunOptions, format_instant, parse_instant, parse_zone};
 pub use run::{
-    Discard, OverlapPair, Progress, RunReport, SegmentCost, Silent, Sink, Sizes, WriterSink,
-    jaccard, run, segment_costs,
+    Discard, OverlapPair, Progress, RunReport, SegmentCost, Silent, Sink, Sizes, THREADS_PER_CORE,
+    WriterSink, jaccard, run, segment_costs, worker_threads,
 };
 pub use seg_eval::Membership;
 #[cfg(feature = "formats")]

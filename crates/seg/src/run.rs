@@ -274,6 +274,19 @@ fn count_members(array: &arrow::array::BooleanArray) -> usize {
     }
 }
 
+/// Worker threads per core at most: more only adds scheduling and memory
+/// (each worker holds batches), and a huge request would spend minutes
+/// starting threads.
+pub const THREADS_PER_CORE: usize = 4;
+
+/// The worker threads for a requested count: all cores when `None`, at
+/// least one, and at most [`THREADS_PER_CORE`] per core.
+pub fn worker_threads(requested: Option<usize>) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cap = cores.saturating_mul(THREADS_PER_CORE);
+    requested.map_or(cores, |n| n.clamp(1, cap))
+}
+
 /// What a run did.
 #[derive(Clone, Debug)]
 pub struct RunReport {

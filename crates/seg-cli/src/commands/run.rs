@@ -912,24 +912,20 @@ fn run_datafusion(
     finish(args, checked, query, ran, started, color)
 }
 
-/// Worker threads per core at most: more only adds scheduling and memory
-/// (each worker holds batches), and a huge `--threads` would spend minutes
-/// starting threads.
-pub const THREADS_PER_CORE: usize = 4;
-
-/// The worker threads for `--threads`: all cores by default, and at most
-/// [`THREADS_PER_CORE`] per core (a note says so when the request is cut).
+/// The worker threads for `--threads` ([`seg::worker_threads`]: all cores
+/// by default, at most [`seg::THREADS_PER_CORE`] per core); a note says so
+/// when the request is cut.
 pub fn worker_threads(requested: Option<usize>) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let cap = cores.saturating_mul(THREADS_PER_CORE);
-    match requested {
-        None => cores,
-        Some(n) if n > cap => {
-            eprintln!("note: --threads {n} is more than {THREADS_PER_CORE} per core; using {cap}");
-            cap
-        }
-        Some(n) => n.max(1),
+    let threads = seg::worker_threads(requested);
+    if let Some(n) = requested
+        && n > threads
+    {
+        eprintln!(
+            "note: --threads {n} is more than {} per core; using {threads}",
+            seg::THREADS_PER_CORE
+        );
     }
+    threads
 }
 
 struct Summary<'a> {

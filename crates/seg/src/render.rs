@@ -1,15 +1,16 @@
-//! Rendering diagnostics: for people (miette's graphical reports), for scripts
+//! Rendering diagnostics (feature `render`): for people (miette's graphical reports), for scripts
 //! (JSON), for GitHub Actions (workflow annotations) and for code-scanning tools
 //! (SARIF 2.1.0). Every format takes positions from the one line index of
 //! `seg-diagnostics`: lines are 1-based and columns count Unicode scalar values,
 //! 1-based.
 
-use seg::diagnostics::{Diagnostic, LineCol, Severity, SourceMap};
+use crate::diagnostics::{Diagnostic, LineCol, Severity, SourceMap};
 use serde::Serialize;
 use std::fmt;
 
 /// The output formats of `seg check`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
     /// Annotated source excerpts, for people.
     Human,
@@ -55,7 +56,7 @@ pub fn display_path(path: &std::path::Path) -> String {
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
-fn position_in(sources: &SourceMap, span: seg::diagnostics::Span) -> Option<(String, LineCol)> {
+fn position_in(sources: &SourceMap, span: crate::diagnostics::Span) -> Option<(String, LineCol)> {
     let file = sources.get(span.file)?;
     Some((display_path(&file.path), file.line_col(span.start as usize)))
 }
@@ -139,7 +140,7 @@ impl Excerpt {
     /// Cuts lines `first..=last` (1-based) of `file`. `focus` gives, per line,
     /// the byte offset the window is centred on.
     fn new(
-        file: &seg::diagnostics::SourceFile,
+        file: &crate::diagnostics::SourceFile,
         first: u32,
         last: u32,
         focus: &dyn Fn(u32) -> Option<usize>,
@@ -328,13 +329,13 @@ impl miette::Diagnostic for Report {
 /// The segments of a program, for grouping diagnostics in human output: each
 /// segment item's span and name.
 pub fn segment_spans(
-    files: &[(seg::diagnostics::FileId, seg::syntax::ast::File)],
-) -> Vec<(seg::diagnostics::Span, String)> {
-    let mut spans: Vec<(seg::diagnostics::Span, String)> = files
+    files: &[(crate::diagnostics::FileId, crate::syntax::ast::File)],
+) -> Vec<(crate::diagnostics::Span, String)> {
+    let mut spans: Vec<(crate::diagnostics::Span, String)> = files
         .iter()
         .flat_map(|(_, file)| file.items.iter())
         .filter_map(|item| match &item.kind {
-            seg::syntax::ast::ItemKind::Segment(s) => Some((item.span, s.name.name.clone())),
+            crate::syntax::ast::ItemKind::Segment(s) => Some((item.span, s.name.name.clone())),
             _ => None,
         })
         .collect();
@@ -345,7 +346,7 @@ pub fn segment_spans(
 /// Renders the diagnostics of a checked program for people, grouped by the
 /// segment they are in (see [`human_grouped`]): what every command that
 /// checks rules prints, so floods are cut the same way everywhere.
-pub fn human_checked(checked: &seg::Checked, color: bool) -> String {
+pub fn human_checked(checked: &crate::Checked, color: bool) -> String {
     human_grouped(
         &checked.diagnostics,
         &checked.sources,
@@ -361,13 +362,13 @@ pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> St
 
 /// 12,345 with thousands separators (counts in every human output).
 pub fn thousands(n: u64) -> String {
-    seg::present::thousands(n)
+    crate::present::thousands(n)
 }
 
 /// Diagnostics are grouped by file, code and the segment they are in.
 type GroupKey = (
-    seg::diagnostics::FileId,
-    seg::diagnostics::Code,
+    crate::diagnostics::FileId,
+    crate::diagnostics::Code,
     Option<usize>,
 );
 
@@ -377,7 +378,7 @@ type GroupKey = (
 pub fn human_grouped(
     diagnostics: &[Diagnostic],
     sources: &SourceMap,
-    segments: &[(seg::diagnostics::Span, String)],
+    segments: &[(crate::diagnostics::Span, String)],
     color: bool,
 ) -> String {
     let theme = if color {
@@ -388,7 +389,7 @@ pub fn human_grouped(
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
     // Files that failed to parse are quoted one line at a time, 80
     // characters at most (see UNPARSED_WIDTH).
-    let unparsed: std::collections::HashSet<seg::diagnostics::FileId> = diagnostics
+    let unparsed: std::collections::HashSet<crate::diagnostics::FileId> = diagnostics
         .iter()
         .filter(|d| is_unparsed(d, sources))
         .map(|d| d.span.file)
@@ -451,7 +452,7 @@ pub fn human_grouped(
 /// lexical error, or bytes that are not UTF-8 located in the file itself (an
 /// E0802 at a `use` is about the used file, not the one holding the `use`).
 fn is_unparsed(d: &Diagnostic, sources: &SourceMap) -> bool {
-    use seg::diagnostics::Code;
+    use crate::diagnostics::Code;
     match d.code {
         Code::E0001 | Code::E0002 | Code::E0003 | Code::E0004 | Code::E0005 | Code::E0012 => true,
         Code::E0802 => sources
@@ -466,14 +467,14 @@ fn render_one(
     handler: &miette::GraphicalReportHandler,
     out: &mut String,
     d: &Diagnostic,
-    file: &seg::diagnostics::SourceFile,
+    file: &crate::diagnostics::SourceFile,
     sources: &SourceMap,
     strict: bool,
 ) {
     let text: &str = &file.text;
     let clamp = |offset: u32| floor_boundary(text, offset as usize);
     // A label's range, cut to its first line when it covers many.
-    let label_range = |span: seg::diagnostics::Span| -> (u32, usize, usize) {
+    let label_range = |span: crate::diagnostics::Span| -> (u32, usize, usize) {
         let (start, end) = (clamp(span.start), clamp(span.end).max(clamp(span.start)));
         let start_line = file.line_col(start).line;
         let end_line = file.line_col(end).line;
@@ -789,7 +790,7 @@ fn uri(path: &str) -> String {
 /// A SARIF 2.1.0 log with one run.
 pub fn sarif(located: &[Located<'_>], sources: &SourceMap) -> serde_json::Value {
     use serde_json::json;
-    let mut codes: Vec<seg::diagnostics::Code> =
+    let mut codes: Vec<crate::diagnostics::Code> =
         located.iter().map(|l| l.diagnostic.code).collect();
     codes.sort();
     codes.dedup();
