@@ -10,6 +10,10 @@
 # server is installed with apt-get when missing and we are root, psycopg and
 # datafusion with pip, and those tests are then required to run too.
 #
+# The Python package (python/) is built into a wheel by maturin after the Rust
+# tests, installed into this Python with what its tests use (pip), and tested
+# with pytest against the `seg` binary the Rust tests built.
+#
 # `seg report`'s page is rendered in Debian's headless `chromium`
 # (crates/seg-cli/tests/report.rs): installed with apt-get when missing and we
 # are root, and the browser test is then required to run rather than skip.
@@ -79,3 +83,19 @@ fi
 export SEG_REQUIRE_BROWSER=1
 
 cargo test --workspace --locked "$@"
+
+# The Python package (python/): a wheel built by maturin from the workspace
+# (the dev profile, as the tests above), installed into this Python, then its
+# pytest suite (which compares it with the `seg` binary just built, so that is
+# required) and a check of its type stubs against the module (mypy's
+# stubtest). Its tools and the libraries the tests feed it (pyarrow, Polars,
+# pandas; DuckDB is above) come from PyPI.
+python3 -m pip install --quiet --disable-pip-version-check \
+  "maturin>=1.9,<2" pytest pyarrow polars pandas mypy
+rm -rf target/python-wheel
+(cd python && maturin build --locked --out ../target/python-wheel)
+python3 -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps target/python-wheel/*.whl
+# -P: the checkout's python/seg (without the compiled module) must not shadow
+# the installed package.
+SEG_BIN="$PWD/target/debug/seg" SEG_REQUIRE_CLI=1 python3 -P -m pytest -q -p no:cacheprovider python/tests
+(cd python && python3 -P -m mypy.stubtest seg --mypy-config-file mypy.ini)

@@ -50,9 +50,9 @@ pub fn check(bytes: &[u8]) {
             );
         }
     }
-    let _ = seg_cli::render::human(&checked.diagnostics, &checked.sources, false);
-    let located = seg_cli::render::locate(&checked.diagnostics, &checked.sources);
-    let _ = serde_json::to_string(&seg_cli::render::json(&located, &checked.sources, 1));
+    let _ = seg::render::human(&checked.diagnostics, &checked.sources, false);
+    let located = seg::render::locate(&checked.diagnostics, &checked.sources);
+    let _ = serde_json::to_string(&seg::render::json(&located, &checked.sources, 1));
     // A program that checks compiles to SQL for every dialect, or is refused
     // with diagnostics located in its file (`seg check --target`).
     if let Some(program) = checked.program.as_ref().filter(|_| !checked.has_errors()) {

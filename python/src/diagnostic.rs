@@ -247,7 +247,9 @@ pub fn convert(found: &[Found], sources: &SourceMap) -> Vec<Diagnostic> {
                             .collect(),
                     })
                     .collect(),
-                rendered: render::human(std::slice::from_ref(d), sources, false),
+                rendered: render::human(std::slice::from_ref(d), sources, false)
+                    .trim_end()
+                    .to_string(),
                 json: objects.get(i).map(ToString::to_string).unwrap_or_default(),
             }
         })

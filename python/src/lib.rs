@@ -47,23 +47,32 @@ pyo3::create_exception!(
 /// path. `path` names text in messages (default `<rules>.seg`); the text's
 /// `use`s are read relative to it.
 ///
+/// A `use` reads `.seg` files in the rules' directory tree; `root` names
+/// another directory whose tree it may read, and `allow_outside=True` lets
+/// it read anywhere (`seg check --root`, `--allow-outside`).
+///
 /// Raises `SegError` (E0801) when the file cannot be read.
 #[pyfunction]
-#[pyo3(signature = (rules, *, path = None))]
+#[pyo3(signature = (rules, *, path = None, root = None, allow_outside = false))]
 fn check(
     py: Python<'_>,
     rules: &Bound<'_, PyAny>,
     path: Option<std::path::PathBuf>,
+    root: Option<std::path::PathBuf>,
+    allow_outside: bool,
 ) -> PyResult<Vec<diagnostic::Diagnostic>> {
+    let loader = convert::loader(root, allow_outside)?;
     let rules = convert::rules(rules, path)?;
-    let checked = rules.check().map_err(|e| convert::seg_error(py, &e))?;
+    let checked = rules
+        .check(&loader)
+        .map_err(|e| convert::seg_error(py, &e))?;
     Ok(diagnostic::convert(&checked.diagnostics, &checked.sources))
 }
 
 /// Checks rules and prepares them for runs: a `seg.Program`.
 ///
 /// - `rules`: a path or the text of rules, as for `seg.check`; `path` names
-///   text.
+///   text; `root` and `allow_outside` widen what a `use` may read.
 /// - `as_of`: the instant of evaluation: a timezone-aware `datetime`, a
 ///   `date` (midnight in the rules' time zone), or text (`"2026-11-24"`,
 ///   `"2026-11-24T09:00:00Z"`). None evaluates each run at the moment it
@@ -88,6 +97,8 @@ fn check(
     rules,
     *,
     path = None,
+    root = None,
+    allow_outside = false,
     as_of = None,
     params = None,
     segments = None,
@@ -100,6 +111,8 @@ fn compile(
     py: Python<'_>,
     rules: &Bound<'_, PyAny>,
     path: Option<std::path::PathBuf>,
+    root: Option<std::path::PathBuf>,
+    allow_outside: bool,
     as_of: Option<&Bound<'_, PyAny>>,
     params: Option<&Bound<'_, pyo3::types::PyDict>>,
     segments: Option<&Bound<'_, PyAny>>,
@@ -108,8 +121,11 @@ fn compile(
     engine: &str,
 ) -> PyResult<program::Program> {
     let engine = convert::engine(engine)?;
+    let loader = convert::loader(root, allow_outside)?;
     let rules = convert::rules(rules, path)?;
-    let checked = rules.check().map_err(|e| convert::seg_error(py, &e))?;
+    let checked = rules
+        .check(&loader)
+        .map_err(|e| convert::seg_error(py, &e))?;
     let Some(checked_program) = checked.program.as_ref() else {
         return Err(diagnostic::rules_error(py, &checked));
     };

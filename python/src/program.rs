@@ -154,16 +154,21 @@ fn execute(
             };
             seg::formats::open_query(query, &path, format, &options)?
         }
-        Data::Stream { reader, label } => {
-            let input = Input::from_reader(reader);
-            seg::formats::ambiguous(Path::new(&label), &input.columns, &required)?;
-            input
-        }
-        Data::Batch { batch, label } => {
-            let input = Input::from_batches(batch.schema(), vec![batch]);
-            seg::formats::ambiguous(Path::new(&label), &input.columns, &required)?;
-            input
-        }
+        Data::Stream {
+            reader,
+            label,
+            columns,
+        } => arrow_input(Input::from_reader(reader), &label, columns, &required)?,
+        Data::Batch {
+            batch,
+            label,
+            columns,
+        } => arrow_input(
+            Input::from_batches(batch.schema(), vec![batch]),
+            &label,
+            columns,
+            &required,
+        )?,
     };
     let schema = input.schema.clone();
     let binding = query
@@ -173,6 +178,22 @@ fn execute(
     let fallback = executor.fallback().cloned();
     let report = seg::run(&executor, input, sink, &seg::Silent, threads)?;
     Ok((report, schema, fallback))
+}
+
+/// An input of Arrow data a Python object exported: a column the rules read
+/// that appears twice is ambiguous (E0408), and when the object was projected
+/// before exporting, every column it had is what "did you mean" help offers.
+fn arrow_input(
+    mut input: Input,
+    label: &str,
+    columns: Option<Vec<String>>,
+    required: &[&str],
+) -> Result<Input, seg::Error> {
+    seg::formats::ambiguous(Path::new(label), &input.columns, required)?;
+    if let Some(columns) = columns {
+        input.columns = columns;
+    }
+    Ok(input)
 }
 
 /// A sink that lets Ctrl-C stop a run: on the main thread, at most every
@@ -250,8 +271,8 @@ impl Program {
         threads: Option<usize>,
         format: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let data = convert::data(data, format)?;
         let query = self.query(false).map_err(|e| convert::seg_error(py, &e))?;
+        let data = convert::data(data, format, &query.required_columns())?;
         let mut sink = Interruptible::new(
             py,
             Collect {
@@ -285,10 +306,10 @@ impl Program {
         overlap: bool,
     ) -> PyResult<Sizes> {
         let started = Instant::now();
-        let data = convert::data(data, format)?;
         let query = self
             .query(overlap)
             .map_err(|e| convert::seg_error(py, &e))?;
+        let data = convert::data(data, format, &query.required_columns())?;
         let mut sink = Interruptible::new(py, seg::Discard)?;
         let (report, _) = self.execute(py, &query, data, false, threads, &mut sink)?;
         Ok(Sizes::new(&query, report, started.elapsed()))

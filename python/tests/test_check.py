@@ -109,3 +109,18 @@ def test_pathlike_and_bytes_of_other_encodings(tmp_path):
     latin.write_bytes(b"schema {\n  caf\xe9: int\n}\n")
     found = seg.check(pathlib.Path(latin))
     assert found[0].code == "E0802"
+
+
+def test_uses_outside_the_rules_directory_need_a_root(tmp_path):
+    (tmp_path / "schema.seg").write_text("schema {\n  id: int key\n  n: int\n}\n")
+    (tmp_path / "rules").mkdir()
+    main = tmp_path / "rules" / "main.seg"
+    main.write_text('use "../schema.seg"\nsegment many { where n > 1 }\n')
+    refused = seg.check(main)
+    assert refused and refused[0].is_error and "schema.seg" in refused[0].message
+    assert seg.check(main, root=tmp_path) == []
+    assert seg.check(main, allow_outside=True) == []
+    program = seg.compile(main.read_text(), path=main, root=tmp_path, as_of="2026-11-24")
+    assert program.segments == ["many"]
+    with pytest.raises(ValueError, match="not both"):
+        seg.check(main, root=tmp_path, allow_outside=True)

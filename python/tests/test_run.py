@@ -337,3 +337,58 @@ def test_programs_are_shared_between_threads(profiles):
     for w in workers:
         w.join()
     assert results == [expected] * 4
+
+
+def test_pandas_missing_ints_need_arrow_dtypes(profiles):
+    frame = profiles.select(["customer_id", "nps"]).to_pandas()
+    program = seg.compile(
+        "schema {\n  customer_id: int key\n  nps: int\n}\nsegment promoters { where nps >= 9 }\n", as_of=AS_OF
+    )
+    with pytest.raises(seg.SegError) as caught:
+        program.sizes(frame)
+    assert caught.value.code == "E0402" and "nps" in caught.value.message
+    converted = frame.convert_dtypes(dtype_backend="pyarrow")
+    assert program.sizes(converted)["promoters"] == program.sizes(profiles)["promoters"]
+
+
+INTERRUPTED = r"""
+import os, signal, sys, threading, time
+import numpy as np, pyarrow as pa, seg
+rows = 20_000_000
+table = pa.table({"n": np.arange(rows, dtype=np.int64)})
+rules = "schema {\n  n: int\n}\n" + "".join(
+    f"segment s{i} {{ where n % {i + 3} == 1 or n % {i + 5} == 2 }}\n" for i in range(60))
+program = seg.compile(rules, as_of="2026-11-24", engine="interp")
+threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+started = time.perf_counter()
+try:
+    program.sizes(table, threads=1)
+    print("finished", time.perf_counter() - started)
+except KeyboardInterrupt:
+    print("interrupted", time.perf_counter() - started)
+"""
+
+
+def test_ctrl_c_stops_a_run():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-P", "-c", INTERRUPTED], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    word, seconds = done.stdout.split()
+    assert word == "interrupted", done.stdout
+    assert float(seconds) < 5
+
+
+@pytest.mark.parametrize("frame", ["pyarrow", "polars", "pandas"])
+def test_a_misspelt_column_gets_a_did_you_mean(frame):
+    table = pa.table({"id": [1, 2], "lifetime_valu": [1.0, 2.0], "other": ["a", "b"]})
+    if frame == "polars":
+        table = pytest.importorskip("polars").from_arrow(table)
+    elif frame == "pandas":
+        table = table.to_pandas()
+    program = seg.compile("schema {\n  id: int key\n  lifetime_value: float\n}\nsegment a { where lifetime_value > 1 }\n", as_of=AS_OF)
+    with pytest.raises(seg.SegError) as caught:
+        program.run(table)
+    assert caught.value.code == "E0401"
+    assert "lifetime_valu" in (caught.value.help or "") + str(caught.value)

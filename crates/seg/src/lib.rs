@@ -104,8 +104,8 @@ pub use export::{Export, ExportTarget, SEGMENT_COLUMN};
 pub use input::{Input, InputBatch, PruneReport};
 pub use query::{Binding, Query, RunOptions, format_instant, parse_instant, parse_zone};
 pub use run::{
-    Discard, OverlapPair, Progress, RunReport, SegmentCost, Silent, Sink, Sizes, THREADS_PER_CORE,
-    WriterSink, jaccard, run, segment_costs, worker_threads,
+    Discard, MAX_BATCH_ROWS, OverlapPair, Progress, RunReport, SegmentCost, Silent, Sink, Sizes,
+    THREADS_PER_CORE, WriterSink, jaccard, run, segment_costs, worker_threads,
 };
 pub use seg_eval::Membership;
 #[cfg(feature = "formats")]
@@ -329,7 +329,13 @@ pub fn check_file(path: &Path) -> Checked {
 
 /// Checks program text held in memory, as if it were the file at `path`.
 pub fn check_source(path: &Path, text: &str) -> Checked {
-    with_findings(seg_check::check_source(path, text, &FsLoader::default()))
+    check_source_with(path, text, &FsLoader::default())
+}
+
+/// [`check_source`] with the `use`d files read through `loader` (an
+/// [`FsLoader`] of another [`UseScope`], say).
+pub fn check_source_with(path: &Path, text: &str, loader: &dyn SourceLoader) -> Checked {
+    with_findings(seg_check::check_source(path, text, loader))
 }
 
 /// Loads, parses and checks the program rooted at `root` through any loader,

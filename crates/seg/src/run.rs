@@ -287,6 +287,47 @@ pub fn worker_threads(requested: Option<usize>) -> usize {
     requested.map_or(cores, |n| n.clamp(1, cap))
 }
 
+/// The most rows a run evaluates as one batch. A larger batch (a table
+/// built in memory is often one chunk of millions of rows) is cut into
+/// slices of this many rows, which share its buffers: so that the workers
+/// share the work, the results of a batch stay small, and a sink hears from
+/// the run often (a Python caller checks for Ctrl-C there).
+pub const MAX_BATCH_ROWS: usize = 65_536;
+
+/// The batches of an input, each cut into slices of at most
+/// [`MAX_BATCH_ROWS`] rows.
+struct Slices {
+    inner: Box<dyn Iterator<Item = Result<crate::InputBatch, Error>> + Send>,
+    /// The part of a large batch not handed out yet.
+    rest: Option<crate::InputBatch>,
+}
+
+impl Iterator for Slices {
+    type Item = Result<crate::InputBatch, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let batch = match self.rest.take() {
+            Some(rest) => rest,
+            None => match self.inner.next()? {
+                Ok(batch) => batch,
+                Err(e) => return Some(Err(e)),
+            },
+        };
+        let rows = batch.batch.num_rows();
+        if rows <= MAX_BATCH_ROWS {
+            return Some(Ok(batch));
+        }
+        self.rest = Some(crate::InputBatch {
+            batch: batch.batch.slice(MAX_BATCH_ROWS, rows - MAX_BATCH_ROWS),
+            skipped: batch.skipped,
+        });
+        Some(Ok(crate::InputBatch {
+            batch: batch.batch.slice(0, MAX_BATCH_ROWS),
+            skipped: batch.skipped,
+        }))
+    }
+}
+
 /// What a run did.
 #[derive(Clone, Debug)]
 pub struct RunReport {
@@ -418,10 +459,14 @@ pub fn run(
         progress.row_groups(0, total_groups);
     }
     let window = threads * 2;
+    let mut batches = Slices {
+        inner: std::mem::replace(&mut input.batches, Box::new(std::iter::empty())),
+        rest: None,
+    };
     loop {
         let mut chunk = Vec::with_capacity(window);
         for _ in 0..window {
-            match input.batches.next() {
+            match batches.next() {
                 Some(Ok(batch)) => chunk.push(batch),
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
@@ -679,5 +724,42 @@ mod progress_tests {
                 "finish"
             ]
         );
+    }
+
+    /// Records the rows of each batch a sink is given.
+    struct Rows(Vec<usize>);
+
+    impl super::Sink for Rows {
+        fn write(
+            &mut self,
+            batch: &RecordBatch,
+            _: &crate::Membership,
+        ) -> Result<(), crate::Error> {
+            self.0.push(batch.num_rows());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_large_batch_is_evaluated_in_slices() {
+        let checked = crate::check_source(
+            "rules.seg".as_ref(),
+            "schema { orders: int }\nsegment odd { where orders % 2 == 1 }\n",
+        );
+        let program = checked.program.unwrap();
+        let query = crate::Query::prepare(&program, &crate::RunOptions::default()).unwrap();
+        let rows = 3 * super::MAX_BATCH_ROWS + 3_392;
+        let orders = Int64Array::from((0..rows as i64).collect::<Vec<_>>());
+        let batch = RecordBatch::try_from_iter([("orders", Arc::new(orders) as _)]).unwrap();
+        let binding = query.bind(&batch.schema()).unwrap();
+        for engine in [crate::Engine::Interp, crate::Engine::Auto] {
+            let executor = query.compile(engine, &binding).unwrap();
+            let input = crate::Input::from_batches(batch.schema(), vec![batch.clone()]);
+            let mut sink = Rows(Vec::new());
+            let report = super::run(&executor, input, &mut sink, &super::Silent, 2).unwrap();
+            assert_eq!(sink.0, [65_536, 65_536, 65_536, 3_392]);
+            assert_eq!(report.sizes.profiles, rows as u64);
+            assert_eq!(report.sizes.members, [rows as u64 / 2]);
+        }
     }
 }
