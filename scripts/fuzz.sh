@@ -4,6 +4,7 @@
 #
 #   scripts/fuzz.sh                 # every target, 60 s each
 #   scripts/fuzz.sh parse 300       # one target, 5 minutes
+#   SEG_FUZZ_SECONDS=30 scripts/fuzz.sh   # every target, 30 s each (CI)
 #
 # cargo-fuzz is installed from crates.io when missing. The machine has only a
 # stable toolchain: RUSTC_BOOTSTRAP lets cargo-fuzz pass its coverage flags to
@@ -15,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 targets=(parse check fmt_roundtrip read_parquet read_ipc read_csv read_jsonl jit_differential)
-seconds=60
+seconds=${SEG_FUZZ_SECONDS:-60}
 if [ $# -ge 1 ]; then targets=("$1"); fi
 if [ $# -ge 2 ]; then seconds=$2; fi
 
