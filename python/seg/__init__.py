@@ -29,6 +29,7 @@ from ._seg import (
     compile,
 )
 
+# The module's names (seg._seg.__all__), spelt out for type checkers.
 __all__ = [
     "check",
     "compile",
@@ -40,5 +41,4 @@ __all__ = [
     "Edit",
     "SegError",
     "SegWarning",
-    "__version__",
 ]

@@ -49,6 +49,22 @@ impl Rules {
     }
 }
 
+/// The rules `rules` (named `path` when text) checked, their `use`s read as
+/// `root` and `allow_outside` allow: what `seg.check` and `seg.compile`
+/// share.
+pub fn checked(
+    py: Python<'_>,
+    rules: &Bound<'_, PyAny>,
+    path: Option<PathBuf>,
+    root: Option<PathBuf>,
+    allow_outside: bool,
+) -> PyResult<seg::Checked> {
+    let loader = loader(root, allow_outside)?;
+    self::rules(rules, path)?
+        .check(&loader)
+        .map_err(|e| seg_error(py, &e))
+}
+
 /// The loader of `use`d files: from the rules' directory tree by default,
 /// from `root`'s tree, or from anywhere (`seg check --root`,
 /// `--allow-outside`).

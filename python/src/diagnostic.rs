@@ -5,8 +5,9 @@
 use crate::SegError;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
-use seg::diagnostics::{Diagnostic as Found, Severity, SourceMap};
+use seg::diagnostics::{Diagnostic as Found, SourceMap};
 use seg::render;
+use serde_json::Value;
 
 /// One problem in rules: where it is, its code, what is wrong and how to fix
 /// it. `str(d)` is the annotated excerpt `seg check` prints; `d.to_dict()`
@@ -176,84 +177,96 @@ impl Edit {
     }
 }
 
-/// The Python objects of `found`, whose files are in `sources`.
+/// The Python objects of `found`, whose files are in `sources`: each made
+/// from its object in `seg check --format json` ([`render::json`], the one
+/// place that maps a diagnostic to fields), with the human rendering as its
+/// `str`.
 pub fn convert(found: &[Found], sources: &SourceMap) -> Vec<Diagnostic> {
     let located = render::locate(found, sources);
-    // The JSON objects, one per located diagnostic in the same order: the
-    // one shape `seg check --format json` documents, serialized once.
-    let objects: Vec<serde_json::Value> = serde_json::to_value(render::json(&located, sources, 1))
+    let objects: Vec<Value> = serde_json::to_value(render::json(&located, sources, 1))
         .ok()
         .and_then(|mut report| match report.get_mut("diagnostics")?.take() {
-            serde_json::Value::Array(objects) => Some(objects),
+            Value::Array(objects) => Some(objects),
             _ => None,
         })
         .unwrap_or_default();
-    let file_of = |span: seg::diagnostics::Span| {
-        sources
-            .get(span.file)
-            .map(|f| render::display_path(&f.path))
-            .unwrap_or_default()
-    };
     located
         .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let d = l.diagnostic;
+        .zip(objects)
+        .map(|(l, object)| {
+            let file = text(&object, "file");
             Diagnostic {
-                code: d.code.as_str().to_string(),
-                severity: match d.severity() {
-                    Severity::Error => "error",
-                    Severity::Warning => "warning",
-                }
-                .to_string(),
-                message: d.message.clone(),
-                file: l.path.clone(),
-                line: l.start.line,
-                column: l.start.column,
-                end_line: l.end.line,
-                end_column: l.end.column,
-                start_byte: d.span.start,
-                end_byte: d.span.end,
-                label: d.label.clone(),
-                help: d.help.clone(),
-                related: d
-                    .secondary
-                    .iter()
-                    .filter_map(|s| {
-                        let file = sources.get(s.span.file)?;
-                        let at = file.line_col(s.span.start as usize);
-                        Some(Related {
-                            message: s.message.clone(),
-                            file: render::display_path(&file.path),
-                            line: at.line,
-                            column: at.column,
-                        })
+                code: text(&object, "code"),
+                severity: text(&object, "severity"),
+                message: text(&object, "message"),
+                line: number(&object, "line"),
+                column: number(&object, "column"),
+                end_line: number(&object, "end_line"),
+                end_column: number(&object, "end_column"),
+                start_byte: number(&object, "start_byte"),
+                end_byte: number(&object, "end_byte"),
+                label: text(&object, "label"),
+                help: object
+                    .get("help")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                related: list(&object, "related")
+                    .map(|r| Related {
+                        message: text(r, "message"),
+                        file: text(r, "file"),
+                        line: number(r, "line"),
+                        column: number(r, "column"),
                     })
                     .collect(),
-                fixes: d
-                    .suggestions()
-                    .iter()
-                    .map(|s| Fix {
-                        message: s.message.clone(),
-                        edits: s
-                            .edits
-                            .iter()
+                // Edits are in the diagnostic's file (docs/diagnostics.md).
+                fixes: list(&object, "suggestions")
+                    .map(|f| Fix {
+                        message: text(f, "message"),
+                        edits: list(f, "edits")
                             .map(|e| Edit {
-                                file: file_of(e.span),
-                                start_byte: e.span.start,
-                                end_byte: e.span.end,
-                                text: e.text.clone(),
+                                file: file.clone(),
+                                start_byte: number(e, "start_byte"),
+                                end_byte: number(e, "end_byte"),
+                                text: text(e, "text"),
                             })
                             .collect(),
                     })
                     .collect(),
-                rendered: render::human(std::slice::from_ref(d), sources, false)
+                rendered: render::human(std::slice::from_ref(l.diagnostic), sources, false)
                     .trim_end()
                     .to_string(),
-                json: objects.get(i).map(ToString::to_string).unwrap_or_default(),
+                json: object.to_string(),
+                file,
             }
         })
         .collect()
+}
+
+/// A string field of a JSON object ("" when absent).
+fn text(object: &Value, key: &str) -> String {
+    object
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A number field of a JSON object (0 when absent).
+fn number(object: &Value, key: &str) -> u32 {
+    object
+        .get(key)
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or_default()
+}
+
+/// The elements of an array field of a JSON object (none when absent).
+fn list<'v>(object: &'v Value, key: &str) -> impl Iterator<Item = &'v Value> {
+    object
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
 }
 
 /// A `SegError` with a code, one-line message, help, rendered text and the

@@ -61,11 +61,7 @@ fn check(
     root: Option<std::path::PathBuf>,
     allow_outside: bool,
 ) -> PyResult<Vec<diagnostic::Diagnostic>> {
-    let loader = convert::loader(root, allow_outside)?;
-    let rules = convert::rules(rules, path)?;
-    let checked = rules
-        .check(&loader)
-        .map_err(|e| convert::seg_error(py, &e))?;
+    let checked = convert::checked(py, rules, path, root, allow_outside)?;
     Ok(diagnostic::convert(&checked.diagnostics, &checked.sources))
 }
 
@@ -121,11 +117,7 @@ fn compile(
     engine: &str,
 ) -> PyResult<program::Program> {
     let engine = convert::engine(engine)?;
-    let loader = convert::loader(root, allow_outside)?;
-    let rules = convert::rules(rules, path)?;
-    let checked = rules
-        .check(&loader)
-        .map_err(|e| convert::seg_error(py, &e))?;
+    let checked = convert::checked(py, rules, path, root, allow_outside)?;
     let Some(checked_program) = checked.program.as_ref() else {
         return Err(diagnostic::rules_error(py, &checked));
     };
